@@ -1,0 +1,25 @@
+import type { Command } from 'commander'
+import { generateDemoData } from '../modules/demo/demo.service.ts'
+import { startProgress } from './progress.ts'
+import { parseIntOption, withDataDirOption, withRuntime } from './shared.ts'
+
+export function registerDemo(program: Command): void {
+  withDataDirOption(
+    program
+      .command('demo')
+      .description('generate deterministic synthetic demo data (German and other EU people)')
+      .requiredOption('--subjects <n>', 'how many subjects', parseIntOption('--subjects', 1, 10_000_000))
+      .option('--seed <s>', 'seed: the same seed gives the same people', parseIntOption('--seed', 0, 2 ** 31 - 1), 1),
+  ).action(async (options: { subjects: number; seed: number; dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      const progress = startProgress('demo subjects', options.subjects)
+      const written = await generateDemoData(runtime.services.subjects, {
+        subjects: options.subjects,
+        seed: options.seed,
+        onProgress: (n) => progress.tick(n),
+      })
+      progress.done()
+      process.stdout.write(`${written} subjects generated (seed ${options.seed})\n`)
+    })
+  })
+}

@@ -1,0 +1,30 @@
+import { Command } from 'commander'
+import { VERSION } from '../server/app.ts'
+import { registerDemo } from './demo.ts'
+import { registerMigrate } from './migrate.ts'
+import { registerServe } from './serve.ts'
+import { reportAndExit } from './shared.ts'
+import { registerToken } from './token.ts'
+import { registerUser } from './user.ts'
+import { registerWorker } from './worker.ts'
+
+/** The `tresor` command. One file per verb group; each registers its subcommands here. */
+export function buildProgram(): Command {
+  const program = new Command('tresor')
+    .description('Tresor — GDPR-native CRM and customer data platform')
+    .version(VERSION)
+    .showHelpAfterError()
+  registerServe(program)
+  registerWorker(program)
+  registerMigrate(program)
+  registerDemo(program)
+  registerUser(program)
+  registerToken(program)
+  return program
+}
+
+try {
+  await buildProgram().parseAsync(process.argv)
+} catch (error) {
+  reportAndExit(error)
+}

@@ -1,0 +1,68 @@
+import type { Command } from 'commander'
+import { type Config, ConfigError, loadConfig } from '../platform/config.ts'
+import { DatabaseInUseError } from '../platform/db/database.ts'
+import { MigrationError } from '../platform/db/migrate.ts'
+import { createLogger } from '../platform/logger.ts'
+import { openRuntime, type Runtime } from '../runtime.ts'
+import { ProblemError } from '../server/problem.ts'
+
+/** Options every command that touches the database accepts. */
+export function withDataDirOption(command: Command): Command {
+  return command.option('--data-dir <dir>', 'where the embedded database and key file live (env TRESOR_DATA_DIR)')
+}
+
+export function configFrom(options: { dataDir?: string; port?: number }): Config {
+  return loadConfig(process.env, {
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  })
+}
+
+/** Opens the runtime quietly (logs only warnings) for one-shot commands, and always closes it. */
+export async function withRuntime<T>(options: { dataDir?: string }, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const config = configFrom(options)
+  const runtime = await openRuntime(config, { logger: createLogger('warn') })
+  try {
+    return await fn(runtime)
+  } finally {
+    await runtime.close()
+  }
+}
+
+/**
+ * The CLI's one place for expected failures: a single line on stderr and a meaningful exit code
+ * (78 = configuration, 75 = try again later, 65 = bad input), never a stack trace.
+ */
+export function reportAndExit(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`tresor: ${error.message}\n`)
+    process.exit(78)
+  }
+  if (error instanceof DatabaseInUseError) {
+    process.stderr.write(`tresor: ${error.message}\n`)
+    process.exit(75)
+  }
+  if (error instanceof ProblemError || error instanceof MigrationError) {
+    process.stderr.write(`tresor: ${error.message}\n`)
+    process.exit(65)
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+  process.stderr.write(`tresor: unexpected error: ${message}\n`)
+  process.exit(1)
+}
+
+export function parseIntOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new ConfigError(name, `must be a whole number from ${min} to ${max}`)
+    }
+    return Number(value)
+  }
+}
+
+export async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return ''
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}

@@ -1,0 +1,21 @@
+import type { Command } from 'commander'
+import { ProblemError } from '../server/problem.ts'
+import { withDataDirOption, withRuntime } from './shared.ts'
+
+export function registerToken(program: Command): void {
+  const token = program.command('token').description('manage API tokens')
+  withDataDirOption(
+    token
+      .command('create')
+      .description('create an API token for a user; prints the token alone on stdout')
+      .requiredOption('--email <email>', "the user whose role the token acts with")
+      .requiredOption('--name <name>', 'what the token is for'),
+  ).action(async (options: { email: string; name: string; dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      const user = await runtime.services.access.findUserByEmail(options.email)
+      if (!user) throw new ProblemError('not-found', 'no user with this e-mail address')
+      const { token: secret } = await runtime.services.access.createToken(user.id, options.name)
+      process.stdout.write(`${secret}\n`)
+    })
+  })
+}

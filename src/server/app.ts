@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import cookie from '@fastify/cookie'
+import fastifyStatic from '@fastify/static'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { accessRoutes } from '../modules/access/access.routes.ts'
+import { TokenInfo, User } from '../modules/access/access.schemas.ts'
+import { subjectRoutes } from '../modules/subjects/subject.routes.ts'
+import { Subject } from '../modules/subjects/subject.schemas.ts'
+import type { Runtime } from '../runtime.ts'
+import { registerAuth } from './auth.ts'
+import { PROBLEM_KINDS, type ProblemKind, ProblemError, problemType, toProblem } from './problem.ts'
+import { fieldErrors, validatorCompiler } from './validation.ts'
+
+const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist')
+export const VERSION = '0.1.0'
+
+/** Assembles the HTTP application: API under /api/v1, OpenAPI, the web UI, problem+json errors. */
+export async function buildApp(runtime: Runtime, options: { webDist?: string } = {}): Promise<FastifyInstance> {
+  const { config, logger, services } = runtime
+  const app = Fastify({
+    loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('referrer-policy', 'no-referrer')
+  })
+  registerProblemHandling(app)
+
+  await app.register(cookie)
+  registerAuth(app, services.access)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tresor API',
+        version: VERSION,
+        description:
+          'GDPR-native CRM. Errors are application/problem+json (RFC 9457) with a stable `type` per kind: ' +
+          Object.keys(PROBLEM_KINDS)
+            .map((k) => `\`${problemType(k as ProblemKind)}\``)
+            .join(', '),
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'tresor_session' },
+          token: { type: 'http', scheme: 'bearer', description: 'An API token from `tresor token create`.' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+  })
+  for (const schema of [User, TokenInfo, Subject]) app.addSchema(schema)
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness and database check',
+        security: [],
+        response: {
+          200: Type.Object({ status: Type.Literal('ok'), engine: Type.String(), version: Type.String() }),
+        },
+      },
+    },
+    async () => {
+      try {
+        await services.ping()
+      } catch {
+        throw new ProblemError('unavailable', 'the database does not answer')
+      }
+      return { status: 'ok' as const, engine: runtime.database.engine, version: VERSION }
+    },
+  )
+
+  await app.register(
+    async (api) => {
+      await api.register(accessRoutes(services.access))
+      await api.register(subjectRoutes(services.subjects))
+    },
+    { prefix: '/api/v1' },
+  )
+
+  await registerWebUi(app, options.webDist ?? WEB_DIST)
+  return app
+}
+
+function registerProblemHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
+    let kind: ProblemKind
+    let detail: string | undefined
+    let errors = undefined as ReturnType<typeof fieldErrors> | undefined
+    if (error instanceof ProblemError) {
+      kind = error.kind
+      detail = error.detail
+      errors = error.errors
+      reply.headers(error.headers)
+    } else if ((error as FastifyError).validation) {
+      const fe = error as FastifyError
+      kind = 'validation'
+      errors = fieldErrors(fe.validation ?? [], fe.validationContext)
+      detail = errors.map((e) => `${e.field}: ${e.reason}`).join('; ')
+    } else {
+      const fe = error as FastifyError
+      switch (fe.code) {
+        case 'FST_ERR_CTP_BODY_TOO_LARGE':
+          kind = 'payload-too-large'
+          detail = `the body may be at most ${app.initialConfig.bodyLimit} bytes`
+          break
+        case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+          kind = 'unsupported-media-type'
+          detail = 'send the body as application/json'
+          break
+        case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+          kind = 'malformed-body'
+          detail = 'the body is empty but the content type says JSON'
+          break
+        case 'FST_ERR_CTP_INVALID_JSON_BODY':
+          kind = 'malformed-body'
+          detail = 'the body is not valid JSON'
+          break
+        default:
+          if (fe.statusCode === 400 && error instanceof SyntaxError) {
+            kind = 'malformed-body'
+            detail = 'the body is not valid JSON'
+          } else if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+            kind = fe.statusCode === 404 ? 'not-found' : fe.statusCode === 429 ? 'rate-limited' : 'validation'
+            detail = fe.message
+          } else {
+            kind = 'internal'
+            // Logged without the request body or query: they may carry personal data.
+            request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'unhandled error')
+          }
+      }
+    }
+    const problem = { ...toProblem(kind, detail, errors), instance: request.id }
+    return reply.code(problem.status).type('application/problem+json').send(problem)
+  })
+}
+
+async function registerWebUi(app: FastifyInstance, webDist: string): Promise<void> {
+  const built = existsSync(path.join(webDist, 'index.html'))
+  if (built) {
+    await app.register(fastifyStatic, { root: webDist, wildcard: false, index: ['index.html'] })
+  }
+  app.setNotFoundHandler((request, reply) => {
+    const accept = request.headers.accept ?? ''
+    const isApi = /^\/(api|openapi\.json|healthz|docs)(\/|$|\?)/.test(request.url)
+    if (request.method === 'GET' && !isApi && accept.includes('text/html')) {
+      if (built) return reply.type('text/html').sendFile('index.html')
+      return reply
+        .code(503)
+        .type('text/plain')
+        .send('The web UI is not built yet: run `npm run build:web` (npm start does it for you).')
+    }
+    const problem = { ...toProblem('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`), instance: request.id }
+    return reply.code(404).type('application/problem+json').send(problem)
+  })
+}

@@ -1,0 +1,15 @@
+/**
+ * Every job Tresor runs: its name and its payload type, in one map, so a job can't be sent with
+ * the wrong payload or handled under a misspelt name.
+ */
+export interface JobPayloads {
+  /** Deletes sessions past their idle or absolute timeout. */
+  'access.purge-sessions': Record<string, never>
+}
+
+export type JobName = keyof JobPayloads
+
+/** Recurring jobs: cron in UTC. The worker keeps pg-boss's schedule table equal to this list. */
+export const SCHEDULES: readonly { name: JobName; cron: string; payload: JobPayloads[JobName] }[] = [
+  { name: 'access.purge-sessions', cron: '*/15 * * * *', payload: {} },
+]

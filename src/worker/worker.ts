@@ -1,0 +1,50 @@
+import { PgBoss } from 'pg-boss'
+import { purgeSessionsJob } from '../modules/access/access.jobs.ts'
+import type { Runtime } from '../runtime.ts'
+import { type JobName, type JobPayloads, SCHEDULES } from './jobs.ts'
+
+type Handlers = { [K in JobName]: (payload: JobPayloads[K], runtime: Runtime) => Promise<unknown> }
+
+/** Job name → handler. Handlers are entry points; the logic lives in the services. */
+const HANDLERS: Handlers = {
+  'access.purge-sessions': (_payload, runtime) => purgeSessionsJob(runtime.services.access),
+}
+
+export interface Worker {
+  /** Enqueues a job now. */
+  send<K extends JobName>(name: K, payload: JobPayloads[K]): Promise<string | null>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts pg-boss on the runtime's database (its tables live in the `pgboss` schema, next to
+ * ours), registers every handler and the schedule table.
+ */
+export async function startWorker(runtime: Runtime, options: { pollingIntervalSeconds?: number } = {}): Promise<Worker> {
+  const log = runtime.logger.child({ component: 'worker' })
+  const boss = new PgBoss({ ...runtime.database.jobStore(), schedule: true, supervise: true })
+  boss.on('error', (error: Error) => log.error({ err: { type: error.name, message: error.message } }, 'job runner error'))
+  await boss.start()
+
+  for (const name of Object.keys(HANDLERS) as JobName[]) {
+    await boss.createQueue(name)
+    await boss.work<JobPayloads[typeof name]>(
+      name,
+      { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
+      async (jobs) => {
+        for (const job of jobs) {
+          const result = await HANDLERS[name](job.data, runtime)
+          log.info({ job: name, id: job.id, result }, 'job done')
+        }
+      },
+    )
+  }
+  for (const schedule of SCHEDULES) await boss.schedule(schedule.name, schedule.cron, schedule.payload, { tz: 'UTC' })
+
+  return {
+    send: (name, payload) => boss.send(name, payload as object),
+    async stop() {
+      await boss.stop({ graceful: true, timeout: 10_000 })
+    },
+  }
+}

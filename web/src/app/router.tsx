@@ -1,0 +1,147 @@
+import { Button, Center, Loader, Stack, Text, Title } from '@mantine/core'
+import type { QueryClient } from '@tanstack/react-query'
+import {
+  createRootRouteWithContext,
+  createRoute,
+  createRouter,
+  type ErrorComponentProps,
+  Link,
+  Outlet,
+  redirect,
+  useRouter,
+} from '@tanstack/react-router'
+import { useTranslation } from 'react-i18next'
+import { safeRedirectTarget, sessionQueryOptions } from '../features/auth/auth.api'
+import { LoginPage } from '../features/auth/login-page'
+import { OverviewPage } from '../features/overview/overview-page'
+import { validateContactsSearch } from '../features/subjects/contacts.search'
+import { ContactsPage } from '../features/subjects/contacts-page'
+import { isProblem } from './api'
+import { AppShellLayout } from './app-shell'
+import { ErrorState } from './error-state'
+
+export interface RouterContext {
+  queryClient: QueryClient
+}
+
+interface LoginSearch {
+  redirect?: string
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Outlet,
+  notFoundComponent: NotFound,
+})
+
+const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/login',
+  validateSearch: (search: Record<string, unknown>): LoginSearch => ({
+    redirect: safeRedirectTarget(search.redirect),
+  }),
+  // Someone who is already signed in has no business on the login page.
+  beforeLoad: async ({ context, search }) => {
+    const signedIn = await context.queryClient
+      .ensureQueryData(sessionQueryOptions)
+      .then(() => true)
+      .catch(() => false)
+    if (signedIn) throw redirect({ href: search.redirect ?? '/' })
+  },
+  component: LoginPage,
+})
+
+/** Every page behind this layout needs a session; anonymous visitors go to /login and come back after. */
+const appRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: '_app',
+  beforeLoad: async ({ context, location }) => {
+    try {
+      await context.queryClient.ensureQueryData(sessionQueryOptions)
+    } catch (error) {
+      if (isProblem(error, 401)) throw redirect({ to: '/login', search: { redirect: location.href } })
+      throw error
+    }
+  },
+  component: AppShellLayout,
+  errorComponent: RouteError,
+})
+
+const overviewRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/',
+  component: OverviewPage,
+})
+
+const contactsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/contacts',
+  validateSearch: validateContactsSearch,
+  component: ContactsPage,
+})
+
+const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren([overviewRoute, contactsRoute])])
+
+export function createAppRouter(queryClient: QueryClient) {
+  return createRouter({
+    routeTree,
+    context: { queryClient },
+    defaultPreload: 'intent',
+    // TanStack Query caches; the router should not keep a second copy fresh.
+    defaultPreloadStaleTime: 0,
+    defaultPendingComponent: PageLoading,
+    defaultErrorComponent: RouteError,
+    scrollRestoration: true,
+  })
+}
+
+export type AppRouter = ReturnType<typeof createAppRouter>
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: AppRouter
+  }
+}
+
+function PageLoading() {
+  const { t } = useTranslation()
+  return (
+    <Center py="xl">
+      <Loader size="sm" aria-label={t('common.loading')} />
+    </Center>
+  )
+}
+
+function RouteError({ error, reset }: ErrorComponentProps) {
+  const router = useRouter()
+  return (
+    <Center p="md">
+      <Stack maw={480} w="100%">
+        <ErrorState
+          error={error}
+          onRetry={() => {
+            reset()
+            void router.invalidate()
+          }}
+          testId="route-error"
+        />
+      </Stack>
+    </Center>
+  )
+}
+
+function NotFound() {
+  const { t } = useTranslation()
+  return (
+    <Center mih="60vh" p="md">
+      <Stack align="center" gap="xs" data-testid="not-found">
+        <Title order={1} size="h2">
+          {t('common.notFound.title')}
+        </Title>
+        <Text c="dimmed">{t('common.notFound.body')}</Text>
+        <Button component={Link} to="/" variant="light">
+          {t('common.notFound.home')}
+        </Button>
+      </Stack>
+    </Center>
+  )
+}

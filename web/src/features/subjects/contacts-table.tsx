@@ -1,0 +1,92 @@
+import { Table, Text } from '@mantine/core'
+import { useTranslation } from 'react-i18next'
+import { currentLanguage } from '../../app/i18n'
+import { SubjectKindBadges } from './subject-kind-badges'
+import type { Subject } from './subjects.api'
+
+export function ContactsTable({ subjects }: { subjects: Subject[] }) {
+  const { t } = useTranslation()
+  const format = useFormatters()
+  return (
+    <Table.ScrollContainer minWidth={720}>
+      <Table striped highlightOnHover verticalSpacing="xs" data-testid="contacts-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t('subjects.columns.id')}</Table.Th>
+            <Table.Th>{t('subjects.columns.kinds')}</Table.Th>
+            <Table.Th>{t('subjects.columns.country')}</Table.Th>
+            <Table.Th>{t('subjects.columns.region')}</Table.Th>
+            <Table.Th>{t('subjects.columns.ageBand')}</Table.Th>
+            <Table.Th>{t('subjects.columns.createdAt')}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {subjects.map((subject) => (
+            <Table.Tr key={subject.id} data-testid="contacts-row">
+              <Table.Td>
+                <Text ff="monospace" size="sm" title={subject.id}>
+                  {subject.id.slice(0, 8)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <SubjectKindBadges kinds={subject.kinds} />
+              </Table.Td>
+              <Table.Td>
+                <Attribute value={format.country(subject.attributes.country)} />
+              </Table.Td>
+              <Table.Td>
+                <Attribute value={subject.attributes.region} />
+              </Table.Td>
+              <Table.Td>
+                <Attribute value={subject.attributes.ageBand} />
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" title={format.dateTime(subject.createdAt)}>
+                  {format.date(subject.createdAt)}
+                </Text>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  )
+}
+
+function Attribute({ value }: { value: string | undefined }) {
+  const { t } = useTranslation()
+  if (!value) {
+    return (
+      <Text size="sm" c="dimmed" aria-label={t('subjects.notAvailable')}>
+        {t('common.emptyValue')}
+      </Text>
+    )
+  }
+  return <Text size="sm">{value}</Text>
+}
+
+/** Locale-aware formatting for the language the UI shows (re-created when it changes). */
+function useFormatters() {
+  useTranslation()
+  const language = currentLanguage()
+  const date = new Intl.DateTimeFormat(language, { dateStyle: 'medium' })
+  const dateTime = new Intl.DateTimeFormat(language, { dateStyle: 'full', timeStyle: 'short' })
+  const regions = new Intl.DisplayNames([language], { type: 'region', fallback: 'code' })
+  const formatIso = (formatter: Intl.DateTimeFormat, iso: string) => {
+    const value = new Date(iso)
+    return Number.isNaN(value.getTime()) ? iso : formatter.format(value)
+  }
+  return {
+    date: (iso: string) => formatIso(date, iso),
+    dateTime: (iso: string) => formatIso(dateTime, iso),
+    /** 'DE' -> 'Deutschland' / 'Germany'; anything that is not a region code is shown unchanged. */
+    country: (code: string | undefined) => {
+      if (!code) return undefined
+      try {
+        return /^[A-Za-z]{2}$/.test(code) ? (regions.of(code.toUpperCase()) ?? code) : code
+      } catch {
+        return code
+      }
+    },
+  }
+}

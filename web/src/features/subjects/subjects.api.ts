@@ -1,0 +1,85 @@
+import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query'
+import { api } from '../../app/api'
+
+/** The kinds of relationship a subject can have with the company (closed set, mirrors the server). */
+export const SUBJECT_KINDS = [
+  'customer',
+  'lead',
+  'b2b_contact',
+  'applicant',
+  'employee',
+  'supplier_contact',
+] as const
+export type SubjectKind = (typeof SUBJECT_KINDS)[number]
+
+export function isSubjectKind(value: unknown): value is SubjectKind {
+  return typeof value === 'string' && (SUBJECT_KINDS as readonly string[]).includes(value)
+}
+
+export const SUBJECT_SORTS = ['createdAt', 'updatedAt'] as const
+export type SubjectSort = (typeof SUBJECT_SORTS)[number]
+export const SORT_ORDERS = ['asc', 'desc'] as const
+export type SortOrder = (typeof SORT_ORDERS)[number]
+
+/** Pseudonymous attributes only; identifiers (name, e-mail) will live in the encrypted vault. */
+export interface SubjectAttributes {
+  country?: string
+  region?: string
+  ageBand?: string
+  [name: string]: unknown
+}
+
+export interface Subject {
+  id: string
+  kinds: string[]
+  source: string
+  attributes: SubjectAttributes
+  createdAt: string
+  updatedAt: string
+}
+
+export interface SubjectPage {
+  items: Subject[]
+  nextCursor: string | null
+  total: number
+}
+
+export interface SubjectListFilter {
+  kind?: SubjectKind
+  sort: SubjectSort
+  order: SortOrder
+}
+
+export const SUBJECT_PAGE_SIZE = 50
+
+function fetchSubjects(
+  filter: Partial<SubjectListFilter> & { limit: number; cursor?: string | null },
+  signal?: AbortSignal,
+): Promise<SubjectPage> {
+  return api.get<SubjectPage>('/api/v1/subjects', { ...filter }, signal)
+}
+
+export const subjectKeys = {
+  all: ['subjects'] as const,
+  list: (filter: SubjectListFilter) => ['subjects', 'list', filter] as const,
+  total: () => ['subjects', 'total'] as const,
+}
+
+/** Cursor-paginated list; each page carries the total for the current filter. */
+export function subjectListQueryOptions(filter: SubjectListFilter) {
+  return infiniteQueryOptions({
+    queryKey: subjectKeys.list(filter),
+    queryFn: ({ pageParam, signal }) =>
+      fetchSubjects({ ...filter, limit: SUBJECT_PAGE_SIZE, cursor: pageParam }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (lastPage) => lastPage.nextCursor,
+  })
+}
+
+/** The number of subjects, without filter: one item is enough to read `total`. */
+export function subjectTotalQueryOptions() {
+  return queryOptions({
+    queryKey: subjectKeys.total(),
+    queryFn: async ({ signal }) => (await fetchSubjects({ limit: 1 }, signal)).total,
+  })
+}
