@@ -20,7 +20,11 @@ export const User = Type.Object(
 export type User = Static<typeof User>
 
 export const LoginBody = Type.Object(
-  { email: Email, password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }) },
+  {
+    // Not format-checked: people paste addresses with stray spaces; the service normalises.
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
+  },
   { additionalProperties: false },
 )
 export const UserEnvelope = Type.Object({ user: Type.Ref('User') })

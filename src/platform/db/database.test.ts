@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { sql } from 'kysely'
+import { afterAll, describe, expect, it } from 'vitest'
+import { describeEachEngine } from '../../../test/support/engines.ts'
+import { DatabaseInUseError, openDatabase } from './database.ts'
+import { listMigrations, MigrationError, migrate } from './migrate.ts'
+
+describeEachEngine('database', (runtime) => {
+  it('is migrated, and migrating again applies nothing', async () => {
+    const { database } = runtime()
+    const versions = await database.db.selectFrom('schema_migration').select('version').execute()
+    expect(versions.map((v) => v.version)).toEqual(listMigrations().map((m) => m.version))
+    expect(await migrate(database)).toEqual([])
+  })
+
+  it('refuses a landed migration whose file was edited', async () => {
+    const [first] = listMigrations()
+    await expect(migrate(runtime().database, [{ ...first!, sql: `${first!.sql}\n-- edited` , checksum: 'x' }])).rejects.toThrow(
+      MigrationError,
+    )
+  })
+
+  it('applies a failing migration not at all', async () => {
+    const { database } = runtime()
+    const broken = { version: 9999, name: 'broken', checksum: 'c', sql: 'create table half_done (id int); select 1/0;' }
+    await expect(migrate(database, [broken])).rejects.toThrow()
+    const table = await sql<{ t: string | null }>`select to_regclass('half_done')::text as t`.execute(database.db)
+    expect(table.rows[0]?.t).toBeNull()
+    const row = await database.db.selectFrom('schema_migration').selectAll().where('version', '=', 9999).executeTakeFirst()
+    expect(row).toBeUndefined()
+  })
+
+  it('a failed statement inside a transaction rolls it back and does not poison later queries', async () => {
+    const { database } = runtime()
+    await expect(
+      database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('subject').values({ kinds: ['lead'], source: 'manual' }).execute()
+        await sql`select 1/0`.execute(trx)
+      }),
+    ).rejects.toThrow(/division by zero/)
+    // the insert before the failure was rolled back, and the connection works
+    const count = await database.db.selectFrom('subject').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    expect(count.n).toBe(0)
+    await expect(sql`select 1 as one`.execute(database.db)).resolves.toMatchObject({ rows: [{ one: 1 }] })
+    // and a raw-SQL transaction behaves the same
+    await expect(
+      database.transaction(async (tx) => {
+        await tx.query('insert into subject (kinds, source) values ($1, $2)', [['lead'], 'manual'])
+        await tx.exec('select 1/0')
+      }),
+    ).rejects.toThrow()
+    await expect(sql`select count(*)::int as n from subject`.execute(database.db)).resolves.toMatchObject({
+      rows: [{ n: 0 }],
+    })
+  })
+
+  it('a failed plain statement does not poison later queries', async () => {
+    const { database } = runtime()
+    await expect(sql`select * from no_such_table`.execute(database.db)).rejects.toThrow()
+    await expect(sql`select 2 as two`.execute(database.db)).resolves.toMatchObject({ rows: [{ two: 2 }] })
+  })
+
+  it('runs concurrent transactions without mixing their statements', async () => {
+    const { database } = runtime()
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        database.db.transaction().execute(async (trx) => {
+          await trx.insertInto('subject').values({ kinds: ['customer'], source: `tx${i}` }).execute()
+          if (i % 2) throw new Error('undo')
+        }).catch(() => {}),
+      ),
+    )
+    const rows = await database.db.selectFrom('subject').select('source').where('source', 'like', 'tx%').execute()
+    expect(rows.map((r) => r.source).sort()).toEqual(['tx0', 'tx2', 'tx4', 'tx6'])
+    await database.db.deleteFrom('subject').execute()
+  })
+
+  it('returns counts as numbers and timestamps as dates on both engines', async () => {
+    const row = await sql<{ n: unknown; t: unknown }>`select count(*) as n, now() as t`.execute(runtime().database.db)
+    expect(typeof row.rows[0]?.n).toBe('number')
+    expect(row.rows[0]?.t).toBeInstanceOf(Date)
+  })
+})
+
+describe('embedded database directory', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tresor-pglite-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('survives a restart', async () => {
+    const pgdata = path.join(dir, 'pgdata')
+    const first = await openDatabase({ pgliteDir: pgdata })
+    await migrate(first)
+    await first.db.insertInto('subject').values({ kinds: ['lead'], source: 'manual' }).execute()
+    await first.close()
+    const second = await openDatabase({ pgliteDir: pgdata })
+    const rows = await second.db.selectFrom('subject').select('source').execute()
+    expect(rows).toEqual([{ source: 'manual' }])
+    await second.close()
+  })
+
+  it('is locked against a second process, and a stale lock is taken over', async () => {
+    const pgdata = path.join(dir, 'locked')
+    writeFileSync(`${pgdata}.lock`, String(process.ppid)) // a live process that isn't us
+    await expect(openDatabase({ pgliteDir: pgdata })).rejects.toThrow(DatabaseInUseError)
+    writeFileSync(`${pgdata}.lock`, '999999999') // no such process
+    const db = await openDatabase({ pgliteDir: pgdata })
+    await db.close()
+  })
+})
