@@ -1,13 +1,13 @@
+import path from 'node:path'
 import { sql } from 'kysely'
-import { type Config, loadMasterKey } from './platform/config.ts'
-import { type Database, openDatabase } from './platform/db/database.ts'
-import { migrate } from './platform/db/migrate.ts'
-import { createLogger, type Logger } from './platform/logger.ts'
 import { AccessService } from './modules/access/access.service.ts'
 import { UserRepository } from './modules/access/user.repository.ts'
 import { SubjectRepository } from './modules/subjects/subject.repository.ts'
 import { SubjectService } from './modules/subjects/subject.service.ts'
-import path from 'node:path'
+import { type Config, loadMasterKey } from './platform/config.ts'
+import { type Database, openDatabase } from './platform/db/database.ts'
+import { migrate } from './platform/db/migrate.ts'
+import { createLogger, type Logger } from './platform/logger.ts'
 
 /** The services every entry point (server, worker, CLI) uses, wired once. */
 export interface Services {

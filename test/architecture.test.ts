@@ -20,7 +20,11 @@ describe('architecture: dependencies point one way', () => {
   it('routes, jobs and CLI never reach past the services into repositories', () => {
     const offenders = sources
       .filter((f) => /\.(routes|jobs)\.ts$/.test(f) || rel(f).startsWith('cli/'))
-      .flatMap((f) => importsOf(f).filter((i) => i.endsWith('.repository.ts')).map((i) => `${rel(f)} → ${i}`))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((i) => i.endsWith('.repository.ts'))
+          .map((i) => `${rel(f)} → ${i}`),
+      )
     expect(offenders).toEqual([])
   })
 
@@ -60,6 +64,7 @@ describe('architecture: dependencies point one way', () => {
   it('every module explains itself in a README', () => {
     const modules = readdirSync(path.join(SRC, 'modules'))
     expect(modules.length).toBeGreaterThan(0)
-    for (const m of modules) expect(() => statSync(path.join(SRC, 'modules', m, 'README.md')), m).not.toThrow()
+    for (const m of modules)
+      expect(() => statSync(path.join(SRC, 'modules', m, 'README.md')), m).not.toThrow()
   })
 })

@@ -9,7 +9,12 @@ export function registerDemo(program: Command): void {
       .command('demo')
       .description('generate deterministic synthetic demo data (German and other EU people)')
       .requiredOption('--subjects <n>', 'how many subjects', parseIntOption('--subjects', 1, 10_000_000))
-      .option('--seed <s>', 'seed: the same seed gives the same people', parseIntOption('--seed', 0, 2 ** 31 - 1), 1),
+      .option(
+        '--seed <s>',
+        'seed: the same seed gives the same people',
+        parseIntOption('--seed', 0, 2 ** 31 - 1),
+        1,
+      ),
   ).action(async (options: { subjects: number; seed: number; dataDir?: string }) => {
     await withRuntime(options, async (runtime) => {
       const progress = startProgress('demo subjects', options.subjects)

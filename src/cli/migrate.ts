@@ -1,8 +1,8 @@
+import path from 'node:path'
 import type { Command } from 'commander'
 import { openDatabase } from '../platform/db/database.ts'
 import { migrate } from '../platform/db/migrate.ts'
 import { configFrom, withDataDirOption } from './shared.ts'
-import path from 'node:path'
 
 export function registerMigrate(program: Command): void {
   withDataDirOption(
@@ -16,7 +16,8 @@ export function registerMigrate(program: Command): void {
     try {
       const applied = await migrate(database)
       if (applied.length === 0) process.stdout.write('schema is up to date\n')
-      for (const m of applied) process.stdout.write(`applied ${String(m.version).padStart(4, '0')}_${m.name}\n`)
+      for (const m of applied)
+        process.stdout.write(`applied ${String(m.version).padStart(4, '0')}_${m.name}\n`)
     } finally {
       await database.close()
     }

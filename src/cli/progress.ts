@@ -10,11 +10,19 @@ export interface Progress {
  * A progress bar on a terminal; elsewhere (CI, pipes, logs) a plain line every 10 % or 5 s, so
  * output stays readable. Written to stderr: stdout is for results.
  */
-export function startProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function startProgress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   let current = 0
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left`, stream, hideCursor: true },
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left`,
+        stream,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     )
     bar.start(total, 0)

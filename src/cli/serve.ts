@@ -13,13 +13,19 @@ export const FIRST_ADMIN_EMAIL = 'admin@tresor.local'
 export async function seedDemoIfEmpty(runtime: Runtime, count: number, seed: number): Promise<number> {
   if (count <= 0 || (await runtime.services.subjects.count()) > 0) return 0
   const progress = startProgress('demo subjects', count)
-  const written = await generateDemoData(runtime.services.subjects, { subjects: count, seed, onProgress: (n) => progress.tick(n) })
+  const written = await generateDemoData(runtime.services.subjects, {
+    subjects: count,
+    seed,
+    onProgress: (n) => progress.tick(n),
+  })
   progress.done()
   return written
 }
 
 /** Creates the first admin when there are no users at all; returns the credentials to show once. */
-export async function ensureFirstAdmin(runtime: Runtime): Promise<{ email: string; password: string } | undefined> {
+export async function ensureFirstAdmin(
+  runtime: Runtime,
+): Promise<{ email: string; password: string } | undefined> {
   if ((await runtime.services.access.countUsers()) > 0) return undefined
   const { generatedPassword } = await runtime.services.access.createUser({
     email: FIRST_ADMIN_EMAIL,
@@ -35,54 +41,60 @@ export function registerServe(program: Command): void {
       .command('serve')
       .description('run the API, the web UI and the worker in one process')
       .option('-p, --port <port>', 'HTTP port (env PORT, default 3000)', parseIntOption('--port', 0, 65535))
-      .option('--demo <n>', 'on an empty database, generate N demo subjects first', parseIntOption('--demo', 0, 10_000_000))
+      .option(
+        '--demo <n>',
+        'on an empty database, generate N demo subjects first',
+        parseIntOption('--demo', 0, 10_000_000),
+      )
       .option('--seed <s>', 'seed for the demo data', parseIntOption('--seed', 0, 2 ** 31 - 1), 1)
       .option('--no-worker', 'do not run the job worker in this process'),
-  ).action(async (options: { port?: number; dataDir?: string; demo?: number; seed: number; worker: boolean }) => {
-    const config = configFrom(options)
-    const logger = createLogger(config.logLevel)
-    const runtime = await openRuntime(config, { logger })
-    let worker: Worker | undefined
-    const app = await buildApp(runtime)
-    let stopping = false
-    const stop = async (signal: string) => {
-      if (stopping) return
-      stopping = true
-      logger.info({ signal }, 'shutting down')
-      await app.close()
-      await worker?.stop()
-      await runtime.close()
-      process.exit(0)
-    }
-    process.on('SIGINT', () => void stop('SIGINT'))
-    process.on('SIGTERM', () => void stop('SIGTERM'))
-    try {
-      const seeded = await seedDemoIfEmpty(runtime, options.demo ?? 0, options.seed)
-      const admin = await ensureFirstAdmin(runtime)
-      if (options.worker) worker = await startWorker(runtime)
-      const address = await app.listen({ port: config.port, host: config.host })
-      const url = address.replace('127.0.0.1', 'localhost')
-      const lines = [
-        '',
-        `Tresor is running on ${runtime.database.engine === 'pglite' ? `the embedded database (${config.dataDir})` : 'PostgreSQL'}`,
-        `  Web UI:   ${url}/`,
-        `  API docs: ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
-        ...(seeded ? [`  Demo data: ${seeded.toLocaleString('en')} synthetic subjects generated`] : []),
-        ...(admin
-          ? [
-              '  First admin (shown only now; keep it safe):',
-              `    e-mail:   ${admin.email}`,
-              `    password: ${admin.password}`,
-            ]
-          : ['  Sign in with your user; add one with: npx tresor user add --email E --role admin']),
-        '',
-      ]
-      process.stdout.write(`${lines.join('\n')}\n`)
-    } catch (error) {
-      await app.close().catch(() => {})
-      await worker?.stop().catch(() => {})
-      await runtime.close().catch(() => {})
-      reportAndExit(error)
-    }
-  })
+  ).action(
+    async (options: { port?: number; dataDir?: string; demo?: number; seed: number; worker: boolean }) => {
+      const config = configFrom(options)
+      const logger = createLogger(config.logLevel)
+      const runtime = await openRuntime(config, { logger })
+      let worker: Worker | undefined
+      const app = await buildApp(runtime)
+      let stopping = false
+      const stop = async (signal: string) => {
+        if (stopping) return
+        stopping = true
+        logger.info({ signal }, 'shutting down')
+        await app.close()
+        await worker?.stop()
+        await runtime.close()
+        process.exit(0)
+      }
+      process.on('SIGINT', () => void stop('SIGINT'))
+      process.on('SIGTERM', () => void stop('SIGTERM'))
+      try {
+        const seeded = await seedDemoIfEmpty(runtime, options.demo ?? 0, options.seed)
+        const admin = await ensureFirstAdmin(runtime)
+        if (options.worker) worker = await startWorker(runtime)
+        const address = await app.listen({ port: config.port, host: config.host })
+        const url = address.replace('127.0.0.1', 'localhost')
+        const lines = [
+          '',
+          `Tresor is running on ${runtime.database.engine === 'pglite' ? `the embedded database (${config.dataDir})` : 'PostgreSQL'}`,
+          `  Web UI:   ${url}/`,
+          `  API docs: ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
+          ...(seeded ? [`  Demo data: ${seeded.toLocaleString('en')} synthetic subjects generated`] : []),
+          ...(admin
+            ? [
+                '  First admin (shown only now; keep it safe):',
+                `    e-mail:   ${admin.email}`,
+                `    password: ${admin.password}`,
+              ]
+            : ['  Sign in with your user; add one with: npx tresor user add --email E --role admin']),
+          '',
+        ]
+        process.stdout.write(`${lines.join('\n')}\n`)
+      } catch (error) {
+        await app.close().catch(() => {})
+        await worker?.stop().catch(() => {})
+        await runtime.close().catch(() => {})
+        reportAndExit(error)
+      }
+    },
+  )
 }

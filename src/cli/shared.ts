@@ -8,7 +8,10 @@ import { ProblemError } from '../server/problem.ts'
 
 /** Options every command that touches the database accepts. */
 export function withDataDirOption(command: Command): Command {
-  return command.option('--data-dir <dir>', 'where the embedded database and key file live (env TRESOR_DATA_DIR)')
+  return command.option(
+    '--data-dir <dir>',
+    'where the embedded database and key file live (env TRESOR_DATA_DIR)',
+  )
 }
 
 export function configFrom(options: { dataDir?: string; port?: number }): Config {
@@ -19,7 +22,10 @@ export function configFrom(options: { dataDir?: string; port?: number }): Config
 }
 
 /** Opens the runtime quietly (logs only warnings) for one-shot commands, and always closes it. */
-export async function withRuntime<T>(options: { dataDir?: string }, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+export async function withRuntime<T>(
+  options: { dataDir?: string },
+  fn: (runtime: Runtime) => Promise<T>,
+): Promise<T> {
   const config = configFrom(options)
   const runtime = await openRuntime(config, { logger: createLogger('warn') })
   try {

@@ -8,7 +8,7 @@ export function registerToken(program: Command): void {
     token
       .command('create')
       .description('create an API token for a user; prints the token alone on stdout')
-      .requiredOption('--email <email>', "the user whose role the token acts with")
+      .requiredOption('--email <email>', 'the user whose role the token acts with')
       .requiredOption('--name <name>', 'what the token is for'),
   ).action(async (options: { email: string; name: string; dataDir?: string }) => {
     await withRuntime(options, async (runtime) => {

@@ -24,11 +24,13 @@ export function registerUser(program: Command): void {
       if (generatedPassword) process.stdout.write(`password (shown only now): ${generatedPassword}\n`)
     })
   })
-  withDataDirOption(user.command('list').description('list users')).action(async (options: { dataDir?: string }) => {
-    await withRuntime(options, async (runtime) => {
-      for (const u of await runtime.services.access.listUsers()) {
-        process.stdout.write(`${u.email}\t${u.role}${u.disabled ? '\tdisabled' : ''}\n`)
-      }
-    })
-  })
+  withDataDirOption(user.command('list').description('list users')).action(
+    async (options: { dataDir?: string }) => {
+      await withRuntime(options, async (runtime) => {
+        for (const u of await runtime.services.access.listUsers()) {
+          process.stdout.write(`${u.email}\t${u.role}${u.disabled ? '\tdisabled' : ''}\n`)
+        }
+      })
+    },
+  )
 }

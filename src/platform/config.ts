@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
 /** Raised for any invalid setting; the CLI prints `message` as one line and exits 78 (EX_CONFIG). */
@@ -52,14 +52,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     try {
       url = new URL(databaseUrl)
     } catch {
-      throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user:password@host:port/database)')
+      throw new ConfigError(
+        'DATABASE_URL',
+        'is not a URL (expected postgres://user:password@host:port/database)',
+      )
     }
     if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
       throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://')
     }
   }
   const logLevel = (overrides.logLevel ?? env.TRESOR_LOG_LEVEL ?? 'info') as LogLevel
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('TRESOR_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError('TRESOR_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
   const host = overrides.host ?? env.HOST ?? '127.0.0.1'
   return {
     dataDir,
@@ -67,10 +71,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     port: overrides.port ?? intSetting(env, 'PORT', 3000, 0, 65535),
     host,
     logLevel,
-    sessionIdleMinutes: overrides.sessionIdleMinutes ?? intSetting(env, 'TRESOR_SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+    sessionIdleMinutes:
+      overrides.sessionIdleMinutes ?? intSetting(env, 'TRESOR_SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
     sessionAbsoluteHours:
       overrides.sessionAbsoluteHours ?? intSetting(env, 'TRESOR_SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 30),
-    bodyLimitBytes: overrides.bodyLimitBytes ?? intSetting(env, 'TRESOR_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 512 * 1024 * 1024),
+    bodyLimitBytes:
+      overrides.bodyLimitBytes ??
+      intSetting(env, 'TRESOR_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 512 * 1024 * 1024),
   }
 }
 
@@ -88,7 +95,10 @@ export function loadMasterKey(config: Pick<Config, 'dataDir'>, env: Env = proces
   if (existsSync(file)) {
     const mode = statSync(file).mode & 0o777
     if ((mode & 0o077) !== 0) {
-      throw new ConfigError(file, `permissions ${mode.toString(8).padStart(4, '0')} are too open; run chmod 600 on it`)
+      throw new ConfigError(
+        file,
+        `permissions ${mode.toString(8).padStart(4, '0')} are too open; run chmod 600 on it`,
+      )
     }
     return parseKey(readFileSync(file, 'utf8').trim(), file)
   }

@@ -14,7 +14,10 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       base: { app: 'tresor' },
       serializers: {
         // Method and path only: query strings may carry search terms, headers carry credentials.
-        req: (req: { method?: string; url?: string }) => ({ method: req.method, path: req.url?.split('?')[0] }),
+        req: (req: { method?: string; url?: string }) => ({
+          method: req.method,
+          path: req.url?.split('?')[0],
+        }),
       },
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password'],

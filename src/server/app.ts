@@ -15,14 +15,17 @@ import { subjectRoutes } from '../modules/subjects/subject.routes.ts'
 import { Subject } from '../modules/subjects/subject.schemas.ts'
 import type { Runtime } from '../runtime.ts'
 import { registerAuth } from './auth.ts'
-import { PROBLEM_KINDS, type ProblemKind, ProblemError, problemType, toProblem } from './problem.ts'
+import { PROBLEM_KINDS, ProblemError, type ProblemKind, problemType, toProblem } from './problem.ts'
 import { fieldErrors, validatorCompiler } from './validation.ts'
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist')
 export const VERSION = '0.1.0'
 
 /** Assembles the HTTP application: API under /api/v1, OpenAPI, the web UI, problem+json errors. */
-export async function buildApp(runtime: Runtime, options: { webDist?: string } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  runtime: Runtime,
+  options: { webDist?: string } = {},
+): Promise<FastifyInstance> {
   const { config, logger, services } = runtime
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
@@ -148,7 +151,10 @@ function registerProblemHandling(app: FastifyInstance): void {
           } else {
             kind = 'internal'
             // Logged without the request body or query: they may carry personal data.
-            request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'unhandled error')
+            request.log.error(
+              { err: { type: error.name, message: error.message, stack: error.stack } },
+              'unhandled error',
+            )
           }
       }
     }
@@ -172,7 +178,10 @@ async function registerWebUi(app: FastifyInstance, webDist: string): Promise<voi
         .type('text/plain')
         .send('The web UI is not built yet: run `npm run build:web` (npm start does it for you).')
     }
-    const problem = { ...toProblem('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`), instance: request.id }
+    const problem = {
+      ...toProblem('not-found', `no route for ${request.method} ${request.url.split('?')[0]}`),
+      instance: request.id,
+    }
     return reply.code(404).type('application/problem+json').send(problem)
   })
 }

@@ -47,7 +47,8 @@ export function registerAuth(app: FastifyInstance, access: AccessService): void 
     const required = request.routeOptions.config?.access
     if (!required || required === 'public') return
     request.actor = await authenticate(request, access)
-    if (!request.actor) throw new ProblemError('unauthenticated', 'sign in, or send an API token as a Bearer token')
+    if (!request.actor)
+      throw new ProblemError('unauthenticated', 'sign in, or send an API token as a Bearer token')
     if (required !== 'authenticated' && !roleHas(request.actor.role, required)) {
       throw new ProblemError('forbidden', `this needs the permission ${required}`)
     }

@@ -23,7 +23,9 @@ export interface Cursor {
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.sort, cursor.order, cursor.value, cursor.id])).toString('base64url')
+  return Buffer.from(JSON.stringify([cursor.sort, cursor.order, cursor.value, cursor.id])).toString(
+    'base64url',
+  )
 }
 
 /** Decodes a cursor; one made for another sort order is refused rather than silently misread. */
@@ -53,6 +55,8 @@ export function decodeCursor(text: string, sort: string, order: 'asc' | 'desc'):
 export const Page = <T extends import('typebox').TSchema>(item: T) =>
   Type.Object({
     items: Type.Array(item),
-    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page.' }),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as `cursor` for the next page.',
+    }),
     total: Type.Integer({ description: 'Items matching the filter, over all pages.' }),
   })

@@ -27,7 +27,12 @@ export function validatorCompiler({ schema, httpPart }: { schema: object; httpPa
   return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
 }
 
-const PARTS: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' }
+const PARTS: Record<string, string> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'params',
+  headers: 'headers',
+}
 
 /** Turns Ajv's errors into field errors a person can act on. */
 export function fieldErrors(

@@ -7,7 +7,11 @@ import { startWorker } from './worker.ts'
 describeEachEngine('worker', (runtime) => {
   it('runs a queued job through its handler and keeps the schedule table', async () => {
     const rt = runtime()
-    const { user } = await rt.services.access.createUser({ email: 'w@example.com', role: 'sales', password: 'long enough password' })
+    const { user } = await rt.services.access.createUser({
+      email: 'w@example.com',
+      role: 'sales',
+      password: 'long enough password',
+    })
     await rt.database.db
       .insertInto('user_session')
       .values({ token_hash: 'expired', user_id: user.id, expires_at: new Date(Date.now() - 1000) })
@@ -22,8 +26,13 @@ describeEachEngine('worker', (runtime) => {
         left = (await rt.database.db.selectFrom('user_session').select('token_hash').execute()).length
       }
       expect(left).toBe(0)
-      const schedules = await sql<{ name: string; cron: string }>`select name, cron from pgboss.schedule`.execute(rt.database.db)
-      expect(schedules.rows).toEqual(expect.arrayContaining(SCHEDULES.map(({ name, cron }) => expect.objectContaining({ name, cron }))))
+      const schedules = await sql<{
+        name: string
+        cron: string
+      }>`select name, cron from pgboss.schedule`.execute(rt.database.db)
+      expect(schedules.rows).toEqual(
+        expect.arrayContaining(SCHEDULES.map(({ name, cron }) => expect.objectContaining({ name, cron }))),
+      )
     } finally {
       await worker.stop()
     }

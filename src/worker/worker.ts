@@ -20,10 +20,15 @@ export interface Worker {
  * Starts pg-boss on the runtime's database (its tables live in the `pgboss` schema, next to
  * ours), registers every handler and the schedule table.
  */
-export async function startWorker(runtime: Runtime, options: { pollingIntervalSeconds?: number } = {}): Promise<Worker> {
+export async function startWorker(
+  runtime: Runtime,
+  options: { pollingIntervalSeconds?: number } = {},
+): Promise<Worker> {
   const log = runtime.logger.child({ component: 'worker' })
   const boss = new PgBoss({ ...runtime.database.jobStore(), schedule: true, supervise: true })
-  boss.on('error', (error: Error) => log.error({ err: { type: error.name, message: error.message } }, 'job runner error'))
+  boss.on('error', (error: Error) =>
+    log.error({ err: { type: error.name, message: error.message } }, 'job runner error'),
+  )
   await boss.start()
 
   for (const name of Object.keys(HANDLERS) as JobName[]) {
@@ -39,7 +44,8 @@ export async function startWorker(runtime: Runtime, options: { pollingIntervalSe
       },
     )
   }
-  for (const schedule of SCHEDULES) await boss.schedule(schedule.name, schedule.cron, schedule.payload, { tz: 'UTC' })
+  for (const schedule of SCHEDULES)
+    await boss.schedule(schedule.name, schedule.cron, schedule.payload, { tz: 'UTC' })
 
   return {
     send: (name, payload) => boss.send(name, payload as object),

@@ -20,7 +20,8 @@ describeEachEngine('sign-in, sessions and API tokens', (runtime) => {
       payload: { email, password: pw },
       ...(cookie ? { headers: { cookie } } : {}),
     })
-  const me = (headers: Record<string, string>) => t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers })
+  const me = (headers: Record<string, string>) =>
+    t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers })
 
   it('signs in case-insensitively and sets a strict, httpOnly session cookie', async () => {
     const res = await login(' sales@example.COM ', password)
@@ -47,7 +48,11 @@ describeEachEngine('sign-in, sessions and API tokens', (runtime) => {
     const secret = res.cookies.find((c) => c.name === 'tresor_session')?.value as string
     const sessions = await runtime().database.db.selectFrom('user_session').select('token_hash').execute()
     expect(sessions.some((s) => s.token_hash === secret)).toBe(false)
-    const user = await runtime().database.db.selectFrom('app_user').select('password_hash').where('email_normalized', '=', 'sales@example.com').executeTakeFirstOrThrow()
+    const user = await runtime()
+      .database.db.selectFrom('app_user')
+      .select('password_hash')
+      .where('email_normalized', '=', 'sales@example.com')
+      .executeTakeFirstOrThrow()
     expect(user.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
   })
 
@@ -73,7 +78,9 @@ describeEachEngine('sign-in, sessions and API tokens', (runtime) => {
     const old = sessionCookie(await login('sales@example.com', password))
     const hashOf = async (cookie: string) => {
       const { createHash } = await import('node:crypto')
-      return createHash('sha256').update(cookie.split('=')[1] as string).digest('hex')
+      return createHash('sha256')
+        .update(cookie.split('=')[1] as string)
+        .digest('hex')
     }
     const idleMinutes = runtime().config.sessionIdleMinutes
     await db
@@ -99,7 +106,11 @@ describeEachEngine('sign-in, sessions and API tokens', (runtime) => {
       (await runtime().services.access.findUserByEmail(email))!.id,
       'integration',
     )
-    await runtime().database.db.updateTable('app_user').set({ disabled_at: new Date() }).where('email_normalized', '=', email).execute()
+    await runtime()
+      .database.db.updateTable('app_user')
+      .set({ disabled_at: new Date() })
+      .where('email_normalized', '=', email)
+      .execute()
     expect((await me({ cookie })).statusCode).toBe(401)
     expect((await me({ authorization: `Bearer ${token}` })).statusCode).toBe(401)
     expect((await login(email, password)).statusCode).toBe(401)
@@ -107,7 +118,12 @@ describeEachEngine('sign-in, sessions and API tokens', (runtime) => {
 
   it('creates, uses, lists and revokes API tokens; the secret is shown once', async () => {
     const cookie = sessionCookie(await login('sales@example.com', password))
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie }, payload: { name: 'crm sync' } })
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: { cookie },
+      payload: { name: 'crm sync' },
+    })
     expect(created.statusCode).toBe(201)
     const { token, info } = created.json() as { token: string; info: { id: string; prefix: string } }
     expect(token.startsWith(info.prefix)).toBe(true)
@@ -115,10 +131,18 @@ describeEachEngine('sign-in, sessions and API tokens', (runtime) => {
     expect((await me(bearer)).json()).toMatchObject({ user: { email: 'Sales@Example.com' } })
     const listed = await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: bearer })
     expect(JSON.stringify(listed.json())).not.toContain(token)
-    const revoke = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${info.id}`, headers: { cookie } })
+    const revoke = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tokens/${info.id}`,
+      headers: { cookie },
+    })
     expect(revoke.statusCode).toBe(204)
     expect((await me(bearer)).statusCode).toBe(401)
-    const again = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${info.id}`, headers: { cookie } })
+    const again = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tokens/${info.id}`,
+      headers: { cookie },
+    })
     expect(again.statusCode).toBe(404)
   })
 
@@ -128,7 +152,11 @@ describeEachEngine('sign-in, sessions and API tokens', (runtime) => {
     const other = await access.findUserByEmail('other@example.com')
     const { info } = await access.createToken(other!.id, 'theirs')
     const cookie = sessionCookie(await login('sales@example.com', password))
-    const res = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${info.id}`, headers: { cookie } })
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tokens/${info.id}`,
+      headers: { cookie },
+    })
     expect(res.statusCode).toBe(404)
   })
 

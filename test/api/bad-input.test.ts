@@ -65,10 +65,19 @@ describeEachEngine('bad input', (runtime) => {
     it('unknown properties are refused, not stripped (no mass assignment)', async () => {
       const before = await usersNow()
       const res = await postUsers(
-        JSON.stringify({ email: 'mass@example.com', role: 'sales', password: 'long enough password', isAdmin: true }),
+        JSON.stringify({
+          email: 'mass@example.com',
+          role: 'sales',
+          password: 'long enough password',
+          isAdmin: true,
+        }),
       )
       expect(res.statusCode).toBe(400)
-      expect(problemOf(res).errors).toContainEqual({ in: 'body', field: 'isAdmin', reason: 'is not a known property' })
+      expect(problemOf(res).errors).toContainEqual({
+        in: 'body',
+        field: 'isAdmin',
+        reason: 'is not a known property',
+      })
       expect(await usersNow()).toBe(before)
     })
 
@@ -82,7 +91,9 @@ describeEachEngine('bad input', (runtime) => {
     it('oversized bodies → 413 with the documented limit, nothing written', async () => {
       const before = await usersNow()
       const limit = runtime().config.bodyLimitBytes
-      const res = await postUsers(JSON.stringify({ email: 'big@example.com', role: 'sales', displayName: 'x'.repeat(limit) }))
+      const res = await postUsers(
+        JSON.stringify({ email: 'big@example.com', role: 'sales', displayName: 'x'.repeat(limit) }),
+      )
       expect(res.statusCode).toBe(413)
       const problem = problemOf(res)
       expect(problem.type).toBe('urn:tresor:problem:payload-too-large')
@@ -98,7 +109,9 @@ describeEachEngine('bad input', (runtime) => {
 
     it('a business rule violation (weak password) names the field and writes nothing', async () => {
       const before = await usersNow()
-      const res = await postUsers(JSON.stringify({ email: 'weak@example.com', role: 'sales', password: 'short' }))
+      const res = await postUsers(
+        JSON.stringify({ email: 'weak@example.com', role: 'sales', password: 'short' }),
+      )
       expect(res.statusCode).toBe(400)
       expect(problemOf(res).errors?.[0]?.field).toBe('password')
       expect(await usersNow()).toBe(before)
@@ -138,7 +151,10 @@ describeEachEngine('bad input', (runtime) => {
     })
 
     it('a forged cursor is refused', async () => {
-      for (const cursor of ['garbage', Buffer.from('["createdAt","desc","x","not-a-uuid"]').toString('base64url')]) {
+      for (const cursor of [
+        'garbage',
+        Buffer.from('["createdAt","desc","x","not-a-uuid"]').toString('base64url'),
+      ]) {
         const res = await list(`cursor=${cursor}`)
         expect(res.statusCode).toBe(400)
         expect(problemOf(res).errors?.[0]?.field).toBe('cursor')
@@ -146,7 +162,11 @@ describeEachEngine('bad input', (runtime) => {
     })
 
     it('a bad path parameter is refused', async () => {
-      const res = await t.app.inject({ method: 'DELETE', url: '/api/v1/tokens/not-a-uuid', headers: { cookie: admin } })
+      const res = await t.app.inject({
+        method: 'DELETE',
+        url: '/api/v1/tokens/not-a-uuid',
+        headers: { cookie: admin },
+      })
       expect(res.statusCode).toBe(400)
       expect(problemOf(res).errors?.[0]).toMatchObject({ in: 'params', field: 'id' })
     })

@@ -27,7 +27,9 @@ describeEachEngine('HTTP basics', (runtime, engine) => {
       expect.arrayContaining(['/healthz', '/api/v1/auth/login', '/api/v1/subjects', '/api/v1/tokens/{id}']),
     )
     const subjects = doc.paths['/api/v1/subjects']?.get as { parameters: { name: string }[] }
-    expect(subjects.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['limit', 'cursor', 'sort', 'order', 'kind']))
+    expect(subjects.parameters.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['limit', 'cursor', 'sort', 'order', 'kind']),
+    )
   })
 
   it('serves the API docs page at /docs', async () => {

@@ -23,7 +23,10 @@ interface Result {
   stderr: string
 }
 
-function tresor(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<Result> {
+function tresor(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, TRESOR_LOG_LEVEL: 'warn', ...options.env },
@@ -44,19 +47,27 @@ function tresor(args: string[], options: { env?: Record<string, string>; input?:
 }
 
 describe('tresor CLI', () => {
-  it.each([[[]], [['serve']], [['worker']], [['migrate']], [['demo']], [['user', 'add']], [['user', 'list']], [['token', 'create']]])(
-    '%o --help explains itself',
-    async (command) => {
-      const res = await tresor([...command, '--help'])
-      expect(res.code).toBe(0)
-      expect(res.stdout).toMatch(/^Usage: tresor/)
-    },
-  )
+  it.each([
+    [[]],
+    [['serve']],
+    [['worker']],
+    [['migrate']],
+    [['demo']],
+    [['user', 'add']],
+    [['user', 'list']],
+    [['token', 'create']],
+  ])('%o --help explains itself', async (command) => {
+    const res = await tresor([...command, '--help'])
+    expect(res.code).toBe(0)
+    expect(res.stdout).toMatch(/^Usage: tresor/)
+  })
 
   it('stops with one clear line and exit code 78 on invalid configuration', async () => {
     const res = await tresor(['migrate'], { env: { PORT: 'abc', TRESOR_DATA_DIR: tempDir() } })
     expect(res.code).toBe(78)
-    expect(res.stderr.trim().split('\n')).toEqual(['tresor: invalid configuration: PORT: must be a whole number from 0 to 65535'])
+    expect(res.stderr.trim().split('\n')).toEqual([
+      'tresor: invalid configuration: PORT: must be a whole number from 0 to 65535',
+    ])
     const badOption = await tresor(['serve', '--port', 'x', '--data-dir', tempDir()])
     expect(badOption.code).toBe(78)
     expect(badOption.stderr).toContain('--port')
@@ -110,7 +121,10 @@ describe('tresor CLI', () => {
 })
 
 /** Starts `tresor serve`, waits for its banner, and returns the base URL and the banner. */
-async function serve(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; banner: string }> {
+async function serve(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; banner: string }> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
     env: { ...process.env, TRESOR_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -199,9 +213,14 @@ describe('tresor serve', () => {
       expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ engine: 'postgres' })
       expect(await signInAndCount(server.url, server.banner)).toBe(25)
       // PostgreSQL serves several processes: the CLI works while the server runs
-      const token = await tresor(['token', 'create', '--email', 'admin@tresor.local', '--name', 'x', '--data-dir', tempDir()], { env })
+      const token = await tresor(
+        ['token', 'create', '--email', 'admin@tresor.local', '--name', 'x', '--data-dir', tempDir()],
+        { env },
+      )
       expect(token.code, token.stderr).toBe(0)
-      const me = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token.stdout.trim()}` } })
+      const me = await fetch(`${server.url}/api/v1/auth/me`, {
+        headers: { authorization: `Bearer ${token.stdout.trim()}` },
+      })
       expect(me.status).toBe(200)
     } finally {
       expect(await stop(server.child)).toBe(0)

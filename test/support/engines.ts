@@ -28,7 +28,10 @@ export async function openTestRuntime(engine: Engine): Promise<TestRuntime> {
     dbName = `t_${randomBytes(6).toString('hex')}`
     databaseUrl = await createDatabase(adminUrl, dbName)
   }
-  const config = loadConfig({ TRESOR_DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) })
+  const config = loadConfig({
+    TRESOR_DATA_DIR: dataDir,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  })
   const runtime = await openRuntime(config, { logger: createLogger('silent'), inMemory: true })
   return {
     ...runtime,
@@ -44,7 +47,10 @@ export async function openTestRuntime(engine: Engine): Promise<TestRuntime> {
  * `describe` once per engine with a fresh migrated runtime for the block. The getter is valid
  * inside tests and hooks.
  */
-export function describeEachEngine(name: string, body: (runtime: () => TestRuntime, engine: Engine) => void): void {
+export function describeEachEngine(
+  name: string,
+  body: (runtime: () => TestRuntime, engine: Engine) => void,
+): void {
   for (const engine of ENGINES) {
     describe(`${name} [${engine}]`, () => {
       let runtime: TestRuntime | undefined

@@ -17,7 +17,11 @@ export async function buildTestApp(runtime: TestRuntime): Promise<TestApp> {
       if (!(await runtime.services.access.findUserByEmail(email))) {
         await runtime.services.access.createUser({ email, role, password })
       }
-      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } })
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email, password },
+      })
       if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`)
       return sessionCookie(res)
     },

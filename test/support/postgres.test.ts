@@ -41,7 +41,9 @@ async function dataDirOf(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    const { rows } = await client.query<{ setting: string }>(`select setting from pg_settings where name = 'data_directory'`)
+    const { rows } = await client.query<{ setting: string }>(
+      `select setting from pg_settings where name = 'data_directory'`,
+    )
     const dataDir = rows[0]?.setting ?? ''
     expect(dataDir).toMatch(/tresor-pg-/)
     return dataDir.replace(/\/data$/, '')

@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process'
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process'
 import { accessSync, constants, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { chown, mkdtemp, rm } from 'node:fs/promises'
 import net from 'node:net'
@@ -94,7 +94,8 @@ function resolveRunAs(): RunAs {
   if (process.getuid?.() !== 0) return { wrap: (file, args) => [file, args] }
   const user = userIds('postgres') ? 'postgres' : 'nobody'
   const ids = userIds(user)
-  if (!ids) throw new PostgresUnavailableError(`Running as root, but neither user 'postgres' nor 'nobody' exists.`)
+  if (!ids)
+    throw new PostgresUnavailableError(`Running as root, but neither user 'postgres' nor 'nobody' exists.`)
   const runuser = findOnPath('runuser') ?? ['/usr/sbin/runuser', '/sbin/runuser'].find(isExecutable)
   if (runuser) return { ...ids, wrap: (file, args) => [runuser, ['-u', user, '--', file, ...args]] }
   const setpriv = findOnPath('setpriv') ?? ['/usr/bin/setpriv', '/bin/setpriv'].find(isExecutable)
@@ -102,7 +103,9 @@ function resolveRunAs(): RunAs {
     const drop = [`--reuid=${ids.uid}`, `--regid=${ids.gid}`, '--init-groups']
     return { ...ids, wrap: (file, args) => [setpriv, [...drop, '--', file, ...args]] }
   }
-  throw new PostgresUnavailableError('Running as root, but neither runuser nor setpriv is available to drop privileges.')
+  throw new PostgresUnavailableError(
+    'Running as root, but neither runuser nor setpriv is available to drop privileges.',
+  )
 }
 
 async function freePort(): Promise<number> {
@@ -144,6 +147,9 @@ export async function startPostgres(): Promise<TestPostgres> {
     return execFileAsync(cmd, argv, { cwd: dir, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 })
   }
 
+  const stopArgs = runAs.wrap(bins.pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w'])
+  const watchdog = startWatchdog(dir, stopArgs)
+
   try {
     if (runAs.uid !== undefined && runAs.gid !== undefined) await chown(dir, runAs.uid, runAs.gid)
     try {
@@ -182,14 +188,16 @@ export async function startPostgres(): Promise<TestPostgres> {
         break
       } catch (error) {
         if (attempt >= 3) {
-          throw new Error(`pg_ctl start failed:\n${describeFailure(error)}\n--- server log ---\n${readLog(logFile)}`)
+          throw new Error(
+            `pg_ctl start failed:\n${describeFailure(error)}\n--- server log ---\n${readLog(logFile)}`,
+          )
         }
       }
     }
 
     const stopSync = () => {
-      const [cmd, argv] = runAs.wrap(bins.pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w'])
-      spawnSync(cmd, argv, { cwd: dir, env: cleanEnv(), stdio: 'ignore' })
+      watchdog()
+      spawnSync(stopArgs[0], stopArgs[1], { cwd: dir, env: cleanEnv(), stdio: 'ignore' })
       rmSync(dir, { recursive: true, force: true })
     }
     running.set(dir, stopSync)
@@ -200,6 +208,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       url: `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`,
       stop() {
         stopping ??= (async () => {
+          watchdog()
           try {
             await exec(bins.pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w'])
           } finally {
@@ -212,8 +221,44 @@ export async function startPostgres(): Promise<TestPostgres> {
       },
     }
   } catch (error) {
+    watchdog()
     await rm(dir, { recursive: true, force: true })
     throw error
+  }
+}
+
+const WATCHDOG_SCRIPT = `
+pid=$1; dir=$2; shift 2
+while kill -0 "$pid" 2>/dev/null; do sleep 1; done
+"$@" >/dev/null 2>&1
+rm -rf "$dir"
+`
+
+/**
+ * 'exit' handlers never run when the process is killed, and vitest kills its workers at the end of a run, so
+ * a detached shell watches this process and stops the server once it is gone. Returns a function that
+ * dismisses the watchdog.
+ */
+function startWatchdog(dir: string, [cmd, argv]: [string, string[]]): () => void {
+  // Detached into its own session so a Ctrl-C to the test run's process group doesn't take it down too.
+  const child = spawn(
+    'sh',
+    ['-c', WATCHDOG_SCRIPT, 'tresor-pg-watchdog', String(process.pid), dir, cmd, ...argv],
+    {
+      detached: true,
+      stdio: 'ignore',
+      env: cleanEnv(),
+    },
+  )
+  child.on('error', () => {})
+  child.unref()
+  let dismissed = false
+  return () => {
+    if (dismissed || child.pid === undefined) return
+    dismissed = true
+    try {
+      process.kill(child.pid, 'SIGKILL')
+    } catch {}
   }
 }
 

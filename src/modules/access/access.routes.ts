@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { actorOf, clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../../server/auth.ts'
 import { ProblemError } from '../../server/problem.ts'
-import type { AccessService } from './access.service.ts'
 import {
   CreatedToken,
   CreatedUser,
@@ -13,6 +12,7 @@ import {
   UserEnvelope,
   UserList,
 } from './access.schemas.ts'
+import type { AccessService } from './access.service.ts'
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null)
 const tokenInfo = (t: {
@@ -62,7 +62,11 @@ export const accessRoutes =
       '/auth/logout',
       {
         config: { access: 'authenticated' },
-        schema: { tags: ['auth'], summary: 'Sign out: ends the session', response: { 204: { type: 'null' } } },
+        schema: {
+          tags: ['auth'],
+          summary: 'Sign out: ends the session',
+          response: { 204: { type: 'null' } },
+        },
       },
       async (request, reply) => {
         const secret = request.cookies[SESSION_COOKIE]
@@ -80,7 +84,9 @@ export const accessRoutes =
       },
       async (request) => {
         const actor = actorOf(request)
-        return { user: { id: actor.userId, email: actor.email, displayName: actor.displayName, role: actor.role } }
+        return {
+          user: { id: actor.userId, email: actor.email, displayName: actor.displayName, role: actor.role },
+        }
       },
     )
 
@@ -99,7 +105,12 @@ export const accessRoutes =
       '/users',
       {
         config: { access: 'users:manage' },
-        schema: { tags: ['users'], summary: 'Create a user', body: CreateUserBody, response: { 201: CreatedUser } },
+        schema: {
+          tags: ['users'],
+          summary: 'Create a user',
+          body: CreateUserBody,
+          response: { 201: CreatedUser },
+        },
       },
       async (request, reply) => {
         const { user, generatedPassword } = await access.createUser(request.body)
@@ -140,7 +151,12 @@ export const accessRoutes =
       '/tokens/:id',
       {
         config: { access: 'tokens:own' },
-        schema: { tags: ['tokens'], summary: 'Revoke an API token', params: IdParams, response: { 204: { type: 'null' } } },
+        schema: {
+          tags: ['tokens'],
+          summary: 'Revoke an API token',
+          params: IdParams,
+          response: { 204: { type: 'null' } },
+        },
       },
       async (request, reply) => {
         await access.revokeToken(actorOf(request).userId, request.params.id)

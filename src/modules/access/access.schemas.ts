@@ -35,7 +35,10 @@ export const CreateUserBody = Type.Object(
     role: RoleName,
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     password: Type.Optional(
-      Type.String({ maxLength: PASSWORD_MAX_LENGTH, description: 'Omit to have one generated (returned once).' }),
+      Type.String({
+        maxLength: PASSWORD_MAX_LENGTH,
+        description: 'Omit to have one generated (returned once).',
+      }),
     ),
   },
   { additionalProperties: false },

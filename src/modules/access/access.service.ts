@@ -109,7 +109,10 @@ export class AccessService {
    * session id planted before login is useless). Unknown e-mail and wrong password take the same
    * time and give the same answer.
    */
-  async login(email: string, password: string): Promise<{ user: PublicUser; sessionSecret: string } | undefined> {
+  async login(
+    email: string,
+    password: string,
+  ): Promise<{ user: PublicUser; sessionSecret: string } | undefined> {
     const row = await this.#users.findByEmail(normalizeEmail(email))
     const ok = await verifyPassword(row?.password_hash ?? (await decoyHash()), password)
     if (!row || !ok || row.disabled_at !== null) return undefined
@@ -127,7 +130,13 @@ export class AccessService {
     const found = await this.#users.findActiveSession(tokenHash, this.#idleSince())
     if (!found) return undefined
     if (Date.now() - found.last_seen_at.getTime() > TOUCH_AFTER_MS) await this.#users.touchSession(tokenHash)
-    return { userId: found.id, email: found.email, displayName: found.display_name, role: found.role, via: 'session' }
+    return {
+      userId: found.id,
+      email: found.email,
+      displayName: found.display_name,
+      role: found.role,
+      via: 'session',
+    }
   }
 
   async logout(secret: string): Promise<void> {
@@ -172,7 +181,8 @@ export class AccessService {
   }
 
   async revokeToken(userId: string, tokenId: string): Promise<void> {
-    if (!(await this.#users.revokeToken(userId, tokenId))) throw new ProblemError('not-found', 'no such active token')
+    if (!(await this.#users.revokeToken(userId, tokenId)))
+      throw new ProblemError('not-found', 'no such active token')
   }
 
   #idleSince(): Date {

@@ -2,7 +2,16 @@
  * Roles for the departments of DESIGN.md and the permissions they hold. This is the platform's
  * first cut; the privacy kernel refines it per field category and lets admins define roles.
  */
-export const ROLES = ['admin', 'dpo', 'marketing', 'sales', 'service', 'accounting', 'logistics', 'product'] as const
+export const ROLES = [
+  'admin',
+  'dpo',
+  'marketing',
+  'sales',
+  'service',
+  'accounting',
+  'logistics',
+  'product',
+] as const
 export type Role = (typeof ROLES)[number]
 
 export const PERMISSIONS = ['subjects:read', 'users:manage', 'tokens:own'] as const

@@ -11,7 +11,11 @@ export class UserRepository {
   }
 
   findByEmail(emailNormalized: string): Promise<UserRow | undefined> {
-    return this.#db.selectFrom('app_user').selectAll().where('email_normalized', '=', emailNormalized).executeTakeFirst()
+    return this.#db
+      .selectFrom('app_user')
+      .selectAll()
+      .where('email_normalized', '=', emailNormalized)
+      .executeTakeFirst()
   }
 
   findById(id: string): Promise<UserRow | undefined> {
@@ -30,7 +34,13 @@ export class UserRepository {
     return Number(row.n)
   }
 
-  insert(user: { email: string; emailNormalized: string; passwordHash: string; role: string; displayName: string | null }) {
+  insert(user: {
+    email: string
+    emailNormalized: string
+    passwordHash: string
+    role: string
+    displayName: string | null
+  }) {
     return this.#db
       .insertInto('app_user')
       .values({
@@ -66,7 +76,11 @@ export class UserRepository {
   }
 
   touchSession(tokenHash: string) {
-    return this.#db.updateTable('user_session').set({ last_seen_at: new Date() }).where('token_hash', '=', tokenHash).execute()
+    return this.#db
+      .updateTable('user_session')
+      .set({ last_seen_at: new Date() })
+      .where('token_hash', '=', tokenHash)
+      .execute()
   }
 
   deleteSession(tokenHash: string) {
@@ -103,7 +117,11 @@ export class UserRepository {
   }
 
   touchToken(tokenId: string) {
-    return this.#db.updateTable('api_token').set({ last_used_at: new Date() }).where('id', '=', tokenId).execute()
+    return this.#db
+      .updateTable('api_token')
+      .set({ last_used_at: new Date() })
+      .where('id', '=', tokenId)
+      .execute()
   }
 
   listTokens(userId: string) {

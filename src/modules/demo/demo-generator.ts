@@ -19,9 +19,10 @@ import {
   type Randomizer,
   sv,
 } from '@faker-js/faker'
+import type { SUBJECT_KINDS } from '../subjects/subject.schemas.ts'
 
-/** Subject kinds the demo data uses; mirrors the `kinds` column of the subject table. */
-export type DemoKind = 'customer' | 'lead' | 'b2b_contact' | 'applicant' | 'employee' | 'supplier_contact'
+/** A subject kind, as the subjects module defines them. */
+export type DemoKind = (typeof SUBJECT_KINDS)[number]
 
 /** Gender as recorded on a subject. */
 export type DemoGender = 'female' | 'male' | 'diverse'
@@ -74,7 +75,9 @@ export const DEMO_REFERENCE_DATE = '2026-01-01T00:00:00.000Z'
 
 const REFERENCE_MS = Date.parse(DEMO_REFERENCE_DATE)
 const DAY_MS = 86_400_000
-const CREATED_FROM_MS = Date.UTC(2023, 0, 1)
+// The reference date is a 1 January, which keeps the age-band arithmetic below whole years.
+const REFERENCE_YEAR = new Date(REFERENCE_MS).getUTCFullYear()
+const CREATED_FROM_MS = Date.UTC(REFERENCE_YEAR - 3, 0, 1)
 
 /**
  * faker's default Mersenne Twister costs ~40µs to seed with an array, which alone would make a million people
@@ -87,9 +90,8 @@ class PersonRandomizer implements Randomizer {
   c = 0
   d = 0
 
-  next(): number {
-    return this.nextUint32() / 0x1_0000_0000
-  }
+  // An arrow property because faker calls `next` detached from the object.
+  next = (): number => this.nextUint32() / 0x1_0000_0000
 
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0
@@ -101,7 +103,7 @@ class PersonRandomizer implements Randomizer {
     return t >>> 0
   }
 
-  seed(seed: number | number[]): void {
+  seed = (seed: number | number[]): void => {
     const [s = 0, i = 0] = typeof seed === 'number' ? [seed, 0] : seed
     this.seedPerson(s, i)
   }
@@ -141,6 +143,7 @@ interface Market {
   country: string
   weight: number
   faker: Faker
+  street: () => string
   callingCode: string
   /** Mobile prefixes after the calling code, each followed by `subscriberDigits` random digits. */
   mobilePrefixes: readonly string[]
@@ -154,32 +157,66 @@ function market(
   weight: number,
   locales: LocaleDefinition[],
   callingCode: string,
-  mobilePrefixes: readonly string[],
+  mobilePrefixes: string,
   subscriberDigits: number,
 ): Market {
   const faker = new Faker({ locale: [...locales, base], randomizer: rng })
-  return { country, weight, faker, callingCode, mobilePrefixes, subscriberDigits, umlautsAsE: locales[0] === de }
+  const street = streetFormatter(faker)
+  return {
+    country,
+    weight,
+    faker,
+    street,
+    callingCode,
+    mobilePrefixes: mobilePrefixes.split(' '),
+    subscriberDigits,
+    umlautsAsE: locales[0] === de,
+  }
 }
 
-// German-speaking ~60%, then the larger EU markets, then a tail of smaller ones.
-// faker's own phone formats are not E.164 for several locales (trunk zeros, US fallback), hence our own.
-const DE_MOBILE = ['151', '152', '157', '159', '160', '162', '163', '170', '171', '172', '173', '175', '176', '177']
+/**
+ * `streetAddress()` expands a template through faker's generic `fake()`, which costs ~40% of a person;
+ * calling `street()` and `buildingNumber()` directly and joining them in the locale's order halves that.
+ */
+function streetFormatter(faker: Faker): () => string {
+  const pattern = faker.rawDefinitions.location?.street_address?.normal ?? ''
+  const streetFirst = /^\{\{location\.street\}\}(.*)\{\{location\.buildingNumber\}\}$/.exec(pattern)
+  if (streetFirst) {
+    const sep = streetFirst[1] ?? ''
+    return () => {
+      const street = faker.location.street()
+      return `${street}${sep}${faker.location.buildingNumber()}`
+    }
+  }
+  const numberFirst = /^\{\{location\.buildingNumber\}\}(.*)\{\{location\.street\}\}$/.exec(pattern)
+  if (numberFirst) {
+    const sep = numberFirst[1] ?? ''
+    return () => {
+      const street = faker.location.street()
+      return `${faker.location.buildingNumber()}${sep}${street}`
+    }
+  }
+  return () => faker.location.streetAddress()
+}
+
+// German-speaking ~60%, then the larger EU markets, then a tail of smaller ones. faker's own phone formats are
+// not E.164 for several locales (trunk zeros, a US fallback), hence calling code + mobile prefix + digits.
 const MARKETS: readonly Market[] = [
-  market('DE', 46, [de], '49', DE_MOBILE, 7),
-  market('AT', 8, [de_AT, de], '43', ['650', '660', '664', '676', '680', '681', '688', '699'], 7),
-  market('CH', 6, [de_CH, de], '41', ['75', '76', '77', '78', '79'], 7),
-  market('FR', 8, [fr], '33', ['6', '7'], 8),
-  market('IT', 7, [it], '39', ['320', '328', '329', '333', '338', '340', '347', '348', '349', '366', '388', '392'], 7),
-  market('ES', 6, [es], '34', ['6', '7'], 8),
-  market('NL', 5, [nl], '31', ['6'], 8),
-  market('PL', 5, [pl], '48', ['50', '51', '53', '57', '60', '66', '69', '72', '73', '78', '79', '88'], 7),
-  market('SE', 2, [sv], '46', ['70', '72', '73', '76', '79'], 7),
-  market('BE', 1.5, [nl_BE, nl], '32', ['46', '47', '48', '49'], 7),
-  market('PT', 1.5, [pt_PT], '351', ['91', '92', '93', '96'], 7),
-  market('CZ', 1.5, [cs_CZ], '420', ['60', '72', '73', '77', '79'], 7),
-  market('DK', 1, [da], '45', ['20', '22', '26', '28', '30', '31', '40', '42', '50', '51', '60', '61'], 6),
-  market('FI', 1, [fi], '358', ['40', '41', '44', '45', '46', '50'], 7),
-  market('HU', 0.5, [hu], '36', ['20', '30', '70'], 7),
+  market('DE', 46, [de], '49', '151 152 157 159 160 162 163 170 171 172 173 175 176 177', 7),
+  market('AT', 8, [de_AT, de], '43', '650 660 664 676 680 681 688 699', 7),
+  market('CH', 6, [de_CH, de], '41', '75 76 77 78 79', 7),
+  market('FR', 8, [fr], '33', '6 7', 8),
+  market('IT', 7, [it], '39', '320 328 329 333 338 340 347 348 349 366 388 392', 7),
+  market('ES', 6, [es], '34', '6 7', 8),
+  market('NL', 5, [nl], '31', '6', 8),
+  market('PL', 5, [pl], '48', '50 51 53 57 60 66 69 72 73 78 79 88', 7),
+  market('SE', 2, [sv], '46', '70 72 73 76 79', 7),
+  market('BE', 1.5, [nl_BE, nl], '32', '46 47 48 49', 7),
+  market('PT', 1.5, [pt_PT], '351', '91 92 93 96', 7),
+  market('CZ', 1.5, [cs_CZ], '420', '60 72 73 77 79', 7),
+  market('DK', 1, [da], '45', '20 22 26 28 30 31 40 42 50 51 60 61', 6),
+  market('FI', 1, [fi], '358', '40 41 44 45 46 50', 7),
+  market('HU', 0.5, [hu], '36', '20 30 70', 7),
 ]
 
 const MARKET_PICK = cumulative(MARKETS.map((m) => m.weight))
@@ -255,10 +292,11 @@ const FOLD_SPECIAL: Record<string, string> = {
 }
 // Names repeat heavily, so folding each distinct one once keeps e-mail generation cheap.
 const foldCache = new Map<string, string>()
+const foldCacheUmlautsAsE = new Map<string, string>()
 
 function foldName(name: string, umlautsAsE: boolean): string {
-  const key = umlautsAsE ? `e:${name}` : name
-  let folded = foldCache.get(key)
+  const cache = umlautsAsE ? foldCacheUmlautsAsE : foldCache
+  let folded = cache.get(name)
   if (folded === undefined) {
     let s = name.toLowerCase()
     if (umlautsAsE) s = s.replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue')
@@ -268,7 +306,7 @@ function foldName(name: string, umlautsAsE: boolean): string {
       .replace(/[ßłøæœđðþı]/g, (c) => FOLD_SPECIAL[c] ?? '')
       .replace(/[^a-z]/g, '')
     folded = s || 'person'
-    foldCache.set(key, folded)
+    cache.set(name, folded)
   }
   return folded
 }
@@ -287,8 +325,21 @@ function email(first: string, last: string, index: number): string {
   return `${local}${index}@${EMAIL_DOMAINS[pick(DOMAIN_PICK)]}`
 }
 
-function isoDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10)
+// Only ~25,000 distinct days occur (birth dates and creation days), so formatting each once beats Date objects.
+const dayStrings = new Map<number, string>()
+
+/** `YYYY-MM-DD` of a day number (days since 1970-01-01). */
+function dayString(day: number): string {
+  let out = dayStrings.get(day)
+  if (out === undefined) {
+    out = new Date(day * DAY_MS).toISOString().slice(0, 10)
+    dayStrings.set(day, out)
+  }
+  return out
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`
 }
 
 /** Completed years between a `YYYY-MM-DD` birth date and an ISO reference timestamp. */
@@ -320,19 +371,40 @@ export function derivePseudonymousAttributes(
   }
 }
 
-function birthDateFor(band: { min: number; max: number }): string {
-  // Age a on 2026-01-01 means born between (2025-a)-01-02 and (2026-a)-01-01.
-  const earliest = Date.UTC(2025 - band.max, 0, 2)
-  const latest = Date.UTC(2026 - band.min, 0, 1)
-  return isoDate(earliest + int((latest - earliest) / DAY_MS + 1) * DAY_MS)
+/** A birth day (days since epoch) whose age at the reference date lies in the band. */
+function birthDayFor(band: { min: number; max: number }): number {
+  // Age a on 2026-01-01 means born between (2025-a)-01-02 and (2026-a)-01-01. The youngest band stops a day
+  // short, so everyone was adult for at least one day before the reference date and can have been created.
+  const earliest = Date.UTC(REFERENCE_YEAR - 1 - band.max, 0, 2) / DAY_MS
+  const latest = Date.UTC(REFERENCE_YEAR - band.min, 0, 1) / DAY_MS - (band.min === 18 ? 1 : 0)
+  return earliest + int(latest - earliest + 1)
 }
 
-function createdAtFor(birthDate: string): string {
+const adultDays = new Map<number, number>()
+
+/** The day someone born on `birthDay` turns 18 (29 February rolls over to 1 March). */
+function adultDay(birthDay: number): number {
+  let out = adultDays.get(birthDay)
+  if (out === undefined) {
+    const born = new Date(birthDay * DAY_MS)
+    out = Date.UTC(born.getUTCFullYear() + 18, born.getUTCMonth(), born.getUTCDate()) / DAY_MS
+    adultDays.set(birthDay, out)
+  }
+  return out
+}
+
+function createdAtFor(birthDay: number): string {
   // Nobody enters the CRM before turning 18, and more records are recent, as in a growing business.
-  const adult = Date.UTC(Number(birthDate.slice(0, 4)) + 18, Number(birthDate.slice(5, 7)) - 1, Number(birthDate.slice(8)))
-  const from = Math.max(CREATED_FROM_MS, adult) / 1000
-  const seconds = Math.floor(Math.sqrt(rng.next()) * (REFERENCE_MS / 1000 - from))
-  return new Date((from + seconds) * 1000).toISOString()
+  const from = Math.max(CREATED_FROM_MS / 1000, adultDay(birthDay) * 86_400)
+  const t = from + Math.floor(Math.sqrt(rng.next()) * (REFERENCE_MS / 1000 - from))
+  const secondOfDay = t % 86_400
+  const time = `${pad2(Math.floor(secondOfDay / 3600))}:${pad2(Math.floor(secondOfDay / 60) % 60)}:${pad2(secondOfDay % 60)}`
+  return `${dayString((t - secondOfDay) / 86_400)}T${time}.000Z`
+}
+
+/** faker's Polish surnames have no female forms; women are Kowalska, not Kowalski. */
+function feminine(m: Market, sex: 'female' | 'male', lastName: string): string {
+  return sex === 'female' && m.country === 'PL' ? lastName.replace(/([sc]k|dzk)i$/, '$1a') : lastName
 }
 
 function person(seed: number, index: number): DemoPerson {
@@ -341,27 +413,33 @@ function person(seed: number, index: number): DemoPerson {
   const m = MARKETS[pick(MARKET_PICK)]!
   const gender = GENDERS[pick(GENDER_PICK)]!
   const sex = gender === 'diverse' ? (int(2) === 0 ? 'female' : 'male') : gender
-  const birthDate = birthDateFor(AGE_BANDS[pick(AGE_PICK)]!)
+  const birthDay = birthDayFor(AGE_BANDS[pick(AGE_PICK)]!)
+  const birthDate = dayString(birthDay)
   const kinds = [...KIND_SETS[pick(KIND_PICK)]!]
-  const createdAt = createdAtFor(birthDate)
+  const createdAt = createdAtFor(birthDay)
   const phone = `+${m.callingCode}${m.mobilePrefixes[int(m.mobilePrefixes.length)]}${digits(m.subscriberDigits)}`
   const firstName = m.faker.person.firstName(sex)
-  const lastName = m.faker.person.lastName(sex)
+  const lastName = feminine(m, sex, m.faker.person.lastName(sex))
   const mail = email(foldName(firstName, m.umlautsAsE), foldName(lastName, m.umlautsAsE), index)
-  const street = m.faker.location.streetAddress()
+  const street = m.street()
   const postcode = m.faker.location.zipCode()
   const city = m.faker.location.city()
-  const fields = { firstName, lastName, gender, birthDate, postcode, country: m.country }
+  const country = m.country
   return {
     index,
-    ...fields,
+    firstName,
+    lastName,
+    gender,
+    birthDate,
     email: mail,
     phone,
     street,
+    postcode,
     city,
+    country,
     kinds,
     createdAt,
-    attributes: derivePseudonymousAttributes(fields),
+    attributes: derivePseudonymousAttributes({ country, postcode, birthDate, gender }),
   }
 }
 

@@ -35,7 +35,9 @@ export class SubjectRepository {
     return this.#db
       .selectFrom('subject')
       .selectAll()
-      .$if(query.kind !== undefined, (qb) => qb.where('kinds', '@>', sql<string[]>`array[${query.kind}]::text[]`))
+      .$if(query.kind !== undefined, (qb) =>
+        qb.where('kinds', '@>', sql<string[]>`array[${query.kind}]::text[]`),
+      )
       .$if(query.after !== undefined, (qb) =>
         qb.where((eb) =>
           eb(eb.refTuple(column, 'id'), comparator, eb.tuple(query.after!.value, query.after!.id)),

@@ -2,7 +2,14 @@ import { type Static, Type } from 'typebox'
 import { Page, pageQuery } from '../../server/pagination.ts'
 import { SUBJECT_SORT_FIELDS } from './subject.repository.ts'
 
-export const SUBJECT_KINDS = ['customer', 'lead', 'b2b_contact', 'applicant', 'employee', 'supplier_contact'] as const
+export const SUBJECT_KINDS = [
+  'customer',
+  'lead',
+  'b2b_contact',
+  'applicant',
+  'employee',
+  'supplier_contact',
+] as const
 
 export const SubjectKind = Type.Union(
   SUBJECT_KINDS.map((k) => Type.Literal(k)),

@@ -19,16 +19,25 @@ export class SubjectService {
     this.#subjects = subjects
   }
 
-  async list(query: SubjectListQuery): Promise<{ items: Subject[]; nextCursor: string | null; total: number }> {
+  async list(
+    query: SubjectListQuery,
+  ): Promise<{ items: Subject[]; nextCursor: string | null; total: number }> {
     let after: { value: Date; id: string } | undefined
     if (query.cursor !== undefined) {
       const cursor = decodeCursor(query.cursor, query.sort, query.order)
       const value = new Date(cursor.value)
-      if (Number.isNaN(value.getTime())) throw invalidField('query', 'cursor', 'is not a cursor this API issued')
+      if (Number.isNaN(value.getTime()))
+        throw invalidField('query', 'cursor', 'is not a cursor this API issued')
       after = { value, id: cursor.id }
     }
     const [rows, total] = await Promise.all([
-      this.#subjects.list({ limit: query.limit + 1, sort: query.sort, order: query.order, kind: query.kind, after }),
+      this.#subjects.list({
+        limit: query.limit + 1,
+        sort: query.sort,
+        order: query.order,
+        kind: query.kind,
+        after,
+      }),
       this.#subjects.count(query.kind),
     ])
     const page = rows.slice(0, query.limit)

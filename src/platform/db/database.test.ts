@@ -17,18 +17,29 @@ describeEachEngine('database', (runtime) => {
 
   it('refuses a landed migration whose file was edited', async () => {
     const [first] = listMigrations()
-    await expect(migrate(runtime().database, [{ ...first!, sql: `${first!.sql}\n-- edited` , checksum: 'x' }])).rejects.toThrow(
-      MigrationError,
-    )
+    await expect(
+      migrate(runtime().database, [{ ...first!, sql: `${first!.sql}\n-- edited`, checksum: 'x' }]),
+    ).rejects.toThrow(MigrationError)
   })
 
   it('applies a failing migration not at all', async () => {
     const { database } = runtime()
-    const broken = { version: 9999, name: 'broken', checksum: 'c', sql: 'create table half_done (id int); select 1/0;' }
+    const broken = {
+      version: 9999,
+      name: 'broken',
+      checksum: 'c',
+      sql: 'create table half_done (id int); select 1/0;',
+    }
     await expect(migrate(database, [broken])).rejects.toThrow()
-    const table = await sql<{ t: string | null }>`select to_regclass('half_done')::text as t`.execute(database.db)
+    const table = await sql<{ t: string | null }>`select to_regclass('half_done')::text as t`.execute(
+      database.db,
+    )
     expect(table.rows[0]?.t).toBeNull()
-    const row = await database.db.selectFrom('schema_migration').selectAll().where('version', '=', 9999).executeTakeFirst()
+    const row = await database.db
+      .selectFrom('schema_migration')
+      .selectAll()
+      .where('version', '=', 9999)
+      .executeTakeFirst()
     expect(row).toBeUndefined()
   })
 
@@ -36,12 +47,18 @@ describeEachEngine('database', (runtime) => {
     const { database } = runtime()
     await expect(
       database.db.transaction().execute(async (trx) => {
-        await trx.insertInto('subject').values({ kinds: ['lead'], source: 'manual' }).execute()
+        await trx
+          .insertInto('subject')
+          .values({ kinds: ['lead'], source: 'manual' })
+          .execute()
         await sql`select 1/0`.execute(trx)
       }),
     ).rejects.toThrow(/division by zero/)
     // the insert before the failure was rolled back, and the connection works
-    const count = await database.db.selectFrom('subject').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const count = await database.db
+      .selectFrom('subject')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     expect(count.n).toBe(0)
     await expect(sql`select 1 as one`.execute(database.db)).resolves.toMatchObject({ rows: [{ one: 1 }] })
     // and a raw-SQL transaction behaves the same
@@ -66,19 +83,31 @@ describeEachEngine('database', (runtime) => {
     const { database } = runtime()
     await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        database.db.transaction().execute(async (trx) => {
-          await trx.insertInto('subject').values({ kinds: ['customer'], source: `tx${i}` }).execute()
-          if (i % 2) throw new Error('undo')
-        }).catch(() => {}),
+        database.db
+          .transaction()
+          .execute(async (trx) => {
+            await trx
+              .insertInto('subject')
+              .values({ kinds: ['customer'], source: `tx${i}` })
+              .execute()
+            if (i % 2) throw new Error('undo')
+          })
+          .catch(() => {}),
       ),
     )
-    const rows = await database.db.selectFrom('subject').select('source').where('source', 'like', 'tx%').execute()
+    const rows = await database.db
+      .selectFrom('subject')
+      .select('source')
+      .where('source', 'like', 'tx%')
+      .execute()
     expect(rows.map((r) => r.source).sort()).toEqual(['tx0', 'tx2', 'tx4', 'tx6'])
     await database.db.deleteFrom('subject').execute()
   })
 
   it('returns counts as numbers and timestamps as dates on both engines', async () => {
-    const row = await sql<{ n: unknown; t: unknown }>`select count(*) as n, now() as t`.execute(runtime().database.db)
+    const row = await sql<{ n: unknown; t: unknown }>`select count(*) as n, now() as t`.execute(
+      runtime().database.db,
+    )
     expect(typeof row.rows[0]?.n).toBe('number')
     expect(row.rows[0]?.t).toBeInstanceOf(Date)
   })
@@ -92,7 +121,10 @@ describe('embedded database directory', () => {
     const pgdata = path.join(dir, 'pgdata')
     const first = await openDatabase({ pgliteDir: pgdata })
     await migrate(first)
-    await first.db.insertInto('subject').values({ kinds: ['lead'], source: 'manual' }).execute()
+    await first.db
+      .insertInto('subject')
+      .values({ kinds: ['lead'], source: 'manual' })
+      .execute()
     await first.close()
     const second = await openDatabase({ pgliteDir: pgdata })
     const rows = await second.db.selectFrom('subject').select('source').execute()

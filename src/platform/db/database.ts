@@ -3,7 +3,7 @@ import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import { type Db as IDatabase, fromPglite } from 'pg-boss'
+import { fromPglite, type Db as IDatabase } from 'pg-boss'
 import { PGliteDialect } from './pglite-dialect.ts'
 import type { Schema } from './schema.ts'
 
@@ -52,7 +52,9 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
     max,
     types: {
       getTypeParser: ((oid: number, format?: string) =>
-        oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        oid === INT8_OID
+          ? parseInt8
+          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   })
   // An idle client that loses its server must not crash the process; the next query reports it.

@@ -15,7 +15,15 @@ export function AppNavbar({ onNavigate }: { onNavigate: () => void }) {
   )
 }
 
-function AppNavLink({ item, pathname, onNavigate }: { item: NavItem; pathname: string; onNavigate: () => void }) {
+function AppNavLink({
+  item,
+  pathname,
+  onNavigate,
+}: {
+  item: NavItem
+  pathname: string
+  onNavigate: () => void
+}) {
   const { t } = useTranslation()
   const label = t(`shell.nav.${item.key}`)
   const testId = `nav-${item.key}`

@@ -1,4 +1,15 @@
-import { Alert, Button, Center, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core'
+import {
+  Alert,
+  Button,
+  Center,
+  Group,
+  Paper,
+  PasswordInput,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useNavigate, useRouter, useSearch } from '@tanstack/react-router'
 import { type FormEvent, useState } from 'react'
@@ -99,7 +110,13 @@ function LoginError({ error }: { error: Error }) {
         : t('auth.login.rateLimitedRetry', { count: error.retryAfterSeconds })
   else message = t('auth.login.failed')
   return (
-    <Alert color="red" variant="light" title={t('auth.login.errorTitle')} role="alert" data-testid="login-error">
+    <Alert
+      color="red"
+      variant="light"
+      title={t('auth.login.errorTitle')}
+      role="alert"
+      data-testid="login-error"
+    >
       {message}
     </Alert>
   )

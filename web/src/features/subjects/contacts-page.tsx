@@ -3,16 +3,16 @@ import { useInfiniteQuery } from '@tanstack/react-query'
 import { getRouteApi } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
 import { ErrorState } from '../../app/error-state'
-import { ContactsEmptyState } from './contacts-empty-state'
 import { type ContactsSearch, DEFAULT_ORDER, DEFAULT_SORT } from './contacts.search'
+import { ContactsEmptyState } from './contacts-empty-state'
 import { ContactsTable } from './contacts-table'
 import { useKindLabel } from './subject-kind-badges'
 import {
   isSubjectKind,
   SORT_ORDERS,
+  type SortOrder,
   SUBJECT_KINDS,
   SUBJECT_SORTS,
-  type SortOrder,
   type SubjectListFilter,
   type SubjectSort,
   subjectListQueryOptions,

@@ -1,8 +1,8 @@
 import {
   isSubjectKind,
   SORT_ORDERS,
-  SUBJECT_SORTS,
   type SortOrder,
+  SUBJECT_SORTS,
   type SubjectKind,
   type SubjectSort,
 } from './subjects.api'

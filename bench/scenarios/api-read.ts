@@ -1,0 +1,70 @@
+import { measure, type Scenario } from '../harness.ts'
+import { load } from '../support/load.ts'
+import { createApiToken, get, portOf, prepareInstance } from '../support/tresor.ts'
+
+const CONNECTIONS = 10
+const DURATION_SECONDS = 10
+const WARMUP_SECONDS = 3
+const LIST_PATH = '/api/v1/subjects?limit=50'
+
+const UNITS = {
+  healthz_rps: 'req/s',
+  healthz_p50_ms: 'ms',
+  healthz_p99_ms: 'ms',
+  subjects_list_rps: 'req/s',
+  subjects_list_p50_ms: 'ms',
+  subjects_list_p99_ms: 'ms',
+}
+
+/** Read throughput and latency of one running server, with and without the database in the path. */
+export const apiRead: Scenario = {
+  name: 'api-read',
+  description:
+    `autocannon, ${CONNECTIONS} connections for ${DURATION_SECONDS} s each, against /healthz (one \`select 1\`) ` +
+    `and \`GET ${LIST_PATH}\` with an API token, on a server with \`scale\` demo subjects; ` +
+    `a ${WARMUP_SECONDS} s warm-up of each first. Any non-2xx answer fails the run.`,
+  defaultScale: 1_000,
+  async run(ctx) {
+    const instance = await ctx.instance('api-read')
+    ctx.log(`preparing an installation with ${ctx.scale.toLocaleString('en')} demo subjects`)
+    const preparing = performance.now()
+    await prepareInstance(instance, ctx.scale)
+    ctx.log(`prepared in ${Math.round(performance.now() - preparing)} ms`)
+    // PGlite is one process's database: the token must exist before the server takes the data dir.
+    const token = await createApiToken(instance)
+    const server = await ctx.startServer(instance)
+    const headers = { authorization: `Bearer ${token}` }
+
+    // The figures mean nothing if the endpoint does not return what we think it does.
+    const probe = await get(portOf(server), LIST_PATH, { headers })
+    if (probe.status !== 200)
+      throw new Error(`GET ${LIST_PATH} answered ${probe.status}: ${probe.body.slice(0, 500)}`)
+    const page = JSON.parse(probe.body) as { items?: unknown[]; total?: number }
+    if (page.items?.length !== Math.min(50, ctx.scale) || page.total !== ctx.scale) {
+      throw new Error(
+        `GET ${LIST_PATH} returned ${page.items?.length} items of ${page.total}, expected the demo data`,
+      )
+    }
+
+    const targets = [
+      { prefix: 'healthz', url: `${server.baseUrl}/healthz`, headers: undefined },
+      { prefix: 'subjects_list', url: `${server.baseUrl}${LIST_PATH}`, headers },
+    ] as const
+    // Interleaved runs: a drift over time (heat, background work) spreads over both targets alike.
+    return measure(ctx, 'load', { warmups: 1, runs: 3 }, UNITS, async ({ warmup }) => {
+      const values: Record<string, number> = {}
+      for (const target of targets) {
+        const r = await load({
+          url: target.url,
+          ...(target.headers ? { headers: target.headers } : {}),
+          connections: CONNECTIONS,
+          durationSeconds: warmup ? WARMUP_SECONDS : DURATION_SECONDS,
+        })
+        values[`${target.prefix}_rps`] = r.rps
+        values[`${target.prefix}_p50_ms`] = r.p50Ms
+        values[`${target.prefix}_p99_ms`] = r.p99Ms
+      }
+      return values as Record<keyof typeof UNITS, number>
+    })
+  },
+}
