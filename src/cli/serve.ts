@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { generateDemoData } from '../modules/demo/demo.service.ts'
 import { createLogger } from '../platform/logger.ts'
 import { openRuntime, type Runtime } from '../runtime.ts'
 import { buildApp } from '../server/app.ts'
@@ -12,6 +11,8 @@ export const FIRST_ADMIN_EMAIL = 'admin@tresor.local'
 /** Fills an empty database with `count` demo subjects; leaves a database with subjects alone. */
 export async function seedDemoIfEmpty(runtime: Runtime, count: number, seed: number): Promise<number> {
   if (count <= 0 || (await runtime.services.subjects.count()) > 0) return 0
+  // Loaded only when needed: the generator's locale data is a noticeable part of a cold start.
+  const { generateDemoData } = await import('../modules/demo/demo.service.ts')
   const progress = startProgress('demo subjects', count)
   const written = await generateDemoData(runtime.services.subjects, {
     subjects: count,

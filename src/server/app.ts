@@ -170,7 +170,8 @@ async function registerWebUi(app: FastifyInstance, webDist: string): Promise<voi
   }
   app.setNotFoundHandler((request, reply) => {
     const accept = request.headers.accept ?? ''
-    const isApi = /^\/(api|openapi\.json|healthz|docs)(\/|$|\?)/.test(request.url)
+    // Missing API routes and missing build assets are 404s, never the SPA's index.html.
+    const isApi = /^\/(api|assets|openapi\.json|healthz|docs)(\/|$|\?)/.test(request.url)
     if (request.method === 'GET' && !isApi && accept.includes('text/html')) {
       if (built) return reply.type('text/html').sendFile('index.html')
       return reply

@@ -58,5 +58,10 @@ export const Page = <T extends import('typebox').TSchema>(item: T) =>
     nextCursor: Type.Union([Type.String(), Type.Null()], {
       description: 'Pass as `cursor` for the next page.',
     }),
-    total: Type.Integer({ description: 'Items matching the filter, over all pages.' }),
+    total: Type.Optional(
+      Type.Integer({
+        description:
+          'Items matching the filter, over all pages. Only on the first page (no `cursor`): counting is the costly part of a list call, and the total does not change meaningfully while one pages on.',
+      }),
+    ),
   })

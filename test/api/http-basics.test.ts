@@ -46,6 +46,16 @@ describeEachEngine('HTTP basics', (runtime, engine) => {
     expect(problem.detail).not.toContain('x=1')
   })
 
+  it('serves the web UI for app routes but 404s a missing build asset', async () => {
+    const html = { accept: 'text/html,application/xhtml+xml' }
+    const page = await t.app.inject({ method: 'GET', url: '/contacts', headers: html })
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('<div id="root">')
+    const asset = await t.app.inject({ method: 'GET', url: '/assets/missing-1234.js', headers: html })
+    expect(asset.statusCode).toBe(404)
+    expect(problemOf(asset).type).toBe('urn:tresor:problem:not-found')
+  })
+
   it('refuses API calls without credentials, and with an unknown token', async () => {
     const anonymous = await t.app.inject({ method: 'GET', url: '/api/v1/subjects' })
     expect(anonymous.statusCode).toBe(401)

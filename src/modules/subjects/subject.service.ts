@@ -21,7 +21,7 @@ export class SubjectService {
 
   async list(
     query: SubjectListQuery,
-  ): Promise<{ items: Subject[]; nextCursor: string | null; total: number }> {
+  ): Promise<{ items: Subject[]; nextCursor: string | null; total?: number }> {
     let after: { value: Date; id: string } | undefined
     if (query.cursor !== undefined) {
       const cursor = decodeCursor(query.cursor, query.sort, query.order)
@@ -38,7 +38,8 @@ export class SubjectService {
         kind: query.kind,
         after,
       }),
-      this.#subjects.count(query.kind),
+      // Counted for the first page only; later pages skip the scan (see the Page schema).
+      after === undefined ? this.#subjects.count(query.kind) : undefined,
     ])
     const page = rows.slice(0, query.limit)
     const last = page.at(-1)
@@ -51,7 +52,7 @@ export class SubjectService {
             id: last.id,
           })
         : null
-    return { items: page.map(toSubject), nextCursor, total }
+    return { items: page.map(toSubject), nextCursor, ...(total === undefined ? {} : { total }) }
   }
 
   count(): Promise<number> {

@@ -7,7 +7,7 @@ export const KNOWN_ROLES = [
   'service',
   'accounting',
   'logistics',
-  'viewer',
+  'product',
 ] as const
 export type KnownRole = (typeof KNOWN_ROLES)[number]
 

@@ -41,7 +41,8 @@ export interface Subject {
 export interface SubjectPage {
   items: Subject[]
   nextCursor: string | null
-  total: number
+  /** Only on the first page. */
+  total?: number
 }
 
 export interface SubjectListFilter {
@@ -65,7 +66,7 @@ export const subjectKeys = {
   total: () => ['subjects', 'total'] as const,
 }
 
-/** Cursor-paginated list; each page carries the total for the current filter. */
+/** Cursor-paginated list; the first page carries the total for the current filter. */
 export function subjectListQueryOptions(filter: SubjectListFilter) {
   return infiniteQueryOptions({
     queryKey: subjectKeys.list(filter),
@@ -80,6 +81,6 @@ export function subjectListQueryOptions(filter: SubjectListFilter) {
 export function subjectTotalQueryOptions() {
   return queryOptions({
     queryKey: subjectKeys.total(),
-    queryFn: async ({ signal }) => (await fetchSubjects({ limit: 1 }, signal)).total,
+    queryFn: async ({ signal }) => (await fetchSubjects({ limit: 1 }, signal)).total ?? 0,
   })
 }
