@@ -1,6 +1,7 @@
 // Builds the web UI (web/ -> web/dist) with Vite's JS API.
 // Usage: node scripts/build-web.ts [--if-stale]
 //   --if-stale  skip the build when web/dist/index.html is newer than every source file under web/
+//               and src/ (the UI shares a few constant modules with the server)
 //               and than package-lock.json (a dependency upgrade changes the bundle too).
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -28,6 +29,8 @@ function newestInputMtime(): number {
     }
   }
   walk(webDir)
+  // The UI imports a few plain constant modules from the server (roles, subject kinds).
+  walk(join(repoRoot, 'src'))
   return newest
 }
 

@@ -1,15 +1,9 @@
 import { type Static, Type } from 'typebox'
 import { Page, pageQuery } from '../../server/pagination.ts'
 import { SUBJECT_SORT_FIELDS } from './subject.repository.ts'
+import { SUBJECT_KINDS } from './subject-kinds.ts'
 
-export const SUBJECT_KINDS = [
-  'customer',
-  'lead',
-  'b2b_contact',
-  'applicant',
-  'employee',
-  'supplier_contact',
-] as const
+export { SUBJECT_KINDS }
 
 export const SubjectKind = Type.Union(
   SUBJECT_KINDS.map((k) => Type.Literal(k)),

@@ -1,16 +1,5 @@
-/** Roles the UI has a translation for. The server stores roles as text, so others are shown verbatim. */
-export const KNOWN_ROLES = [
-  'admin',
-  'dpo',
-  'marketing',
-  'sales',
-  'service',
-  'accounting',
-  'logistics',
-  'product',
-] as const
-export type KnownRole = (typeof KNOWN_ROLES)[number]
+import { isRole, type Role } from '../../../src/modules/access/roles'
 
-export function isKnownRole(role: string): role is KnownRole {
-  return (KNOWN_ROLES as readonly string[]).includes(role)
-}
+/** Roles the UI has a translation for: the server's own list. Others are shown verbatim. */
+export type KnownRole = Role
+export const isKnownRole = (role: string): role is KnownRole => isRole(role)

@@ -1,16 +1,8 @@
 import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query'
+import { SUBJECT_KINDS, type SubjectKind } from '../../../../src/modules/subjects/subject-kinds'
 import { api } from '../../app/api'
 
-/** The kinds of relationship a subject can have with the company (closed set, mirrors the server). */
-export const SUBJECT_KINDS = [
-  'customer',
-  'lead',
-  'b2b_contact',
-  'applicant',
-  'employee',
-  'supplier_contact',
-] as const
-export type SubjectKind = (typeof SUBJECT_KINDS)[number]
+export { SUBJECT_KINDS, type SubjectKind }
 
 export function isSubjectKind(value: unknown): value is SubjectKind {
   return typeof value === 'string' && (SUBJECT_KINDS as readonly string[]).includes(value)
