@@ -14,22 +14,39 @@ export const ROLES = [
 ] as const
 export type Role = (typeof ROLES)[number]
 
-export const PERMISSIONS = ['subjects:read', 'users:manage', 'tokens:own'] as const
+export const PERMISSIONS = [
+  'subjects:read',
+  'subjects:write',
+  /** Art. 17 erasure: destroys the subject's data key. */
+  'subjects:erase',
+  /** Bulk reads and exports (Art. 32: export functions are protected). */
+  'subjects:export',
+  'subjects:history',
+  'purposes:read',
+  /** Edit the purpose registry: the DPO's job. */
+  'purposes:manage',
+  /** Record consent events, objections and restrictions. */
+  'permissions:write',
+  'audit:read',
+  'users:manage',
+  'tokens:own',
+] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
 /** What an API route requires: a permission, any signed-in user, or nothing (public). */
 export type RouteAccess = Permission | 'authenticated' | 'public'
 
-const EVERYONE: readonly Permission[] = ['subjects:read', 'tokens:own']
+const EVERYONE: readonly Permission[] = ['subjects:read', 'purposes:read', 'tokens:own']
+const STAFF: readonly Permission[] = [...EVERYONE, 'subjects:write', 'subjects:history', 'permissions:write']
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
-  dpo: EVERYONE,
-  marketing: EVERYONE,
-  sales: EVERYONE,
-  service: EVERYONE,
-  accounting: EVERYONE,
-  logistics: EVERYONE,
+  dpo: [...STAFF, 'subjects:erase', 'subjects:export', 'purposes:manage', 'audit:read'],
+  marketing: STAFF,
+  sales: STAFF,
+  service: STAFF,
+  accounting: STAFF,
+  logistics: STAFF,
   product: EVERYONE,
 }
 

@@ -1,0 +1,99 @@
+/**
+ * The field catalog: every personal field Tresor knows, its category, and whether it is a direct
+ * identifier (stored only encrypted in the vault) or a pseudonymous attribute (in the clear, linked
+ * by subject id only). Roles are granted field *categories*, never single fields; the gate checks
+ * requested fields against the role's categories.
+ *
+ * Plain data with no imports so every layer (and the web UI) can read it.
+ */
+
+/** Categories of personal data (DESIGN.md "field catalog"). */
+export const FIELD_CATEGORIES = [
+  /** Name and birth date: who the person is. */
+  'identity',
+  /** E-mail address and phone number: how to reach them. */
+  'contact',
+  /** Postal address. */
+  'address',
+  /** Bank data (IBAN, account holder): accounting only. */
+  'bank',
+  /** Free-text notes by staff: may contain anything, so treated as an identifier. */
+  'notes',
+  /** Country, postcode region, age band, gender: pseudonymous, for segmentation. */
+  'socio_demographic',
+  /** What the person did: touchpoints, purchases, clicks. */
+  'behavioural',
+  /** Interests, attitudes, lifestyle. */
+  'psychographic',
+  /** Computed from the others: scores, CLV, churn risk, segments. */
+  'derived',
+] as const
+export type FieldCategory = (typeof FIELD_CATEGORIES)[number]
+
+/** Direct identifiers: encrypted per subject, shredded with the subject's data key. */
+export const IDENTIFIER_FIELDS = [
+  'firstName',
+  'lastName',
+  'birthDate',
+  'email',
+  'phone',
+  'street',
+  'postalCode',
+  'city',
+  'countryCode',
+  'iban',
+  'accountHolder',
+  'notes',
+] as const
+export type IdentifierField = (typeof IDENTIFIER_FIELDS)[number]
+
+/** Pseudonymous attributes the platform knows so far (demo data); later issues add more. */
+export const ATTRIBUTE_FIELDS = ['country', 'region', 'ageBand', 'gender'] as const
+export type AttributeField = (typeof ATTRIBUTE_FIELDS)[number]
+
+export type PersonalField = IdentifierField | AttributeField
+
+export interface FieldDefinition {
+  category: FieldCategory
+  identifier: boolean
+  /**
+   * Art. 9(1) special category (health, religion, ...): can't be stored or used without explicit
+   * consent for a named purpose (Art. 9(2)(a)). None of the fields so far is one.
+   */
+  specialCategory: boolean
+}
+
+const identifier = (category: FieldCategory): FieldDefinition => ({
+  category,
+  identifier: true,
+  specialCategory: false,
+})
+const attribute = (category: FieldCategory): FieldDefinition => ({
+  category,
+  identifier: false,
+  specialCategory: false,
+})
+
+export const FIELD_CATALOG: Readonly<Record<PersonalField, FieldDefinition>> = {
+  firstName: identifier('identity'),
+  lastName: identifier('identity'),
+  birthDate: identifier('identity'),
+  email: identifier('contact'),
+  phone: identifier('contact'),
+  street: identifier('address'),
+  postalCode: identifier('address'),
+  city: identifier('address'),
+  countryCode: identifier('address'),
+  iban: identifier('bank'),
+  accountHolder: identifier('bank'),
+  notes: identifier('notes'),
+  country: attribute('socio_demographic'),
+  region: attribute('socio_demographic'),
+  ageBand: attribute('socio_demographic'),
+  gender: attribute('socio_demographic'),
+}
+
+export const isIdentifierField = (name: string): name is IdentifierField =>
+  (IDENTIFIER_FIELDS as readonly string[]).includes(name)
+
+export const isPersonalField = (name: string): name is PersonalField => Object.hasOwn(FIELD_CATALOG, name)
