@@ -9,12 +9,24 @@ import {
   writeResultsReadme,
 } from './harness.ts'
 import { apiRead } from './scenarios/api-read.ts'
+import { auditAppend, auditVerify } from './scenarios/audit.ts'
+import { gateAudience } from './scenarios/gate-audience.ts'
+import { gateRead } from './scenarios/gate-read.ts'
 import { startup } from './scenarios/startup.ts'
+import { vault } from './scenarios/vault.ts'
 import { Scope } from './support/lifecycle.ts'
 import { type Engine, openEngine, startServer } from './support/tresor.ts'
 
 /** Every scenario `npm run bench` knows; a new one is one file in scenarios/ and one line here. */
-const SCENARIOS: readonly Scenario[] = [startup, apiRead]
+const SCENARIOS: readonly Scenario[] = [
+  startup,
+  apiRead,
+  vault,
+  gateAudience,
+  gateRead,
+  auditAppend,
+  auditVerify,
+]
 
 const USAGE = `usage: npm run bench [-- --scenario NAME ... --scale N --db pglite|postgres]
 

@@ -1,18 +1,56 @@
+import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { sql } from 'kysely'
 import { AccessService } from './modules/access/access.service.ts'
+import { RoleRepository } from './modules/access/role.repository.ts'
+import { RoleService } from './modules/access/role.service.ts'
+import { deferredSecretBox } from './modules/access/secret-box.ts'
 import { UserRepository } from './modules/access/user.repository.ts'
-import { SubjectRepository } from './modules/subjects/subject.repository.ts'
 import { SubjectService } from './modules/subjects/subject.service.ts'
-import { type Config, loadMasterKey } from './platform/config.ts'
+import { type Config, loadMasterKeys } from './platform/config.ts'
 import { type Database, openDatabase } from './platform/db/database.ts'
 import { migrate } from './platform/db/migrate.ts'
 import { createLogger, type Logger } from './platform/logger.ts'
+import { AuditRepository } from './privacy/audit/audit.repository.ts'
+import { AuditLog } from './privacy/audit/audit-log.service.ts'
+import { ed25519AuditSigner } from './privacy/audit/audit-signer.ts'
+import { Gate } from './privacy/gate/gate.service.ts'
+import { auditSigningKey } from './privacy/keys/audit-signing-key.ts'
+import { Keyring } from './privacy/keys/keyring.ts'
+import { MasterKeyRepository } from './privacy/keys/master-key.repository.ts'
+import { MasterKeyService } from './privacy/keys/master-key.service.ts'
+import { VaultSecretRepository } from './privacy/keys/vault-secret.repository.ts'
+import { VAULT_SECRETS, VaultSecretService } from './privacy/keys/vault-secret.service.ts'
+import { PermissionRepository } from './privacy/permissions/permission.repository.ts'
+import { PermissionService } from './privacy/permissions/permission.service.ts'
+import { PurposeRepository } from './privacy/purposes/purpose.repository.ts'
+import { PurposeService } from './privacy/purposes/purpose.service.ts'
+import { SubjectRepository } from './privacy/subjects/subject.repository.ts'
+import { VaultRepository } from './privacy/vault/vault.repository.ts'
+import { VaultService } from './privacy/vault/vault.service.ts'
 
 /** The services every entry point (server, worker, CLI) uses, wired once. */
 export interface Services {
   access: AccessService
+  /** Roles from the database; answers permission and field-category questions from memory. */
+  roles: RoleService
+  /** The privacy gate: every use of personal data passes here (DESIGN.md, "the one rule"). */
+  gate: Gate
   subjects: SubjectService
+  /** Seals TOTP secrets; keyed at start-up from a vault secret. */
+  totpBox: ReturnType<typeof deferredSecretBox>
+  /** Identifiers encrypted per subject, blind indexes, crypto-shredding: for the privacy gate only. */
+  vault: VaultService
+  /** Long-lived secrets wrapped by the master key (blind-index key, audit signing key, ...). */
+  secrets: VaultSecretService
+  /** Which master key is active; `tresor keys status` and `tresor keys rotate`. */
+  masterKeys: MasterKeyService
+  /** The purpose registry: legal bases, channels, consent and retention rules (the DPO's). */
+  purposes: PurposeService
+  /** Consents, objections, restriction per subject; audience and denials over sets, for the gate. */
+  permissions: PermissionService
+  /** The audit trail: hash-chained appends, signed checkpoints, verify, per-subject history. */
+  audit: AuditLog
   /** Cheapest round trip to the database, for health checks. */
   ping(): Promise<void>
 }
@@ -22,18 +60,77 @@ export interface Runtime {
   logger: Logger
   database: Database
   masterKey: Buffer
+  /** The master key(s) this process holds: the current one, and the next during a rotation. */
+  keyring: Keyring
   services: Services
   close(): Promise<void>
 }
 
-export function createServices(database: Database, config: Config): Services {
+export function createServices(
+  database: Database,
+  config: Config,
+  masterKey: Buffer,
+  keyring: Keyring = new Keyring({ current: masterKey }),
+): Services {
   const users = new UserRepository(database.db)
+  const masterKeyRepository = new MasterKeyRepository(database.db)
+  const secrets = new VaultSecretService(
+    database.db,
+    new VaultSecretRepository(database.db),
+    masterKeyRepository,
+    keyring,
+  )
+  // Checkpoints are signed with the Ed25519 key the vault keeps wrapped by the master key.
+  const audit = new AuditLog(database.db, new AuditRepository(database.db), {
+    signer: async () => ed25519AuditSigner((await auditSigningKey(secrets)).privateKey),
+  })
+  const roles = new RoleService(new RoleRepository(database.db), audit)
+  const purposes = new PurposeService(new PurposeRepository(database.db), database.db, audit)
+  const vault = new VaultService({
+    db: database.db,
+    repository: new VaultRepository(database.db),
+    masterKeys: masterKeyRepository,
+    keyring,
+    secrets,
+    phoneRegion: config.phoneRegion,
+  })
+  const permissions = new PermissionService(
+    new PermissionRepository(database.db),
+    purposes,
+    database.db,
+    audit,
+  )
+  const subjectRepository = new SubjectRepository(database.db)
+  const gate = new Gate({
+    db: database.db,
+    subjects: subjectRepository,
+    audit,
+    vault,
+    purposes,
+    permissions,
+    roles,
+  })
+  // Sealed under a vault secret (not a key derived from the master key), so a master-key
+  // rotation rewraps it like every other secret and TOTP keeps working.
+  const totpBox = deferredSecretBox()
   return {
-    access: new AccessService(users, {
-      idleMinutes: config.sessionIdleMinutes,
-      absoluteHours: config.sessionAbsoluteHours,
+    roles,
+    access: new AccessService({
+      users,
+      roles,
+      audit,
+      secrets: totpBox,
+      policy: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours },
     }),
-    subjects: new SubjectService(new SubjectRepository(database.db)),
+    gate,
+    subjects: new SubjectService(gate, (kind) => subjectRepository.count(kind)),
+    vault,
+    totpBox,
+    secrets,
+    masterKeys: new MasterKeyService(database.db, masterKeyRepository, keyring),
+    purposes,
+    permissions,
+    audit,
     ping: async () => {
       await sql`select 1`.execute(database.db)
     },
@@ -49,13 +146,29 @@ export async function openRuntime(
   options: { logger?: Logger; inMemory?: boolean; migrate?: boolean } = {},
 ): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel)
-  const masterKey = loadMasterKey(config)
+  const masterKeys = loadMasterKeys(config)
+  const masterKey = masterKeys.current
+  // During an unfinished rotation both keys are held; a process started before one re-reads the
+  // key files when it meets a key id it doesn't hold (never creating a key).
+  const keyring = new Keyring(masterKeys, {
+    reload: () => loadMasterKeys(config, process.env, { create: false }),
+  })
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDir: options.inMemory ? undefined : path.join(config.dataDir, 'pgdata'),
   })
+  let services: Services
   try {
     if (options.migrate !== false) await migrate(database)
+    services = createServices(database, config, masterKey, keyring)
+    // Seeds the built-in roles and loads every role into memory for the permission checks.
+    await services.roles.init()
+    // Refuses a master key that doesn't match the database's; creates the vault's secrets on first start.
+    await services.masterKeys.init()
+    await services.vault.init()
+    services.totpBox.init(await services.secrets.get(VAULT_SECRETS.totp, () => randomBytes(32)))
+    // Inserts the default purposes (LEGAL.md) that are missing; never overwrites a DPO's edit.
+    await services.purposes.seed()
   } catch (error) {
     await database.close()
     throw error
@@ -65,7 +178,8 @@ export async function openRuntime(
     logger,
     database,
     masterKey,
-    services: createServices(database, config),
+    keyring,
+    services,
     close: () => database.close(),
   }
 }

@@ -24,6 +24,11 @@ export function registerDemo(program: Command): void {
         onProgress: (n) => progress.tick(n),
       })
       progress.done()
+      // Consents, objections and restrictions for the demo subjects (set-based, deterministic).
+      const permissions = await runtime.services.permissions.seedDemo({ seed: options.seed })
+      process.stderr.write(
+        `demo permissions: ${permissions.consents} consents, ${permissions.objections} objections, ${permissions.restrictions} restrictions\n`,
+      )
       process.stdout.write(`${written} subjects generated (seed ${options.seed})\n`)
     })
   })

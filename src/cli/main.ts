@@ -1,7 +1,11 @@
 import { Command } from 'commander'
 import { VERSION } from '../server/app.ts'
+import { registerAudit } from './audit.ts'
 import { registerDemo } from './demo.ts'
+import { registerKeys } from './keys.ts'
 import { registerMigrate } from './migrate.ts'
+import { registerPurposes } from './purposes.ts'
+import { registerRoles } from './roles.ts'
 import { registerServe } from './serve.ts'
 import { reportAndExit } from './shared.ts'
 import { registerToken } from './token.ts'
@@ -20,6 +24,10 @@ export function buildProgram(): Command {
   registerDemo(program)
   registerUser(program)
   registerToken(program)
+  registerKeys(program)
+  registerRoles(program)
+  registerAudit(program)
+  registerPurposes(program)
   return program
 }
 

@@ -20,6 +20,8 @@ export async function seedDemoIfEmpty(runtime: Runtime, count: number, seed: num
     onProgress: (n) => progress.tick(n),
   })
   progress.done()
+  // Consents, objections and restrictions for the demo subjects (set-based, deterministic).
+  await runtime.services.permissions.seedDemo({ seed })
   return written
 }
 

@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import path from 'node:path'
 
 /** Raised for any invalid setting; the CLI prints `message` as one line and exits 78 (EX_CONFIG). */
@@ -30,6 +42,11 @@ export interface Config {
   sessionAbsoluteHours: number
   /** Request body limit in bytes (default 1 MiB). */
   bodyLimitBytes: number
+  /**
+   * Region (ISO 3166-1 alpha-2) for phone numbers written without a country code, e.g. `0151 …`;
+   * env TRESOR_PHONE_REGION, default `DE`. Used to normalise numbers to E.164 for the blind index.
+   */
+  phoneRegion: string
 }
 
 export type Env = Record<string, string | undefined>
@@ -78,10 +95,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     bodyLimitBytes:
       overrides.bodyLimitBytes ??
       intSetting(env, 'TRESOR_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 512 * 1024 * 1024),
+    phoneRegion: phoneRegionSetting(overrides.phoneRegion ?? env.TRESOR_PHONE_REGION),
   }
 }
 
-const MASTER_KEY_FILE = 'master.key'
+function phoneRegionSetting(raw: string | undefined): string {
+  const region = (raw?.trim() || 'DE').toUpperCase()
+  if (!/^[A-Z]{2}$/.test(region))
+    throw new ConfigError('TRESOR_PHONE_REGION', 'must be a two-letter country code such as DE')
+  return region
+}
+
+export const MASTER_KEY_FILE = 'master.key'
 
 /**
  * The vault's master key: from `TRESOR_MASTER_KEY` (32 bytes, hex or base64), else from
@@ -109,10 +134,141 @@ export function loadMasterKey(config: Pick<Config, 'dataDir'>, env: Env = proces
   return key
 }
 
+/** The master key in use and, while a rotation is unfinished, the one it rotates to. */
+export interface MasterKeys {
+  current: Buffer
+  next: Buffer | undefined
+  /** Where they come from: TRESOR_MASTER_KEY(_NEXT), or `master.key`(`.next`) in the data dir. */
+  source: 'env' | 'file'
+}
+
+export const NEXT_MASTER_KEY_FILE = 'master.key.next'
+
+/**
+ * The master key (see `loadMasterKey`) plus the next one during an unfinished `tresor keys
+ * rotate`: `TRESOR_MASTER_KEY_NEXT` when the key comes from the environment, else
+ * `<dataDir>/master.key.next`. With `create: false` a missing key file is an error instead of
+ * being created (reloading keys in a running process must never invent a key).
+ */
+export function loadMasterKeys(
+  config: Pick<Config, 'dataDir'>,
+  env: Env = process.env,
+  options: { create?: boolean } = {},
+): MasterKeys {
+  const fromEnv = env.TRESOR_MASTER_KEY?.trim()
+  const nextFromEnv = env.TRESOR_MASTER_KEY_NEXT?.trim()
+  if (fromEnv) {
+    return {
+      current: parseKey(fromEnv, 'TRESOR_MASTER_KEY'),
+      next: nextFromEnv ? parseKey(nextFromEnv, 'TRESOR_MASTER_KEY_NEXT') : undefined,
+      source: 'env',
+    }
+  }
+  if (nextFromEnv)
+    throw new ConfigError(
+      'TRESOR_MASTER_KEY_NEXT',
+      'is set, but TRESOR_MASTER_KEY (the key it replaces) is not',
+    )
+  const file = path.join(config.dataDir, MASTER_KEY_FILE)
+  const nextFile = path.join(config.dataDir, NEXT_MASTER_KEY_FILE)
+  if (!existsSync(file) && (options.create === false || existsSync(nextFile))) {
+    // A next key without a current one: the current key file was lost or moved. Creating a fresh
+    // key here would make every data key in the database unreadable.
+    throw new ConfigError(file, 'is missing; restore it from your key backup (never create a new one)')
+  }
+  return {
+    current: loadMasterKey(config, {}),
+    next: existsSync(nextFile) ? readKeyFile(nextFile) : undefined,
+    source: 'file',
+  }
+}
+
+function readKeyFile(file: string): Buffer {
+  const mode = statSync(file).mode & 0o777
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(
+      file,
+      `permissions ${mode.toString(8).padStart(4, '0')} are too open; run chmod 600 on it`,
+    )
+  }
+  return parseKey(readFileSync(file, 'utf8').trim(), file)
+}
+
 function parseKey(text: string, setting: string): Buffer {
   const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64')
   if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(text) && key.toString('base64') !== text)) {
     throw new ConfigError(setting, 'must be 32 random bytes, written as 64 hex characters or base64')
   }
   return key
+}
+
+/**
+ * The key files of a master-key rotation (`tresor keys rotate`) in the data dir: `master.key` (in
+ * use), `master.key.next` (the key being rotated to; its presence means a rotation is unfinished)
+ * and `master.key.retired-<key id>` (the old key, kept until no backup taken under it must be
+ * restorable, then destroyed by the operator; see docs/adr/0004).
+ */
+export interface MasterKeyFiles {
+  current: string
+  next: string
+  retired(keyId: string): string
+}
+
+export function masterKeyFiles(dataDir: string): MasterKeyFiles {
+  const current = path.join(dataDir, MASTER_KEY_FILE)
+  return {
+    current,
+    next: path.join(dataDir, NEXT_MASTER_KEY_FILE),
+    retired: (keyId) => `${current}.retired-${keyId}`,
+  }
+}
+
+/** Writes a key file with mode 0600 and flushes it to disk before returning; fails if it exists. */
+function writeKeyFile(file: string, text: string): void {
+  const fd = openSync(file, 'wx', 0o600)
+  try {
+    writeSync(fd, text)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  chmodSync(file, 0o600) // the umask may have narrowed, never widened; make it exact
+}
+
+/**
+ * The first step of a rotation with key files: a new random key in `master.key.next`, written and
+ * flushed before anything is wrapped under it. Keeps an existing one: a re-run after an
+ * interruption must continue with the same key. Returns whether the file was created.
+ */
+export function prepareNextKeyFile(dataDir: string): boolean {
+  const files = masterKeyFiles(dataDir)
+  if (!existsSync(files.current))
+    throw new ConfigError(files.current, 'does not exist: there is no master key to rotate yet')
+  if (existsSync(files.next)) return false
+  writeKeyFile(files.next, `${randomBytes(32).toString('base64')}\n`)
+  return true
+}
+
+/**
+ * The last step, once nothing is wrapped under the old key any more: the old key is copied to
+ * `master.key.retired-<id>`, then `master.key.next` atomically replaces `master.key`. At no point
+ * is `master.key` missing, so a crash in between leaves a state a re-run completes. Returns the
+ * retired file.
+ */
+export function promoteNextKeyFile(dataDir: string, retiredKeyId: string): string {
+  const files = masterKeyFiles(dataDir)
+  const retired = files.retired(retiredKeyId)
+  const old = readFileSync(files.current)
+  if (!existsSync(retired)) writeKeyFile(retired, old.toString('utf8'))
+  else if (!readFileSync(retired).equals(old))
+    throw new ConfigError(retired, 'exists with another key; move it away and run the rotation again')
+  renameSync(files.next, files.current)
+  // the rename itself must reach the disk, or a power cut could bring the old master.key back
+  const dir = openSync(dataDir, 'r')
+  try {
+    fsyncSync(dir)
+  } finally {
+    closeSync(dir)
+  }
+  return retired
 }

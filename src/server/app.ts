@@ -11,8 +11,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { Type } from 'typebox'
 import { accessRoutes } from '../modules/access/access.routes.ts'
 import { TokenInfo, User } from '../modules/access/access.schemas.ts'
+import { roleRoutes } from '../modules/access/role.routes.ts'
+import { RoleInfo } from '../modules/access/role.schemas.ts'
 import { subjectRoutes } from '../modules/subjects/subject.routes.ts'
 import { Subject } from '../modules/subjects/subject.schemas.ts'
+import { auditRoutes } from '../privacy/audit/audit.routes.ts'
+import { permissionRoutes } from '../privacy/permissions/permission.routes.ts'
+import { SubjectPermissions } from '../privacy/permissions/permission.schemas.ts'
+import { purposeRoutes } from '../privacy/purposes/purpose.routes.ts'
+import { Purpose } from '../privacy/purposes/purpose.schemas.ts'
 import type { Runtime } from '../runtime.ts'
 import { registerAuth } from './auth.ts'
 import { PROBLEM_KINDS, ProblemError, type ProblemKind, problemType, toProblem } from './problem.ts'
@@ -45,7 +52,7 @@ export async function buildApp(
   registerProblemHandling(app)
 
   await app.register(cookie)
-  registerAuth(app, services.access)
+  registerAuth(app, { access: services.access, roles: services.roles })
 
   await app.register(swagger, {
     openapi: {
@@ -68,7 +75,8 @@ export async function buildApp(
       security: [{ session: [] }, { token: [] }],
     },
   })
-  for (const schema of [User, TokenInfo, Subject]) app.addSchema(schema)
+  for (const schema of [User, TokenInfo, RoleInfo, Subject, Purpose, SubjectPermissions])
+    app.addSchema(schema)
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
@@ -98,7 +106,11 @@ export async function buildApp(
   await app.register(
     async (api) => {
       await api.register(accessRoutes(services.access))
+      await api.register(roleRoutes(services.roles))
       await api.register(subjectRoutes(services.subjects))
+      await api.register(purposeRoutes(services.purposes))
+      await api.register(permissionRoutes(services.permissions))
+      await api.register(auditRoutes(services.audit))
     },
     { prefix: '/api/v1' },
   )

@@ -1,6 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { AccessService, Actor } from '../modules/access/access.service.ts'
-import { type RouteAccess, roleHas } from '../modules/access/roles.ts'
+import {
+  type AccessService,
+  type Actor,
+  type AttemptContext,
+  auditActor,
+} from '../modules/access/access.service.ts'
+import type { ChangedBy, RolePolicy } from '../modules/access/role.service.ts'
+import type { RouteAccess } from '../modules/access/roles.ts'
 import { ProblemError } from './problem.ts'
 
 declare module 'fastify' {
@@ -14,6 +20,24 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'tresor_session'
+
+/** One registered route and the access it declared; see `routeTable`. */
+export interface RouteEntry {
+  method: string
+  /** The route pattern, e.g. `/api/v1/users/:id`. */
+  url: string
+  access: RouteAccess | undefined
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>()
+
+/**
+ * Every route registered on `app` (and its plugins) since `registerAuth`, with its declared access:
+ * what the route-permission test walks, so a route added later is checked without being listed.
+ */
+export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
+  return routeTables.get(app) ?? []
+}
 
 /** Sets the session cookie: httpOnly (no script reads it), SameSite=Strict (no cross-site use). */
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, secret: string): void {
@@ -31,15 +55,22 @@ export function clearSessionCookie(reply: FastifyReply): void {
 
 /**
  * Authentication (session cookie or `Authorization: Bearer <token>`) and authorisation against
- * the route's declared access. Runs before the body is parsed, so an anonymous caller learns
- * nothing about a route's input rules.
+ * the route's declared access, answered from the roles in memory (no database round trip for the
+ * role). Runs before the body is parsed, so an anonymous caller learns nothing about a route's
+ * input rules. Every refusal of a signed-in caller is audited as `denied`.
  */
-export function registerAuth(app: FastifyInstance, access: AccessService): void {
+export function registerAuth(app: FastifyInstance, deps: { access: AccessService; roles: RolePolicy }): void {
+  const { access, roles } = deps
   app.decorateRequest('actor', undefined)
+  const table: RouteEntry[] = []
+  routeTables.set(app, table)
 
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/') && !route.config?.access) {
       throw new Error(`route ${String(route.method)} ${route.url} does not declare its access`)
+    }
+    for (const method of [route.method].flat()) {
+      table.push({ method: String(method), url: route.url, access: route.config?.access })
     }
   })
 
@@ -49,7 +80,12 @@ export function registerAuth(app: FastifyInstance, access: AccessService): void 
     request.actor = await authenticate(request, access)
     if (!request.actor)
       throw new ProblemError('unauthenticated', 'sign in, or send an API token as a Bearer token')
-    if (required !== 'authenticated' && !roleHas(request.actor.role, required)) {
+    if (required !== 'authenticated' && !roles.has(request.actor.role, required)) {
+      await access.recordDenial(
+        request.actor,
+        `permission ${required} needed for ${request.method} ${request.routeOptions.url}`,
+        request.id,
+      )
       throw new ProblemError('forbidden', `this needs the permission ${required}`)
     }
   })
@@ -69,4 +105,15 @@ async function authenticate(request: FastifyRequest, access: AccessService): Pro
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new ProblemError('unauthenticated')
   return request.actor
+}
+
+/** Who makes a change, for the audit record: the acting user or token, its role, the request id. */
+export function changedByOf(request: FastifyRequest): ChangedBy & { userId: string } {
+  const actor = actorOf(request)
+  return { actor: auditActor(actor), requestId: request.id, userId: actor.userId }
+}
+
+/** Where a sign-in attempt comes from (rate limit per address) and its request id. */
+export function attemptContextOf(request: FastifyRequest): AttemptContext {
+  return { ip: request.ip, requestId: request.id }
 }

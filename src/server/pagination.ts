@@ -7,10 +7,7 @@ export const pageQuery = <const S extends readonly string[]>(sortFields: S, defa
   cursor: Type.Optional(
     Type.String({ maxLength: 512, description: 'The `nextCursor` of the previous page.' }),
   ),
-  sort: Type.Union(
-    sortFields.map((f) => Type.Literal(f)),
-    { default: defaultSort, description: `Sort field: ${sortFields.join(', ')}.` },
-  ),
+  sort: Type.Enum(sortFields, { default: defaultSort, description: `Sort field: ${sortFields.join(', ')}.` }),
   order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
 })
 

@@ -5,6 +5,8 @@
 export interface JobPayloads {
   /** Deletes sessions past their idle or absolute timeout. */
   'access.purge-sessions': Record<string, never>
+  /** Signs the audit chain's head (a checkpoint), if it moved since the last one. */
+  'audit.checkpoint': Record<string, never>
 }
 
 export type JobName = keyof JobPayloads
@@ -12,4 +14,5 @@ export type JobName = keyof JobPayloads
 /** Recurring jobs: cron in UTC. The worker keeps pg-boss's schedule table equal to this list. */
 export const SCHEDULES: readonly { name: JobName; cron: string; payload: JobPayloads[JobName] }[] = [
   { name: 'access.purge-sessions', cron: '*/15 * * * *', payload: {} },
+  { name: 'audit.checkpoint', cron: '7 * * * *', payload: {} },
 ]

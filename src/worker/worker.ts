@@ -1,5 +1,6 @@
 import { PgBoss } from 'pg-boss'
 import { purgeSessionsJob } from '../modules/access/access.jobs.ts'
+import { auditCheckpointJob } from '../privacy/audit/audit.jobs.ts'
 import type { Runtime } from '../runtime.ts'
 import { type JobName, type JobPayloads, SCHEDULES } from './jobs.ts'
 
@@ -8,6 +9,7 @@ type Handlers = { [K in JobName]: (payload: JobPayloads[K], runtime: Runtime) =>
 /** Job name → handler. Handlers are entry points; the logic lives in the services. */
 const HANDLERS: Handlers = {
   'access.purge-sessions': (_payload, runtime) => purgeSessionsJob(runtime.services.access),
+  'audit.checkpoint': (_payload, runtime) => auditCheckpointJob(runtime.services.audit),
 }
 
 export interface Worker {

@@ -16,11 +16,13 @@ describeEachEngine('subject list: keyset pagination, filter, sort', (runtime) =>
     cookie = await t.signIn('sales@example.com', 'sales')
     // 25 subjects; five share one timestamp so the id tie-break is exercised
     const base = Date.parse('2025-01-01T00:00:00Z')
-    await runtime().services.subjects.insertMany(
+    await runtime().services.subjects.importMany(
+      { actor: { type: 'system', id: 'test', role: 'admin' } },
       Array.from({ length: 25 }, (_, i) => ({
         kinds: i % 5 === 0 ? ['lead'] : ['customer'],
         source: 'manual',
-        attributes: { n: i },
+        attributes: { region: `DE-${10 + i}` },
+        identifiers: { email: `list-${i}@example.test` },
         createdAt: new Date(i < 5 ? base : base + i * 60_000),
       })),
     )

@@ -207,14 +207,16 @@ describe('tresor serve', () => {
     const name = `cli_${randomBytes(4).toString('hex')}`
     const databaseUrl = await createDatabase(adminUrl, name)
     const env = { DATABASE_URL: databaseUrl }
-    const server = await serve(['--demo', '25', '--data-dir', tempDir()], env)
+    // The data dir holds the master key, which the database's keys are wrapped by: shared by both processes.
+    const dataDir = tempDir()
+    const server = await serve(['--demo', '25', '--data-dir', dataDir], env)
     try {
       expect(server.banner).toContain('PostgreSQL')
       expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ engine: 'postgres' })
       expect(await signInAndCount(server.url, server.banner)).toBe(25)
       // PostgreSQL serves several processes: the CLI works while the server runs
       const token = await tresor(
-        ['token', 'create', '--email', 'admin@tresor.local', '--name', 'x', '--data-dir', tempDir()],
+        ['token', 'create', '--email', 'admin@tresor.local', '--name', 'x', '--data-dir', dataDir],
         { env },
       )
       expect(token.code, token.stderr).toBe(0)

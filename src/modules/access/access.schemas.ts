@@ -1,12 +1,17 @@
 import { type Static, Type } from 'typebox'
 import { PASSWORD_MAX_LENGTH } from './password.ts'
-import { ROLES } from './roles.ts'
+import { ROLE_NAME_PATTERN } from './roles.ts'
+import { TOTP_CODE_PATTERN } from './totp.ts'
 
 export const Email = Type.String({ format: 'email', maxLength: 254 })
-export const RoleName = Type.Union(
-  ROLES.map((r) => Type.Literal(r)),
-  { description: 'The department role.' },
-)
+export const RoleName = Type.String({
+  pattern: ROLE_NAME_PATTERN,
+  description: 'A role from GET /api/v1/roles (built-in department roles or admin-defined).',
+})
+export const TotpCode = Type.String({
+  pattern: TOTP_CODE_PATTERN,
+  description: 'The 6-digit code of the authenticator app.',
+})
 
 export const User = Type.Object(
   {
@@ -29,6 +34,34 @@ export const LoginBody = Type.Object(
 )
 export const UserEnvelope = Type.Object({ user: Type.Ref('User') })
 
+export const TotpChallenge = Type.Object(
+  {
+    status: Type.Literal('totp-required'),
+    challenge: Type.String({
+      description:
+        'Send it with a code to POST /api/v1/auth/login/totp. Single use, valid for a few minutes.',
+    }),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { description: 'The password was right; the account has a second factor, so no session yet.' },
+)
+
+export const TotpLoginBody = Type.Object(
+  { challenge: Type.String({ minLength: 1, maxLength: 100 }), code: TotpCode },
+  { additionalProperties: false },
+)
+export const TotpCodeBody = Type.Object({ code: TotpCode }, { additionalProperties: false })
+export const TotpEnrolment = Type.Object({
+  secret: Type.String({
+    description: 'Base32; shown only in this response. Type it into the app if you cannot scan.',
+  }),
+  uri: Type.String({ description: 'otpauth:// URI for the authenticator app (as a QR code or pasted).' }),
+})
+export const TotpStatus = Type.Object({
+  enabled: Type.Boolean(),
+  pending: Type.Boolean({ description: 'Set up, but not confirmed with a code yet.' }),
+})
+
 export const CreateUserBody = Type.Object(
   {
     email: Email,
@@ -47,24 +80,35 @@ export const CreatedUser = Type.Object({
   user: Type.Ref('User'),
   generatedPassword: Type.Optional(Type.String({ description: 'Shown only in this response.' })),
 })
-export const UserList = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      id: Type.String({ format: 'uuid' }),
-      email: Type.String(),
-      displayName: Type.Union([Type.String(), Type.Null()]),
-      role: Type.String(),
-      disabled: Type.Boolean(),
-      createdAt: Type.String({ format: 'date-time' }),
-    }),
-  ),
+export const UserInfo = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  email: Type.String(),
+  displayName: Type.Union([Type.String(), Type.Null()]),
+  role: Type.String(),
+  disabled: Type.Boolean(),
+  totpEnabled: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
 })
+export const UserList = Type.Object({ items: Type.Array(UserInfo) })
+export const UpdateUserBody = Type.Object(
+  {
+    role: Type.Optional(RoleName),
+    disabled: Type.Optional(
+      Type.Boolean({
+        description: 'true locks the user out at once (sessions end); false lets them in again.',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+export const UpdatedUser = Type.Object({ user: UserInfo })
 
 export const TokenInfo = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     name: Type.String(),
     prefix: Type.String({ description: 'The first characters of the token, to tell tokens apart.' }),
+    role: Type.String({ description: 'The role the token acts in (within its owner’s role).' }),
     createdAt: Type.String({ format: 'date-time' }),
     lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -72,7 +116,15 @@ export const TokenInfo = Type.Object(
   { $id: 'TokenInfo' },
 )
 export const CreateTokenBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    role: Type.Optional(
+      Type.String({
+        pattern: ROLE_NAME_PATTERN,
+        description: 'The role the token acts in; default your own. Must grant nothing beyond your role.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 )
 export const CreatedToken = Type.Object({

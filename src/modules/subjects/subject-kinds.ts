@@ -11,3 +11,7 @@ export const SUBJECT_KINDS = [
   'supplier_contact',
 ] as const
 export type SubjectKind = (typeof SUBJECT_KINDS)[number]
+
+/** The fields a subject list may be sorted by (an allowlist: sort columns never come from input). */
+export const SUBJECT_SORT_FIELDS = ['createdAt', 'updatedAt'] as const
+export type SubjectSort = (typeof SUBJECT_SORT_FIELDS)[number]

@@ -1,6 +1,28 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { SubjectListQuery, SubjectPage } from './subject.schemas.ts'
-import type { SubjectService } from './subject.service.ts'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { actorOf } from '../../server/auth.ts'
+import {
+  NewSubjectInput,
+  SubjectKind,
+  SubjectListQuery,
+  SubjectPage,
+  SubjectParams,
+  SubjectReadQuery,
+} from './subject.schemas.ts'
+import type { RequestContext, SubjectService } from './subject.service.ts'
+
+/** The gate's view of who is asking: the user or API token, in its role. */
+function contextOf(request: FastifyRequest): RequestContext {
+  const actor = actorOf(request)
+  return {
+    actor:
+      actor.via === 'token' && actor.tokenId
+        ? { type: 'token', id: actor.tokenId, role: actor.role }
+        : { type: 'user', id: actor.userId, role: actor.role },
+    requestId: request.id,
+  }
+}
 
 export const subjectRoutes =
   (subjects: SubjectService): FastifyPluginAsyncTypebox =>
@@ -11,12 +33,110 @@ export const subjectRoutes =
         config: { access: 'subjects:read' },
         schema: {
           tags: ['subjects'],
-          summary: 'List subjects',
-          description: 'Keyset-paginated; filter by kind; sort by createdAt or updatedAt.',
+          summary: 'List subjects, or find one by e-mail',
+          description:
+            'Keyset-paginated; filter by kind; sort by createdAt or updatedAt. Lists show pseudonymous attributes; with `email` it is a lookup through the blind index and returns the full record the role may see. Subjects the purpose may not use are left out.',
           querystring: SubjectListQuery,
           response: { 200: SubjectPage },
         },
       },
-      (request) => subjects.list(request.query),
+      (request) => subjects.list(contextOf(request), request.query),
+    )
+
+    app.get(
+      '/subjects/count',
+      {
+        config: { access: 'subjects:read' },
+        schema: {
+          tags: ['subjects'],
+          summary: 'How many subjects there are (not erased), optionally of one kind',
+          description: 'An aggregate: reads no subject, so it leaves no record in anyone’s history.',
+          querystring: Type.Object({ kind: Type.Optional(SubjectKind) }, { additionalProperties: false }),
+          response: { 200: Type.Object({ total: Type.Integer() }) },
+        },
+      },
+      async (request) => ({ total: await subjects.count(request.query.kind) }),
+    )
+
+    app.post(
+      '/subjects/search',
+      {
+        config: { access: 'subjects:read' },
+        schema: {
+          tags: ['subjects'],
+          summary: 'Find subjects by e-mail address (keeps the address out of the URL)',
+          body: Type.Object(
+            {
+              email: Type.String({ maxLength: 320 }),
+              purpose: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$' })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: SubjectPage },
+        },
+      },
+      (request) =>
+        subjects.list(contextOf(request), {
+          limit: 50,
+          sort: 'createdAt',
+          order: 'desc',
+          email: request.body.email,
+          ...(request.body.purpose ? { purpose: request.body.purpose } : {}),
+        }),
+    )
+
+    app.post(
+      '/subjects',
+      {
+        config: { access: 'subjects:write' },
+        schema: {
+          tags: ['subjects'],
+          summary: 'Create a subject',
+          description:
+            'Identifiers are encrypted under a new per-subject key; e-mail and phone get blind indexes for lookup. Audited.',
+          body: NewSubjectInput,
+          response: { 201: Type.Ref('Subject') },
+        },
+      },
+      async (request, reply) => {
+        const subject = await subjects.create(contextOf(request), request.body)
+        return reply.code(201).header('location', `/api/v1/subjects/${subject.id}`).send(subject)
+      },
+    )
+
+    app.get(
+      '/subjects/:id',
+      {
+        config: { access: 'subjects:read' },
+        schema: {
+          tags: ['subjects'],
+          summary: 'Read one subject, through the privacy gate',
+          description:
+            'Only the fields your role may see; refused (403) when the purpose may not use the subject.',
+          params: SubjectParams,
+          querystring: SubjectReadQuery,
+          response: { 200: Type.Ref('Subject') },
+        },
+      },
+      (request) => subjects.get(contextOf(request), request.params.id, request.query.purpose),
+    )
+
+    app.delete(
+      '/subjects/:id',
+      {
+        config: { access: 'subjects:erase' },
+        schema: {
+          tags: ['subjects'],
+          summary: 'Erase a subject (Art. 17) by crypto-shredding',
+          description:
+            "Destroys the subject's data key, identifiers, blind indexes and attributes; the audit trail keeps the record of it.",
+          params: SubjectParams,
+          response: { 204: Type.Null() },
+        },
+      },
+      async (request, reply) => {
+        await subjects.erase(contextOf(request), request.params.id)
+        return reply.code(204).send(null)
+      },
     )
   }

@@ -1,13 +1,50 @@
 import { type Static, Type } from 'typebox'
 import { Page, pageQuery } from '../../server/pagination.ts'
-import { SUBJECT_SORT_FIELDS } from './subject.repository.ts'
-import { SUBJECT_KINDS } from './subject-kinds.ts'
+import { SUBJECT_KINDS, SUBJECT_SORT_FIELDS } from './subject-kinds.ts'
 
 export { SUBJECT_KINDS }
 
-export const SubjectKind = Type.Union(
-  SUBJECT_KINDS.map((k) => Type.Literal(k)),
-  { description: 'What the person is to the company.' },
+export const SubjectKind = Type.Enum(SUBJECT_KINDS, { description: 'What the person is to the company.' })
+
+const AGE_BANDS = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'] as const
+const GENDERS = ['female', 'male', 'diverse'] as const
+/** Where a subject created through the API came from (`demo` is Tresor's own). */
+const SOURCES = ['touchpoint', 'import', 'manual'] as const
+
+const text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description })
+
+/** Direct identifiers: stored only encrypted under the subject's own key (the vault). */
+export const Identifiers = Type.Object(
+  {
+    firstName: Type.Optional(text(200, 'Given name.')),
+    lastName: Type.Optional(text(200, 'Family name.')),
+    birthDate: Type.Optional(Type.String({ format: 'date', description: 'YYYY-MM-DD.' })),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
+    phone: Type.Optional(text(40, 'Any common format; stored and matched in E.164.')),
+    street: Type.Optional(text(200, 'Street and house number.')),
+    postalCode: Type.Optional(text(20, 'Postcode.')),
+    city: Type.Optional(text(200, 'City.')),
+    countryCode: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2.' })),
+    iban: Type.Optional(
+      Type.String({ pattern: '^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$', description: 'IBAN, no spaces.' }),
+    ),
+    accountHolder: Type.Optional(text(200, 'Bank account holder.')),
+    notes: Type.Optional(text(10_000, 'Free-text notes by staff.')),
+  },
+  { additionalProperties: false, description: 'Only the fields your role may see are returned.' },
+)
+
+/** Pseudonymous attributes for segmentation: in the clear, linked only by the subject id. */
+export const Attributes = Type.Object(
+  {
+    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+    region: Type.Optional(
+      Type.String({ maxLength: 20, description: 'Country plus postcode prefix, e.g. DE-10.' }),
+    ),
+    ageBand: Type.Optional(Type.Enum(AGE_BANDS)),
+    gender: Type.Optional(Type.Enum(GENDERS)),
+  },
+  { additionalProperties: false },
 )
 
 export const Subject = Type.Object(
@@ -15,9 +52,8 @@ export const Subject = Type.Object(
     id: Type.String({ format: 'uuid' }),
     kinds: Type.Array(Type.String()),
     source: Type.String({ description: 'touchpoint, import, manual or demo' }),
-    attributes: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'Pseudonymous attributes for segmentation (country, region, ageBand, gender, ...).',
-    }),
+    identifiers: Identifiers,
+    attributes: Attributes,
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
@@ -25,10 +61,47 @@ export const Subject = Type.Object(
 )
 export type Subject = Static<typeof Subject>
 
+const purposeParam = Type.String({
+  pattern: '^[a-z][a-z0-9_]{1,62}$',
+  description: 'The purpose of this use (a key of the purpose registry); default contact_management.',
+})
+
+export const NewSubjectInput = Type.Object(
+  {
+    kinds: Type.Array(SubjectKind, { minItems: 1, uniqueItems: true }),
+    identifiers: Identifiers,
+    attributes: Type.Optional(Attributes),
+    source: Type.Optional(Type.Enum(SOURCES, { description: 'Default manual.' })),
+    purpose: Type.Optional(purposeParam),
+  },
+  { additionalProperties: false },
+)
+export type NewSubjectInput = Static<typeof NewSubjectInput>
+
 export const SubjectListQuery = Type.Object(
-  { ...pageQuery(SUBJECT_SORT_FIELDS, 'createdAt'), kind: Type.Optional(SubjectKind) },
+  {
+    ...pageQuery(SUBJECT_SORT_FIELDS, 'createdAt'),
+    kind: Type.Optional(SubjectKind),
+    purpose: Type.Optional(purposeParam),
+    email: Type.Optional(
+      Type.String({
+        maxLength: 320,
+        description:
+          'Find by e-mail address (case-insensitive, through the blind index). Prefer the body of a POST to /subjects/search to keep addresses out of URLs and logs.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 )
 export type SubjectListQuery = Static<typeof SubjectListQuery>
+
+export const SubjectParams = Type.Object(
+  { id: Type.String({ format: 'uuid' }) },
+  { additionalProperties: false },
+)
+export const SubjectReadQuery = Type.Object(
+  { purpose: Type.Optional(purposeParam) },
+  { additionalProperties: false },
+)
 
 export const SubjectPage = Page(Type.Ref('Subject'))

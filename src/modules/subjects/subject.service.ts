@@ -1,27 +1,63 @@
-import type { SubjectRow } from '../../platform/db/schema.ts'
+import {
+  ATTRIBUTE_FIELDS,
+  IDENTIFIER_FIELDS,
+  type IdentifierField,
+  type PersonalField,
+} from '../../privacy/fields/field-catalog.ts'
+import type { Gate, GateActor, GatedSubject, NewSubject } from '../../privacy/gate/gate.service.ts'
 import { decodeCursor, encodeCursor } from '../../server/pagination.ts'
-import { invalidField } from '../../server/problem.ts'
-import type { NewSubject, SubjectRepository } from './subject.repository.ts'
-import type { Subject, SubjectListQuery } from './subject.schemas.ts'
+import { invalidField, ProblemError } from '../../server/problem.ts'
+import type { NewSubjectInput, Subject, SubjectListQuery } from './subject.schemas.ts'
+import type { SubjectSort } from './subject-kinds.ts'
 
-const toSubject = (row: SubjectRow): Subject => ({
-  id: row.id,
-  kinds: row.kinds,
-  source: row.source,
-  attributes: row.attributes,
-  createdAt: row.created_at.toISOString(),
-  updatedAt: row.updated_at.toISOString(),
+/**
+ * The purpose of everyday CRM work (looking a contact up, keeping the record): legitimate
+ * interest in maintaining the business relationship, so an objection (Art. 21(1)) ends it.
+ * Callers name another purpose when they work for one (a campaign, an invoice).
+ */
+export const CONTACT_MANAGEMENT_PURPOSE = 'contact_management'
+
+const ALL_FIELDS: readonly PersonalField[] = [...IDENTIFIER_FIELDS, ...ATTRIBUTE_FIELDS]
+
+const toSubject = (s: GatedSubject): Subject => ({
+  id: s.id,
+  kinds: s.kinds,
+  source: s.source,
+  identifiers: s.identifiers,
+  // The attribute values were validated against the schema when they were written.
+  attributes: s.attributes as Subject['attributes'],
+  createdAt: s.createdAt.toISOString(),
+  updatedAt: s.updatedAt.toISOString(),
 })
 
+export interface RequestContext {
+  actor: GateActor
+  requestId?: string
+}
+
+/** Subjects as the CRM sees them: every read and write goes through the privacy gate. */
 export class SubjectService {
-  readonly #subjects: SubjectRepository
-  constructor(subjects: SubjectRepository) {
-    this.#subjects = subjects
+  readonly #gate: Gate
+  readonly #count: (kind?: string) => Promise<number>
+  constructor(gate: Gate, count: (kind?: string) => Promise<number>) {
+    this.#gate = gate
+    this.#count = count
   }
 
   async list(
+    ctx: RequestContext,
     query: SubjectListQuery,
   ): Promise<{ items: Subject[]; nextCursor: string | null; total?: number }> {
+    const purpose = query.purpose ?? CONTACT_MANAGEMENT_PURPOSE
+    if (query.email !== undefined) {
+      // A lookup, not a page: the blind index finds the subject without decrypting anything.
+      const result = await this.#gate.readByEmail({
+        ...this.#use(ctx, purpose),
+        email: query.email,
+        fields: ALL_FIELDS,
+      })
+      return { items: result.subjects.map(toSubject), nextCursor: null, total: result.subjects.length }
+    }
     let after: { value: Date; id: string } | undefined
     if (query.cursor !== undefined) {
       const cursor = decodeCursor(query.cursor, query.sort, query.order)
@@ -30,36 +66,94 @@ export class SubjectService {
         throw invalidField('query', 'cursor', 'is not a cursor this API issued')
       after = { value, id: cursor.id }
     }
-    const [rows, total] = await Promise.all([
-      this.#subjects.list({
-        limit: query.limit + 1,
-        sort: query.sort,
-        order: query.order,
-        kind: query.kind,
-        after,
+    const [page, total] = await Promise.all([
+      this.#gate.page({
+        ...this.#use(ctx, purpose),
+        // A list shows the pseudonymous attributes; identifiers are read one contact at a time.
+        fields: ATTRIBUTE_FIELDS,
+        query: {
+          limit: query.limit,
+          sort: query.sort as SubjectSort,
+          order: query.order,
+          kind: query.kind,
+          after,
+        },
       }),
       // Counted for the first page only; later pages skip the scan (see the Page schema).
-      after === undefined ? this.#subjects.count(query.kind) : undefined,
+      after === undefined ? this.#count(query.kind) : undefined,
     ])
-    const page = rows.slice(0, query.limit)
-    const last = page.at(-1)
+    const last = page.last
     const nextCursor =
-      rows.length > query.limit && last
+      page.hasMore && last
         ? encodeCursor({
             sort: query.sort,
             order: query.order,
-            value: (query.sort === 'createdAt' ? last.created_at : last.updated_at).toISOString(),
+            value: (query.sort === 'createdAt' ? last.createdAt : last.updatedAt).toISOString(),
             id: last.id,
           })
         : null
-    return { items: page.map(toSubject), nextCursor, ...(total === undefined ? {} : { total }) }
+    return { items: page.subjects.map(toSubject), nextCursor, ...(total === undefined ? {} : { total }) }
   }
 
-  count(): Promise<number> {
-    return this.#subjects.count()
+  async get(ctx: RequestContext, id: string, purpose = CONTACT_MANAGEMENT_PURPOSE): Promise<Subject> {
+    const result = await this.#gate.use({ ...this.#use(ctx, purpose), subjectIds: [id], fields: ALL_FIELDS })
+    const subject = result.subjects[0]
+    if (subject) return toSubject(subject)
+    const denial = result.denied[0]
+    // Erased (Art. 17) is gone for every purpose: to the CRM it no longer exists.
+    if (denial?.rule === 'erased') throw new ProblemError('not-found', 'no such subject')
+    // A subject the purpose may not use is refused with the rule, never with its data.
+    if (denial)
+      throw new ProblemError('forbidden', `the purpose ${purpose} may not use this subject: ${denial.rule}`)
+    throw new ProblemError('not-found', 'no such subject')
   }
 
-  insertMany(subjects: readonly NewSubject[]): Promise<void> {
-    return this.#subjects.insertMany(subjects)
+  async create(ctx: RequestContext, input: NewSubjectInput): Promise<Subject> {
+    const [id] = await this.#gate.collect({
+      actor: ctx.actor,
+      ...(input.purpose ? { purpose: input.purpose } : {}),
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+      subjects: [
+        {
+          kinds: input.kinds,
+          source: input.source ?? 'manual',
+          attributes: input.attributes ?? {},
+          identifiers: input.identifiers as Partial<Record<IdentifierField, string>>,
+        },
+      ],
+    })
+    return this.get(ctx, id as string, input.purpose ?? CONTACT_MANAGEMENT_PURPOSE)
+  }
+
+  /** Stores a batch of new subjects in one transaction, audited as one import. */
+  importMany(
+    ctx: RequestContext,
+    subjects: readonly (NewSubject & { identifiers: Partial<Record<IdentifierField, string>> })[],
+  ): Promise<string[]> {
+    return this.#gate.collect({
+      actor: ctx.actor,
+      action: 'import',
+      subjects,
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+    })
+  }
+
+  async erase(ctx: RequestContext, id: string, reason?: string): Promise<void> {
+    const erased = await this.#gate.erase({
+      actor: ctx.actor,
+      subjectIds: [id],
+      ...(reason ? { reason } : {}),
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+    })
+    if (erased.length === 0) throw new ProblemError('not-found', 'no such subject, or already erased')
+  }
+
+  /** Subjects not erased; for start-up checks and the UI's totals. */
+  count(kind?: string): Promise<number> {
+    return this.#count(kind)
+  }
+
+  #use(ctx: RequestContext, purpose: string) {
+    return { actor: ctx.actor, purpose, ...(ctx.requestId ? { requestId: ctx.requestId } : {}) }
   }
 }

@@ -14,6 +14,10 @@ export interface AppUserTable {
   disabled_at: Timestamp | null
   created_at: Timestamp
   updated_at: Timestamp
+  /** Sealed TOTP secret (migration 0005); pending until totp_enabled_at is set. */
+  totp_secret: Uint8Array | null
+  totp_enabled_at: Timestamp | null
+  totp_last_step: number | null
 }
 
 export interface UserSessionTable {
@@ -33,6 +37,8 @@ export interface ApiTokenTable {
   created_at: Timestamp
   last_used_at: Timestamp | null
   revoked_at: Timestamp | null
+  /** The role the token acts in (migration 0005). */
+  role: string
 }
 
 export interface SubjectTable {
@@ -42,6 +48,205 @@ export interface SubjectTable {
   attributes: Defaulted<Record<string, unknown>>
   created_at: Timestamp
   updated_at: Timestamp
+  /** Art. 17: set when the subject was erased (migration 0002); the row stays as a tombstone. */
+  erased_at: Timestamp | null
+}
+
+/** Vault (migration 0002): which master key new wraps use; one row. */
+export interface VaultKeyringTable {
+  id: Defaulted<number>
+  active_key_id: string
+  updated_at: Timestamp
+}
+
+/** Vault: long-lived secrets (blind-index key, audit signing key), wrapped by the master key. */
+export interface VaultSecretTable {
+  name: string
+  wrapped: Uint8Array
+  master_key_id: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** Vault: one data key per subject, wrapped by the master key; deleting it shreds the subject. */
+export interface SubjectKeyTable {
+  subject_id: string
+  wrapped_key: Uint8Array
+  master_key_id: string
+  created_at: Timestamp
+}
+
+/** Vault: one identifier of a subject, encrypted under the subject's data key. */
+export interface SubjectIdentifierTable {
+  subject_id: string
+  field: string
+  ciphertext: Uint8Array
+  updated_at: Timestamp
+}
+
+/** Vault: keyed HMAC of a normalised e-mail address or phone number, for lookup. */
+export interface BlindIndexTable {
+  kind: 'email' | 'phone'
+  digest: Uint8Array
+  subject_id: string
+}
+
+export interface RoleTable {
+  name: string
+  description: Defaulted<string>
+  permissions: Defaulted<string[]>
+  field_categories: Defaulted<string[]>
+  builtin: Defaulted<boolean>
+  seeded_permissions: string[] | null
+  seeded_field_categories: string[] | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface LoginChallengeTable {
+  token_hash: string
+  user_id: string
+  attempts: Defaulted<number>
+  created_at: Timestamp
+  expires_at: Timestamp
+}
+
+/** Audit trail (migration 0003): append-only, hash-chained; see docs/adr/0005-audit-chain.md. */
+export interface AuditEventTable {
+  seq: number
+  at: Timestamp
+  actor_type: string
+  actor_id: string
+  actor_role: string | null
+  action: string
+  subject_ids: string[] | null
+  subject_set_id: string | null
+  subject_set_size: number | null
+  subject_set_digest: Uint8Array | null
+  purpose: string | null
+  legal_basis: string | null
+  fields: string[] | null
+  request_id: string | null
+  reason: string | null
+  sealed_subject_id: string | null
+  sealed_values: Uint8Array | null
+  prev_hash: Uint8Array
+  hash: Uint8Array
+}
+
+export interface AuditSubjectSetTable {
+  set_id: string
+  subject_id: string
+}
+
+export interface AuditHeadTable {
+  id: Defaulted<boolean>
+  seq: number
+  hash: Uint8Array
+}
+
+export interface AuditCheckpointTable {
+  seq: number
+  hash: Uint8Array
+  at: Timestamp
+  signature: Uint8Array
+  public_key: Uint8Array
+}
+
+/** Purpose registry (migration 0004): not personal data; the DPO edits it. */
+export interface PurposeTable {
+  key: string
+  name_de: string
+  name_en: string
+  description_de: string
+  description_en: string
+  legal_basis: string
+  art9_basis: string | null
+  channels: string[]
+  double_opt_in: boolean
+  profiling: boolean
+  direct_marketing: boolean
+  retention_period: string | null
+  retention_rule_de: string
+  retention_rule_en: string
+  consent_validity: string | null
+  dpv_purpose: string
+  dpv_legal_basis: string
+  version: Defaulted<number>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** Consent events (migration 0004): append-only, with proof (Art. 7(1)). */
+export interface ConsentEventTable {
+  subject_id: string
+  seq: Generated<number>
+  purpose_key: string
+  purpose_version: number
+  channel: string
+  kind: string
+  proof: Defaulted<Record<string, unknown>>
+  actor_type: string
+  actor_id: string
+  occurred_at: Timestamp
+}
+
+/** The current consent per subject × purpose × channel, derived from consent_event. */
+export interface PermissionStateTable {
+  subject_id: string
+  purpose_key: string
+  channel: string
+  status: string
+  requested_at: Timestamp | null
+  granted_at: Timestamp | null
+  confirmed_at: Timestamp | null
+  withdrawn_at: Timestamp | null
+  expired_at: Timestamp | null
+  expires_at: Timestamp | null
+  updated_at: Timestamp
+}
+
+/** Objections raised and lifted (Art. 21), append-only. */
+export interface ObjectionEventTable {
+  subject_id: string
+  seq: Generated<number>
+  scope: string
+  purpose_key: string | null
+  channel: string | null
+  action: string
+  source: string
+  actor_type: string
+  actor_id: string
+  occurred_at: Timestamp
+}
+
+/** Objections in force; target is the channel, the purpose key or '*' (all marketing). */
+export interface ObjectionStateTable {
+  subject_id: string
+  scope: string
+  target: string
+  source: string
+  raised_at: Timestamp
+}
+
+/** Restriction set and lifted (Art. 18), append-only. */
+export interface RestrictionEventTable {
+  subject_id: string
+  seq: Generated<number>
+  action: string
+  ground: string | null
+  note: string | null
+  actor_type: string
+  actor_id: string
+  occurred_at: Timestamp
+}
+
+/** Restrictions in force: one row per restricted subject. */
+export interface RestrictionStateTable {
+  subject_id: string
+  ground: string
+  note: string | null
+  since: Timestamp
 }
 
 export interface SchemaMigrationTable {
@@ -58,7 +263,28 @@ export interface Schema {
   api_token: ApiTokenTable
   subject: SubjectTable
   schema_migration: SchemaMigrationTable
+  vault_keyring: VaultKeyringTable
+  vault_secret: VaultSecretTable
+  subject_key: SubjectKeyTable
+  subject_identifier: SubjectIdentifierTable
+  blind_index: BlindIndexTable
+  audit_event: AuditEventTable
+  audit_subject_set: AuditSubjectSetTable
+  audit_head: AuditHeadTable
+  audit_checkpoint: AuditCheckpointTable
+  role: RoleTable
+  login_challenge: LoginChallengeTable
+  purpose: PurposeTable
+  consent_event: ConsentEventTable
+  permission_state: PermissionStateTable
+  objection_event: ObjectionEventTable
+  objection_state: ObjectionStateTable
+  restriction_event: RestrictionEventTable
+  restriction_state: RestrictionStateTable
 }
 
 export type AppUserRow = Selectable<AppUserTable>
+export type RoleRow = Selectable<RoleTable>
 export type SubjectRow = Selectable<SubjectTable>
+export type PurposeRow = Selectable<PurposeTable>
+export type PermissionStateRow = Selectable<PermissionStateTable>

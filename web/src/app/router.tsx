@@ -14,8 +14,10 @@ import { useTranslation } from 'react-i18next'
 import { safeRedirectTarget, sessionQueryOptions } from '../features/auth/auth.api'
 import { LoginPage } from '../features/auth/login-page'
 import { OverviewPage } from '../features/overview/overview-page'
+import { SecurityPage } from '../features/settings/security-page'
 import { validateContactsSearch } from '../features/subjects/contacts.search'
 import { ContactsPage } from '../features/subjects/contacts-page'
+import { SubjectHistoryPage } from '../features/subjects/subject-history-page'
 import { isProblem } from './api'
 import { AppShellLayout } from './app-shell'
 import { ErrorState } from './error-state'
@@ -79,7 +81,23 @@ const contactsRoute = createRoute({
   component: ContactsPage,
 })
 
-const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren([overviewRoute, contactsRoute])])
+/** A contact's audit history: who did what with the person's data, when and why. */
+const subjectHistoryRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/contacts/$id/history',
+  component: SubjectHistoryPage,
+})
+
+const securityRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/settings/security',
+  component: SecurityPage,
+})
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  appRoute.addChildren([overviewRoute, contactsRoute, subjectHistoryRoute, securityRoute]),
+])
 
 export function createAppRouter(queryClient: QueryClient) {
   return createRouter({

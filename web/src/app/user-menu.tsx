@@ -1,11 +1,11 @@
 import { Badge, Button, Group, Text } from '@mantine/core'
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query'
-import { useNavigate } from '@tanstack/react-router'
+import { Link, useNavigate } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
 import { logout, sessionQueryOptions } from '../features/auth/auth.api'
 import { isKnownRole } from './roles'
 
-/** Who is signed in (e-mail and role) and the way out. */
+/** Who is signed in (e-mail and role), their security settings, and the way out. */
 export function UserMenu() {
   const { t } = useTranslation()
   const { data: user } = useSuspenseQuery(sessionQueryOptions)
@@ -29,6 +29,14 @@ export function UserMenu() {
           {isKnownRole(user.role) ? t(`auth.roles.${user.role}`) : user.role}
         </Badge>
       </Group>
+      <Button
+        variant="subtle"
+        size="xs"
+        renderRoot={(props) => <Link to="/settings/security" {...props} />}
+        data-testid="security-settings"
+      >
+        {t('settings.security.link')}
+      </Button>
       <Button
         variant="default"
         size="xs"

@@ -29,9 +29,26 @@ export const sessionQueryOptions = queryOptions({
   retry: false,
 })
 
-export async function login(credentials: Credentials): Promise<CurrentUser> {
+/** The password was right and the account has a second factor: the code is asked for next. */
+export interface TotpChallenge {
+  status: 'totp-required'
+  challenge: string
+  expiresAt: string
+}
+
+export type LoginOutcome = { status: 'signed-in'; user: CurrentUser } | TotpChallenge
+
+export async function login(credentials: Credentials): Promise<LoginOutcome> {
   // A 401 here means wrong credentials, not an expired session: no redirect.
-  const response = await api.post<UserResponse>('/api/v1/auth/login', credentials, {
+  const response = await api.post<UserResponse | TotpChallenge>('/api/v1/auth/login', credentials, {
+    redirectOnUnauthorized: false,
+  })
+  return 'user' in response ? { status: 'signed-in', user: response.user } : response
+}
+
+/** Second step of a sign-in with TOTP. A 401 means a wrong code or an expired sign-in, not a lost session. */
+export async function loginWithTotp(input: { challenge: string; code: string }): Promise<CurrentUser> {
+  const response = await api.post<UserResponse>('/api/v1/auth/login/totp', input, {
     redirectOnUnauthorized: false,
   })
   return response.user

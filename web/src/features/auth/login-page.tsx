@@ -1,5 +1,6 @@
 import {
   Alert,
+  Anchor,
   Button,
   Center,
   Group,
@@ -16,8 +17,9 @@ import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { LanguageSwitch } from '../../app/language-switch'
-import { login, safeRedirectTarget, sessionQueryKey } from './auth.api'
+import { type CurrentUser, login, loginWithTotp, safeRedirectTarget, sessionQueryKey } from './auth.api'
 
+/** Sign-in: e-mail and password, then — for accounts with a second factor — the code of the authenticator app. */
 export function LoginPage() {
   const { t } = useTranslation()
   const queryClient = useQueryClient()
@@ -26,20 +28,43 @@ export function LoginPage() {
   const { redirect } = useSearch({ from: '/login' })
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
+  const [challenge, setChallenge] = useState<string | undefined>(undefined)
+  const [code, setCode] = useState('')
 
-  const mutation = useMutation({
+  async function signedIn(user: CurrentUser) {
+    queryClient.setQueryData(sessionQueryKey, user)
+    const target = safeRedirectTarget(redirect)
+    if (target) router.history.push(target)
+    else await navigate({ to: '/' })
+  }
+
+  const passwordStep = useMutation({
     mutationFn: login,
-    onSuccess: async (user) => {
-      queryClient.setQueryData(sessionQueryKey, user)
-      const target = safeRedirectTarget(redirect)
-      if (target) router.history.push(target)
-      else await navigate({ to: '/' })
+    onSuccess: async (outcome) => {
+      if (outcome.status === 'totp-required') {
+        setCode('')
+        setChallenge(outcome.challenge)
+      } else await signedIn(outcome.user)
     },
   })
+  const codeStep = useMutation({ mutationFn: loginWithTotp, onSuccess: signedIn })
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
-    mutation.mutate({ email: email.trim(), password })
+    passwordStep.mutate({ email: email.trim(), password })
+  }
+
+  function onSubmitCode(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    if (challenge) codeStep.mutate({ challenge, code: code.replace(/\s/g, '') })
+  }
+
+  function startOver() {
+    setChallenge(undefined)
+    setCode('')
+    setPassword('')
+    passwordStep.reset()
+    codeStep.reset()
   }
 
   return (
@@ -57,52 +82,106 @@ export function LoginPage() {
           <LanguageSwitch />
         </Group>
         <Paper withBorder shadow="sm" radius="md" p="lg">
-          <form onSubmit={onSubmit} data-testid="login-form">
-            <Stack gap="sm">
-              <div>
-                <Title order={2} size="h3">
-                  {t('auth.login.title')}
-                </Title>
-                <Text c="dimmed" size="sm">
-                  {t('auth.login.subtitle')}
-                </Text>
-              </div>
-              {mutation.isError && <LoginError error={mutation.error} />}
-              <TextInput
-                label={t('auth.login.email')}
-                placeholder={t('auth.login.emailPlaceholder')}
-                type="email"
-                autoComplete="username"
-                required
-                autoFocus
-                value={email}
-                onChange={(event) => setEmail(event.currentTarget.value)}
-                data-testid="login-email"
-              />
-              <PasswordInput
-                label={t('auth.login.password')}
-                autoComplete="current-password"
-                required
-                value={password}
-                onChange={(event) => setPassword(event.currentTarget.value)}
-                visibilityToggleButtonProps={{ 'aria-label': t('auth.login.togglePassword') }}
-                data-testid="login-password"
-              />
-              <Button type="submit" loading={mutation.isPending} fullWidth mt="xs" data-testid="login-submit">
-                {t('auth.login.submit')}
-              </Button>
-            </Stack>
-          </form>
+          {challenge === undefined ? (
+            <form onSubmit={onSubmit} data-testid="login-form">
+              <Stack gap="sm">
+                <div>
+                  <Title order={2} size="h3">
+                    {t('auth.login.title')}
+                  </Title>
+                  <Text c="dimmed" size="sm">
+                    {t('auth.login.subtitle')}
+                  </Text>
+                </div>
+                {passwordStep.isError && <LoginError error={passwordStep.error} step="password" />}
+                <TextInput
+                  label={t('auth.login.email')}
+                  placeholder={t('auth.login.emailPlaceholder')}
+                  type="email"
+                  autoComplete="username"
+                  required
+                  autoFocus
+                  value={email}
+                  onChange={(event) => setEmail(event.currentTarget.value)}
+                  data-testid="login-email"
+                />
+                <PasswordInput
+                  label={t('auth.login.password')}
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={(event) => setPassword(event.currentTarget.value)}
+                  visibilityToggleButtonProps={{ 'aria-label': t('auth.login.togglePassword') }}
+                  data-testid="login-password"
+                />
+                <Button
+                  type="submit"
+                  loading={passwordStep.isPending}
+                  fullWidth
+                  mt="xs"
+                  data-testid="login-submit"
+                >
+                  {t('auth.login.submit')}
+                </Button>
+              </Stack>
+            </form>
+          ) : (
+            <form onSubmit={onSubmitCode} data-testid="login-totp-form">
+              <Stack gap="sm">
+                <div>
+                  <Title order={2} size="h3">
+                    {t('auth.login.totp.title')}
+                  </Title>
+                  <Text c="dimmed" size="sm">
+                    {t('auth.login.totp.subtitle')}
+                  </Text>
+                </div>
+                {codeStep.isError && <LoginError error={codeStep.error} step="code" />}
+                <TextInput
+                  label={t('auth.login.totp.code')}
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  pattern="[0-9 ]{6,7}"
+                  maxLength={7}
+                  required
+                  autoFocus
+                  value={code}
+                  onChange={(event) => setCode(event.currentTarget.value)}
+                  data-testid="login-totp"
+                />
+                <Button
+                  type="submit"
+                  loading={codeStep.isPending}
+                  fullWidth
+                  mt="xs"
+                  data-testid="login-totp-submit"
+                >
+                  {t('auth.login.totp.submit')}
+                </Button>
+                <Anchor
+                  component="button"
+                  type="button"
+                  size="sm"
+                  onClick={startOver}
+                  data-testid="login-totp-back"
+                >
+                  {t('auth.login.totp.startOver')}
+                </Anchor>
+              </Stack>
+            </form>
+          )}
         </Paper>
       </Stack>
     </Center>
   )
 }
 
-function LoginError({ error }: { error: Error }) {
+function LoginError({ error, step }: { error: Error; step: 'password' | 'code' }) {
   const { t } = useTranslation()
   let message: string
-  if (isProblem(error, 401)) message = t('auth.login.invalidCredentials')
+  if (isProblem(error, 401))
+    message = step === 'password' ? t('auth.login.invalidCredentials') : t('auth.login.totp.invalidCode')
+  else if (isProblem(error, 400) && step === 'code') message = t('auth.login.totp.malformedCode')
   else if (isProblem(error, 429))
     message =
       error.retryAfterSeconds === undefined

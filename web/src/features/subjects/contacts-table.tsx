@@ -1,4 +1,5 @@
-import { Table, Text } from '@mantine/core'
+import { Anchor, Table, Text } from '@mantine/core'
+import { Link } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
 import { currentLanguage } from '../../app/i18n'
 import { SubjectKindBadges } from './subject-kind-badges'
@@ -18,6 +19,7 @@ export function ContactsTable({ subjects }: { subjects: Subject[] }) {
             <Table.Th>{t('subjects.columns.region')}</Table.Th>
             <Table.Th>{t('subjects.columns.ageBand')}</Table.Th>
             <Table.Th>{t('subjects.columns.createdAt')}</Table.Th>
+            <Table.Th>{t('subjects.columns.history')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -44,6 +46,17 @@ export function ContactsTable({ subjects }: { subjects: Subject[] }) {
                 <Text size="sm" title={format.dateTime(subject.createdAt)}>
                   {format.date(subject.createdAt)}
                 </Text>
+              </Table.Td>
+              <Table.Td>
+                <Anchor
+                  size="sm"
+                  data-testid="contacts-history-link"
+                  renderRoot={(props) => (
+                    <Link {...props} to="/contacts/$id/history" params={{ id: subject.id }} />
+                  )}
+                >
+                  {t('subjects.columns.history')}
+                </Anchor>
               </Table.Td>
             </Table.Tr>
           ))}

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const BIN = path.resolve('bin/tresor.js')
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tresor-purposes-cli-'))
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+function tresor(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, TRESOR_LOG_LEVEL: 'warn' }
+    delete env.DATABASE_URL
+    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dataDir], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+describe('tresor purposes (embedded database)', () => {
+  it('lists, shows, changes and creates purposes from JSON files; refuses what the law does not allow', async () => {
+    const list = await tresor(['purposes', 'list'])
+    expect(list.code, list.stderr).toBe(0)
+    expect(list.stdout).toMatch(
+      /^newsletter_email\s+consent\s+email\s+double-opt-in\s+direct-marketing\s+v1\s+Newsletter by e-mail$/m,
+    )
+
+    const shown = await tresor(['purposes', 'show', 'postal_advertising'])
+    const purpose = JSON.parse(shown.stdout) as Record<string, unknown>
+    expect(purpose).toMatchObject({
+      key: 'postal_advertising',
+      legalBasis: 'legitimate_interest',
+      version: 1,
+    })
+
+    // What `show` prints can be edited and fed back.
+    const file = path.join(dataDir, 'postal.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...purpose,
+        retention: { period: 'P1Y', rule: { de: 'Ein Jahr.', en: 'One year.' } },
+      }),
+    )
+    const changed = await tresor(['purposes', 'set', 'postal_advertising', '--file', file])
+    expect(changed.stdout).toBe('purpose postal_advertising changed to version 2\n')
+
+    const created = path.join(dataDir, 'new.json')
+    writeFileSync(
+      created,
+      JSON.stringify({
+        name: { de: 'Kundenumfragen', en: 'Customer surveys' },
+        description: { de: 'Umfragen per E-Mail.', en: 'Surveys by e-mail.' },
+        legalBasis: 'consent',
+        channels: ['email'],
+        doubleOptIn: false,
+        profiling: false,
+        directMarketing: false,
+        retention: { period: null, rule: { de: 'Bis zum Widerruf.', en: 'Until withdrawn.' } },
+      }),
+    )
+    const refused = await tresor(['purposes', 'set', 'customer_surveys', '--file', created])
+    expect(refused.code).toBe(65)
+    expect(refused.stderr).toMatch(/doubleOptIn: must be true/)
+
+    const audience = await tresor(['purposes', 'audience', 'newsletter_email'])
+    expect(audience.stdout).toBe('0\n')
+  })
+})

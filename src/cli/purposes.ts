@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import type { AuditActor } from '../privacy/audit/audit-record.ts'
+import { CreatePurposeBody, UpdatePurposeBody } from '../privacy/purposes/purpose.schemas.ts'
+import { ProblemError } from '../server/problem.ts'
+import { fieldErrors, validatorCompiler } from '../server/validation.ts'
+import { withDataDirOption, withRuntime } from './shared.ts'
+
+/** The CLI acts as the operator at the machine; the audit trail says so. */
+const CLI_ACTOR: AuditActor = { type: 'system', id: 'tresor-cli' }
+
+const validateCreate = validatorCompiler({ schema: CreatePurposeBody, httpPart: 'body' })
+const validateUpdate = validatorCompiler({ schema: UpdatePurposeBody, httpPart: 'body' })
+
+function check(validate: typeof validateCreate, value: unknown, file: string): void {
+  if (validate(value)) return
+  const errors = fieldErrors(validate.errors ?? [], 'body').map((e) => ({ ...e, in: file }))
+  throw new ProblemError('validation', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors })
+}
+
+function readJson(file: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new ProblemError('validation', `${file}: can't be read (${(error as NodeJS.ErrnoException).code})`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new ProblemError('validation', `${file}: is not valid JSON`)
+  }
+}
+
+export function registerPurposes(program: Command): void {
+  const purposes = program
+    .command('purposes')
+    .description('the purpose registry: legal bases, channels, consent and retention')
+
+  withDataDirOption(purposes.command('list').description('list the purposes, one per line')).action(
+    async (options: { dataDir?: string }) => {
+      await withRuntime(options, async (runtime) => {
+        const rows = (await runtime.services.purposes.list()).map((p) => [
+          p.key,
+          p.legalBasis,
+          p.channels.join(','),
+          p.doubleOptIn ? 'double-opt-in' : '-',
+          p.directMarketing ? 'direct-marketing' : '-',
+          `v${p.version}`,
+          p.name.en,
+        ])
+        const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length))) ?? []
+        for (const row of rows) {
+          process.stdout.write(
+            `${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}\n`,
+          )
+        }
+      })
+    },
+  )
+
+  withDataDirOption(
+    purposes.command('show').description('print one purpose as JSON').argument('<key>', 'purpose key'),
+  ).action(async (key: string, options: { dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      process.stdout.write(`${JSON.stringify(await runtime.services.purposes.get(key), null, 2)}\n`)
+    })
+  })
+
+  withDataDirOption(
+    purposes
+      .command('set')
+      .description(
+        'create a purpose from a JSON file, or change the properties the file names (as PATCH /api/v1/purposes/{key}); audited',
+      )
+      .argument('<key>', 'purpose key')
+      .requiredOption(
+        '--file <file>',
+        'JSON with the purpose (as `purposes show` prints it) or the properties to change',
+      ),
+  ).action(async (key: string, options: { file: string; dataDir?: string }) => {
+    const input = readJson(options.file)
+    if (typeof input !== 'object' || input === null || Array.isArray(input))
+      throw new ProblemError('validation', `${options.file}: must hold a JSON object`)
+    // What `purposes show` prints may be fed back: the registry's own fields are not input.
+    const {
+      key: fileKey,
+      version: _v,
+      createdAt: _c,
+      updatedAt: _u,
+      ...properties
+    } = input as Record<string, unknown>
+    if (fileKey !== undefined && fileKey !== key)
+      throw new ProblemError(
+        'validation',
+        `${options.file}: names the purpose ${String(fileKey)}, not ${key}`,
+      )
+    await withRuntime(options, async (runtime) => {
+      const existing = await runtime.services.purposes.find(key)
+      if (existing) {
+        check(validateUpdate, properties, options.file)
+        const updated = await runtime.services.purposes.update(key, properties as UpdatePurposeBody, {
+          actor: CLI_ACTOR,
+        })
+        process.stdout.write(
+          updated.version === existing.version
+            ? `purpose ${key} unchanged (version ${updated.version})\n`
+            : `purpose ${key} changed to version ${updated.version}\n`,
+        )
+      } else {
+        const body = { key, ...properties }
+        check(validateCreate, body, options.file)
+        const created = await runtime.services.purposes.create(body as CreatePurposeBody, {
+          actor: CLI_ACTOR,
+        })
+        process.stdout.write(`purpose ${created.key} created\n`)
+      }
+    })
+  })
+
+  withDataDirOption(
+    purposes
+      .command('audience')
+      .description(
+        'how many subjects the purpose may use now on a channel (consent, objections, restriction, erasure)',
+      )
+      .argument('<key>', 'purpose key')
+      .option('--channel <channel>', 'email, sms, phone, post, web or none; default: the purpose’s only one'),
+  ).action(async (key: string, options: { channel?: string; dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      const count = await runtime.services.permissions.countAudience({
+        purposeKey: key,
+        channel: options.channel,
+      })
+      process.stdout.write(`${count}\n`)
+    })
+  })
+}

@@ -1,0 +1,354 @@
+import type { Kysely } from 'kysely'
+import type { Schema, SubjectRow } from '../../platform/db/schema.ts'
+import { invalidField, ProblemError } from '../../server/problem.ts'
+import type { AuditActor, AuditRecordInput, AuditWriter } from '../audit/audit-record.ts'
+import {
+  ATTRIBUTE_FIELDS,
+  type AttributeField,
+  type FieldCategory,
+  type IdentifierField,
+  isIdentifierField,
+  type PersonalField,
+} from '../fields/field-catalog.ts'
+import type { NewSubject, SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
+
+export type { NewSubject }
+
+import { type FieldDenial, splitFieldsByRole } from './field-access.ts'
+
+/** Who is asking: an audit actor that acts in a role. */
+export interface GateActor extends AuditActor {
+  role: string
+}
+
+/** Why the gate refused one subject: a rule from the permission rules, and a sentence. */
+export interface SubjectDenial {
+  subjectId: string
+  rule: string
+  reason: string
+}
+
+/** What the gate needs of a purpose. */
+export interface GatePurpose {
+  key: string
+  legalBasis: string
+}
+
+/** The parts the gate composes; each is the kernel's own (vault, audit, permissions, roles). */
+export interface GatePorts {
+  db: Kysely<Schema>
+  subjects: SubjectRepository
+  audit: AuditWriter
+  vault: {
+    writeIdentifiers(
+      entries: readonly { subjectId: string; identifiers: Partial<Record<IdentifierField, string | null>> }[],
+      trx?: Kysely<Schema>,
+    ): Promise<void>
+    readIdentifiers(
+      subjectIds: readonly string[],
+      fields: readonly IdentifierField[],
+      trx?: Kysely<Schema>,
+    ): Promise<Map<string, Partial<Record<IdentifierField, string>>>>
+    findByBlindIndex(kind: 'email' | 'phone', value: string, trx?: Kysely<Schema>): Promise<string[]>
+    shred(subjectIds: readonly string[], trx?: Kysely<Schema>): Promise<void>
+  }
+  purposes: { find(key: string): Promise<GatePurpose | undefined> }
+  permissions: {
+    /** Set-based: the subjects of the set the purpose may not use (on the channel), with the rule. */
+    denials(args: {
+      purposeKey: string
+      channel?: string | undefined
+      subjectIds: readonly string[]
+      specialCategory: boolean
+    }): Promise<Map<string, { rule: string; reason: string }>>
+  }
+  roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
+}
+
+export interface UseRequest {
+  actor: GateActor
+  /** Purpose key from the registry: every use of personal data names one (Art. 5(1)(b)). */
+  purpose: string
+  /** The channel, for communication purposes (e-mail, phone, post, ...). */
+  channel?: string
+  subjectIds: readonly string[]
+  fields: readonly PersonalField[]
+  /** `export` for bulk reads that leave Tresor (needs the export permission upstream). */
+  action?: 'read' | 'export'
+  requestId?: string
+  reason?: string
+}
+
+/** A subject as the gate hands it out: only the allowed fields, identifiers decrypted. */
+export interface GatedSubject {
+  id: string
+  kinds: string[]
+  source: string
+  identifiers: Partial<Record<IdentifierField, string>>
+  attributes: Partial<Record<AttributeField, unknown>>
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface UseResult {
+  purpose: GatePurpose
+  subjects: GatedSubject[]
+  denied: SubjectDenial[]
+  deniedFields: FieldDenial[]
+}
+
+export interface CollectRequest {
+  actor: GateActor
+  /** The purpose the data is collected for, when one is known at collection. */
+  purpose?: string
+  subjects: readonly (NewSubject & { identifiers: Partial<Record<IdentifierField, string>> })[]
+  action?: 'create' | 'import'
+  requestId?: string
+  reason?: string
+}
+
+/**
+ * The privacy gate (DESIGN.md, "the one rule"): every use of personal data passes here. For a set
+ * of subjects and fields it decides (1) which fields the actor's role may use, (2) for which
+ * subjects the purpose's legal basis holds, (3) writes the audit record of the use and of every
+ * denial, and only then (4) decrypts the identifiers from the vault. Decisions are over sets:
+ * one query per step, whatever the number of subjects.
+ */
+export class Gate {
+  readonly #p: GatePorts
+  constructor(ports: GatePorts) {
+    this.#p = ports
+  }
+
+  /** Uses a set of subjects for a purpose; the result keeps the order of `subjectIds`. */
+  async use(request: UseRequest): Promise<UseResult> {
+    const ids = [...new Set(request.subjectIds)]
+    const found = new Map((await this.#p.subjects.findByIds(ids)).map((r) => [r.id, r]))
+    return this.#use(
+      request,
+      ids.flatMap((id) => found.get(id) ?? []),
+    )
+  }
+
+  async #use(request: Omit<UseRequest, 'subjectIds'>, rows: readonly SubjectRow[]): Promise<UseResult> {
+    const purpose = await this.#purpose(request.purpose)
+    const fields = splitFieldsByRole(request.fields, this.#p.roles.fieldCategoriesOf(request.actor.role))
+    const known = new Map(rows.map((r) => [r.id, r]))
+    const basisDenials = known.size
+      ? await this.#p.permissions.denials({
+          purposeKey: purpose.key,
+          channel: request.channel,
+          subjectIds: [...known.keys()],
+          specialCategory: fields.specialCategory,
+        })
+      : new Map<string, { rule: string; reason: string }>()
+    const denied: SubjectDenial[] = [...basisDenials].map(([subjectId, d]) => ({ subjectId, ...d }))
+    const allowedRows = rows.filter((r) => !basisDenials.has(r.id))
+    const usable = fields.allowed.length > 0 ? allowedRows : []
+
+    const records: AuditRecordInput[] = []
+    const common = {
+      actor: request.actor,
+      purpose: purpose.key,
+      legalBasis: purpose.legalBasis,
+      ...(request.requestId ? { requestId: request.requestId } : {}),
+    }
+    if (usable.length > 0) {
+      records.push({
+        ...common,
+        action: request.action ?? 'read',
+        subjectIds: usable.map((r) => r.id),
+        fields: fields.allowed,
+        ...(request.reason ? { reason: request.reason } : {}),
+      })
+    }
+    if (denied.length > 0) {
+      for (const [rule, group] of groupBy(denied, (d) => d.rule)) {
+        records.push({
+          ...common,
+          action: 'denied',
+          subjectIds: group.map((d) => d.subjectId),
+          fields: fields.allowed,
+          reason: `legal basis: ${rule}`,
+        })
+      }
+    }
+    if (fields.denied.length > 0 && allowedRows.length > 0) {
+      records.push({
+        ...common,
+        action: 'denied',
+        subjectIds: allowedRows.map((r) => r.id),
+        fields: fields.denied.map((d) => d.field),
+        reason: `role ${request.actor.role} lacks the field categories ${[...new Set(fields.denied.map((d) => d.category))].join(', ')}`,
+      })
+    }
+    // The record of the use is written before any plaintext leaves the vault: no audit, no data.
+    if (records.length) await this.#p.audit.append(records)
+
+    const identifiers = fields.identifiers.length
+      ? await this.#p.vault.readIdentifiers(
+          usable.map((r) => r.id),
+          fields.identifiers,
+        )
+      : new Map<string, Partial<Record<IdentifierField, string>>>()
+    const attributeFields = fields.allowed.filter((f): f is AttributeField =>
+      (ATTRIBUTE_FIELDS as readonly string[]).includes(f),
+    )
+    return {
+      purpose,
+      subjects: usable.map((row) => toGated(row, identifiers.get(row.id) ?? {}, attributeFields)),
+      denied,
+      deniedFields: fields.denied,
+    }
+  }
+
+  /** Looks a subject up by e-mail through the blind index (nothing decrypted to search), then uses it. */
+  async readByEmail(request: Omit<UseRequest, 'subjectIds'> & { email: string }): Promise<UseResult> {
+    const { email, ...rest } = request
+    const subjectIds = await this.#p.vault.findByBlindIndex('email', email)
+    return this.use({ ...rest, subjectIds })
+  }
+
+  /**
+   * Collection: stores new subjects, their identifiers encrypted under fresh data keys, and the
+   * audit record, in one transaction — all of it or nothing.
+   */
+  async collect(request: CollectRequest): Promise<string[]> {
+    const purpose = request.purpose === undefined ? undefined : await this.#purpose(request.purpose)
+    const provided = new Set<PersonalField>()
+    for (const s of request.subjects) {
+      for (const [k, v] of Object.entries(s.identifiers))
+        if (v != null && isIdentifierField(k)) provided.add(k)
+      for (const k of Object.keys(s.attributes))
+        if ((ATTRIBUTE_FIELDS as readonly string[]).includes(k)) provided.add(k as AttributeField)
+    }
+    const fields = splitFieldsByRole([...provided], this.#p.roles.fieldCategoriesOf(request.actor.role))
+    if (fields.denied.length > 0) {
+      await this.#p.audit.append([
+        {
+          actor: request.actor,
+          action: 'denied',
+          fields: fields.denied.map((d) => d.field),
+          reason: `collect: role ${request.actor.role} lacks the field categories of these fields`,
+          ...(request.requestId ? { requestId: request.requestId } : {}),
+        },
+      ])
+      throw new ProblemError(
+        'forbidden',
+        `your role may not record the fields ${fields.denied.map((d) => d.field).join(', ')}`,
+      )
+    }
+    return this.#p.db.transaction().execute(async (trx) => {
+      const ids = await this.#p.subjects.insertMany(request.subjects, trx)
+      await this.#p.vault.writeIdentifiers(
+        request.subjects.map((s, i) => ({ subjectId: ids[i] as string, identifiers: s.identifiers })),
+        trx,
+      )
+      await this.#p.audit.append(
+        [
+          {
+            actor: request.actor,
+            action: request.action ?? 'create',
+            subjectIds: ids,
+            fields: fields.allowed,
+            ...(purpose ? { purpose: purpose.key, legalBasis: purpose.legalBasis } : {}),
+            ...(request.requestId ? { requestId: request.requestId } : {}),
+            ...(request.reason ? { reason: request.reason } : {}),
+          },
+        ],
+        trx,
+      )
+      return ids
+    })
+  }
+
+  /**
+   * Art. 17 erasure by crypto-shredding: destroys the data keys (the identifiers become noise in
+   * every copy), the blind indexes and the attributes; the subject stays as a tombstone so the
+   * audit trail keeps its references. Art. 17(3) exceptions are checked by the caller (the DSR
+   * workflow) before it asks for this.
+   */
+  async erase(request: {
+    actor: GateActor
+    subjectIds: readonly string[]
+    reason?: string
+    requestId?: string
+  }) {
+    const rows = await this.#p.subjects.findByIds([...new Set(request.subjectIds)])
+    const ids = rows.filter((r) => r.erased_at === null).map((r) => r.id)
+    if (ids.length === 0) return []
+    await this.#p.db.transaction().execute(async (trx) => {
+      await this.#p.vault.shred(ids, trx)
+      await this.#p.audit.append(
+        [
+          {
+            actor: request.actor,
+            action: 'erase',
+            subjectIds: ids,
+            ...(request.reason ? { reason: request.reason } : {}),
+            ...(request.requestId ? { requestId: request.requestId } : {}),
+          },
+        ],
+        trx,
+      )
+    })
+    return ids
+  }
+
+  /**
+   * One keyset page of subjects for a purpose, with the pseudonymous fields the role may see.
+   * Erased subjects are not listed; subjects the purpose may not use are left out of the page.
+   */
+  async page(
+    request: Omit<UseRequest, 'subjectIds'> & { query: SubjectListQuery },
+  ): Promise<
+    UseResult & { hasMore: boolean; last: { id: string; createdAt: Date; updatedAt: Date } | undefined }
+  > {
+    const { query, ...rest } = request
+    const rows = await this.#p.subjects.list({ ...query, limit: query.limit + 1 })
+    const page = rows.slice(0, query.limit)
+    const result = await this.#use(rest, page)
+    const last = page.at(-1)
+    return {
+      ...result,
+      hasMore: rows.length > query.limit,
+      // The cursor moves past denied subjects too, so a page never repeats.
+      last: last && { id: last.id, createdAt: last.created_at, updatedAt: last.updated_at },
+    }
+  }
+
+  async #purpose(key: string): Promise<GatePurpose> {
+    const purpose = await this.#p.purposes.find(key)
+    if (!purpose) throw invalidField('body', 'purpose', 'is not a purpose in the registry')
+    return purpose
+  }
+}
+
+function toGated(
+  row: SubjectRow,
+  identifiers: Partial<Record<IdentifierField, string>>,
+  attributeFields: readonly AttributeField[],
+): GatedSubject {
+  const attributes: Partial<Record<AttributeField, unknown>> = {}
+  for (const f of attributeFields) if (f in row.attributes) attributes[f] = row.attributes[f]
+  return {
+    id: row.id,
+    kinds: row.kinds,
+    source: row.source,
+    identifiers,
+    attributes,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const group = groups.get(k)
+    if (group) group.push(item)
+    else groups.set(k, [item])
+  }
+  return groups
+}

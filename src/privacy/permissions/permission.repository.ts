@@ -1,0 +1,474 @@
+import { type Insertable, type Kysely, type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely'
+import type {
+  ConsentEventTable,
+  ObjectionEventTable,
+  ObjectionStateTable,
+  PermissionStateRow,
+  PermissionStateTable,
+  RestrictionEventTable,
+  RestrictionStateTable,
+  Schema,
+} from '../../platform/db/schema.ts'
+import type { AttributeField } from '../fields/field-catalog.ts'
+import type { Channel } from '../purposes/purpose.ts'
+import { type Check, type DenialRule, type ObjectionKey, validConsentStatuses } from './permission-rules.ts'
+
+/** Narrows the audience to part of the subjects; every part is optional, all given parts must hold. */
+export interface AudienceFilter {
+  /** Subjects of any of these kinds. */
+  kinds?: readonly string[] | undefined
+  /** Pseudonymous attributes: each named attribute must have one of the values. */
+  attributes?: Partial<Record<AttributeField, readonly string[]>> | undefined
+  /** Only these subjects. */
+  subjectIds?: readonly string[] | undefined
+}
+
+/** What the audience queries need: the plan of checks (permission-rules.ts) and its parameters. */
+export interface PlanQuery {
+  purposeKey: string
+  channel: Channel
+  plan: readonly Check[]
+  now: Date
+}
+
+export type ConsentEventRow = Selectable<ConsentEventTable>
+export type ObjectionEventRow = Selectable<ObjectionEventTable>
+export type ObjectionStateRow = Selectable<ObjectionStateTable>
+export type RestrictionEventRow = Selectable<RestrictionEventTable>
+export type RestrictionStateRow = Selectable<RestrictionStateTable>
+
+/** Rows per INSERT: at most 11 columns each, well below PostgreSQL's 65,535 bind parameters. */
+const CHUNK = 5_000
+
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK))
+  return out
+}
+
+// The SQL form of each check of the plan (permission-rules.ts, `checkSubject`). `id` is the
+// subject id column of the query, `s` the subject row where the query has one, `p` the
+// permission_state row of the purpose and channel (absent: no consent).
+
+type Ref = RawBuilder<unknown>
+
+/** Art. 17: erased. A partial index holds the few erased subjects, so the anti-join is cheap. */
+const erasedById = (id: Ref): RawBuilder<SqlBool> =>
+  sql<SqlBool>`exists (select 1 from subject e where e.id = ${id} and e.erased_at is not null)`
+
+const restricted = (id: Ref): RawBuilder<SqlBool> =>
+  sql<SqlBool>`exists (select 1 from restriction_state r where r.subject_id = ${id})`
+
+const objected = (id: Ref, matches: readonly ObjectionKey[]): RawBuilder<SqlBool> =>
+  sql<SqlBool>`exists (select 1 from objection_state o where o.subject_id = ${id} and (${sql.join(
+    matches.map((m) => sql<SqlBool>`(o.scope = ${m.scope} and o.target = ${m.target})`),
+    sql` or `,
+  )}))`
+
+/** The consent counts: a valid status and not lapsed (null when there is no row). */
+const consentValid = (doubleOptIn: boolean, now: Date): RawBuilder<SqlBool> =>
+  sql<SqlBool>`(p.status = any(${validConsentStatuses(doubleOptIn)}::text[]) and (p.expires_at is null or p.expires_at > ${now}))`
+
+const when = (condition: RawBuilder<SqlBool>, rule: DenialRule) => sql`when ${condition} then ${rule}::text`
+
+/** The CASE branches of one check, giving its denial rule when it holds. */
+function branchesOf(check: Check, now: Date): RawBuilder<unknown>[] {
+  switch (check.kind) {
+    case 'erased':
+      return [when(sql<SqlBool>`s.erased_at is not null`, 'erased')]
+    case 'restricted':
+      return [when(restricted(sql.ref('ids.id')), 'restricted')]
+    case 'channel-not-covered':
+      return [when(sql<SqlBool>`true`, 'channel-not-covered')]
+    case 'objected':
+      return [when(objected(sql.ref('ids.id'), check.matches), 'objected')]
+    case 'consent':
+      // Same order as consentDenial() in permission-rules.ts.
+      return [
+        when(sql<SqlBool>`p.status is null`, 'no-consent'),
+        when(sql<SqlBool>`p.status = 'withdrawn'`, 'consent-withdrawn'),
+        when(sql<SqlBool>`p.status = 'expired' or p.expires_at <= ${now}`, 'consent-expired'),
+        when(
+          sql<SqlBool>`not coalesce(${consentValid(check.doubleOptIn, now)}, false)`,
+          'consent-pending-confirmation',
+        ),
+      ]
+    case 'special-category':
+      return [
+        when(
+          check.needsConsent
+            ? sql<SqlBool>`not coalesce(${consentValid(check.doubleOptIn, now)}, false)`
+            : sql<SqlBool>`true`,
+          'special-category-without-explicit-consent',
+        ),
+      ]
+  }
+}
+
+/** CASE branches, in plan order, giving the first denial rule that holds. */
+const denialBranches = (plan: readonly Check[], now: Date): RawBuilder<unknown>[] =>
+  plan.flatMap((check) => branchesOf(check, now))
+
+/**
+ * Conditions a subject must meet to be in the audience: no check of the plan denies. With
+ * `bySubjectRow` the query reads the subject row `s`; otherwise it runs on permission_state alone.
+ */
+const allowedConditions = (plan: readonly Check[], now: Date, id: Ref, bySubjectRow: boolean) =>
+  plan.flatMap((check) => conditionsOf(check, now, id, bySubjectRow))
+
+/** What passing one check means, as conditions on the row. */
+function conditionsOf(check: Check, now: Date, id: Ref, bySubjectRow: boolean): RawBuilder<SqlBool>[] {
+  switch (check.kind) {
+    case 'erased':
+      return [bySubjectRow ? sql<SqlBool>`s.erased_at is null` : sql<SqlBool>`not ${erasedById(id)}`]
+    case 'restricted':
+      return [sql<SqlBool>`not ${restricted(id)}`]
+    case 'channel-not-covered':
+      return [sql<SqlBool>`false`]
+    case 'objected':
+      return [sql<SqlBool>`not ${objected(id, check.matches)}`]
+    case 'consent':
+      return [consentValid(check.doubleOptIn, now)]
+    case 'special-category':
+      return [check.needsConsent ? consentValid(check.doubleOptIn, now) : sql<SqlBool>`false`]
+  }
+}
+
+function filterConditions(filter: AudienceFilter | undefined): RawBuilder<SqlBool>[] {
+  if (!filter) return []
+  const conditions: RawBuilder<SqlBool>[] = []
+  if (filter.kinds !== undefined) conditions.push(sql<SqlBool>`s.kinds && ${[...filter.kinds]}::text[]`)
+  if (filter.subjectIds !== undefined)
+    conditions.push(sql<SqlBool>`s.id = any(${[...filter.subjectIds]}::uuid[])`)
+  for (const [field, values] of Object.entries(filter.attributes ?? {})) {
+    // The attribute name is a bound parameter too; the service allows only catalog attributes.
+    conditions.push(sql<SqlBool>`s.attributes ->> ${field} = any(${[...(values ?? [])]}::text[])`)
+  }
+  return conditions
+}
+
+const and = (conditions: readonly RawBuilder<SqlBool>[]): RawBuilder<SqlBool> =>
+  conditions.length === 0 ? sql<SqlBool>`true` : sql<SqlBool>`(${sql.join(conditions, sql` and `)})`
+
+/** Whether the plan needs the consent row: then the audience is a range of permission_state. */
+const needsConsentRow = (plan: readonly Check[]) =>
+  plan.some((c) => c.kind === 'consent' || (c.kind === 'special-category' && c.needsConsent))
+
+/** SQL for consents, objections and restrictions; one query per method. `db` may be a transaction. */
+export class PermissionRepository {
+  readonly #db: Kysely<Schema>
+  constructor(db: Kysely<Schema>) {
+    this.#db = db
+  }
+
+  /**
+   * Locks the subjects' rows until the transaction ends, so concurrent changes to one subject's
+   * permissions serialise (the state is computed from the state before). Sorted: no deadlocks.
+   */
+  lockSubjects(
+    ids: readonly string[],
+    trx: Kysely<Schema>,
+  ): Promise<{ id: string; erased_at: Date | null }[]> {
+    if (ids.length === 0) return Promise.resolve([])
+    return trx
+      .selectFrom('subject')
+      .select(['id', 'erased_at'])
+      .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
+      .orderBy('id')
+      .forNoKeyUpdate()
+      .execute()
+  }
+
+  findSubjects(ids: readonly string[], db = this.#db): Promise<{ id: string; erased_at: Date | null }[]> {
+    if (ids.length === 0) return Promise.resolve([])
+    return db
+      .selectFrom('subject')
+      .select(['id', 'erased_at'])
+      .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
+      .execute()
+  }
+
+  consentStates(
+    subjectIds: readonly string[],
+    purposeKeys: readonly string[] | undefined,
+    db = this.#db,
+  ): Promise<PermissionStateRow[]> {
+    if (subjectIds.length === 0 || purposeKeys?.length === 0) return Promise.resolve([])
+    return db
+      .selectFrom('permission_state')
+      .selectAll()
+      .where('subject_id', '=', sql<string>`any(${[...subjectIds]}::uuid[])`)
+      .$if(purposeKeys !== undefined, (qb) => qb.where('purpose_key', 'in', purposeKeys ?? []))
+      .orderBy('subject_id')
+      .orderBy('purpose_key')
+      .orderBy('channel')
+      .execute()
+  }
+
+  async insertConsentEvents(
+    rows: readonly Insertable<ConsentEventTable>[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    for (const chunk of chunks(rows)) await trx.insertInto('consent_event').values(chunk).execute()
+  }
+
+  async upsertConsentStates(
+    rows: readonly Insertable<PermissionStateTable>[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    for (const chunk of chunks(rows)) {
+      await trx
+        .insertInto('permission_state')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc.columns(['subject_id', 'purpose_key', 'channel']).doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            requested_at: eb.ref('excluded.requested_at'),
+            granted_at: eb.ref('excluded.granted_at'),
+            confirmed_at: eb.ref('excluded.confirmed_at'),
+            withdrawn_at: eb.ref('excluded.withdrawn_at'),
+            expired_at: eb.ref('excluded.expired_at'),
+            expires_at: eb.ref('excluded.expires_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute()
+    }
+  }
+
+  objectionStates(subjectIds: readonly string[], db = this.#db): Promise<ObjectionStateRow[]> {
+    if (subjectIds.length === 0) return Promise.resolve([])
+    return db
+      .selectFrom('objection_state')
+      .selectAll()
+      .where('subject_id', '=', sql<string>`any(${[...subjectIds]}::uuid[])`)
+      .orderBy('subject_id')
+      .orderBy('raised_at')
+      .execute()
+  }
+
+  async insertObjectionEvents(
+    rows: readonly Insertable<ObjectionEventTable>[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    for (const chunk of chunks(rows)) await trx.insertInto('objection_event').values(chunk).execute()
+  }
+
+  /** Objections raised; one already in force stays as it was (its first raising counts). */
+  async insertObjectionStates(
+    rows: readonly Insertable<ObjectionStateTable>[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    for (const chunk of chunks(rows)) {
+      await trx
+        .insertInto('objection_state')
+        .values(chunk)
+        .onConflict((oc) => oc.columns(['subject_id', 'scope', 'target']).doNothing())
+        .execute()
+    }
+  }
+
+  async deleteObjectionStates(
+    keys: readonly { subject_id: string; scope: string; target: string }[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    for (const chunk of chunks(keys)) {
+      await trx
+        .deleteFrom('objection_state')
+        .where((eb) =>
+          eb(
+            eb.refTuple('subject_id', 'scope', 'target'),
+            'in',
+            chunk.map((k) => eb.tuple(k.subject_id, k.scope, k.target)),
+          ),
+        )
+        .execute()
+    }
+  }
+
+  restrictionStates(subjectIds: readonly string[], db = this.#db): Promise<RestrictionStateRow[]> {
+    if (subjectIds.length === 0) return Promise.resolve([])
+    return db
+      .selectFrom('restriction_state')
+      .selectAll()
+      .where('subject_id', '=', sql<string>`any(${[...subjectIds]}::uuid[])`)
+      .execute()
+  }
+
+  async insertRestrictionEvents(
+    rows: readonly Insertable<RestrictionEventTable>[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    for (const chunk of chunks(rows)) await trx.insertInto('restriction_event').values(chunk).execute()
+  }
+
+  async upsertRestrictionStates(
+    rows: readonly Insertable<RestrictionStateTable>[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    for (const chunk of chunks(rows)) {
+      await trx
+        .insertInto('restriction_state')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc.column('subject_id').doUpdateSet((eb) => ({
+            ground: eb.ref('excluded.ground'),
+            note: eb.ref('excluded.note'),
+          })),
+        )
+        .execute()
+    }
+  }
+
+  async deleteRestrictionStates(subjectIds: readonly string[], trx: Kysely<Schema>): Promise<void> {
+    if (subjectIds.length === 0) return
+    await trx
+      .deleteFrom('restriction_state')
+      .where('subject_id', '=', sql<string>`any(${[...subjectIds]}::uuid[])`)
+      .execute()
+  }
+
+  consentEvents(subjectId: string, db = this.#db): Promise<ConsentEventRow[]> {
+    return db
+      .selectFrom('consent_event')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .orderBy('seq')
+      .execute()
+  }
+
+  objectionEvents(subjectId: string, db = this.#db): Promise<ObjectionEventRow[]> {
+    return db
+      .selectFrom('objection_event')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .orderBy('seq')
+      .execute()
+  }
+
+  restrictionEvents(subjectId: string, db = this.#db): Promise<RestrictionEventRow[]> {
+    return db
+      .selectFrom('restriction_event')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .orderBy('seq')
+      .execute()
+  }
+
+  /**
+   * One keyset page of the subjects no check of the plan denies, in subject id order, strictly
+   * after `after`. For a consent purpose it is a range of the audience index (the subject rows are
+   * read only to filter); otherwise a scan of the subjects.
+   */
+  async audience(
+    query: PlanQuery & { filter?: AudienceFilter | undefined; after?: string | undefined; limit: number },
+    db = this.#db,
+  ): Promise<string[]> {
+    const filter = filterConditions(query.filter)
+    if (needsConsentRow(query.plan)) {
+      const id = sql.ref('p.subject_id')
+      const conditions = [
+        ...allowedConditions(query.plan, query.now, id, false),
+        ...filter,
+        ...(query.after === undefined ? [] : [sql<SqlBool>`p.subject_id > ${query.after}`]),
+      ]
+      const rows = await db
+        .selectFrom('permission_state as p')
+        .$if(filter.length > 0, (qb) => qb.innerJoin('subject as s', 's.id', 'p.subject_id'))
+        .select('p.subject_id as id')
+        .where('p.purpose_key', '=', query.purposeKey)
+        .where('p.channel', '=', query.channel)
+        .where(and(conditions))
+        .orderBy('p.subject_id')
+        .limit(query.limit)
+        .execute()
+      return rows.map((r) => r.id)
+    }
+    const conditions = [
+      ...allowedConditions(query.plan, query.now, sql.ref('s.id'), true),
+      ...filter,
+      ...(query.after === undefined ? [] : [sql<SqlBool>`s.id > ${query.after}`]),
+    ]
+    const rows = await db
+      .selectFrom('subject as s')
+      .select('s.id')
+      .where(and(conditions))
+      .orderBy('s.id')
+      .limit(query.limit)
+      .execute()
+    return rows.map((r) => r.id)
+  }
+
+  /** How many subjects the audience holds, in one query. */
+  async countAudience(
+    query: PlanQuery & { filter?: AudienceFilter | undefined },
+    db = this.#db,
+  ): Promise<number> {
+    const filter = filterConditions(query.filter)
+    const row = needsConsentRow(query.plan)
+      ? await db
+          .selectFrom('permission_state as p')
+          .$if(filter.length > 0, (qb) => qb.innerJoin('subject as s', 's.id', 'p.subject_id'))
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('p.purpose_key', '=', query.purposeKey)
+          .where('p.channel', '=', query.channel)
+          .where(
+            and([...allowedConditions(query.plan, query.now, sql.ref('p.subject_id'), false), ...filter]),
+          )
+          .executeTakeFirstOrThrow()
+      : await db
+          .selectFrom('subject as s')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where(and([...allowedConditions(query.plan, query.now, sql.ref('s.id'), true), ...filter]))
+          .executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+
+  /**
+   * For each given subject: the first denial rule of the plan that holds (null: allowed), and
+   * whether the subject exists at all. One query over the whole set.
+   */
+  async denials(
+    query: PlanQuery & { subjectIds: readonly string[] },
+    db = this.#db,
+  ): Promise<{ id: string; known: boolean; rule: DenialRule | null }[]> {
+    if (query.subjectIds.length === 0) return []
+    const ids = db
+      .selectNoFrom(sql<string>`unnest(${[...new Set(query.subjectIds)]}::uuid[])`.as('id'))
+      .as('ids')
+    const branches = denialBranches(query.plan, query.now)
+    // Lateral lookups with OFFSET 0 (never pulled up into a join): one index probe per given id,
+    // whatever the planner would guess for a hash join over the whole table.
+    const rows = await db
+      .selectFrom(ids)
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('subject')
+            .select(['subject.id', 'subject.erased_at'])
+            .whereRef('subject.id', '=', 'ids.id')
+            .offset(0)
+            .as('s'),
+        (join) => join.onTrue(),
+      )
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('permission_state')
+            .select(['permission_state.status', 'permission_state.expires_at'])
+            .whereRef('permission_state.subject_id', '=', 'ids.id')
+            .where('permission_state.purpose_key', '=', query.purposeKey)
+            .where('permission_state.channel', '=', query.channel)
+            .offset(0)
+            .as('p'),
+        (join) => join.onTrue(),
+      )
+      .select([
+        'ids.id',
+        sql<boolean>`s.id is not null`.as('known'),
+        sql<DenialRule | null>`case ${sql.join(branches, sql` `)} else null end`.as('rule'),
+      ])
+      .execute()
+    return rows
+  }
+}

@@ -1,0 +1,166 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { auditActor } from '../../modules/access/access.service.ts'
+import { actorOf } from '../../server/auth.ts'
+import {
+  ConsentBody,
+  ObjectionBody,
+  RestrictionBody,
+  SubjectParams,
+  type SubjectPermissionsJson,
+} from './permission.schemas.ts'
+import type { PermissionService } from './permission.service.ts'
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null)
+
+export const permissionRoutes =
+  (permissions: PermissionService): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/subjects/:id/consents',
+      {
+        config: { access: 'permissions:write' },
+        schema: {
+          tags: ['permissions'],
+          summary: 'Record a consent event',
+          description:
+            'requested, granted, confirmed (double opt-in), withdrawn or expired, with its proof (Art. 7(1)). A consent is confirmed only after it was requested or granted; withdrawing is always possible (Art. 7(3)). Purposes that do not rest on consent refuse consent events. Audited.',
+          params: SubjectParams,
+          body: ConsentBody,
+          response: { 201: Type.Ref('SubjectPermissions') },
+        },
+      },
+      async (request, reply) => {
+        await permissions.recordConsent([
+          {
+            ...request.body,
+            subjectId: request.params.id,
+            actor: auditActor(actorOf(request)),
+            requestId: request.id,
+          },
+        ])
+        return reply.code(201).send(toJson(await permissions.subjectView(request.params.id)))
+      },
+    )
+
+    app.post(
+      '/subjects/:id/objections',
+      {
+        config: { access: 'permissions:write' },
+        schema: {
+          tags: ['permissions'],
+          summary: 'Record an objection raised or lifted (Art. 21)',
+          description:
+            'scope channel (all direct marketing on one channel), purpose (one purpose), or all_marketing. An objection to direct marketing is absolute (Art. 21(3)); contract, legal obligation and vital interests cannot be objected to. Audited.',
+          params: SubjectParams,
+          body: ObjectionBody,
+          response: { 201: Type.Ref('SubjectPermissions') },
+        },
+      },
+      async (request, reply) => {
+        await permissions.recordObjection([
+          {
+            ...request.body,
+            action: request.body.action ?? 'raised',
+            subjectId: request.params.id,
+            actor: auditActor(actorOf(request)),
+            requestId: request.id,
+          },
+        ])
+        return reply.code(201).send(toJson(await permissions.subjectView(request.params.id)))
+      },
+    )
+
+    app.put(
+      '/subjects/:id/restriction',
+      {
+        config: { access: 'permissions:write' },
+        schema: {
+          tags: ['permissions'],
+          summary: 'Restrict processing (Art. 18)',
+          description:
+            'The data is then only stored: every purpose except keeping records the law demands (legal obligation) is denied until the restriction is lifted. Audited.',
+          params: SubjectParams,
+          body: RestrictionBody,
+          response: { 200: Type.Ref('SubjectPermissions') },
+        },
+      },
+      async (request) => {
+        await permissions.setRestriction([
+          {
+            ...request.body,
+            subjectId: request.params.id,
+            actor: auditActor(actorOf(request)),
+            requestId: request.id,
+          },
+        ])
+        return toJson(await permissions.subjectView(request.params.id))
+      },
+    )
+
+    app.delete(
+      '/subjects/:id/restriction',
+      {
+        config: { access: 'permissions:write' },
+        schema: {
+          tags: ['permissions'],
+          summary: 'Lift a restriction (Art. 18(3))',
+          params: SubjectParams,
+          response: { 200: Type.Ref('SubjectPermissions') },
+        },
+      },
+      async (request) => {
+        await permissions.liftRestriction([
+          { subjectId: request.params.id, actor: auditActor(actorOf(request)), requestId: request.id },
+        ])
+        return toJson(await permissions.subjectView(request.params.id))
+      },
+    )
+
+    app.get(
+      '/subjects/:id/permissions',
+      {
+        config: { access: 'subjects:read' },
+        schema: {
+          tags: ['permissions'],
+          summary: "A subject's permission state and its history",
+          description:
+            'Consents per purpose and channel, objections and restriction in force, what each purpose may do now, and every event with its proof.',
+          params: SubjectParams,
+          response: { 200: Type.Ref('SubjectPermissions') },
+        },
+      },
+      async (request) =>
+        toJson(
+          await permissions.subjectView(request.params.id, {
+            actor: auditActor(actorOf(request)),
+            requestId: request.id,
+          }),
+        ),
+    )
+  }
+
+function toJson({
+  state,
+  decisions,
+  history,
+}: Awaited<ReturnType<PermissionService['subjectView']>>): SubjectPermissionsJson {
+  return {
+    subjectId: state.subjectId,
+    erased: state.erased,
+    restriction: state.restriction && { ...state.restriction, since: state.restriction.since.toISOString() },
+    objections: state.objections.map((o) => ({ ...o, raisedAt: o.raisedAt.toISOString() })),
+    consents: state.consents.map((c) => ({
+      ...c,
+      requestedAt: iso(c.requestedAt),
+      grantedAt: iso(c.grantedAt),
+      confirmedAt: iso(c.confirmedAt),
+      withdrawnAt: iso(c.withdrawnAt),
+      expiredAt: iso(c.expiredAt),
+      expiresAt: iso(c.expiresAt),
+      updatedAt: c.updatedAt.toISOString(),
+    })),
+    decisions,
+    history: history.map((h) => ({ ...h, at: h.at.toISOString() })),
+  }
+}

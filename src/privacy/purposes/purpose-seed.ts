@@ -1,0 +1,309 @@
+import type { PurposeDefinition } from './purpose.ts'
+
+/**
+ * The purposes a fresh installation starts with: LEGAL.md as reviewable data. Inserted once at
+ * start-up when missing (never overwriting what the DPO changed since); the DPO adapts them through
+ * the API or `tresor purposes set`. Product knowledge, not legal advice.
+ */
+export const PURPOSE_SEED: readonly PurposeDefinition[] = [
+  {
+    key: 'newsletter_email',
+    name: { de: 'Newsletter per E-Mail', en: 'Newsletter by e-mail' },
+    description: {
+      de: 'Regelmäßige Informationen zu Angeboten und Neuigkeiten per E-Mail.',
+      en: 'Regular news and offers by e-mail.',
+    },
+    legalBasis: 'consent',
+    art9Basis: null,
+    channels: ['email'],
+    // § 7(2) UWG: prior express consent; it is proven by double opt-in (LEGAL.md, "Consent").
+    doubleOptIn: true,
+    profiling: false,
+    directMarketing: true,
+    retention: {
+      period: 'P3Y',
+      rule: {
+        de: 'Bis zum Widerruf; der Nachweis der Einwilligung wird danach 3 Jahre aufbewahrt (Verjährung, § 195 BGB).',
+        en: 'Until withdrawn; the proof of consent is kept 3 years after that (limitation period, § 195 BGB).',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:DirectMarketing',
+    dpvLegalBasis: 'eu-gdpr:A6-1-a',
+  },
+  {
+    key: 'sms_marketing',
+    name: { de: 'Werbung per SMS', en: 'SMS marketing' },
+    description: {
+      de: 'Angebote und Hinweise per SMS an die angegebene Mobilnummer.',
+      en: 'Offers and reminders by text message to the given mobile number.',
+    },
+    legalBasis: 'consent',
+    art9Basis: null,
+    channels: ['sms'],
+    // § 7(2) UWG treats SMS like e-mail; a confirmation code proves the number's owner agreed.
+    doubleOptIn: true,
+    profiling: false,
+    directMarketing: true,
+    retention: {
+      period: 'P3Y',
+      rule: {
+        de: 'Bis zum Widerruf; der Nachweis der Einwilligung wird danach 3 Jahre aufbewahrt (§ 195 BGB).',
+        en: 'Until withdrawn; the proof of consent is kept 3 years after that (§ 195 BGB).',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:DirectMarketing',
+    dpvLegalBasis: 'eu-gdpr:A6-1-a',
+  },
+  {
+    key: 'phone_marketing',
+    name: { de: 'Telefonwerbung (Verbraucher)', en: 'Phone marketing (consumers)' },
+    description: {
+      de: 'Werbeanrufe bei Verbraucherinnen und Verbrauchern, nur mit vorheriger ausdrücklicher Einwilligung.',
+      en: 'Marketing calls to consumers, only with their prior express consent.',
+    },
+    legalBasis: 'consent',
+    art9Basis: null,
+    channels: ['phone'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: true,
+    retention: {
+      period: 'P5Y',
+      // § 7a UWG: consent to phone advertising is documented and the proof kept 5 years.
+      rule: {
+        de: 'Nachweis der Einwilligung 5 Jahre ab Erteilung und ab jeder Verwendung (§ 7a UWG).',
+        en: 'Proof of consent kept 5 years from when it was given and from each use (§ 7a UWG).',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:DirectMarketing',
+    dpvLegalBasis: 'eu-gdpr:A6-1-a',
+  },
+  {
+    key: 'postal_advertising',
+    name: { de: 'Werbung per Post', en: 'Postal advertising' },
+    description: {
+      de: 'Kataloge und Angebote per Briefpost an Kundinnen und Kunden.',
+      en: 'Catalogues and offers by post to customers.',
+    },
+    // Recital 47: direct marketing may be a legitimate interest; post needs no consent under UWG.
+    legalBasis: 'legitimate_interest',
+    art9Basis: null,
+    channels: ['post'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: true,
+    retention: {
+      period: 'P2Y',
+      rule: {
+        de: 'Bis zum Widerspruch, längstens 2 Jahre nach dem letzten Kauf.',
+        en: 'Until the person objects, at most 2 years after the last purchase.',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:DirectMarketing',
+    dpvLegalBasis: 'eu-gdpr:A6-1-f',
+  },
+  {
+    key: 'b2b_prospecting',
+    name: { de: 'B2B-Akquise', en: 'B2B prospecting' },
+    description: {
+      de: 'Ansprache von Geschäftskontakten per Post und Telefon (bei Telefon mit zumindest mutmaßlicher Einwilligung des Unternehmens, § 7(2) Nr. 1 UWG).',
+      en: 'Approaching business contacts by post and phone (by phone with at least the presumed consent of the business, § 7(2) no. 1 UWG).',
+    },
+    legalBasis: 'legitimate_interest',
+    art9Basis: null,
+    // Not e-mail: unsolicited advertising e-mail needs consent from businesses too (§ 7(2) UWG).
+    channels: ['phone', 'post'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: true,
+    retention: {
+      period: 'P2Y',
+      rule: {
+        de: 'Bis zum Widerspruch, längstens 2 Jahre ohne Interaktion.',
+        en: 'Until the person objects, at most 2 years without interaction.',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:DirectMarketing',
+    dpvLegalBasis: 'eu-gdpr:A6-1-f',
+  },
+  {
+    key: 'order_processing',
+    name: { de: 'Bestellabwicklung und Lieferung', en: 'Order processing and delivery' },
+    description: {
+      de: 'Annahme, Abwicklung und Lieferung von Bestellungen und die Kommunikation dazu.',
+      en: 'Accepting, fulfilling and delivering orders, and communication about them.',
+    },
+    legalBasis: 'contract',
+    art9Basis: null,
+    channels: ['none', 'email', 'phone', 'post'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: false,
+    retention: {
+      period: 'P6Y',
+      rule: {
+        de: 'Handels- und Geschäftsbriefe (z. B. Auftragsbestätigungen) 6 Jahre ab Ende des Kalenderjahres (§ 257 HGB, § 147 AO).',
+        en: 'Commercial letters (e.g. order confirmations) 6 years from the end of the calendar year (§ 257 HGB, § 147 AO).',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:CustomerOrderManagement',
+    dpvLegalBasis: 'eu-gdpr:A6-1-b',
+  },
+  {
+    key: 'invoicing_retention',
+    name: { de: 'Rechnungsstellung und Aufbewahrung', en: 'Invoicing and retention' },
+    description: {
+      de: 'Rechnungen stellen und Buchungsbelege nach Handels- und Steuerrecht aufbewahren.',
+      en: 'Issuing invoices and keeping accounting vouchers as commercial and tax law require.',
+    },
+    legalBasis: 'legal_obligation',
+    art9Basis: null,
+    channels: ['none', 'email', 'post'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: false,
+    retention: {
+      period: 'P8Y',
+      // BEG IV cut vouchers from 10 to 8 years for periods still running on 2025-01-01.
+      rule: {
+        de: 'Buchungsbelege einschließlich Rechnungen 8 Jahre ab Ende des Kalenderjahres der Entstehung (§ 257 Abs. 4 HGB, § 147 Abs. 3 AO i. d. F. des BEG IV); Bücher und Jahresabschlüsse 10 Jahre.',
+        en: 'Accounting vouchers including invoices 8 years from the end of the calendar year they were created (§ 257(4) HGB, § 147(3) AO as amended by BEG IV); books and annual accounts 10 years.',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:LegalCompliance',
+    dpvLegalBasis: 'eu-gdpr:A6-1-c',
+  },
+  {
+    key: 'customer_service',
+    name: { de: 'Kundenservice', en: 'Customer service' },
+    description: {
+      de: 'Anfragen, Reklamationen und Service-Tickets zu Verträgen und Bestellungen bearbeiten.',
+      en: 'Handling enquiries, complaints and service tickets about contracts and orders.',
+    },
+    legalBasis: 'contract',
+    art9Basis: null,
+    channels: ['none', 'email', 'phone', 'post'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: false,
+    retention: {
+      period: 'P3Y',
+      rule: {
+        de: '3 Jahre nach Abschluss des Vorgangs (Verjährung, § 195 BGB).',
+        en: '3 years after the case is closed (limitation period, § 195 BGB).',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:CustomerCare',
+    dpvLegalBasis: 'eu-gdpr:A6-1-b',
+  },
+  {
+    key: 'profiling_offers',
+    name: { de: 'Profilbildung für persönliche Angebote', en: 'Profiling for personalised offers' },
+    description: {
+      de: 'Auswertung von Käufen und Interessen, um passende Angebote zu machen.',
+      en: 'Analysing purchases and interests to make offers that fit.',
+    },
+    legalBasis: 'consent',
+    art9Basis: null,
+    channels: ['none'],
+    doubleOptIn: false,
+    profiling: true,
+    // Art. 21(2): profiling related to direct marketing is direct marketing.
+    directMarketing: true,
+    retention: {
+      period: null,
+      rule: {
+        de: 'Bis zum Widerruf; das Profil wird dann gelöscht.',
+        en: 'Until withdrawn; the profile is deleted then.',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:PersonalisedAdvertising',
+    dpvLegalBasis: 'eu-gdpr:A6-1-a',
+  },
+  {
+    key: 'web_tracking',
+    name: { de: 'Web-Tracking', en: 'Web tracking' },
+    description: {
+      de: 'Auswertung des Verhaltens auf unserer Website mit Cookies oder ähnlichen Techniken.',
+      en: 'Analysing behaviour on our website with cookies or similar techniques.',
+    },
+    // § 25 TDDDG: storing or reading information on the device needs consent.
+    legalBasis: 'consent',
+    art9Basis: null,
+    channels: ['web'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: false,
+    retention: {
+      period: 'P13M',
+      rule: {
+        de: 'Nutzungsdaten 13 Monate; danach gelöscht.',
+        en: 'Usage data 13 months; deleted afterwards.',
+      },
+    },
+    // Product default, not a statutory period: the banner asks again after a year.
+    consentValidity: 'P12M',
+    dpvPurpose: 'dpv:ServiceUsageAnalytics',
+    dpvLegalBasis: 'eu-gdpr:A6-1-a',
+  },
+  {
+    key: 'fraud_prevention',
+    name: { de: 'Betrugsprävention', en: 'Fraud prevention' },
+    description: {
+      de: 'Erkennen und Verhindern von Betrug bei Bestellungen und Zahlungen.',
+      en: 'Detecting and preventing fraud in orders and payments.',
+    },
+    // Recital 47: preventing fraud is a legitimate interest; Art. 21(1) objection possible.
+    legalBasis: 'legitimate_interest',
+    art9Basis: null,
+    channels: ['none'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: false,
+    retention: {
+      period: 'P1Y',
+      rule: {
+        de: '1 Jahr nach der letzten Bestellung, länger nur bei einem Betrugsverdacht.',
+        en: '1 year after the last order; longer only where fraud is suspected.',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:FraudPreventionAndDetection',
+    dpvLegalBasis: 'eu-gdpr:A6-1-f',
+  },
+  {
+    key: 'contact_management',
+    name: { de: 'Kontaktpflege', en: 'Contact management' },
+    description: {
+      de: 'Kontaktdaten führen und nachschlagen, um die Geschäftsbeziehung zu pflegen (die tägliche Arbeit im CRM).',
+      en: 'Keeping and looking up contact records to maintain the business relationship (everyday CRM work).',
+    },
+    // Art. 6(1)(f): maintaining a business relationship is a legitimate interest; an objection
+    // (Art. 21(1)) ends it for this purpose, while contract and legal-obligation purposes go on.
+    legalBasis: 'legitimate_interest',
+    art9Basis: null,
+    channels: ['none'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: false,
+    retention: {
+      period: 'P2Y',
+      rule: {
+        de: '2 Jahre nach dem letzten Kontakt (Löschkonzept: Leads ohne Interaktion).',
+        en: '2 years after the last interaction (deletion concept: leads without interaction).',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:CustomerRelationshipManagement',
+    dpvLegalBasis: 'eu-gdpr:A6-1-f',
+  },
+]

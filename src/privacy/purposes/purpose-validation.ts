@@ -1,0 +1,74 @@
+import type { FieldError } from '../../server/problem.ts'
+import { isIsoDuration } from './iso-duration.ts'
+import {
+  ART9_BASES,
+  CHANNELS,
+  DPV_LEGAL_BASIS,
+  LEGAL_BASES,
+  type PurposeDefinition,
+  UNOBJECTABLE_BASES,
+} from './purpose.ts'
+
+const KEY = /^[a-z][a-z0-9_]{1,62}$/
+const CURIE = /^[a-z][a-z0-9-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$/
+
+/**
+ * What is wrong with a purpose definition, as field errors (empty when it is valid). The rules a
+ * schema can't express: the law's combinations of basis, channels, consent and marketing.
+ */
+export function purposeProblems(purpose: PurposeDefinition, where = 'body'): FieldError[] {
+  const errors: FieldError[] = []
+  const add = (field: string, reason: string) => errors.push({ in: where, field, reason })
+
+  if (!KEY.test(purpose.key)) add('key', 'must be snake_case: a-z, 0-9 and _, 2 to 63 characters')
+  // Art. 6(1): exactly one basis; the type makes it one, this makes it a known one.
+  if (!LEGAL_BASES.includes(purpose.legalBasis))
+    add('legalBasis', `must be one of: ${LEGAL_BASES.join(', ')}`)
+  if (purpose.art9Basis !== null && !ART9_BASES.includes(purpose.art9Basis))
+    add('art9Basis', `must be null or one of: ${ART9_BASES.join(', ')}`)
+
+  if (purpose.channels.length === 0) add('channels', 'must name at least one channel')
+  if (new Set(purpose.channels).size !== purpose.channels.length) add('channels', 'must not repeat a channel')
+  if (purpose.channels.some((c) => !CHANNELS.includes(c)))
+    add('channels', `must be of: ${CHANNELS.join(', ')}`)
+
+  const consentBased = purpose.legalBasis === 'consent' || purpose.art9Basis === 'explicit_consent'
+  // LEGAL.md, "Consent": e-mail consent is proven by double opt-in.
+  if (consentBased && purpose.channels.includes('email') && !purpose.doubleOptIn)
+    add('doubleOptIn', 'must be true: consent to e-mail is proven by double opt-in')
+  if (!consentBased && purpose.doubleOptIn)
+    add('doubleOptIn', 'applies only to purposes that rest on consent')
+  if (!consentBased && purpose.consentValidity !== null)
+    add('consentValidity', 'applies only to purposes that rest on consent')
+  if (purpose.consentValidity !== null && !isIsoDuration(purpose.consentValidity))
+    add('consentValidity', 'must be an ISO 8601 duration such as P12M, or null')
+
+  // Art. 21(2)-(3), § 7 UWG: direct marketing rests on consent or legitimate interest, never on a
+  // contract or a legal duty.
+  if (
+    purpose.directMarketing &&
+    (UNOBJECTABLE_BASES.includes(purpose.legalBasis) || purpose.legalBasis === 'public_task')
+  )
+    add('directMarketing', 'direct marketing can only rest on consent or legitimate interest')
+  if (purpose.profiling && purpose.legalBasis === 'legal_obligation')
+    add('profiling', 'profiling is never a legal obligation')
+
+  if (purpose.retention.period !== null && !isIsoDuration(purpose.retention.period))
+    add('retention.period', 'must be an ISO 8601 duration such as P8Y or P6M, or null')
+  if (!purpose.retention.rule.de.trim() || !purpose.retention.rule.en.trim())
+    add('retention.rule', 'must say the rule in German and English')
+  for (const lang of ['de', 'en'] as const) {
+    if (!purpose.name[lang].trim()) add(`name.${lang}`, 'must not be empty')
+    if (!purpose.description[lang].trim()) add(`description.${lang}`, 'must not be empty')
+  }
+
+  if (!CURIE.test(purpose.dpvPurpose)) add('dpvPurpose', 'must be a DPV CURIE such as dpv:DirectMarketing')
+  if (!CURIE.test(purpose.dpvLegalBasis)) add('dpvLegalBasis', 'must be a DPV CURIE such as eu-gdpr:A6-1-a')
+  else if (
+    LEGAL_BASES.includes(purpose.legalBasis) &&
+    /^eu-gdpr:A6-1-/.test(purpose.dpvLegalBasis) &&
+    !purpose.dpvLegalBasis.startsWith(DPV_LEGAL_BASIS[purpose.legalBasis])
+  )
+    add('dpvLegalBasis', `names another Art. 6(1) basis than ${purpose.legalBasis}`)
+  return errors
+}

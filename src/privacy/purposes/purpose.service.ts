@@ -1,0 +1,189 @@
+import { isDeepStrictEqual } from 'node:util'
+import type { Kysely, Updateable } from 'kysely'
+import type { PurposeTable, Schema } from '../../platform/db/schema.ts'
+import { ProblemError } from '../../server/problem.ts'
+import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
+import { type PurposeRepository, toPurpose, toRow } from './purpose.repository.ts'
+import type { CreatePurposeBody, UpdatePurposeBody } from './purpose.schemas.ts'
+import { DPV_LEGAL_BASIS, type Purpose, type PurposeDefinition } from './purpose.ts'
+import { PURPOSE_SEED } from './purpose-seed.ts'
+import { purposeProblems } from './purpose-validation.ts'
+
+/** Who changes the registry, for the audit record. */
+export interface ChangeContext {
+  actor: AuditActor
+  requestId?: string | undefined
+}
+
+/** The properties a change can touch, in the order they are reported. */
+const EDITABLE = [
+  'name',
+  'description',
+  'legalBasis',
+  'art9Basis',
+  'channels',
+  'doubleOptIn',
+  'profiling',
+  'directMarketing',
+  'retention',
+  'consentValidity',
+  'dpvPurpose',
+  'dpvLegalBasis',
+] as const satisfies readonly (keyof PurposeDefinition)[]
+
+const definitionOf = (purpose: Purpose): PurposeDefinition => {
+  const { version: _v, createdAt: _c, updatedAt: _u, ...definition } = purpose
+  return definition
+}
+
+function assertValid(definition: PurposeDefinition): void {
+  const errors = purposeProblems(definition)
+  if (errors.length > 0)
+    throw new ProblemError('validation', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors })
+}
+
+/**
+ * The purpose registry: why data is processed and on which basis (Art. 5(1)(b), Art. 6(1)). The
+ * DPO reads and edits it; every change is audited in the transaction that makes it.
+ */
+export class PurposeService {
+  readonly #purposes: PurposeRepository
+  readonly #db: Kysely<Schema>
+  readonly #audit: AuditWriter
+  constructor(purposes: PurposeRepository, db: Kysely<Schema>, audit: AuditWriter) {
+    this.#purposes = purposes
+    this.#db = db
+    this.#audit = audit
+  }
+
+  /**
+   * Inserts the purposes of the seed that are missing; never overwrites a purpose that exists,
+   * so a DPO's edit survives every restart. Returns the keys inserted.
+   */
+  async seed(purposes: readonly PurposeDefinition[] = PURPOSE_SEED): Promise<string[]> {
+    return this.#db.transaction().execute(async (trx) => {
+      const inserted = await this.#purposes.insertMissing(purposes, trx)
+      if (inserted.length > 0) {
+        await this.#audit.append(
+          [
+            {
+              actor: { type: 'system', id: 'tresor' },
+              action: 'configure',
+              reason: `purposes seeded from the defaults: ${inserted.join(', ')}`,
+            },
+          ],
+          trx,
+        )
+      }
+      return inserted
+    })
+  }
+
+  async list(): Promise<Purpose[]> {
+    return (await this.#purposes.list()).map(toPurpose)
+  }
+
+  async find(key: string, trx?: Kysely<Schema>): Promise<Purpose | undefined> {
+    const row = await this.#purposes.find(key, trx)
+    return row && toPurpose(row)
+  }
+
+  /** The purpose, or a 404 problem. */
+  async get(key: string, trx?: Kysely<Schema>): Promise<Purpose> {
+    const purpose = await this.find(key, trx)
+    if (!purpose) throw new ProblemError('not-found', `there is no purpose ${key}`)
+    return purpose
+  }
+
+  /** Several purposes by key, in one query; unknown keys are absent from the map. */
+  async findMany(keys: readonly string[], trx?: Kysely<Schema>): Promise<Map<string, Purpose>> {
+    const rows = await this.#purposes.findMany([...new Set(keys)], trx)
+    return new Map(rows.map((r) => [r.key, toPurpose(r)]))
+  }
+
+  async create(input: CreatePurposeBody, context: ChangeContext): Promise<Purpose> {
+    const definition: PurposeDefinition = {
+      ...input,
+      art9Basis: input.art9Basis ?? null,
+      consentValidity: input.consentValidity ?? null,
+      dpvPurpose: input.dpvPurpose ?? (input.directMarketing ? 'dpv:DirectMarketing' : 'dpv:Purpose'),
+      dpvLegalBasis: input.dpvLegalBasis ?? DPV_LEGAL_BASIS[input.legalBasis],
+    }
+    assertValid(definition)
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await this.#purposes.insert(definition, trx)
+      if (!row) throw new ProblemError('conflict', `a purpose ${definition.key} exists already`)
+      await this.#audit.append(
+        [
+          {
+            actor: context.actor,
+            action: 'configure',
+            purpose: definition.key,
+            legalBasis: definition.legalBasis,
+            fields: EDITABLE,
+            requestId: context.requestId,
+            reason: 'purpose created',
+          },
+        ],
+        trx,
+      )
+      return toPurpose(row)
+    })
+  }
+
+  /**
+   * Changes some properties; returns the purpose unchanged (same version, nothing audited) when
+   * nothing differs. Nested objects (name, retention, ...) are replaced whole.
+   */
+  async update(key: string, changes: UpdatePurposeBody, context: ChangeContext): Promise<Purpose> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await this.#purposes.findForUpdate(key, trx)
+      if (!row) throw new ProblemError('not-found', `there is no purpose ${key}`)
+      const current = toPurpose(row)
+      const next: PurposeDefinition = { ...definitionOf(current), ...changes }
+      // The DPV basis follows the legal basis unless the DPO chose another concept for it.
+      if (
+        changes.legalBasis !== undefined &&
+        changes.dpvLegalBasis === undefined &&
+        current.dpvLegalBasis === DPV_LEGAL_BASIS[current.legalBasis]
+      ) {
+        next.dpvLegalBasis = DPV_LEGAL_BASIS[changes.legalBasis]
+      }
+      const changed = EDITABLE.filter((field) => !isDeepStrictEqual(current[field], next[field]))
+      if (changed.length === 0) return current
+      assertValid(next)
+      if (
+        (changed.includes('legalBasis') || changed.includes('art9Basis')) &&
+        (await this.#purposes.hasPermissionEvents(key, trx))
+      ) {
+        // EDPB Guidelines 05/2020 on consent: the basis can't be swapped after the fact. What
+        // subjects agreed or objected to stays tied to the basis they were told.
+        throw new ProblemError(
+          'conflict',
+          `consents or objections were recorded for ${key}: its legal basis can't change any more; create a new purpose instead`,
+        )
+      }
+      const full = toRow(next)
+      const columns: Updateable<PurposeTable> = {}
+      for (const [column, value] of Object.entries(full)) {
+        if (column !== 'key') Object.assign(columns, { [column]: value })
+      }
+      const updated = toPurpose(await this.#purposes.update(key, columns, trx))
+      await this.#audit.append(
+        [
+          {
+            actor: context.actor,
+            action: 'configure',
+            purpose: key,
+            legalBasis: updated.legalBasis,
+            fields: changed,
+            requestId: context.requestId,
+            reason: `purpose changed to version ${updated.version}`,
+          },
+        ],
+        trx,
+      )
+      return updated
+    })
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * What a purpose is: why personal data is processed, on which legal basis, over which channels,
+ * and the consent and retention rules that follow. Plain data and closed vocabularies with no
+ * imports, so the rules, the registry, the routes and the web UI share one definition.
+ */
+
+/** Art. 6(1) GDPR: every purpose names exactly one of these (LEGAL.md, "Lawful bases"). */
+export const LEGAL_BASES = [
+  /** (a) consent */
+  'consent',
+  /** (b) performance of a contract */
+  'contract',
+  /** (c) legal obligation */
+  'legal_obligation',
+  /** (d) vital interests */
+  'vital_interest',
+  /** (e) public task */
+  'public_task',
+  /** (f) legitimate interests */
+  'legitimate_interest',
+] as const
+export type LegalBasis = (typeof LEGAL_BASES)[number]
+
+/** Art. 9(2) GDPR: the exceptions that allow processing special categories, (a) to (j). */
+export const ART9_BASES = [
+  /** (a) explicit consent for a named purpose: in a CRM almost always this one */
+  'explicit_consent',
+  /** (b) employment and social security law */
+  'employment_law',
+  /** (c) vital interests where consent can't be given */
+  'vital_interest',
+  /** (d) not-for-profit body, members only */
+  'not_for_profit',
+  /** (e) manifestly made public by the subject */
+  'made_public',
+  /** (f) legal claims */
+  'legal_claims',
+  /** (g) substantial public interest */
+  'substantial_public_interest',
+  /** (h) health or social care */
+  'health_care',
+  /** (i) public health */
+  'public_health',
+  /** (j) archiving, research, statistics */
+  'research',
+] as const
+export type Art9Basis = (typeof ART9_BASES)[number]
+
+/**
+ * How a purpose reaches the subject. `none` is processing that contacts no one (storage,
+ * profiling, fraud checks); `web` is the subject's browser (tracking, § 25 TDDDG).
+ */
+export const CHANNELS = ['email', 'sms', 'phone', 'post', 'web', 'none'] as const
+export type Channel = (typeof CHANNELS)[number]
+
+/** Art. 6(1)(c)/(b)/(d): bases the subject can't object to (LEGAL.md, "can the subject object?"). */
+export const UNOBJECTABLE_BASES: readonly LegalBasis[] = ['contract', 'legal_obligation', 'vital_interest']
+
+/** Texts the DPO maintains in both UI languages. */
+export interface Texts {
+  de: string
+  en: string
+}
+
+/** A purpose as the registry holds it (the DPO edits everything except the key). */
+export interface PurposeDefinition {
+  /** Stable identifier, `snake_case`; consent events and audit records refer to it. */
+  key: string
+  name: Texts
+  description: Texts
+  legalBasis: LegalBasis
+  /** Only where special categories (Art. 9(1)) are processed for this purpose; null otherwise. */
+  art9Basis: Art9Basis | null
+  channels: Channel[]
+  /** Consent must be confirmed by the address owner before it counts (e-mail: always). */
+  doubleOptIn: boolean
+  /** Art. 4(4) profiling; Art. 21(2) and 22 attach to it. */
+  profiling: boolean
+  /** Art. 21(2)-(3): an objection to direct marketing is absolute. */
+  directMarketing: boolean
+  retention: {
+    /** ISO 8601 duration (`P8Y`, `P6M`), or null when the rule is an event ("until withdrawn"). */
+    period: string | null
+    /** The rule in words, with the law it comes from. */
+    rule: Texts
+  }
+  /** ISO 8601 duration after which a consent lapses and must be asked for again; null: it doesn't. */
+  consentValidity: string | null
+  /** W3C DPV purpose concept as a CURIE (`dpv:DirectMarketing`), see {@link DPV_PREFIXES}. */
+  dpvPurpose: string
+  /** W3C DPV legal basis concept as a CURIE (`eu-gdpr:A6-1-a`). */
+  dpvLegalBasis: string
+}
+
+/** A registry entry: the definition plus its version, bumped by every change. */
+export interface Purpose extends PurposeDefinition {
+  version: number
+  createdAt: Date
+  updatedAt: Date
+}
+
+/** Namespaces of the DPV CURIEs stored on purposes (W3C Data Privacy Vocabulary 2.x). */
+export const DPV_PREFIXES = {
+  dpv: 'https://w3id.org/dpv#',
+  'eu-gdpr': 'https://w3id.org/dpv/legal/eu/gdpr#',
+} as const
+
+/** The DPV GDPR extension's concept for each Art. 6(1) basis. */
+export const DPV_LEGAL_BASIS: Readonly<Record<LegalBasis, string>> = {
+  consent: 'eu-gdpr:A6-1-a',
+  contract: 'eu-gdpr:A6-1-b',
+  legal_obligation: 'eu-gdpr:A6-1-c',
+  vital_interest: 'eu-gdpr:A6-1-d',
+  public_task: 'eu-gdpr:A6-1-e',
+  legitimate_interest: 'eu-gdpr:A6-1-f',
+}
+
+/**
+ * Whether consent events can be recorded for the purpose: it rests on consent, or it processes
+ * special categories on explicit consent (Art. 9(2)(a)).
+ */
+export const usesConsent = (purpose: Pick<PurposeDefinition, 'legalBasis' | 'art9Basis'>): boolean =>
+  purpose.legalBasis === 'consent' || purpose.art9Basis === 'explicit_consent'
+
+/**
+ * Whether the subject can object to the purpose (Art. 21): always for direct marketing, and for
+ * every basis except contract, legal obligation and vital interests. An objection to a consent
+ * purpose is honoured like a withdrawal.
+ */
+export const canBeObjectedTo = (
+  purpose: Pick<PurposeDefinition, 'legalBasis' | 'directMarketing'>,
+): boolean => purpose.directMarketing || !UNOBJECTABLE_BASES.includes(purpose.legalBasis)
+
+export const isLegalBasis = (value: string): value is LegalBasis =>
+  (LEGAL_BASES as readonly string[]).includes(value)
+export const isChannel = (value: string): value is Channel => (CHANNELS as readonly string[]).includes(value)

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto'
+import { type Kysely, sql } from 'kysely'
+import type { SubjectSort } from '../../modules/subjects/subject-kinds.ts'
+import type { Schema, SubjectRow } from '../../platform/db/schema.ts'
+
+const SORT_COLUMNS = { createdAt: 'created_at', updatedAt: 'updated_at' } as const
+
+export interface SubjectListQuery {
+  limit: number
+  sort: SubjectSort
+  order: 'asc' | 'desc'
+  kind?: string | undefined
+  after?: { value: Date; id: string } | undefined
+}
+
+export interface NewSubject {
+  kinds: string[]
+  source: string
+  attributes: Record<string, unknown>
+  createdAt?: Date
+}
+
+/** SQL for subjects; one query per method. */
+export class SubjectRepository {
+  readonly #db: Kysely<Schema>
+  constructor(db: Kysely<Schema>) {
+    this.#db = db
+  }
+
+  /** One keyset page: rows strictly after `after` in (sort column, id) order. */
+  list(query: SubjectListQuery): Promise<SubjectRow[]> {
+    const column = SORT_COLUMNS[query.sort]
+    const direction = query.order
+    const comparator = direction === 'asc' ? '>' : '<'
+    return (
+      this.#db
+        .selectFrom('subject')
+        .selectAll()
+        // Erased subjects stay as tombstones for the audit trail; they are nobody's contact any more.
+        .where('erased_at', 'is', null)
+        .$if(query.kind !== undefined, (qb) =>
+          qb.where('kinds', '@>', sql<string[]>`array[${query.kind}]::text[]`),
+        )
+        .$if(query.after !== undefined, (qb) =>
+          qb.where((eb) =>
+            eb(eb.refTuple(column, 'id'), comparator, eb.tuple(query.after!.value, query.after!.id)),
+          ),
+        )
+        .orderBy(column, direction)
+        .orderBy('id', direction)
+        .limit(query.limit)
+        .execute()
+    )
+  }
+
+  async count(kind?: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('subject')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('erased_at', 'is', null)
+      .$if(kind !== undefined, (qb) => qb.where('kinds', '@>', sql<string[]>`array[${kind}]::text[]`))
+      .executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+
+  /** The rows of a set of subjects, erased ones included (as tombstones). */
+  findByIds(ids: readonly string[], trx: Kysely<Schema> = this.#db): Promise<SubjectRow[]> {
+    if (ids.length === 0) return Promise.resolve([])
+    return trx
+      .selectFrom('subject')
+      .selectAll()
+      .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
+      .execute()
+  }
+
+  /** Inserts a batch in one statement; returns the new ids in input order. */
+  async insertMany(subjects: readonly NewSubject[], trx: Kysely<Schema> = this.#db): Promise<string[]> {
+    if (subjects.length === 0) return []
+    // Ids made here, not by the database: the caller needs them in input order for the vault rows.
+    const ids = subjects.map(() => randomUUID())
+    await trx
+      .insertInto('subject')
+      .values(
+        subjects.map((s, i) => ({
+          id: ids[i] as string,
+          kinds: s.kinds,
+          source: s.source,
+          attributes: JSON.stringify(s.attributes) as unknown as Record<string, unknown>,
+          ...(s.createdAt ? { created_at: s.createdAt, updated_at: s.createdAt } : {}),
+        })),
+      )
+      .execute()
+    return ids
+  }
+}

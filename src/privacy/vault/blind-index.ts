@@ -1,0 +1,83 @@
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto'
+import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js'
+import { ConfigError } from '../../platform/config.ts'
+
+/** What can be looked up by value: the identifiers people are found and de-duplicated by. */
+export const BLIND_INDEX_KINDS = ['email', 'phone'] as const
+export type BlindIndexKind = (typeof BLIND_INDEX_KINDS)[number]
+
+export const isBlindIndexKind = (name: string): name is BlindIndexKind =>
+  (BLIND_INDEX_KINDS as readonly string[]).includes(name)
+
+/** A value that can't be normalised. The message says why, never what the value was. */
+export class InvalidIdentifierError extends Error {
+  readonly kind: BlindIndexKind
+  readonly reason: string
+  constructor(kind: BlindIndexKind, reason: string) {
+    super(`${kind}: ${reason}`)
+    this.name = 'InvalidIdentifierError'
+    this.kind = kind
+    this.reason = reason
+  }
+}
+
+// Deliberately simple: one @, no spaces, a dot in the domain. Whether the address exists is for
+// double opt-in to prove, not for a pattern to guess.
+const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(?:\.[^\s@.]+)+$/u
+
+/** E-mail addresses compare trimmed, in Unicode NFC and lower case. Throws if it isn't one. */
+export function normalizeEmail(raw: string): string {
+  const email = raw.trim().normalize('NFC').toLowerCase()
+  if (email.length > 254 || !EMAIL.test(email))
+    throw new InvalidIdentifierError('email', 'is not an e-mail address')
+  return email
+}
+
+/**
+ * Phone numbers compare in E.164 (`+4915123456789`); a number without a country code is read as
+ * one of `region` (ISO 3166-1 alpha-2). Throws if it isn't a valid number.
+ */
+export function normalizePhone(raw: string, region: string): string {
+  const parsed = parsePhoneNumberFromString(raw, { defaultCountry: region as CountryCode })
+  if (!parsed?.isValid()) throw new InvalidIdentifierError('phone', 'is not a valid phone number')
+  return parsed.number
+}
+
+/** Throws unless libphonenumber knows the region (a configuration error: TRESOR_PHONE_REGION). */
+export function assertPhoneRegion(region: string): void {
+  if (!isSupportedCountry(region))
+    throw new ConfigError('TRESOR_PHONE_REGION', `${region} is not a region phone numbers are known for`)
+}
+
+/**
+ * Blind indexes: HMAC-SHA256 under the blind-index secret of `kind:normalised value`. Equal values
+ * give equal digests, so the vault finds and de-duplicates people without decrypting anything; the
+ * key is separate from every encryption key and never leaves the vault, so a dump alone can't be
+ * searched for a guessed address.
+ */
+export class BlindIndex {
+  readonly #key: KeyObject
+  readonly #region: string
+
+  constructor(key: Uint8Array, options: { phoneRegion: string }) {
+    assertPhoneRegion(options.phoneRegion)
+    if (key.length < 32) throw new Error('the blind-index key needs 32 bytes')
+    // a KeyObject, not the raw bytes: Node re-imports a raw key on every createHmac
+    this.#key = createSecretKey(key)
+    this.#region = options.phoneRegion
+  }
+
+  normalize(kind: BlindIndexKind, raw: string): string {
+    return kind === 'email' ? normalizeEmail(raw) : normalizePhone(raw, this.#region)
+  }
+
+  /** The digest of an already normalised value. */
+  digestNormalized(kind: BlindIndexKind, normalized: string): Buffer {
+    return createHmac('sha256', this.#key).update(`${kind}:${normalized}`, 'utf8').digest()
+  }
+
+  /** Normalises, then digests. Throws `InvalidIdentifierError` for a value that isn't one. */
+  digest(kind: BlindIndexKind, raw: string): Buffer {
+    return this.digestNormalized(kind, this.normalize(kind, raw))
+  }
+}

@@ -1,0 +1,210 @@
+import { type Kysely, sql } from 'kysely'
+import type { Schema } from '../../platform/db/schema.ts'
+import type { BlindIndexKind } from './blind-index.ts'
+
+/** A subject of a write, with its wrapped data key if it has one. */
+export interface SubjectKeyState {
+  id: string
+  erased: boolean
+  wrapped: Uint8Array | null
+  keyId: string | null
+}
+
+export interface StoredKey {
+  subjectId: string
+  wrapped: Uint8Array
+  keyId: string
+}
+
+export interface IdentifierRow {
+  subjectId: string
+  field: string
+  ciphertext: Uint8Array
+}
+
+export interface BlindIndexRow {
+  kind: BlindIndexKind
+  digest: Uint8Array
+  subjectId: string
+}
+
+// Sets travel as one array parameter each (unnest / any): one statement per table and batch,
+// whatever the batch size, and no parameter limit to hit.
+const uuids = (ids: readonly string[]) => sql`${[...ids]}::uuid[]`
+
+/** SQL of the vault; one query per method. Every method takes the caller's transaction. */
+export class VaultRepository {
+  readonly #db: Kysely<Schema>
+  constructor(db: Kysely<Schema>) {
+    this.#db = db
+  }
+
+  /**
+   * The subjects with their data keys, share-locked until the end of `trx`: an erasure (which
+   * updates the subject row) waits for this write, and this write sees a committed erasure.
+   */
+  async lockSubjectsWithKeys(ids: readonly string[], trx: Kysely<Schema>): Promise<SubjectKeyState[]> {
+    const rows = await trx
+      .selectFrom('subject as s')
+      .leftJoin('subject_key as k', 'k.subject_id', 's.id')
+      .select(['s.id', 's.erased_at', 'k.wrapped_key', 'k.master_key_id'])
+      .where('s.id', '=', sql<string>`any(${uuids(ids)})`)
+      // locks taken in id order, like the erasure's: two overlapping calls can't deadlock
+      .orderBy('s.id')
+      .forShare('s')
+      .execute()
+    return rows.map((r) => ({
+      id: r.id,
+      erased: r.erased_at !== null,
+      wrapped: r.wrapped_key,
+      keyId: r.master_key_id,
+    }))
+  }
+
+  /** The data keys of a set of subjects (subjects without one are absent). */
+  async keys(ids: readonly string[], trx: Kysely<Schema> = this.#db): Promise<StoredKey[]> {
+    return trx
+      .selectFrom('subject_key')
+      .select(['subject_id as subjectId', 'wrapped_key as wrapped', 'master_key_id as keyId'])
+      .where('subject_id', '=', sql<string>`any(${uuids(ids)})`)
+      .execute()
+  }
+
+  /** Inserts new data keys; returns the subjects whose key was inserted (a concurrent writer may have won). */
+  async insertKeys(keys: readonly StoredKey[], trx: Kysely<Schema>): Promise<string[]> {
+    if (keys.length === 0) return []
+    const rows = await trx
+      .insertInto('subject_key')
+      .columns(['subject_id', 'wrapped_key', 'master_key_id'])
+      .expression(
+        sql`select * from unnest(${uuids(keys.map((k) => k.subjectId))}, ${keys.map((k) => k.wrapped)}::bytea[], ${keys.map((k) => k.keyId)}::text[])`,
+      )
+      .onConflict((oc) => oc.column('subject_id').doNothing())
+      .returning('subject_id')
+      .execute()
+    return rows.map((r) => r.subject_id)
+  }
+
+  async upsertIdentifiers(rows: readonly IdentifierRow[], trx: Kysely<Schema>): Promise<void> {
+    if (rows.length === 0) return
+    await trx
+      .insertInto('subject_identifier')
+      .columns(['subject_id', 'field', 'ciphertext'])
+      .expression(
+        sql`select * from unnest(${uuids(rows.map((r) => r.subjectId))}, ${rows.map((r) => r.field)}::text[], ${rows.map((r) => r.ciphertext)}::bytea[])`,
+      )
+      .onConflict((oc) =>
+        oc.columns(['subject_id', 'field']).doUpdateSet({
+          ciphertext: (eb) => eb.ref('excluded.ciphertext'),
+          updated_at: sql`now()`,
+        }),
+      )
+      .execute()
+  }
+
+  /** Deletes the given (subject, field) pairs. */
+  async deleteIdentifiers(
+    pairs: readonly { subjectId: string; field: string }[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    if (pairs.length === 0) return
+    await trx
+      .deleteFrom('subject_identifier')
+      .where(
+        sql<boolean>`(subject_id, field) in (select * from unnest(${uuids(pairs.map((p) => p.subjectId))}, ${pairs.map((p) => p.field)}::text[]))`,
+      )
+      .execute()
+  }
+
+  /** The ciphertexts of `fields` of a set of subjects. */
+  async identifiers(
+    ids: readonly string[],
+    fields: readonly string[],
+    trx: Kysely<Schema> = this.#db,
+  ): Promise<IdentifierRow[]> {
+    return trx
+      .selectFrom('subject_identifier')
+      .select(['subject_id as subjectId', 'field', 'ciphertext'])
+      .where('subject_id', '=', sql<string>`any(${uuids(ids)})`)
+      .where('field', '=', sql<string>`any(${[...fields]}::text[])`)
+      .execute()
+  }
+
+  /** Deletes the index entries of the given (subject, kind) pairs. */
+  async deleteBlindIndexes(
+    pairs: readonly { subjectId: string; kind: BlindIndexKind }[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    if (pairs.length === 0) return
+    await trx
+      .deleteFrom('blind_index')
+      .where(
+        sql<boolean>`(subject_id, kind) in (select * from unnest(${uuids(pairs.map((p) => p.subjectId))}, ${pairs.map((p) => p.kind)}::text[]))`,
+      )
+      .execute()
+  }
+
+  async insertBlindIndexes(rows: readonly BlindIndexRow[], trx: Kysely<Schema>): Promise<void> {
+    if (rows.length === 0) return
+    await trx
+      .insertInto('blind_index')
+      .columns(['kind', 'digest', 'subject_id'])
+      .expression(
+        sql`select * from unnest(${rows.map((r) => r.kind)}::text[], ${rows.map((r) => r.digest)}::bytea[], ${uuids(rows.map((r) => r.subjectId))})`,
+      )
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+  }
+
+  /** Subjects whose identifier of `kind` has this digest. */
+  async findByDigest(
+    kind: BlindIndexKind,
+    digest: Uint8Array,
+    trx: Kysely<Schema> = this.#db,
+  ): Promise<string[]> {
+    const rows = await trx
+      .selectFrom('blind_index')
+      .select('subject_id')
+      .where('kind', '=', kind)
+      .where('digest', '=', digest)
+      .orderBy('subject_id')
+      .execute()
+    return rows.map((r) => r.subject_id)
+  }
+
+  /**
+   * Art. 17: turns the subjects into tombstones: pseudonymous attributes cleared, erasure time
+   * set (kept from the first erasure if repeated). Rows are locked in id order, as writers lock
+   * them, so an erasure and a write over overlapping sets can't deadlock.
+   */
+  async markErased(ids: readonly string[], trx: Kysely<Schema>): Promise<void> {
+    await sql`
+      update subject as s
+      set attributes = '{}'::jsonb, erased_at = coalesce(s.erased_at, now()), updated_at = now()
+      from (select id from subject where id = any(${uuids(ids)}) order by id for update) as locked
+      where s.id = locked.id
+    `.execute(trx)
+  }
+
+  /** Destroys the data keys: the crypto-shredding itself. */
+  async deleteKeys(ids: readonly string[], trx: Kysely<Schema>): Promise<void> {
+    await trx
+      .deleteFrom('subject_key')
+      .where('subject_id', '=', sql<string>`any(${uuids(ids)})`)
+      .execute()
+  }
+
+  async deleteAllIdentifiers(ids: readonly string[], trx: Kysely<Schema>): Promise<void> {
+    await trx
+      .deleteFrom('subject_identifier')
+      .where('subject_id', '=', sql<string>`any(${uuids(ids)})`)
+      .execute()
+  }
+
+  async deleteAllBlindIndexes(ids: readonly string[], trx: Kysely<Schema>): Promise<void> {
+    await trx
+      .deleteFrom('blind_index')
+      .where('subject_id', '=', sql<string>`any(${uuids(ids)})`)
+      .execute()
+  }
+}

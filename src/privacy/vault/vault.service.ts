@@ -1,0 +1,342 @@
+import { type KeyObject, randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import { aeadDecrypt, aeadEncrypt, aeadKey } from '../../platform/crypto/aead.ts'
+import type { Schema } from '../../platform/db/schema.ts'
+import { invalidField, ProblemError } from '../../server/problem.ts'
+import { type IdentifierField, isIdentifierField } from '../fields/field-catalog.ts'
+import { type Keyring, subjectKeyAad } from '../keys/keyring.ts'
+import type { MasterKeyRepository } from '../keys/master-key.repository.ts'
+import { VAULT_SECRETS, type VaultSecretService } from '../keys/vault-secret.service.ts'
+import { withTransaction } from '../keys/with-transaction.ts'
+import {
+  assertPhoneRegion,
+  BlindIndex,
+  type BlindIndexKind,
+  InvalidIdentifierError,
+  isBlindIndexKind,
+  normalizeEmail,
+  normalizePhone,
+} from './blind-index.ts'
+import { decryptIdentifier, encryptIdentifier, sealedAad } from './identifier-cipher.ts'
+import type { BlindIndexRow, IdentifierRow, StoredKey, VaultRepository } from './vault.repository.ts'
+
+/** Decrypted identifiers of one subject: only the fields asked for that it has. */
+export type IdentifierValues = Partial<Record<IdentifierField, string>>
+
+/** Identifiers to write for one subject; `null` removes a field. Fields not named are left as they are. */
+export interface IdentifierWrite {
+  subjectId: string
+  identifiers: Partial<Record<IdentifierField, string | null>>
+}
+
+export interface VaultDependencies {
+  db: Kysely<Schema>
+  repository: VaultRepository
+  masterKeys: MasterKeyRepository
+  keyring: Keyring
+  secrets: VaultSecretService
+  /** Region for phone numbers without a country code (config `phoneRegion`). */
+  phoneRegion: string
+}
+
+/** Subjects per statement batch inside one call: bounds statement size and memory, not atomicity. */
+const CHUNK = 2_000
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+interface PlannedWrite {
+  subjectId: string
+  set: [IdentifierField, string][]
+  clear: IdentifierField[]
+  /** Blind-index kinds this write touches: the new digest, or null when the field is removed. */
+  index: [BlindIndexKind, Buffer | null][]
+}
+
+/**
+ * The vault: direct identifiers encrypted under a per-subject data key (AES-256-GCM), the data
+ * keys wrapped by the master key, blind indexes for lookup, and crypto-shredding (Art. 17).
+ * Called only by the privacy gate, which checks purpose and permission and writes the audit
+ * record; the vault itself decides nothing about who may see what. All methods work on sets, with
+ * one statement per table and batch.
+ */
+export class VaultService {
+  readonly #db: Kysely<Schema>
+  readonly #repo: VaultRepository
+  readonly #masterKeys: MasterKeyRepository
+  readonly #keyring: Keyring
+  readonly #secrets: VaultSecretService
+  readonly #phoneRegion: string
+  #blindIndex: BlindIndex | undefined
+
+  constructor(deps: VaultDependencies) {
+    this.#db = deps.db
+    this.#repo = deps.repository
+    this.#masterKeys = deps.masterKeys
+    this.#keyring = deps.keyring
+    this.#secrets = deps.secrets
+    assertPhoneRegion(deps.phoneRegion)
+    this.#phoneRegion = deps.phoneRegion
+  }
+
+  /** Loads (on first start: creates) the blind-index key, outside any caller's transaction. */
+  async init(): Promise<void> {
+    await this.#index()
+  }
+
+  async #index(trx?: Kysely<Schema>): Promise<BlindIndex> {
+    if (this.#blindIndex) return this.#blindIndex
+    const key = await this.#secrets.get(VAULT_SECRETS.blindIndex, () => randomBytes(32), trx)
+    const index = new BlindIndex(key, { phoneRegion: this.#phoneRegion })
+    // Kept only when read outside a caller's transaction (see VaultSecretService.get).
+    if (!trx?.isTransaction) this.#blindIndex = index
+    return index
+  }
+
+  /**
+   * Encrypts and stores identifiers of many subjects: creates data keys where missing, upserts the
+   * ciphertexts, removes fields set to null, and replaces the blind-index entries of e-mail and
+   * phone. Atomic per call (the caller's transaction, or one of its own). Refuses unknown or
+   * erased subjects: an erased subject never gets a key again.
+   */
+  async writeIdentifiers(entries: readonly IdentifierWrite[], trx?: Kysely<Schema>): Promise<void> {
+    if (entries.length === 0) return
+    await withTransaction(this.#db, trx, async (t) => {
+      const index = await this.#index(t)
+      const planned = this.#plan(entries, index)
+      for (let from = 0; from < planned.length; from += CHUNK) {
+        await this.#writeChunk(planned.slice(from, from + CHUNK), t)
+      }
+    })
+  }
+
+  /** Validates and normalises before any database work; merges several entries of one subject. */
+  #plan(entries: readonly IdentifierWrite[], index: BlindIndex): PlannedWrite[] {
+    const bySubject = new Map<string, Map<IdentifierField, string | null>>()
+    for (const entry of entries) {
+      if (typeof entry.subjectId !== 'string' || !UUID.test(entry.subjectId))
+        throw invalidField('body', 'subjectId', 'is not a UUID')
+      const id = entry.subjectId.toLowerCase()
+      let fields = bySubject.get(id)
+      if (!fields) {
+        fields = new Map()
+        bySubject.set(id, fields)
+      }
+      for (const [field, value] of Object.entries(entry.identifiers)) {
+        if (value === undefined) continue // not named: left as it is
+        if (!isIdentifierField(field))
+          throw invalidField('body', `identifiers.${field}`, 'is not an identifier field')
+        if (value !== null && typeof value !== 'string')
+          throw invalidField('body', `identifiers.${field}`, 'must be a string or null')
+        fields.set(field, value)
+      }
+    }
+    return [...bySubject].map(([subjectId, fields]) => {
+      const plan: PlannedWrite = { subjectId, set: [], clear: [], index: [] }
+      for (const [field, value] of fields) {
+        if (value === null) plan.clear.push(field)
+        else plan.set.push([field, value])
+        if (isBlindIndexKind(field)) {
+          try {
+            plan.index.push([field, value === null ? null : index.digest(field, value)])
+          } catch (error) {
+            if (error instanceof InvalidIdentifierError)
+              throw invalidField('body', `identifiers.${field}`, error.reason)
+            throw error
+          }
+        }
+      }
+      return plan
+    })
+  }
+
+  async #writeChunk(chunk: readonly PlannedWrite[], trx: Kysely<Schema>): Promise<void> {
+    const ids = chunk.map((p) => p.subjectId)
+    const { keys, created } = await this.#dataKeys(ids, trx)
+    const upserts: IdentifierRow[] = []
+    const clears: { subjectId: string; field: string }[] = []
+    const replaced: { subjectId: string; kind: BlindIndexKind }[] = []
+    const digests: BlindIndexRow[] = []
+    for (const plan of chunk) {
+      const key = keys.get(plan.subjectId) as KeyObject
+      for (const [field, value] of plan.set) {
+        upserts.push({
+          subjectId: plan.subjectId,
+          field,
+          ciphertext: encryptIdentifier(key, plan.subjectId, field, value),
+        })
+      }
+      for (const field of plan.clear) clears.push({ subjectId: plan.subjectId, field })
+      for (const [kind, digest] of plan.index) {
+        // A subject whose key was just created has no index entries yet: nothing to replace.
+        if (!created.has(plan.subjectId)) replaced.push({ subjectId: plan.subjectId, kind })
+        if (digest) digests.push({ kind, digest, subjectId: plan.subjectId })
+      }
+    }
+    await this.#repo.upsertIdentifiers(upserts, trx)
+    await this.#repo.deleteIdentifiers(clears, trx)
+    await this.#repo.deleteBlindIndexes(replaced, trx)
+    await this.#repo.insertBlindIndexes(digests, trx)
+  }
+
+  /**
+   * The data keys of the subjects, creating the missing ones under the active master key. Every
+   * subject must exist and not be erased. `created` names the subjects whose key is new.
+   */
+  async #dataKeys(
+    ids: readonly string[],
+    trx: Kysely<Schema>,
+  ): Promise<{ keys: Map<string, KeyObject>; created: Set<string> }> {
+    const states = await this.#repo.lockSubjectsWithKeys(ids, trx)
+    if (states.length !== new Set(ids).size)
+      throw new ProblemError('not-found', 'one or more subjects of the request do not exist')
+    if (states.some((s) => s.erased)) {
+      // Art. 17: an erased subject's identifiers are gone for good; writing new ones would undo that.
+      throw new ProblemError('conflict', 'one or more subjects of the request were erased (Art. 17)')
+    }
+    const keys = new Map<string, KeyObject>()
+    const missing: string[] = []
+    for (const s of states) {
+      if (s.wrapped && s.keyId)
+        keys.set(s.id, aeadKey(this.#keyring.unwrap(s.wrapped, s.keyId, subjectKeyAad(s.id))))
+      else missing.push(s.id)
+    }
+    const created = new Set<string>()
+    if (missing.length === 0) return { keys, created }
+
+    const keyId = await this.#masterKeys.lockActiveKeyId(trx)
+    const raw = randomBytes(32 * missing.length)
+    const fresh = new Map<string, Buffer>()
+    const rows: StoredKey[] = missing.map((subjectId, i) => {
+      const plain = raw.subarray(32 * i, 32 * (i + 1))
+      fresh.set(subjectId, plain)
+      return { subjectId, ...this.#wrapDataKey(subjectId, plain, keyId) }
+    })
+    for (const id of await this.#repo.insertKeys(rows, trx)) {
+      keys.set(id, aeadKey(fresh.get(id) as Buffer))
+      created.add(id)
+    }
+    // A concurrent writer created some of these keys first: use theirs, or our ciphertexts would be noise.
+    const lost = missing.filter((id) => !created.has(id))
+    if (lost.length > 0) {
+      for (const k of await this.#repo.keys(lost, trx))
+        keys.set(k.subjectId, aeadKey(this.#keyring.unwrap(k.wrapped, k.keyId, subjectKeyAad(k.subjectId))))
+    }
+    return { keys, created }
+  }
+
+  #wrapDataKey(subjectId: string, plain: Buffer, keyId: string): { wrapped: Buffer; keyId: string } {
+    return this.#keyring.wrap(plain, subjectKeyAad(subjectId), keyId)
+  }
+
+  /**
+   * Decrypts `fields` of a set of subjects: two queries (keys, ciphertexts) for the whole set,
+   * then decryption in-process. A subject without a data key (erased, or never given an
+   * identifier) has no entry; a subject with a key has one, with the fields it has.
+   */
+  async readIdentifiers(
+    subjectIds: readonly string[],
+    fields: readonly IdentifierField[],
+    trx?: Kysely<Schema>,
+  ): Promise<Map<string, IdentifierValues>> {
+    const result = new Map<string, IdentifierValues>()
+    const ids = [...new Set(subjectIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))]
+    if (ids.length === 0) return result
+    for (const field of fields)
+      if (!isIdentifierField(field)) throw new Error(`not an identifier field: ${field}`)
+    const readKeys = (db: Kysely<Schema>) => this.#repo.keys(ids, db)
+    const readRows = (db: Kysely<Schema>) =>
+      fields.length > 0 ? this.#repo.identifiers(ids, fields, db) : Promise.resolve([])
+    // In a transaction the two run one after the other on its connection; outside, in parallel.
+    const [stored, rows] = trx
+      ? [await readKeys(trx), await readRows(trx)]
+      : await Promise.all([readKeys(this.#db), readRows(this.#db)])
+    const keys = new Map<string, KeyObject>()
+    for (const k of stored) {
+      keys.set(k.subjectId, aeadKey(this.#keyring.unwrap(k.wrapped, k.keyId, subjectKeyAad(k.subjectId))))
+      result.set(k.subjectId, {})
+    }
+    for (const row of rows) {
+      const key = keys.get(row.subjectId)
+      const values = result.get(row.subjectId)
+      // A ciphertext whose key is gone is noise (shredded between the two reads): skip it.
+      if (!key || !values || !isIdentifierField(row.field)) continue
+      values[row.field] = decryptIdentifier(key, row.subjectId, row.field, row.ciphertext)
+    }
+    return result
+  }
+
+  /**
+   * The subjects whose e-mail address (or phone number) equals `rawValue` after normalisation,
+   * found through the blind index without decrypting anything. Throws a validation problem
+   * (field `kind`, in `query`) if the value is not an e-mail address / phone number.
+   */
+  async findByBlindIndex(kind: BlindIndexKind, rawValue: string, trx?: Kysely<Schema>): Promise<string[]> {
+    const index = await this.#index(trx)
+    let digest: Buffer
+    try {
+      digest = index.digest(kind, rawValue)
+    } catch (error) {
+      if (error instanceof InvalidIdentifierError) throw invalidField('query', kind, error.reason)
+      throw error
+    }
+    return this.#repo.findByDigest(kind, digest, trx)
+  }
+
+  /**
+   * The normalised form the blind index compares (lower-cased e-mail, E.164 phone). Throws
+   * `InvalidIdentifierError` (which says why, never the value) if it isn't one.
+   */
+  normalize(kind: BlindIndexKind, rawValue: string): string {
+    return kind === 'email' ? normalizeEmail(rawValue) : normalizePhone(rawValue, this.#phoneRegion)
+  }
+
+  /**
+   * Art. 17 crypto-shredding: destroys the subjects' data keys and deletes their identifier
+   * ciphertexts and blind-index entries, clears their pseudonymous attributes and marks them
+   * erased (the rows stay as tombstones). Anything sealed under the keys elsewhere (old/new values
+   * in the audit trail, backups taken before) can no longer be decrypted. Idempotent. The audit
+   * record of the erasure is the caller's (the gate's).
+   */
+  async shred(subjectIds: readonly string[], trx?: Kysely<Schema>): Promise<void> {
+    const ids = [...new Set(subjectIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))]
+    if (ids.length === 0) return
+    await withTransaction(this.#db, trx, async (t) => {
+      // The subject rows first: their row locks make concurrent writers wait, then see the erasure.
+      await this.#repo.markErased(ids, t)
+      await this.#repo.deleteKeys(ids, t)
+      await this.#repo.deleteAllIdentifiers(ids, t)
+      await this.#repo.deleteAllBlindIndexes(ids, t)
+    })
+  }
+
+  /**
+   * Encrypts arbitrary bytes under the subject's data key (created if the subject has none yet),
+   * e.g. the old and new values of a rectification kept in the audit trail: an erasure shreds them
+   * with the key. `aad` says what the bytes are (e.g. `audit:rectification`); `open` needs the same.
+   */
+  async seal(subjectId: string, plaintext: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer> {
+    if (!UUID.test(subjectId)) throw invalidField('body', 'subjectId', 'is not a UUID')
+    const id = subjectId.toLowerCase()
+    return withTransaction(this.#db, trx, async (t) => {
+      const { keys } = await this.#dataKeys([id], t)
+      return aeadEncrypt(keys.get(id) as KeyObject, plaintext, sealedAad(id, aad))
+    })
+  }
+
+  /**
+   * Decrypts what `seal` produced; `null` when the subject's key is gone (erased): the value is
+   * shredded. Throws `DecryptionError` if the bytes were changed or sealed for another subject or aad.
+   */
+  async open(
+    subjectId: string,
+    sealed: Uint8Array,
+    aad: string,
+    trx?: Kysely<Schema>,
+  ): Promise<Buffer | null> {
+    if (!UUID.test(subjectId)) return null
+    const id = subjectId.toLowerCase()
+    const [stored] = await this.#repo.keys([id], trx ?? this.#db)
+    if (!stored) return null
+    const key = aeadKey(this.#keyring.unwrap(stored.wrapped, stored.keyId, subjectKeyAad(id)))
+    return aeadDecrypt(key, sealed, sealedAad(id, aad))
+  }
+}

@@ -1,0 +1,78 @@
+import { infiniteQueryOptions } from '@tanstack/react-query'
+import { api } from '../../app/api'
+
+/** Who did what with a subject's data, when and why: one audit record. Never values. */
+export interface HistoryEntry {
+  seq: number
+  at: string
+  actor: { type: string; id: string; role: string | null }
+  action: string
+  purpose: string | null
+  legalBasis: string | null
+  fields: string[]
+  reason: string | null
+  requestId: string | null
+}
+
+export interface HistoryPage {
+  items: HistoryEntry[]
+  nextCursor: string | null
+}
+
+export const HISTORY_PAGE_SIZE = 50
+
+/** Actions the audit trail knows (src/privacy/audit/audit-record.ts); others are shown as sent. */
+export const HISTORY_ACTIONS = [
+  'create',
+  'read',
+  'update',
+  'delete',
+  'export',
+  'import',
+  'combine',
+  'consent',
+  'objection',
+  'restrict',
+  'erase',
+  'login',
+  'logout',
+  'denied',
+  'configure',
+  'key-rotation',
+] as const
+export type HistoryAction = (typeof HISTORY_ACTIONS)[number]
+
+export const HISTORY_ACTOR_TYPES = ['user', 'token', 'job', 'subject', 'system'] as const
+export type HistoryActorType = (typeof HISTORY_ACTOR_TYPES)[number]
+
+export const LEGAL_BASES = [
+  'consent',
+  'contract',
+  'legal_obligation',
+  'vital_interest',
+  'public_task',
+  'legitimate_interest',
+] as const
+export type LegalBasis = (typeof LEGAL_BASES)[number]
+
+export const isOneOf = <T extends string>(values: readonly T[], value: unknown): value is T =>
+  typeof value === 'string' && (values as readonly string[]).includes(value)
+
+/** Newest first, cursor-paginated. */
+export function subjectHistoryQueryOptions(subjectId: string) {
+  return infiniteQueryOptions({
+    queryKey: ['subjects', 'history', subjectId] as const,
+    queryFn: ({ pageParam, signal }) =>
+      api.get<HistoryPage>(
+        `/api/v1/subjects/${encodeURIComponent(subjectId)}/history`,
+        { limit: HISTORY_PAGE_SIZE, cursor: pageParam },
+        signal,
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (lastPage) => lastPage.nextCursor,
+    // A missing subject or a missing permission won't change by asking again.
+    retry: (failures, error) =>
+      failures < 2 &&
+      !(error instanceof Error && 'status' in error && [403, 404].includes(Number(error.status))),
+  })
+}
