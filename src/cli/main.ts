@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import { VERSION } from '../server/app.ts'
+import { VERSION } from '../platform/version.ts'
 import { registerAudit } from './audit.ts'
 import { registerDemo } from './demo.ts'
 import { registerKeys } from './keys.ts'

@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
 import { createLogger } from '../platform/logger.ts'
 import { openRuntime, type Runtime } from '../runtime.ts'
-import { buildApp } from '../server/app.ts'
-import { startWorker, type Worker } from '../worker/worker.ts'
+import type { Worker } from '../worker/worker.ts'
 import { startProgress } from './progress.ts'
 import { configFrom, parseIntOption, reportAndExit, withDataDirOption } from './shared.ts'
 
@@ -57,6 +56,9 @@ export function registerServe(program: Command): void {
       const logger = createLogger(config.logLevel)
       const runtime = await openRuntime(config, { logger })
       let worker: Worker | undefined
+      // Loaded here, not at the top: the other commands start faster without the HTTP stack.
+      const { buildApp } = await import('../server/app.ts')
+      const { startWorker } = await import('../worker/worker.ts')
       const app = await buildApp(runtime)
       let stopping = false
       const stop = async (signal: string) => {

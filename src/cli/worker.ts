@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { createLogger } from '../platform/logger.ts'
 import { openRuntime } from '../runtime.ts'
-import { startWorker } from '../worker/worker.ts'
 import { configFrom, withDataDirOption } from './shared.ts'
 
 export function registerWorker(program: Command): void {
@@ -11,6 +10,7 @@ export function registerWorker(program: Command): void {
     const config = configFrom(options)
     const logger = createLogger(config.logLevel)
     const runtime = await openRuntime(config, { logger })
+    const { startWorker } = await import('../worker/worker.ts')
     const worker = await startWorker(runtime)
     logger.info('worker running')
     const stop = async () => {

@@ -26,7 +26,10 @@ import { PROBLEM_KINDS, ProblemError, type ProblemKind, problemType, toProblem }
 import { fieldErrors, validatorCompiler } from './validation.ts'
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist')
-export const VERSION = '0.1.0'
+
+import { VERSION } from '../platform/version.ts'
+
+export { VERSION }
 
 /** Assembles the HTTP application: API under /api/v1, OpenAPI, the web UI, problem+json errors. */
 export async function buildApp(

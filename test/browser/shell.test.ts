@@ -1,11 +1,8 @@
-import type { AddressInfo } from 'node:net'
-import type { FastifyInstance } from 'fastify'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateDemoData } from '../../src/modules/demo/demo.service.ts'
-import { buildApp } from '../../src/server/app.ts'
-import { launchBrowser } from '../support/browser.ts'
-import { openTestRuntime, type TestRuntime } from '../support/engines.ts'
+import type { TestRuntime } from '../support/engines.ts'
+import { type LaunchedBrowser, startWebApp, type WebApp } from '../support/web-app.ts'
 
 const EMAIL = 'browser.admin@example.test'
 const PASSWORD = 'a long browser test password'
@@ -15,27 +12,19 @@ const PASSWORD = 'a long browser test password'
  * random port: login, navigation, the contacts list, the language switch, logout.
  */
 describe('web shell in Chromium', () => {
+  let web: WebApp | undefined
   let runtime: TestRuntime
-  let app: FastifyInstance
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
+  let browser: LaunchedBrowser
   let base: string
   let page: Page
 
   beforeAll(async () => {
-    runtime = await openTestRuntime('pglite')
-    await runtime.services.access.createUser({ email: EMAIL, role: 'admin', password: PASSWORD })
-    app = await buildApp(runtime)
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-    browser = await launchBrowser({ locale: 'de-DE' })
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(15_000)
+    web = await startWebApp({ locale: 'de-DE', user: { email: EMAIL, role: 'admin', password: PASSWORD } })
+    ;({ runtime, browser, base, page } = web)
   }, 60_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await app?.close()
-    await runtime?.dispose()
+    await web?.close()
   })
 
   it('sends a visitor without a session to the German login page', async () => {

@@ -1,27 +1,23 @@
-import type { AddressInfo } from 'node:net'
-import type { FastifyInstance } from 'fastify'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../../src/server/app.ts'
-import { launchBrowser } from '../support/browser.ts'
-import { openTestRuntime, type TestRuntime } from '../support/engines.ts'
+import type { TestRuntime } from '../support/engines.ts'
+import { signInThroughUi, startWebApp, type WebApp } from '../support/web-app.ts'
 
 const EMAIL = 'history.sales@example.test'
 const PASSWORD = 'a long browser test password'
 
 /** A contact's history page in a real browser: reached from the contacts table, one row per record. */
 describe('subject history page in Chromium', () => {
+  let web: WebApp | undefined
   let runtime: TestRuntime
-  let app: FastifyInstance
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
   let base: string
   let page: Page
   let withHistory: string
   let without: string
 
   beforeAll(async () => {
-    runtime = await openTestRuntime('pglite')
-    await runtime.services.access.createUser({ email: EMAIL, role: 'sales', password: PASSWORD })
+    web = await startWebApp({ locale: 'en-US', user: { email: EMAIL, role: 'sales', password: PASSWORD } })
+    ;({ runtime, base, page } = web)
     const insert = (createdAt: Date) =>
       runtime.database.db
         .insertInto('subject')
@@ -49,23 +45,12 @@ describe('subject history page in Chromium', () => {
         reason: 'newsletter send',
       },
     ])
-    app = await buildApp(runtime)
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-    browser = await launchBrowser({ locale: 'en-US' })
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(15_000)
-    await page.goto(`${base}/login`)
-    await page.getByTestId('login-email').fill(EMAIL)
-    await page.getByTestId('login-password').fill(PASSWORD)
-    await page.getByTestId('login-submit').click()
+    await signInThroughUi(page, base, EMAIL, PASSWORD)
     await page.getByTestId('app-header').waitFor()
   }, 90_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await app?.close()
-    await runtime?.dispose()
+    await web?.close()
   })
 
   it('lists the records newest first: who, what, when, why', async () => {

@@ -1,11 +1,7 @@
-import type { AddressInfo } from 'node:net'
-import type { FastifyInstance } from 'fastify'
 import { generateSync } from 'otplib'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../../src/server/app.ts'
-import { launchBrowser } from '../support/browser.ts'
-import { openTestRuntime, type TestRuntime } from '../support/engines.ts'
+import { type LaunchedBrowser, signInThroughUi, startWebApp, type WebApp } from '../support/web-app.ts'
 
 const EMAIL = 'two.factor@example.test'
 const PASSWORD = 'a long browser test password'
@@ -25,36 +21,22 @@ async function awayFromStepBoundary(): Promise<void> {
  * the test computes with otplib from the key the page showed).
  */
 describe('TOTP in Chromium', () => {
-  let runtime: TestRuntime
-  let app: FastifyInstance
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
+  let web: WebApp | undefined
+  let browser: LaunchedBrowser
   let base: string
   let page: Page
   let secret = ''
 
   beforeAll(async () => {
-    runtime = await openTestRuntime('pglite')
-    await runtime.services.access.createUser({ email: EMAIL, role: 'sales', password: PASSWORD })
-    app = await buildApp(runtime)
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-    browser = await launchBrowser({ locale: 'en-US' })
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(15_000)
+    web = await startWebApp({ locale: 'en-US', user: { email: EMAIL, role: 'sales', password: PASSWORD } })
+    ;({ browser, base, page } = web)
   }, 60_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await app?.close()
-    await runtime?.dispose()
+    await web?.close()
   })
 
-  const signInWithPassword = async () => {
-    await page.goto(`${base}/login`)
-    await page.getByTestId('login-email').fill(EMAIL)
-    await page.getByTestId('login-password').fill(PASSWORD)
-    await page.getByTestId('login-submit').click()
-  }
+  const signInWithPassword = () => signInThroughUi(page, base, EMAIL, PASSWORD)
 
   it('turns TOTP on in the security settings with the key the page shows', async () => {
     await signInWithPassword()

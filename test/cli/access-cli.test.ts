@@ -1,30 +1,11 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { type CliResult, runTresor, tempDir } from '../support/cli.ts'
 
-const BIN = path.resolve('bin/tresor.js')
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tresor-cli-access-'))
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+const dataDir = tempDir()
 
-function tresor(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dataDir], {
-      env: { ...process.env, TRESOR_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+/** Runs the CLI on the one installation the tests of this file share, in order. */
+function tresor(args: string[]): Promise<CliResult> {
+  return runTresor([...args, '--data-dir', dataDir])
 }
 
 describe('tresor roles / user / token: access control at the command line', () => {
@@ -107,5 +88,5 @@ describe('tresor roles / user / token: access control at the command line', () =
     const ghost = await tresor(['user', 'disable', '--email', 'ghost@example.com'])
     expect(ghost.code).toBe(65)
     expect(ghost.stderr).not.toContain('ghost@example.com')
-  })
+  }, 180_000) // a dozen CLI runs, each a cold start of Node and the embedded database
 })

@@ -1,62 +1,31 @@
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { sql } from 'kysely'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { loadConfig } from '../../src/platform/config.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { generateAuditSigner, rawPublicKey } from '../../src/privacy/audit/audit-signer.ts'
 import { asTamperer, someRecord } from '../../src/privacy/audit/audit-test-support.ts'
 import { openRuntime } from '../../src/runtime.ts'
+import { type CliResult, deferCleanup, runTresor, tempDir } from '../support/cli.ts'
 import { ENGINES } from '../support/engines.ts'
 import { createDatabase, dropDatabase } from '../support/postgres.ts'
 
-const BIN = path.resolve('bin/tresor.js')
-const cleanups: (() => Promise<void> | void)[] = []
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup()
-})
-
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 /** An installation: a data dir (key file, PGlite) and, on PostgreSQL, its own database. */
 async function installation(engine: (typeof ENGINES)[number]): Promise<Record<string, string>> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tresor-audit-cli-'))
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
-  const env: Record<string, string> = { TRESOR_DATA_DIR: dataDir }
+  const env: Record<string, string> = { TRESOR_DATA_DIR: tempDir() }
   if (engine === 'postgres') {
     const adminUrl = inject('postgresUrl')
     if (!adminUrl) throw new Error(inject('postgresError'))
     const name = `t_${randomBytes(6).toString('hex')}`
     env.DATABASE_URL = await createDatabase(adminUrl, name)
-    cleanups.push(() => dropDatabase(adminUrl, name))
+    deferCleanup(() => dropDatabase(adminUrl, name))
   }
   return env
 }
 
-function tresor(args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, TRESOR_LOG_LEVEL: 'warn', DATABASE_URL: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+/** Runs the CLI on `env`'s installation: a DATABASE_URL of this process must not choose the engine. */
+function tresor(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runTresor(args, { env: { DATABASE_URL: '', ...env } })
 }
 
 /** Opens the installation in this process (the CLI must not be running on PGlite meanwhile). */

@@ -1,50 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
+import { runTresor, TRESOR_BIN, tempDir } from '../support/cli.ts'
 import { createDatabase, dropDatabase } from '../support/postgres.ts'
-
-const BIN = path.resolve('bin/tresor.js')
-const dirs: string[] = []
-const tempDir = () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tresor-cli-'))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
-
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function tresor(
-  args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, TRESOR_LOG_LEVEL: 'warn', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(options.input ?? '')
-  })
-}
 
 describe('tresor CLI', () => {
   it.each([
@@ -57,18 +15,18 @@ describe('tresor CLI', () => {
     [['user', 'list']],
     [['token', 'create']],
   ])('%o --help explains itself', async (command) => {
-    const res = await tresor([...command, '--help'])
+    const res = await runTresor([...command, '--help'])
     expect(res.code).toBe(0)
     expect(res.stdout).toMatch(/^Usage: tresor/)
   })
 
   it('stops with one clear line and exit code 78 on invalid configuration', async () => {
-    const res = await tresor(['migrate'], { env: { PORT: 'abc', TRESOR_DATA_DIR: tempDir() } })
+    const res = await runTresor(['migrate'], { env: { PORT: 'abc', TRESOR_DATA_DIR: tempDir() } })
     expect(res.code).toBe(78)
     expect(res.stderr.trim().split('\n')).toEqual([
       'tresor: invalid configuration: PORT: must be a whole number from 0 to 65535',
     ])
-    const badOption = await tresor(['serve', '--port', 'x', '--data-dir', tempDir()])
+    const badOption = await runTresor(['serve', '--port', 'x', '--data-dir', tempDir()])
     expect(badOption.code).toBe(78)
     expect(badOption.stderr).toContain('--port')
   })
@@ -76,43 +34,59 @@ describe('tresor CLI', () => {
   it('migrates, adds users (password from stdin or generated once), creates tokens', async () => {
     const dataDir = tempDir()
     const d = ['--data-dir', dataDir]
-    const first = await tresor(['migrate', ...d])
+    const first = await runTresor(['migrate', ...d])
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toContain('applied 0001_platform')
-    expect((await tresor(['migrate', ...d])).stdout).toBe('schema is up to date\n')
+    expect((await runTresor(['migrate', ...d])).stdout).toBe('schema is up to date\n')
 
-    const typed = await tresor(['user', 'add', '--email', 'dpo@example.com', '--role', 'dpo', ...d], {
+    const typed = await runTresor(['user', 'add', '--email', 'dpo@example.com', '--role', 'dpo', ...d], {
       input: 'a password typed on stdin\n',
     })
     expect(typed.code, typed.stderr).toBe(0)
     expect(typed.stdout).not.toContain('password')
 
-    const generated = await tresor(['user', 'add', '--email', 'sales@example.com', '--role', 'sales', ...d])
+    const generated = await runTresor([
+      'user',
+      'add',
+      '--email',
+      'sales@example.com',
+      '--role',
+      'sales',
+      ...d,
+    ])
     expect(generated.code, generated.stderr).toBe(0)
     expect(generated.stdout).toMatch(/password \(shown only now\): [A-Za-z0-9]{24}\n/)
 
-    const duplicate = await tresor(['user', 'add', '--email', 'SALES@example.com', '--role', 'sales', ...d])
+    const duplicate = await runTresor([
+      'user',
+      'add',
+      '--email',
+      'SALES@example.com',
+      '--role',
+      'sales',
+      ...d,
+    ])
     expect(duplicate.code).toBe(65)
     expect(duplicate.stderr).toContain('exists already')
 
-    const badRole = await tresor(['user', 'add', '--email', 'x@example.com', '--role', 'boss', ...d])
+    const badRole = await runTresor(['user', 'add', '--email', 'x@example.com', '--role', 'boss', ...d])
     expect(badRole.code).toBe(65)
     expect(badRole.stderr).toContain('role')
 
-    const token = await tresor(['token', 'create', '--email', 'dpo@example.com', '--name', 'ci', ...d])
+    const token = await runTresor(['token', 'create', '--email', 'dpo@example.com', '--name', 'ci', ...d])
     expect(token.code, token.stderr).toBe(0)
     expect(token.stdout).toMatch(/^tresor_[A-Za-z0-9_-]{43}\n$/)
 
-    const unknown = await tresor(['token', 'create', '--email', 'ghost@example.com', '--name', 'x', ...d])
+    const unknown = await runTresor(['token', 'create', '--email', 'ghost@example.com', '--name', 'x', ...d])
     expect(unknown.code).toBe(65)
 
-    const list = await tresor(['user', 'list', ...d])
+    const list = await runTresor(['user', 'list', ...d])
     expect(list.stdout).toContain('dpo@example.com\tdpo')
-  })
+  }, 180_000) // a dozen CLI runs, each a cold start of Node and the embedded database
 
   it('generates deterministic demo data with plain progress lines when not on a terminal', async () => {
     const dataDir = tempDir()
-    const res = await tresor(['demo', '--subjects', '3000', '--seed', '7', '--data-dir', dataDir])
+    const res = await runTresor(['demo', '--subjects', '3000', '--seed', '7', '--data-dir', dataDir])
     expect(res.code, res.stderr).toBe(0)
     expect(res.stdout).toBe('3000 subjects generated (seed 7)\n')
     expect(res.stderr).toMatch(/demo subjects: 3,000\/3,000 \(100%\)/)
@@ -125,7 +99,7 @@ async function serve(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; url: string; banner: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [TRESOR_BIN, 'serve', '--port', '0', ...args], {
     env: { ...process.env, TRESOR_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -182,7 +156,7 @@ describe('tresor serve', () => {
       expect((await fetch(`${first.url}/openapi.json`)).status).toBe(200)
       expect(await signInAndCount(first.url, first.banner)).toBe(40)
       // while it runs, a second process can't open the same embedded database
-      const blocked = await tresor(['user', 'list', '--data-dir', dataDir])
+      const blocked = await runTresor(['user', 'list', '--data-dir', dataDir])
       expect(blocked.code).toBe(75)
       expect(blocked.stderr).toContain('in use')
     } finally {
@@ -192,12 +166,12 @@ describe('tresor serve', () => {
     try {
       expect(second.banner).not.toContain('password:')
       expect(second.banner).not.toContain('synthetic subjects')
-      const users = await tresor(['user', 'list', '--data-dir', dataDir])
+      const users = await runTresor(['user', 'list', '--data-dir', dataDir])
       expect(users.code).toBe(75)
     } finally {
       expect(await stop(second.child)).toBe(0)
     }
-    const list = await tresor(['user', 'list', '--data-dir', dataDir])
+    const list = await runTresor(['user', 'list', '--data-dir', dataDir])
     expect(list.stdout).toBe('admin@tresor.local\tadmin\n')
   })
 
@@ -215,7 +189,7 @@ describe('tresor serve', () => {
       expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ engine: 'postgres' })
       expect(await signInAndCount(server.url, server.banner)).toBe(25)
       // PostgreSQL serves several processes: the CLI works while the server runs
-      const token = await tresor(
+      const token = await runTresor(
         ['token', 'create', '--email', 'admin@tresor.local', '--name', 'x', '--data-dir', dataDir],
         { env },
       )

@@ -1,53 +1,17 @@
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import os from 'node:os'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { loadConfig, prepareNextKeyFile } from '../../src/platform/config.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { masterKeyId } from '../../src/privacy/keys/keyring.ts'
 import { openRuntime, type Runtime } from '../../src/runtime.ts'
+import { type CliResult, runTresor, tempDir } from '../support/cli.ts'
 import { createDatabase, dropDatabase } from '../support/postgres.ts'
 
-const BIN = path.resolve('bin/tresor.js')
-const dirs: string[] = []
-const tempDir = () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tresor-keys-'))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
-
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 /** Runs the CLI with a clean environment: only what the test passes decides database and keys. */
-function tresor(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const base: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(process.env))
-    if (!key.startsWith('TRESOR_') && key !== 'DATABASE_URL') base[key] = value
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...base, TRESOR_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+function tresor(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runTresor(args, { env, cleanEnv: true })
 }
 
 /** Opens the installation in this process (as the CLI would), with the master keys in `env`. */

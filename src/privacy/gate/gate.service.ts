@@ -14,7 +14,7 @@ import type { NewSubject, SubjectListQuery, SubjectRepository } from '../subject
 
 export type { NewSubject }
 
-import { type FieldDenial, splitFieldsByRole } from './field-access.ts'
+import { type FieldDenial, type FieldSplit, splitFieldsByRole } from './field-access.ts'
 
 /** Who is asking: an audit actor that acts in a role. */
 export interface GateActor extends AuditActor {
@@ -123,25 +123,48 @@ export class Gate {
   /** Uses a set of subjects for a purpose; the result keeps the order of `subjectIds`. */
   async use(request: UseRequest): Promise<UseResult> {
     const ids = [...new Set(request.subjectIds)]
-    const found = new Map((await this.#p.subjects.findByIds(ids)).map((r) => [r.id, r]))
-    return this.#use(
+    const purpose = await this.#purpose(request.purpose)
+    const fields = splitFieldsByRole(request.fields, this.#p.roles.fieldCategoriesOf(request.actor.role))
+    // Independent reads, so they may run side by side (on PostgreSQL on separate connections).
+    const [found, basisDenials] = await Promise.all([
+      this.#p.subjects.findByIds(ids),
+      this.#denials(request, purpose, fields.specialCategory, ids),
+    ])
+    const byId = new Map(found.map((r) => [r.id, r]))
+    return this.#decide(
       request,
-      ids.flatMap((id) => found.get(id) ?? []),
+      purpose,
+      fields,
+      ids.flatMap((id) => byId.get(id) ?? []),
+      basisDenials,
     )
   }
 
-  async #use(request: Omit<UseRequest, 'subjectIds'>, rows: readonly SubjectRow[]): Promise<UseResult> {
-    const purpose = await this.#purpose(request.purpose)
-    const fields = splitFieldsByRole(request.fields, this.#p.roles.fieldCategoriesOf(request.actor.role))
-    const known = new Map(rows.map((r) => [r.id, r]))
-    const basisDenials = known.size
-      ? await this.#p.permissions.denials({
-          purposeKey: purpose.key,
-          channel: request.channel,
-          subjectIds: [...known.keys()],
-          specialCategory: fields.specialCategory,
-        })
-      : new Map<string, { rule: string; reason: string }>()
+  async #denials(
+    request: Pick<UseRequest, 'channel'>,
+    purpose: GatePurpose,
+    specialCategory: boolean,
+    ids: readonly string[],
+  ): Promise<Map<string, { rule: string; reason: string }>> {
+    if (ids.length === 0) return new Map()
+    return this.#p.permissions.denials({
+      purposeKey: purpose.key,
+      channel: request.channel,
+      subjectIds: ids,
+      specialCategory,
+    })
+  }
+
+  async #decide(
+    request: Omit<UseRequest, 'subjectIds'>,
+    purpose: GatePurpose,
+    fields: FieldSplit,
+    rows: readonly SubjectRow[],
+    denials: Map<string, { rule: string; reason: string }>,
+  ): Promise<UseResult> {
+    const known = new Set(rows.map((r) => r.id))
+    // Ids that name no subject are simply not found; they are nobody's data to deny.
+    const basisDenials = new Map([...denials].filter(([id]) => known.has(id)))
     const denied: SubjectDenial[] = [...basisDenials].map(([subjectId, d]) => ({ subjectId, ...d }))
     const allowedRows = rows.filter((r) => !basisDenials.has(r.id))
     const usable = fields.allowed.length > 0 ? allowedRows : []
@@ -182,15 +205,17 @@ export class Gate {
         reason: `role ${request.actor.role} lacks the field categories ${[...new Set(fields.denied.map((d) => d.category))].join(', ')}`,
       })
     }
-    // The record of the use is written before any plaintext leaves the vault: no audit, no data.
-    if (records.length) await this.#p.audit.append(records)
-
-    const identifiers = fields.identifiers.length
-      ? await this.#p.vault.readIdentifiers(
-          usable.map((r) => r.id),
-          fields.identifiers,
-        )
-      : new Map<string, Partial<Record<IdentifierField, string>>>()
+    // No audit, no data: the identifiers are decrypted while the record is written, but nothing is
+    // returned unless the record is committed (Promise.all rejects if the append fails).
+    const [, identifiers] = await Promise.all([
+      records.length ? this.#p.audit.append(records) : undefined,
+      fields.identifiers.length && usable.length
+        ? this.#p.vault.readIdentifiers(
+            usable.map((r) => r.id),
+            fields.identifiers,
+          )
+        : new Map<string, Partial<Record<IdentifierField, string>>>(),
+    ])
     const attributeFields = fields.allowed.filter((f): f is AttributeField =>
       (ATTRIBUTE_FIELDS as readonly string[]).includes(f),
     )
@@ -305,9 +330,17 @@ export class Gate {
     UseResult & { hasMore: boolean; last: { id: string; createdAt: Date; updatedAt: Date } | undefined }
   > {
     const { query, ...rest } = request
+    const purpose = await this.#purpose(rest.purpose)
+    const fields = splitFieldsByRole(rest.fields, this.#p.roles.fieldCategoriesOf(rest.actor.role))
     const rows = await this.#p.subjects.list({ ...query, limit: query.limit + 1 })
     const page = rows.slice(0, query.limit)
-    const result = await this.#use(rest, page)
+    const denials = await this.#denials(
+      rest,
+      purpose,
+      fields.specialCategory,
+      page.map((r) => r.id),
+    )
+    const result = await this.#decide(rest, purpose, fields, page, denials)
     const last = page.at(-1)
     return {
       ...result,

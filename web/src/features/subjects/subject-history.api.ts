@@ -1,4 +1,6 @@
 import { infiniteQueryOptions } from '@tanstack/react-query'
+import { AUDIT_ACTIONS, AUDIT_ACTOR_TYPES } from '../../../../src/privacy/audit/audit-record'
+import { LEGAL_BASES } from '../../../../src/privacy/purposes/purpose'
 import { api } from '../../app/api'
 
 /** Who did what with a subject's data, when and why: one audit record. Never values. */
@@ -21,39 +23,9 @@ export interface HistoryPage {
 
 export const HISTORY_PAGE_SIZE = 50
 
-/** Actions the audit trail knows (src/privacy/audit/audit-record.ts); others are shown as sent. */
-export const HISTORY_ACTIONS = [
-  'create',
-  'read',
-  'update',
-  'delete',
-  'export',
-  'import',
-  'combine',
-  'consent',
-  'objection',
-  'restrict',
-  'erase',
-  'login',
-  'logout',
-  'denied',
-  'configure',
-  'key-rotation',
-] as const
-export type HistoryAction = (typeof HISTORY_ACTIONS)[number]
-
-export const HISTORY_ACTOR_TYPES = ['user', 'token', 'job', 'subject', 'system'] as const
-export type HistoryActorType = (typeof HISTORY_ACTOR_TYPES)[number]
-
-export const LEGAL_BASES = [
-  'consent',
-  'contract',
-  'legal_obligation',
-  'vital_interest',
-  'public_task',
-  'legitimate_interest',
-] as const
-export type LegalBasis = (typeof LEGAL_BASES)[number]
+// The server's own closed sets, so labels and colours can never drift from what it records.
+export { AUDIT_ACTIONS as HISTORY_ACTIONS, AUDIT_ACTOR_TYPES as HISTORY_ACTOR_TYPES }
+export { LEGAL_BASES }
 
 export const isOneOf = <T extends string>(values: readonly T[], value: unknown): value is T =>
   typeof value === 'string' && (values as readonly string[]).includes(value)
