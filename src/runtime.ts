@@ -109,6 +109,7 @@ export function createServices(
     purposes,
     permissions,
     roles,
+    concurrentReads: database.engine === 'postgres',
   })
   // Sealed under a vault secret (not a key derived from the master key), so a master-key
   // rotation rewraps it like every other secret and TOTP keeps working.

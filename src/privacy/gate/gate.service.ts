@@ -63,6 +63,11 @@ export interface GatePorts {
     }): Promise<Map<string, { rule: string; reason: string }>>
   }
   roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
+  /**
+   * Whether independent reads may run side by side: on PostgreSQL they use separate connections;
+   * PGlite is one session, where they would only queue behind each other's locks.
+   */
+  concurrentReads: boolean
 }
 
 export interface UseRequest {
@@ -126,10 +131,10 @@ export class Gate {
     const purpose = await this.#purpose(request.purpose)
     const fields = splitFieldsByRole(request.fields, this.#p.roles.fieldCategoriesOf(request.actor.role))
     // Independent reads, so they may run side by side (on PostgreSQL on separate connections).
-    const [found, basisDenials] = await Promise.all([
-      this.#p.subjects.findByIds(ids),
-      this.#denials(request, purpose, fields.specialCategory, ids),
-    ])
+    const [found, basisDenials] = await this.#both(
+      () => this.#p.subjects.findByIds(ids),
+      () => this.#denials(request, purpose, fields.specialCategory, ids),
+    )
     const byId = new Map(found.map((r) => [r.id, r]))
     return this.#decide(
       request,
@@ -205,17 +210,18 @@ export class Gate {
         reason: `role ${request.actor.role} lacks the field categories ${[...new Set(fields.denied.map((d) => d.category))].join(', ')}`,
       })
     }
-    // No audit, no data: the identifiers are decrypted while the record is written, but nothing is
-    // returned unless the record is committed (Promise.all rejects if the append fails).
-    const [, identifiers] = await Promise.all([
-      records.length ? this.#p.audit.append(records) : undefined,
-      fields.identifiers.length && usable.length
-        ? this.#p.vault.readIdentifiers(
-            usable.map((r) => r.id),
-            fields.identifiers,
-          )
-        : new Map<string, Partial<Record<IdentifierField, string>>>(),
-    ])
+    // No audit, no data: the record is written first (or, on PostgreSQL, while the identifiers are
+    // decrypted), and nothing is returned unless it is committed.
+    const [, identifiers] = await this.#both(
+      async () => (records.length ? this.#p.audit.append(records) : undefined),
+      async () =>
+        fields.identifiers.length && usable.length
+          ? this.#p.vault.readIdentifiers(
+              usable.map((r) => r.id),
+              fields.identifiers,
+            )
+          : new Map<string, Partial<Record<IdentifierField, string>>>(),
+    )
     const attributeFields = fields.allowed.filter((f): f is AttributeField =>
       (ATTRIBUTE_FIELDS as readonly string[]).includes(f),
     )
@@ -348,6 +354,13 @@ export class Gate {
       // The cursor moves past denied subjects too, so a page never repeats.
       last: last && { id: last.id, createdAt: last.created_at, updatedAt: last.updated_at },
     }
+  }
+
+  /** Both results; side by side where the database allows it, else the first, then the second. */
+  async #both<A, B>(a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> {
+    if (this.#p.concurrentReads) return Promise.all([a(), b()])
+    const first = await a()
+    return [first, await b()]
   }
 
   async #purpose(key: string): Promise<GatePurpose> {

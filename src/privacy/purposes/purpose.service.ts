@@ -42,6 +42,9 @@ function assertValid(definition: PurposeDefinition): void {
     throw new ProblemError('validation', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors })
 }
 
+/** How long a purpose read outside a transaction may be reused (changes by other processes). */
+export const PURPOSE_CACHE_MS = 5_000
+
 /**
  * The purpose registry: why data is processed and on which basis (Art. 5(1)(b), Art. 6(1)). The
  * DPO reads and edits it; every change is audited in the transaction that makes it.
@@ -50,6 +53,12 @@ export class PurposeService {
   readonly #purposes: PurposeRepository
   readonly #db: Kysely<Schema>
   readonly #audit: AuditWriter
+  /**
+   * Purposes by key, for reads outside a transaction: the gate asks for a purpose on every use, and
+   * the registry changes rarely. A change made in this process clears it at once; one made by another
+   * process (the worker, a CLI) is seen within PURPOSE_CACHE_MS.
+   */
+  readonly #cache = new Map<string, { purpose: Purpose; at: number }>()
   constructor(purposes: PurposeRepository, db: Kysely<Schema>, audit: AuditWriter) {
     this.#purposes = purposes
     this.#db = db
@@ -61,6 +70,7 @@ export class PurposeService {
    * so a DPO's edit survives every restart. Returns the keys inserted.
    */
   async seed(purposes: readonly PurposeDefinition[] = PURPOSE_SEED): Promise<string[]> {
+    this.#cache.clear()
     return this.#db.transaction().execute(async (trx) => {
       const inserted = await this.#purposes.insertMissing(purposes, trx)
       if (inserted.length > 0) {
@@ -84,8 +94,17 @@ export class PurposeService {
   }
 
   async find(key: string, trx?: Kysely<Schema>): Promise<Purpose | undefined> {
-    const row = await this.#purposes.find(key, trx)
-    return row && toPurpose(row)
+    if (trx) {
+      const row = await this.#purposes.find(key, trx)
+      return row && toPurpose(row)
+    }
+    const cached = this.#cache.get(key)
+    if (cached && performance.now() - cached.at < PURPOSE_CACHE_MS) return cached.purpose
+    const row = await this.#purposes.find(key)
+    const purpose = row && toPurpose(row)
+    // Only found purposes are kept: a purpose created a moment later is seen at once.
+    if (purpose) this.#cache.set(key, { purpose, at: performance.now() })
+    return purpose
   }
 
   /** The purpose, or a 404 problem. */
@@ -136,6 +155,15 @@ export class PurposeService {
    * nothing differs. Nested objects (name, retention, ...) are replaced whole.
    */
   async update(key: string, changes: UpdatePurposeBody, context: ChangeContext): Promise<Purpose> {
+    try {
+      return await this.#update(key, changes, context)
+    } finally {
+      // After the commit (or the rollback): the next read sees what the database holds.
+      this.#cache.delete(key)
+    }
+  }
+
+  async #update(key: string, changes: UpdatePurposeBody, context: ChangeContext): Promise<Purpose> {
     return this.#db.transaction().execute(async (trx) => {
       const row = await this.#purposes.findForUpdate(key, trx)
       if (!row) throw new ProblemError('not-found', `there is no purpose ${key}`)
