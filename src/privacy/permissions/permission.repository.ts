@@ -110,17 +110,18 @@ const denialBranches = (plan: readonly Check[], now: Date): RawBuilder<unknown>[
   plan.flatMap((check) => branchesOf(check, now))
 
 /**
- * Conditions a subject must meet to be in the audience: no check of the plan denies. With
- * `bySubjectRow` the query reads the subject row `s`; otherwise it runs on permission_state alone.
+ * Conditions a subject must meet to be in the audience: no check of the plan denies. They read
+ * only the subject id (`id`) and the consent row `p`, so without a filter the audience is answered
+ * from indexes alone (the audience index, or the subject primary key).
  */
-const allowedConditions = (plan: readonly Check[], now: Date, id: Ref, bySubjectRow: boolean) =>
-  plan.flatMap((check) => conditionsOf(check, now, id, bySubjectRow))
+const allowedConditions = (plan: readonly Check[], now: Date, id: Ref) =>
+  plan.flatMap((check) => conditionsOf(check, now, id))
 
 /** What passing one check means, as conditions on the row. */
-function conditionsOf(check: Check, now: Date, id: Ref, bySubjectRow: boolean): RawBuilder<SqlBool>[] {
+function conditionsOf(check: Check, now: Date, id: Ref): RawBuilder<SqlBool>[] {
   switch (check.kind) {
     case 'erased':
-      return [bySubjectRow ? sql<SqlBool>`s.erased_at is null` : sql<SqlBool>`not ${erasedById(id)}`]
+      return [sql<SqlBool>`not ${erasedById(id)}`]
     case 'restricted':
       return [sql<SqlBool>`not ${restricted(id)}`]
     case 'channel-not-covered':
@@ -358,7 +359,7 @@ export class PermissionRepository {
   /**
    * One keyset page of the subjects no check of the plan denies, in subject id order, strictly
    * after `after`. For a consent purpose it is a range of the audience index (the subject rows are
-   * read only to filter); otherwise a scan of the subjects.
+   * read only to filter); otherwise a walk of the subject primary key.
    */
   async audience(
     query: PlanQuery & { filter?: AudienceFilter | undefined; after?: string | undefined; limit: number },
@@ -368,7 +369,7 @@ export class PermissionRepository {
     if (needsConsentRow(query.plan)) {
       const id = sql.ref('p.subject_id')
       const conditions = [
-        ...allowedConditions(query.plan, query.now, id, false),
+        ...allowedConditions(query.plan, query.now, id),
         ...filter,
         ...(query.after === undefined ? [] : [sql<SqlBool>`p.subject_id > ${query.after}`]),
       ]
@@ -385,7 +386,7 @@ export class PermissionRepository {
       return rows.map((r) => r.id)
     }
     const conditions = [
-      ...allowedConditions(query.plan, query.now, sql.ref('s.id'), true),
+      ...allowedConditions(query.plan, query.now, sql.ref('s.id')),
       ...filter,
       ...(query.after === undefined ? [] : [sql<SqlBool>`s.id > ${query.after}`]),
     ]
@@ -412,14 +413,12 @@ export class PermissionRepository {
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .where('p.purpose_key', '=', query.purposeKey)
           .where('p.channel', '=', query.channel)
-          .where(
-            and([...allowedConditions(query.plan, query.now, sql.ref('p.subject_id'), false), ...filter]),
-          )
+          .where(and([...allowedConditions(query.plan, query.now, sql.ref('p.subject_id')), ...filter]))
           .executeTakeFirstOrThrow()
       : await db
           .selectFrom('subject as s')
           .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where(and([...allowedConditions(query.plan, query.now, sql.ref('s.id'), true), ...filter]))
+          .where(and([...allowedConditions(query.plan, query.now, sql.ref('s.id')), ...filter]))
           .executeTakeFirstOrThrow()
     return Number(row.n)
   }
