@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
-import { describeEachEngine } from '../../../test/support/engines.ts'
+import { describeEachEngine, openTestRuntime } from '../../../test/support/engines.ts'
 import { DatabaseInUseError, openDatabase } from './database.ts'
 import { listMigrations, MigrationError, migrate } from './migrate.ts'
 
@@ -139,5 +140,32 @@ describe('embedded database directory', () => {
     writeFileSync(`${pgdata}.lock`, '999999999') // no such process
     const db = await openDatabase({ pgliteDir: pgdata })
     await db.close()
+  })
+})
+
+describe('migrate as the production role [postgres]', () => {
+  it('starts a role that owns nothing on an up-to-date database: it only reads the bookkeeping', async () => {
+    const runtime = await openTestRuntime('postgres')
+    const role = `tresor_run_${randomBytes(4).toString('hex')}`
+    try {
+      const { db } = runtime.database
+      await sql.raw(`create role ${role} login`).execute(db)
+      await sql.raw(`grant select on schema_migration to ${role}`).execute(db)
+      await sql.raw(`revoke create on schema public from ${role}, public`).execute(db)
+      const url = new URL(runtime.config.databaseUrl as string)
+      url.username = role
+      const asRole = await openDatabase({ databaseUrl: url.toString() })
+      try {
+        expect(await migrate(asRole)).toEqual([])
+        // ... and could not have created anything: the check above is what let it start.
+        await expect(
+          asRole.transaction((tx) => tx.exec('create table should_not_exist (x int)')),
+        ).rejects.toThrow(/permission denied/)
+      } finally {
+        await asRole.close()
+      }
+    } finally {
+      await runtime.dispose()
+    }
   })
 })

@@ -43,14 +43,20 @@ export class MigrationError extends Error {
  * so a crash leaves either the whole migration or none of it. Returns the versions applied.
  */
 export async function migrate(database: Database, migrations = listMigrations()): Promise<Migration[]> {
-  await database.transaction((tx) =>
-    tx.exec(`create table if not exists schema_migration (
+  await database.transaction(async (tx) => {
+    // Looked up first: `create table if not exists` needs CREATE on the schema even when the table
+    // exists, which the production role that runs Tresor (not the tables' owner) doesn't have.
+    const { rows } = await tx.query<{ exists: boolean }>(
+      "select to_regclass('schema_migration') is not null as exists",
+    )
+    if (rows[0]?.exists) return
+    await tx.exec(`create table if not exists schema_migration (
       version integer primary key,
       name text not null,
       checksum text not null,
       applied_at timestamptz not null default now()
-    )`),
-  )
+    )`)
+  })
   const applied: Migration[] = []
   for (const migration of migrations) {
     const ran = await database.transaction(async (tx) => {
