@@ -1,9 +1,6 @@
 import { sql } from 'kysely'
-import { loadConfig } from '../../src/platform/config.ts'
-import { createLogger } from '../../src/platform/logger.ts'
-import { openRuntime } from '../../src/runtime.ts'
 import { measure, type Scenario } from '../harness.ts'
-import { prepareInstance } from '../support/tresor.ts'
+import { openDemoRuntime } from '../support/in-process.ts'
 
 /** Ids per audience page: one query each, large enough that round trips don't dominate. */
 const PAGE = 100_000
@@ -23,24 +20,11 @@ export const gateAudience: Scenario = {
     `purpose (postal_advertising); the denial rule for a set of ${DENIAL_SET.toLocaleString('en')} subjects.`,
   defaultScale: 100_000,
   async run(ctx) {
-    const instance = await ctx.instance('gate-audience')
-    ctx.log(
-      `preparing ${ctx.scale.toLocaleString('en')} demo subjects with their permission state (tresor demo)`,
-    )
-    await prepareInstance(instance, ctx.scale)
-
     // The audience is not an HTTP resource (the gate computes it for campaigns and exports), so the
     // figures are taken in this process, through PermissionService, exactly as the gate calls it.
-    const runtime = await openRuntime(loadConfig({ ...instance.env }, { dataDir: instance.dataDir }), {
-      logger: createLogger('warn'),
-    })
-    ctx.defer(() => runtime.close())
-    if (runtime.database.engine !== ctx.db)
-      throw new Error(`opened ${runtime.database.engine}, not ${ctx.db}`)
+    const runtime = await openDemoRuntime(ctx, 'gate-audience')
     const { permissions } = runtime.services
     const db = runtime.database.db
-    // Steady state: on a running system autovacuum has set the visibility map and the statistics.
-    await sql`vacuum analyze`.execute(db)
 
     const subjects = Number(
       (await sql<{ n: number }>`select count(*) as n from subject`.execute(db)).rows[0]?.n,

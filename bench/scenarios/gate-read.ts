@@ -1,16 +1,10 @@
 import { sql } from 'kysely'
-import { loadConfig } from '../../src/platform/config.ts'
-import { createLogger } from '../../src/platform/logger.ts'
 import { ATTRIBUTE_FIELDS, IDENTIFIER_FIELDS } from '../../src/privacy/fields/field-catalog.ts'
-import { openRuntime } from '../../src/runtime.ts'
-import { measure, type Scenario } from '../harness.ts'
-import { prepareInstance } from '../support/tresor.ts'
+import { measure, percentile, type Scenario } from '../harness.ts'
+import { openDemoRuntime } from '../support/in-process.ts'
 
 /** Reads per measured run, each of one random subject. */
 const READS = 1_000
-
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number
 
 /**
  * One subject's gated, decrypted record, in-process, as a route handler gets it: role and field
@@ -23,17 +17,8 @@ export const gateRead: Scenario = {
     `decryption), ${READS.toLocaleString('en')} sequential reads per run over \`scale\` demo subjects; latency percentiles.`,
   defaultScale: 100_000,
   async run(ctx) {
-    const instance = await ctx.instance('gate-read')
-    ctx.log(`preparing ${ctx.scale.toLocaleString('en')} demo subjects (tresor demo)`)
-    await prepareInstance(instance, ctx.scale)
-    const runtime = await openRuntime(loadConfig({ ...instance.env }, { dataDir: instance.dataDir }), {
-      logger: createLogger('warn'),
-    })
-    ctx.defer(() => runtime.close())
-    if (runtime.database.engine !== ctx.db)
-      throw new Error(`opened ${runtime.database.engine}, not ${ctx.db}`)
+    const runtime = await openDemoRuntime(ctx, 'gate-read')
     const db = runtime.database.db
-    await sql`vacuum analyze`.execute(db)
     const ids = (
       await sql<{ id: string }>`select id from subject order by random() limit ${READS * 4}`.execute(db)
     ).rows.map((r) => r.id)
@@ -66,8 +51,8 @@ export const gateRead: Scenario = {
         const seconds = (performance.now() - started) / 1000
         times.sort((a, b) => a - b)
         return {
-          gate_read_p50_ms: percentile(times, 50),
-          gate_read_p99_ms: percentile(times, 99),
+          gate_read_p50_ms: percentile(times, 50, true),
+          gate_read_p99_ms: percentile(times, 99, true),
           gate_reads_per_s: READS / seconds,
         }
       },

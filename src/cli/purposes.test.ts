@@ -1,33 +1,12 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { runTresor, tempDir } from '../../test/support/cli.ts'
 
-const BIN = path.resolve('bin/tresor.js')
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tresor-purposes-cli-'))
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+const dataDir = tempDir('tresor-purposes-cli-')
 
-function tresor(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, TRESOR_LOG_LEVEL: 'warn' }
-    delete env.DATABASE_URL
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dataDir], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+/** On the embedded database of its own data dir, whatever DATABASE_URL this process has. */
+const tresor = (args: string[]) => runTresor([...args, '--data-dir', dataDir], { env: { DATABASE_URL: '' } })
 
 describe('tresor purposes (embedded database)', () => {
   it('lists, shows, changes and creates purposes from JSON files; refuses what the law does not allow', async () => {
