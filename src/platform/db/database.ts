@@ -30,6 +30,12 @@ export interface Database {
 /** int8 (counts, sums) as JS numbers on both engines; values above 2^53 don't occur in our data. */
 const INT8_OID = 20
 const parseInt8 = (value: string): number => Number(value)
+const BYTEA_OID = 17
+/** `\\x…` hex from the embedded engine, decoded natively (PGlite's own parser goes byte by byte). */
+const parseBytea = (value: string): Uint8Array => {
+  const bytes = Buffer.from(value.slice(2), 'hex')
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
 
 export interface OpenOptions {
   /** PostgreSQL connection string; if absent, PGlite. */
@@ -95,7 +101,10 @@ async function openPglite(dir: string | undefined): Promise<Database> {
   let pglite: PGlite
   try {
     if (dir) mkdirSync(dir, { recursive: true })
-    pglite = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), parsers: { [INT8_OID]: parseInt8 } })
+    pglite = await PGlite.create({
+      ...(dir ? { dataDir: dir } : {}),
+      parsers: { [INT8_OID]: parseInt8, [BYTEA_OID]: parseBytea },
+    })
   } catch (error) {
     release()
     throw error

@@ -119,6 +119,12 @@ export class AuditLog implements AuditWriter {
   readonly #verifyBatch: number
   readonly #clock: () => Date
   readonly #encoder = new AuditRecordEncoder()
+  /**
+   * The head as this process last wrote it: the next append chains onto it in one statement. A
+   * guess, never trusted: the statement checks it, and a wrong one (another writer, a rolled-back
+   * transaction) costs one round trip and the locked path.
+   */
+  #head: ChainHead | undefined
 
   constructor(db: Kysely<Schema>, repository: AuditRepository, options: AuditLogOptions = {}) {
     this.#db = db
@@ -145,60 +151,112 @@ export class AuditLog implements AuditWriter {
 
   /**
    * Appends the records in order, in the caller's transaction when given (so they commit or roll
-   * back with the change they describe), otherwise in one of its own. Holds the head lock until
-   * that transaction ends: sequence numbers are gap-free and every record links to the one before.
+   * back with the change they describe), otherwise on their own. Sequence numbers are gap-free and
+   * every record links to the one before.
+   *
+   * The usual append is one statement: it moves the head from where this process last saw it and
+   * inserts the records only if the head was still there. When another writer got there first (or
+   * the batch needs more than one statement), the append takes the head lock instead, which holds
+   * until its transaction ends.
    */
   async append(records: readonly AuditRecordInput[], trx?: Kysely<Schema>): Promise<void> {
     if (records.length === 0) return
-    // Validate and normalise before taking the lock: a bad record must not hold up other writers.
+    // Validate and normalise before touching the head: a bad record must not hold up other writers.
     const prepared = records.map(prepare)
-    const run = async (tx: Kysely<Schema>): Promise<void> => {
+    const known = this.#head
+    if (known && this.#fitsOneStatement(prepared)) {
+      const planned = this.#plan(prepared, known)
+      let inserted: number
+      try {
+        inserted = await this.#repository.insertEvents(trx ?? this.#db, planned.at, planned.rows, {
+          expected: known,
+          to: planned.head,
+        })
+      } catch (error) {
+        this.#head = undefined
+        throw error
+      }
+      if (inserted === planned.rows.length) {
+        this.#head = planned.head
+        return
+      }
+      // another writer moved the head since: append under the lock
+    }
+    this.#head = undefined
+    const run = async (tx: Kysely<Schema>): Promise<ChainHead> => {
       const head = await this.#repository.lockHead(tx)
       if (!head) throw new Error('the audit head row is missing; the audit trail needs repair')
-      // Taken under the lock, so records are timestamped in the order they are chained.
-      const at = this.#clock()
-      const atUs = micros(at)
-      let prevHash: Uint8Array = head.hash
-      let seq = head.seq
-      const rows: NewAuditEvent[] = []
-      for (const record of prepared) {
-        seq++
-        let subjectIds: string[] | null = record.subjectIds
-        let subjectSet: ChainFields['subjectSet'] = null
-        if (subjectIds && subjectIds.length > this.#threshold) {
-          subjectSet = { id: randomUUID(), size: subjectIds.length, digest: subjectSetDigest(subjectIds) }
-          await this.#repository.insertSubjectSet(tx, subjectSet.id, subjectIds)
-          subjectIds = null
-        }
-        const fields: ChainFields = { ...record, seq, atMicros: atUs, subjectIds, subjectSet }
-        const hash = this.#encoder.hash(prevHash, fields)
-        rows.push({
-          seq,
-          actor_type: fields.actorType,
-          actor_id: fields.actorId,
-          actor_role: fields.actorRole,
-          action: fields.action,
-          subject_ids: subjectIds,
-          subject_set_id: subjectSet?.id ?? null,
-          subject_set_size: subjectSet?.size ?? null,
-          subject_set_digest: subjectSet?.digest ?? null,
-          purpose: fields.purpose,
-          legal_basis: fields.legalBasis,
-          fields: fields.fields,
-          request_id: fields.requestId,
-          reason: fields.reason,
-          sealed_subject_id: fields.sealedSubjectId,
-          sealed_values: fields.sealedValues,
-          prev_hash: prevHash,
-          hash,
-        })
-        prevHash = hash
+      const planned = this.#plan(prepared, head)
+      for (const set of planned.sets) await this.#repository.insertSubjectSet(tx, set.id, set.subjectIds)
+      for (let i = 0; i < planned.rows.length; i += INSERT_CHUNK) {
+        const chunk = planned.rows.slice(i, i + INSERT_CHUNK)
+        const inserted = await this.#repository.insertEvents(
+          tx,
+          planned.at,
+          chunk,
+          i === 0 ? { expected: head, to: planned.head } : undefined,
+        )
+        if (inserted !== chunk.length) throw new Error('the audit head moved while it was locked')
       }
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK)
-        await this.#repository.insertEvents(tx, at, rows.slice(i, i + INSERT_CHUNK))
-      await this.#repository.moveHead(tx, seq, prevHash)
+      return planned.head
     }
-    await (trx ? run(trx) : this.#db.transaction().execute(run))
+    const head = await (trx ? run(trx) : this.#db.transaction().execute(run))
+    this.#head = head
+  }
+
+  /** One statement does: no linked subject sets, and one INSERT's worth of records. */
+  #fitsOneStatement(prepared: readonly PreparedRecord[]): boolean {
+    return (
+      prepared.length <= INSERT_CHUNK &&
+      prepared.every((r) => r.subjectIds === null || r.subjectIds.length <= this.#threshold)
+    )
+  }
+
+  /** The rows that chain the records onto `head`, timestamped now, and the head after them. */
+  #plan(
+    prepared: readonly PreparedRecord[],
+    head: ChainHead,
+  ): { at: Date; rows: NewAuditEvent[]; sets: { id: string; subjectIds: string[] }[]; head: ChainHead } {
+    const at = this.#clock()
+    const atUs = micros(at)
+    let prevHash: Uint8Array = head.hash
+    let seq = head.seq
+    const rows: NewAuditEvent[] = []
+    const sets: { id: string; subjectIds: string[] }[] = []
+    for (const record of prepared) {
+      seq++
+      let subjectIds: string[] | null = record.subjectIds
+      let subjectSet: ChainFields['subjectSet'] = null
+      if (subjectIds && subjectIds.length > this.#threshold) {
+        subjectSet = { id: randomUUID(), size: subjectIds.length, digest: subjectSetDigest(subjectIds) }
+        sets.push({ id: subjectSet.id, subjectIds })
+        subjectIds = null
+      }
+      const fields: ChainFields = { ...record, seq, atMicros: atUs, subjectIds, subjectSet }
+      const hash = this.#encoder.hash(prevHash, fields)
+      rows.push({
+        seq,
+        actor_type: fields.actorType,
+        actor_id: fields.actorId,
+        actor_role: fields.actorRole,
+        action: fields.action,
+        subject_ids: subjectIds,
+        subject_set_id: subjectSet?.id ?? null,
+        subject_set_size: subjectSet?.size ?? null,
+        subject_set_digest: subjectSet?.digest ?? null,
+        purpose: fields.purpose,
+        legal_basis: fields.legalBasis,
+        fields: fields.fields,
+        request_id: fields.requestId,
+        reason: fields.reason,
+        sealed_subject_id: fields.sealedSubjectId,
+        sealed_values: fields.sealedValues,
+        prev_hash: prevHash,
+        hash,
+      })
+      prevHash = hash
+    }
+    return { at, rows, sets, head: { seq, hash: prevHash } }
   }
 
   /**
@@ -411,10 +469,14 @@ export class AuditLog implements AuditWriter {
   }
 }
 
+/** A record in its stored form, before it has a place in the chain. */
+type PreparedRecord = Omit<ChainFields, 'seq' | 'atMicros' | 'subjectSet'> & { subjectIds: string[] | null }
+
+/** Where the chain ends: the last record's seq and hash. */
+type ChainHead = { seq: number; hash: Uint8Array }
+
 /** Checks one input record and brings it to its stored form (what the hash covers). */
-function prepare(record: AuditRecordInput): Omit<ChainFields, 'seq' | 'atMicros' | 'subjectSet'> & {
-  subjectIds: string[] | null
-} {
+function prepare(record: AuditRecordInput): PreparedRecord {
   if (!isActorType(record.actor.type)) throw new TypeError('unknown audit actor type')
   if (!isAction(record.action)) throw new TypeError('unknown audit action')
   if (!record.actor.id) throw new TypeError('an audit actor needs an id')

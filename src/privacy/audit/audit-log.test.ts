@@ -34,6 +34,46 @@ describeEachEngine('audit log', (runtime) => {
       expect(head).toEqual({ seq: 3, hash: stored[2]!.hash })
     })
 
+    it('keeps one chain when writers in several processes append at once', async () => {
+      // Two logs over one database stand for two processes: each chains onto the head it last saw.
+      const a = log()
+      const b = log()
+      await a.append([someRecord()])
+      await b.append([someRecord()])
+      for (let round = 0; round < 5; round++) {
+        await Promise.all([
+          a.append([someRecord(), someRecord({ action: 'update' })]),
+          b.append([someRecord({ action: 'export' })]),
+          a.append([someRecord({ action: 'erase' })]),
+          b.append([someRecord(), someRecord(), someRecord()]),
+        ])
+      }
+      const stored = await rows()
+      expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 2 + 5 * 7 }, (_, i) => i + 1))
+      const check = await log().verify()
+      expect(check).toMatchObject({ ok: true, checked: 37 })
+    })
+
+    it('chains onto the committed head after an append was rolled back with its transaction', async () => {
+      const writer = log()
+      await writer.append([someRecord()])
+      await expect(
+        db()
+          .transaction()
+          .execute(async (trx) => {
+            await writer.append([someRecord({ action: 'update' })], trx)
+            throw new Error('the change the record describes failed')
+          }),
+      ).rejects.toThrow('the change the record describes failed')
+      await writer.append([someRecord({ action: 'export' })])
+      const stored = await rows()
+      expect(stored.map((r) => [r.seq, r.action])).toEqual([
+        [1, 'read'],
+        [2, 'export'],
+      ])
+      expect(await log().verify()).toMatchObject({ ok: true, checked: 2 })
+    })
+
     it('stores every field of the record, names fields but never values', async () => {
       const subject = randomUUID()
       const sealed = randomBytes(48)

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { byteaArray, integerArray, textArray } from '../../platform/db/array-literal.ts'
 import type { Schema } from '../../platform/db/schema.ts'
 import { AUDIT_COLUMNS } from './audit-hash.ts'
 
@@ -110,35 +111,53 @@ export class AuditRepository {
     return trx.selectFrom('audit_head').select(['seq', 'hash']).forUpdate().executeTakeFirst()
   }
 
-  async moveHead(trx: Kysely<Schema>, seq: number, hash: Uint8Array): Promise<void> {
-    await trx.updateTable('audit_head').set({ seq, hash }).execute()
-  }
-
   /**
    * One INSERT for the whole batch: every column travels as one array parameter and `unnest`
    * turns them into rows, so the statement's size doesn't grow with the batch. Nested arrays
    * (subject ids, fields) can't be elements of a PostgreSQL array, so they go as array literals.
+   *
+   * With `moveHead`, the same statement first moves the head from `expected` to `to`, and inserts
+   * only if the head was still at `expected` (same seq and hash): an append in one round trip,
+   * atomic on its own, and safe against a writer in another process that moved the head first
+   * (the UPDATE waits for that writer's transaction and then finds no row; nothing is inserted).
+   * Returns the number of records inserted.
    */
-  async insertEvents(trx: Kysely<Schema>, at: Date, events: readonly NewAuditEvent[]): Promise<void> {
-    if (events.length === 0) return
+  async insertEvents(
+    trx: Kysely<Schema>,
+    at: Date,
+    events: readonly NewAuditEvent[],
+    moveHead?: { expected: { seq: number; hash: Uint8Array }; to: { seq: number; hash: Uint8Array } },
+  ): Promise<number> {
+    if (events.length === 0) return 0
     const column = <K extends keyof NewAuditEvent>(key: K): NewAuditEvent[K][] => events.map((e) => e[key])
-    await sql`insert into audit_event (seq, at, actor_type, actor_id, actor_role, action, subject_ids,
-        subject_set_id, subject_set_size, subject_set_digest, purpose, legal_basis, fields, request_id,
-        reason, sealed_subject_id, sealed_values, prev_hash, hash)
+    const head = moveHead
+      ? sql`with head as (
+          update audit_head set seq = ${moveHead.to.seq}::int8, hash = ${moveHead.to.hash}::bytea
+          where seq = ${moveHead.expected.seq}::int8 and hash = ${moveHead.expected.hash}::bytea
+          returning 1)`
+      : sql``
+    const moved = moveHead ? sql`where exists (select from head)` : sql``
+    const result =
+      await sql`${head} insert into audit_event (seq, at, actor_type, actor_id, actor_role, action,
+        subject_ids, subject_set_id, subject_set_size, subject_set_digest, purpose, legal_basis, fields,
+        request_id, reason, sealed_subject_id, sealed_values, prev_hash, hash)
       select seq, ${at}::timestamptz, actor_type, actor_id, actor_role, action, subject_ids::uuid[],
         subject_set_id, subject_set_size, subject_set_digest, purpose, legal_basis, fields::text[],
         request_id, reason, sealed_subject_id, sealed_values, prev_hash, hash
-      from unnest(${column('seq')}::int8[], ${column('actor_type')}::text[], ${column('actor_id')}::text[],
-        ${column('actor_role')}::text[], ${column('action')}::text[],
-        ${events.map((e) => arrayLiteral(e.subject_ids))}::text[], ${column('subject_set_id')}::uuid[],
-        ${column('subject_set_size')}::int4[], ${column('subject_set_digest')}::bytea[],
-        ${column('purpose')}::text[], ${column('legal_basis')}::text[],
-        ${events.map((e) => arrayLiteral(e.fields))}::text[], ${column('request_id')}::text[],
-        ${column('reason')}::text[], ${column('sealed_subject_id')}::uuid[], ${column('sealed_values')}::bytea[],
-        ${column('prev_hash')}::bytea[], ${column('hash')}::bytea[])
+      from unnest(${integerArray(column('seq'))}::int8[], ${textArray(column('actor_type'))}::text[],
+        ${textArray(column('actor_id'))}::text[], ${textArray(column('actor_role'))}::text[],
+        ${textArray(column('action'))}::text[], ${textArray(events.map((e) => nestedLiteral(e.subject_ids)))}::text[],
+        ${textArray(column('subject_set_id'))}::uuid[], ${integerArray(column('subject_set_size'))}::int4[],
+        ${byteaArray(column('subject_set_digest'))}::bytea[], ${textArray(column('purpose'))}::text[],
+        ${textArray(column('legal_basis'))}::text[], ${textArray(events.map((e) => nestedLiteral(e.fields)))}::text[],
+        ${textArray(column('request_id'))}::text[], ${textArray(column('reason'))}::text[],
+        ${textArray(column('sealed_subject_id'))}::uuid[], ${byteaArray(column('sealed_values'))}::bytea[],
+        ${byteaArray(column('prev_hash'))}::bytea[], ${byteaArray(column('hash'))}::bytea[])
         as u(seq, actor_type, actor_id, actor_role, action, subject_ids, subject_set_id, subject_set_size,
           subject_set_digest, purpose, legal_basis, fields, request_id, reason, sealed_subject_id,
-          sealed_values, prev_hash, hash)`.execute(trx)
+          sealed_values, prev_hash, hash)
+      ${moved}`.execute(trx)
+    return Number(result.numAffectedRows ?? 0n)
   }
 
   /** Stores a linked subject set; `subjectIds` distinct. Chunked so a million ids stay bounded. */
@@ -344,7 +363,6 @@ export class AuditRepository {
  * A PostgreSQL array literal of the elements, each in double quotes with quotes and backslashes
  * escaped, so any text (commas, braces, quotes, "NULL") arrives as itself; null stays null.
  */
-function arrayLiteral(values: readonly string[] | null): string | null {
-  if (values === null) return null
-  return `{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`
+function nestedLiteral(values: readonly string[] | null): string | null {
+  return values === null ? null : textArray(values)
 }

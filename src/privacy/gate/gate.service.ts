@@ -54,13 +54,16 @@ export interface GatePorts {
   }
   purposes: { find(key: string): Promise<GatePurpose | undefined> }
   permissions: {
-    /** Set-based: the subjects of the set the purpose may not use (on the channel), with the rule. */
-    denials(args: {
+    /**
+     * Set-based, one query: the subjects of the set as stored (unknown ids absent), and those the
+     * purpose may not use (on the channel), with the rule.
+     */
+    check(args: {
       purposeKey: string
       channel?: string | undefined
       subjectIds: readonly string[]
       specialCategory: boolean
-    }): Promise<Map<string, { rule: string; reason: string }>>
+    }): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }>
   }
   roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
   /**
@@ -130,10 +133,11 @@ export class Gate {
     const ids = [...new Set(request.subjectIds)]
     const purpose = await this.#purpose(request.purpose)
     const fields = splitFieldsByRole(request.fields, this.#p.roles.fieldCategoriesOf(request.actor.role))
-    // Independent reads, so they may run side by side (on PostgreSQL on separate connections).
-    const [found, basisDenials] = await this.#both(
-      () => this.#p.subjects.findByIds(ids),
-      () => this.#denials(request, purpose, fields.specialCategory, ids),
+    const { subjects: found, denied: basisDenials } = await this.#check(
+      request,
+      purpose,
+      fields.specialCategory,
+      ids,
     )
     const byId = new Map(found.map((r) => [r.id, r]))
     return this.#decide(
@@ -145,14 +149,14 @@ export class Gate {
     )
   }
 
-  async #denials(
+  async #check(
     request: Pick<UseRequest, 'channel'>,
     purpose: GatePurpose,
     specialCategory: boolean,
     ids: readonly string[],
-  ): Promise<Map<string, { rule: string; reason: string }>> {
-    if (ids.length === 0) return new Map()
-    return this.#p.permissions.denials({
+  ): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }> {
+    if (ids.length === 0) return { subjects: [], denied: new Map() }
+    return this.#p.permissions.check({
       purposeKey: purpose.key,
       channel: request.channel,
       subjectIds: ids,
@@ -340,13 +344,13 @@ export class Gate {
     const fields = splitFieldsByRole(rest.fields, this.#p.roles.fieldCategoriesOf(rest.actor.role))
     const rows = await this.#p.subjects.list({ ...query, limit: query.limit + 1 })
     const page = rows.slice(0, query.limit)
-    const denials = await this.#denials(
+    const { denied } = await this.#check(
       rest,
       purpose,
       fields.specialCategory,
       page.map((r) => r.id),
     )
-    const result = await this.#decide(rest, purpose, fields, page, denials)
+    const result = await this.#decide(rest, purpose, fields, page, denied)
     const last = page.at(-1)
     return {
       ...result,

@@ -8,6 +8,7 @@ import type {
   RestrictionEventTable,
   RestrictionStateTable,
   Schema,
+  SubjectRow,
 } from '../../platform/db/schema.ts'
 import type { AttributeField } from '../fields/field-catalog.ts'
 import type { Channel } from '../purposes/purpose.ts'
@@ -424,13 +425,14 @@ export class PermissionRepository {
   }
 
   /**
-   * For each given subject: the first denial rule of the plan that holds (null: allowed), and
-   * whether the subject exists at all. One query over the whole set.
+   * For each given subject: the first denial rule of the plan that holds (null: allowed), and the
+   * subject's stored row (null: there is no such subject), so a reader needs no second query. One
+   * query over the whole set.
    */
   async denials(
     query: PlanQuery & { subjectIds: readonly string[] },
     db = this.#db,
-  ): Promise<{ id: string; known: boolean; rule: DenialRule | null }[]> {
+  ): Promise<{ id: string; row: SubjectRow | null; rule: DenialRule | null }[]> {
     if (query.subjectIds.length === 0) return []
     const ids = db
       .selectNoFrom(sql<string>`unnest(${[...new Set(query.subjectIds)]}::uuid[])`.as('id'))
@@ -444,7 +446,7 @@ export class PermissionRepository {
         (eb) =>
           eb
             .selectFrom('subject')
-            .select(['subject.id', 'subject.erased_at'])
+            .selectAll('subject')
             .whereRef('subject.id', '=', 'ids.id')
             .offset(0)
             .as('s'),
@@ -464,10 +466,31 @@ export class PermissionRepository {
       )
       .select([
         'ids.id',
-        sql<boolean>`s.id is not null`.as('known'),
+        's.id as subject_id',
+        's.kinds',
+        's.source',
+        's.attributes',
+        's.created_at',
+        's.updated_at',
+        's.erased_at',
         sql<DenialRule | null>`case ${sql.join(branches, sql` `)} else null end`.as('rule'),
       ])
       .execute()
-    return rows
+    return rows.map((r) => ({
+      id: r.id,
+      rule: r.rule,
+      row:
+        r.subject_id === null
+          ? null
+          : {
+              id: r.subject_id,
+              kinds: r.kinds as string[],
+              source: r.source as string,
+              attributes: r.attributes as Record<string, unknown>,
+              created_at: r.created_at as Date,
+              updated_at: r.updated_at as Date,
+              erased_at: r.erased_at,
+            },
+    }))
   }
 }

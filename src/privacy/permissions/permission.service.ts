@@ -1,5 +1,10 @@
 import type { Insertable, Kysely } from 'kysely'
-import type { PermissionStateRow, PermissionStateTable, Schema } from '../../platform/db/schema.ts'
+import type {
+  PermissionStateRow,
+  PermissionStateTable,
+  Schema,
+  SubjectRow,
+} from '../../platform/db/schema.ts'
 import { invalidField, ProblemError } from '../../server/problem.ts'
 import type { AuditActor, AuditRecordInput, AuditWriter } from '../audit/audit-record.ts'
 import { ATTRIBUTE_FIELDS } from '../fields/field-catalog.ts'
@@ -763,6 +768,16 @@ export class PermissionService {
   async denials(
     query: AudienceQuery & { subjectIds: readonly string[] },
   ): Promise<Map<string, { rule: SetDenialRule; reason: string }>> {
+    return (await this.check(query)).denied
+  }
+
+  /**
+   * The subjects of a set as stored (unknown ids absent) and, for each the purpose may not use on
+   * the channel, the rule and a sentence: what the gate needs to decide a read, in one query.
+   */
+  async check(
+    query: AudienceQuery & { subjectIds: readonly string[] },
+  ): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: SetDenialRule; reason: string }> }> {
     const { purpose, channel, now } = await this.#question(query)
     const plan = decisionPlan(purpose, channel, query.specialCategory ?? false)
     const rows = await this.#repo.denials({
@@ -772,13 +787,18 @@ export class PermissionService {
       now,
       subjectIds: query.subjectIds,
     })
+    const subjects: SubjectRow[] = []
     const denied = new Map<string, { rule: SetDenialRule; reason: string }>()
     for (const row of rows) {
-      if (!row.known) denied.set(row.id, { rule: 'unknown-subject', reason: 'there is no such subject' })
-      else if (row.rule !== null)
-        denied.set(row.id, { rule: row.rule, reason: denialReason(row.rule, purpose, channel) })
+      if (row.row === null)
+        denied.set(row.id, { rule: 'unknown-subject', reason: 'there is no such subject' })
+      else {
+        subjects.push(row.row)
+        if (row.rule !== null)
+          denied.set(row.id, { rule: row.rule, reason: denialReason(row.rule, purpose, channel) })
+      }
     }
-    return denied
+    return { subjects, denied }
   }
 
   /**

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { byteaArray, textArray } from '../../platform/db/array-literal.ts'
 import type { Schema } from '../../platform/db/schema.ts'
 import type { BlindIndexKind } from './blind-index.ts'
 
@@ -30,7 +31,7 @@ export interface BlindIndexRow {
 
 // Sets travel as one array parameter each (unnest / any): one statement per table and batch,
 // whatever the batch size, and no parameter limit to hit.
-const uuids = (ids: readonly string[]) => sql`${[...ids]}::uuid[]`
+const uuids = (ids: readonly string[]) => sql`${textArray(ids)}::uuid[]`
 
 /** SQL of the vault; one query per method. Every method takes the caller's transaction. */
 export class VaultRepository {
@@ -77,7 +78,7 @@ export class VaultRepository {
       .insertInto('subject_key')
       .columns(['subject_id', 'wrapped_key', 'master_key_id'])
       .expression(
-        sql`select * from unnest(${uuids(keys.map((k) => k.subjectId))}, ${keys.map((k) => k.wrapped)}::bytea[], ${keys.map((k) => k.keyId)}::text[])`,
+        sql`select * from unnest(${uuids(keys.map((k) => k.subjectId))}, ${byteaArray(keys.map((k) => k.wrapped))}::bytea[], ${textArray(keys.map((k) => k.keyId))}::text[])`,
       )
       .onConflict((oc) => oc.column('subject_id').doNothing())
       .returning('subject_id')
@@ -91,7 +92,7 @@ export class VaultRepository {
       .insertInto('subject_identifier')
       .columns(['subject_id', 'field', 'ciphertext'])
       .expression(
-        sql`select * from unnest(${uuids(rows.map((r) => r.subjectId))}, ${rows.map((r) => r.field)}::text[], ${rows.map((r) => r.ciphertext)}::bytea[])`,
+        sql`select * from unnest(${uuids(rows.map((r) => r.subjectId))}, ${textArray(rows.map((r) => r.field))}::text[], ${byteaArray(rows.map((r) => r.ciphertext))}::bytea[])`,
       )
       .onConflict((oc) =>
         oc.columns(['subject_id', 'field']).doUpdateSet({
@@ -116,17 +117,31 @@ export class VaultRepository {
       .execute()
   }
 
-  /** The ciphertexts of `fields` of a set of subjects. */
-  async identifiers(
+  /**
+   * The data keys of a set of subjects with the ciphertexts of `fields`, in one query: a row per
+   * stored field (`field` and `ciphertext` null for a subject with a key but none of the fields).
+   * Subjects without a key (erased, or never given identifiers) are absent.
+   */
+  async keysWithIdentifiers(
     ids: readonly string[],
     fields: readonly string[],
     trx: Kysely<Schema> = this.#db,
-  ): Promise<IdentifierRow[]> {
+  ): Promise<(StoredKey & { field: string | null; ciphertext: Uint8Array | null })[]> {
     return trx
-      .selectFrom('subject_identifier')
-      .select(['subject_id as subjectId', 'field', 'ciphertext'])
-      .where('subject_id', '=', sql<string>`any(${uuids(ids)})`)
-      .where('field', '=', sql<string>`any(${[...fields]}::text[])`)
+      .selectFrom('subject_key as k')
+      .leftJoin('subject_identifier as i', (join) =>
+        join
+          .onRef('i.subject_id', '=', 'k.subject_id')
+          .on('i.field', '=', sql<string>`any(${[...fields]}::text[])`),
+      )
+      .select([
+        'k.subject_id as subjectId',
+        'k.wrapped_key as wrapped',
+        'k.master_key_id as keyId',
+        'i.field',
+        'i.ciphertext',
+      ])
+      .where('k.subject_id', '=', sql<string>`any(${uuids(ids)})`)
       .execute()
   }
 
@@ -150,7 +165,7 @@ export class VaultRepository {
       .insertInto('blind_index')
       .columns(['kind', 'digest', 'subject_id'])
       .expression(
-        sql`select * from unnest(${rows.map((r) => r.kind)}::text[], ${rows.map((r) => r.digest)}::bytea[], ${uuids(rows.map((r) => r.subjectId))})`,
+        sql`select * from unnest(${textArray(rows.map((r) => r.kind))}::text[], ${byteaArray(rows.map((r) => r.digest))}::bytea[], ${uuids(rows.map((r) => r.subjectId))})`,
       )
       .onConflict((oc) => oc.doNothing())
       .execute()

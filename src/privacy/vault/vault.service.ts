@@ -242,23 +242,19 @@ export class VaultService {
     if (ids.length === 0) return result
     for (const field of fields)
       if (!isIdentifierField(field)) throw new Error(`not an identifier field: ${field}`)
-    const readKeys = (db: Kysely<Schema>) => this.#repo.keys(ids, db)
-    const readRows = (db: Kysely<Schema>) =>
-      fields.length > 0 ? this.#repo.identifiers(ids, fields, db) : Promise.resolve([])
-    // In a transaction the two run one after the other on its connection; outside, in parallel.
-    const [stored, rows] = trx
-      ? [await readKeys(trx), await readRows(trx)]
-      : await Promise.all([readKeys(this.#db), readRows(this.#db)])
+    // One query: the keys and the ciphertexts come from one snapshot, so a key shredded meanwhile
+    // takes its ciphertexts with it.
+    const rows = await this.#repo.keysWithIdentifiers(ids, fields, trx ?? this.#db)
     const keys = new Map<string, KeyObject>()
-    for (const k of stored) {
-      keys.set(k.subjectId, aeadKey(this.#keyring.unwrap(k.wrapped, k.keyId, subjectKeyAad(k.subjectId))))
-      result.set(k.subjectId, {})
-    }
     for (const row of rows) {
-      const key = keys.get(row.subjectId)
+      let key = keys.get(row.subjectId)
+      if (!key) {
+        key = aeadKey(this.#keyring.unwrap(row.wrapped, row.keyId, subjectKeyAad(row.subjectId)))
+        keys.set(row.subjectId, key)
+        result.set(row.subjectId, {})
+      }
       const values = result.get(row.subjectId)
-      // A ciphertext whose key is gone is noise (shredded between the two reads): skip it.
-      if (!key || !values || !isIdentifierField(row.field)) continue
+      if (row.field === null || row.ciphertext === null || !values || !isIdentifierField(row.field)) continue
       values[row.field] = decryptIdentifier(key, row.subjectId, row.field, row.ciphertext)
     }
     return result

@@ -24,8 +24,7 @@ export interface HistoryPage {
 export const HISTORY_PAGE_SIZE = 50
 
 // The server's own closed sets, so labels and colours can never drift from what it records.
-export { AUDIT_ACTIONS as HISTORY_ACTIONS, AUDIT_ACTOR_TYPES as HISTORY_ACTOR_TYPES }
-export { LEGAL_BASES }
+export { AUDIT_ACTIONS as HISTORY_ACTIONS, AUDIT_ACTOR_TYPES as HISTORY_ACTOR_TYPES, LEGAL_BASES }
 
 export const isOneOf = <T extends string>(values: readonly T[], value: unknown): value is T =>
   typeof value === 'string' && (values as readonly string[]).includes(value)

@@ -74,6 +74,7 @@ export function subjectTotalQueryOptions() {
   return queryOptions({
     queryKey: subjectKeys.total(),
     // An aggregate endpoint: counting reads no subject, so it leaves nothing in anyone's history.
-    queryFn: async ({ signal }) => (await api.get<{ total: number }>('/api/v1/subjects/count', {}, signal)).total,
+    queryFn: async ({ signal }) =>
+      (await api.get<{ total: number }>('/api/v1/subjects/count', {}, signal)).total,
   })
 }
