@@ -296,8 +296,10 @@ describeEachEngine('second factor (TOTP)', (runtime) => {
     expect(sealed.length).toBeGreaterThan(secret.length)
     expect(sealed.includes(Buffer.from(secret))).toBe(false)
 
-    // Not active yet: the password alone still signs in.
-    expect((await loginVia(t, email, PASSWORD)).statusCode).toBe(200)
+    // Not active yet: the password alone still signs in (say, on a second device).
+    const elsewhere = await loginVia(t, email, PASSWORD)
+    expect(elsewhere.statusCode).toBe(200)
+    const otherCookie = sessionCookie(elsewhere)
     const wrong = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/totp/confirm',
@@ -322,6 +324,13 @@ describeEachEngine('second factor (TOTP)', (runtime) => {
     })
     expect(confirmed.statusCode).toBe(204)
     expect((await status()).json()).toEqual({ enabled: true, pending: false })
+    // The session opened with the password alone has ended; the one that confirmed stays.
+    const other = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/auth/totp',
+      headers: { cookie: otherCookie },
+    })
+    expect(other.statusCode).toBe(401)
     const again = await t.app.inject({ method: 'POST', url: '/api/v1/auth/totp', headers: { cookie } })
     expect(again.statusCode).toBe(409)
   })

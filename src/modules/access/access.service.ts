@@ -17,6 +17,8 @@ export interface Actor {
   role: string
   via: 'session' | 'token'
   tokenId?: string
+  /** For a session: the SHA-256 of its secret (what the session table keys it by), never the secret. */
+  sessionHash?: string
 }
 
 export interface PublicUser {
@@ -326,6 +328,7 @@ export class AccessService {
       displayName: found.display_name,
       role: found.role,
       via: 'session',
+      sessionHash: tokenHash,
     }
   }
 
@@ -391,11 +394,14 @@ export class AccessService {
     await this.#users.transaction(async (repo, trx) => {
       if (!(await repo.enableTotp(actor.userId, step)))
         throw new ProblemError('conflict', 'TOTP is active already')
+      // Sessions opened with the password alone end (a stolen one must not outlive the new
+      // factor); the session that confirmed the code stays.
+      const ended = await repo.deleteSessionsOfUser(actor.userId, { except: actor.sessionHash })
       await this.#audit.append(
         [
           this.#record(
             { actor: auditActor(actor), requestId: context.requestId },
-            'second factor (TOTP) turned on',
+            `second factor (TOTP) turned on${ended > 0 ? `; ${ended} other session(s) ended` : ''}`,
           ),
         ],
         trx,

@@ -209,8 +209,11 @@ export class UserRepository {
   }
 
   /** Ends every session of a user (disabled, role changed, second factor reset). */
-  async deleteSessionsOfUser(userId: string): Promise<number> {
-    const result = await this.#db.deleteFrom('user_session').where('user_id', '=', userId).executeTakeFirst()
+  /** Ends the user's sessions (all, or all but `except`, a session's token hash); returns how many. */
+  async deleteSessionsOfUser(userId: string, options: { except?: string | undefined } = {}): Promise<number> {
+    let query = this.#db.deleteFrom('user_session').where('user_id', '=', userId)
+    if (options.except !== undefined) query = query.where('token_hash', '<>', options.except)
+    const result = await query.executeTakeFirst()
     return Number(result.numDeletedRows)
   }
 
