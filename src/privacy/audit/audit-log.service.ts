@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import { randomUUID } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
 import { ProblemError } from '../../server/problem.ts'
@@ -36,8 +37,12 @@ export const SUBJECT_SET_THRESHOLD = 1_000
 const INSERT_CHUNK = 5_000
 /** Sequence numbers per verify batch: big enough to amortise round trips, small enough for memory. */
 const VERIFY_BATCH = 25_000
-/** Verify batches in flight at once. */
-const VERIFY_PARALLEL = 2
+/**
+ * Verify batches in flight at once. On PostgreSQL each runs in its own backend and the hashing is
+ * the database's CPU work, so verify scales with the cores (assumed: the database's match this
+ * machine's); on PGlite they queue, and two keep the next batch ready.
+ */
+const VERIFY_PARALLEL = Math.max(2, availableParallelism())
 
 export interface AuditLogOptions {
   /**
