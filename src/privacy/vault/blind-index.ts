@@ -67,6 +67,11 @@ export class BlindIndex {
     this.#region = options.phoneRegion
   }
 
+  /** The key and region, for a worker thread to build the same index (vault-crypto.ts). */
+  spec(): { key: Uint8Array; phoneRegion: string } {
+    return { key: this.#key.export(), phoneRegion: this.#region }
+  }
+
   normalize(kind: BlindIndexKind, raw: string): string {
     return kind === 'email' ? normalizeEmail(raw) : normalizePhone(raw, this.#region)
   }

@@ -17,8 +17,9 @@ import {
   normalizeEmail,
   normalizePhone,
 } from './blind-index.ts'
-import { decryptIdentifier, encryptIdentifier, sealedAad } from './identifier-cipher.ts'
+import { decryptIdentifier, sealedAad } from './identifier-cipher.ts'
 import type { BlindIndexRow, IdentifierRow, StoredKey, VaultRepository } from './vault.repository.ts'
+import { type DigestItem, digestInParallel, sealInParallel } from './vault-crypto.ts'
 
 /** Decrypted identifiers of one subject: only the fields asked for that it has. */
 export type IdentifierValues = Partial<Record<IdentifierField, string>>
@@ -101,7 +102,7 @@ export class VaultService {
     if (entries.length === 0) return
     await withTransaction(this.#db, trx, async (t) => {
       const index = await this.#index(t)
-      const planned = this.#plan(entries, index)
+      const planned = await this.#plan(entries, index)
       for (let from = 0; from < planned.length; from += CHUNK) {
         await this.#writeChunk(planned.slice(from, from + CHUNK), t)
       }
@@ -109,7 +110,7 @@ export class VaultService {
   }
 
   /** Validates and normalises before any database work; merges several entries of one subject. */
-  #plan(entries: readonly IdentifierWrite[], index: BlindIndex): PlannedWrite[] {
+  async #plan(entries: readonly IdentifierWrite[], index: BlindIndex): Promise<PlannedWrite[]> {
     const bySubject = new Map<string, Map<IdentifierField, string | null>>()
     for (const entry of entries) {
       if (typeof entry.subjectId !== 'string' || !UUID.test(entry.subjectId))
@@ -129,23 +130,32 @@ export class VaultService {
         fields.set(field, value)
       }
     }
-    return [...bySubject].map(([subjectId, fields]) => {
+    const plans: PlannedWrite[] = []
+    const toDigest: DigestItem[] = []
+    const digestFor: { plan: PlannedWrite; at: number }[] = []
+    for (const [subjectId, fields] of bySubject) {
       const plan: PlannedWrite = { subjectId, set: [], clear: [], index: [] }
       for (const [field, value] of fields) {
         if (value === null) plan.clear.push(field)
         else plan.set.push([field, value])
         if (isBlindIndexKind(field)) {
-          try {
-            plan.index.push([field, value === null ? null : index.digest(field, value)])
-          } catch (error) {
-            if (error instanceof InvalidIdentifierError)
-              throw invalidField('body', `identifiers.${field}`, error.reason)
-            throw error
+          if (value !== null) {
+            toDigest.push({ kind: field, value })
+            digestFor.push({ plan, at: plan.index.length })
           }
+          plan.index.push([field, null])
         }
       }
-      return plan
+      plans.push(plan)
+    }
+    const digests = await digestInParallel(index, index.spec(), toDigest)
+    digests.forEach((digest, i) => {
+      const { plan, at } = digestFor[i] as { plan: PlannedWrite; at: number }
+      const slot = plan.index[at] as [BlindIndexKind, Buffer | null]
+      if (!Buffer.isBuffer(digest)) throw invalidField('body', `identifiers.${slot[0]}`, digest.invalid)
+      slot[1] = digest
     })
+    return plans
   }
 
   async #writeChunk(chunk: readonly PlannedWrite[], trx: Kysely<Schema>): Promise<void> {
@@ -155,15 +165,20 @@ export class VaultService {
     const clears: { subjectId: string; field: string }[] = []
     const replaced: { subjectId: string; kind: BlindIndexKind }[] = []
     const digests: BlindIndexRow[] = []
+    const sealed = await sealInParallel(
+      chunk.map((plan) => ({
+        subjectId: plan.subjectId,
+        dataKey: keys.get(plan.subjectId) as Buffer,
+        values: plan.set,
+      })),
+    )
+    chunk.forEach((plan, i) => {
+      const ciphertexts = sealed[i] as Buffer[]
+      plan.set.forEach(([field], j) => {
+        upserts.push({ subjectId: plan.subjectId, field, ciphertext: ciphertexts[j] as Buffer })
+      })
+    })
     for (const plan of chunk) {
-      const key = keys.get(plan.subjectId) as KeyObject
-      for (const [field, value] of plan.set) {
-        upserts.push({
-          subjectId: plan.subjectId,
-          field,
-          ciphertext: encryptIdentifier(key, plan.subjectId, field, value),
-        })
-      }
       for (const field of plan.clear) clears.push({ subjectId: plan.subjectId, field })
       for (const [kind, digest] of plan.index) {
         // A subject whose key was just created has no index entries yet: nothing to replace.
@@ -184,7 +199,7 @@ export class VaultService {
   async #dataKeys(
     ids: readonly string[],
     trx: Kysely<Schema>,
-  ): Promise<{ keys: Map<string, KeyObject>; created: Set<string> }> {
+  ): Promise<{ keys: Map<string, Buffer>; created: Set<string> }> {
     const states = await this.#repo.lockSubjectsWithKeys(ids, trx)
     if (states.length !== new Set(ids).size)
       throw new ProblemError('not-found', 'one or more subjects of the request do not exist')
@@ -192,11 +207,10 @@ export class VaultService {
       // Art. 17: an erased subject's identifiers are gone for good; writing new ones would undo that.
       throw new ProblemError('conflict', 'one or more subjects of the request were erased (Art. 17)')
     }
-    const keys = new Map<string, KeyObject>()
+    const keys = new Map<string, Buffer>()
     const missing: string[] = []
     for (const s of states) {
-      if (s.wrapped && s.keyId)
-        keys.set(s.id, aeadKey(this.#keyring.unwrap(s.wrapped, s.keyId, subjectKeyAad(s.id))))
+      if (s.wrapped && s.keyId) keys.set(s.id, this.#keyring.unwrap(s.wrapped, s.keyId, subjectKeyAad(s.id)))
       else missing.push(s.id)
     }
     const created = new Set<string>()
@@ -211,14 +225,14 @@ export class VaultService {
       return { subjectId, ...this.#wrapDataKey(subjectId, plain, keyId) }
     })
     for (const id of await this.#repo.insertKeys(rows, trx)) {
-      keys.set(id, aeadKey(fresh.get(id) as Buffer))
+      keys.set(id, fresh.get(id) as Buffer)
       created.add(id)
     }
     // A concurrent writer created some of these keys first: use theirs, or our ciphertexts would be noise.
     const lost = missing.filter((id) => !created.has(id))
     if (lost.length > 0) {
       for (const k of await this.#repo.keys(lost, trx))
-        keys.set(k.subjectId, aeadKey(this.#keyring.unwrap(k.wrapped, k.keyId, subjectKeyAad(k.subjectId))))
+        keys.set(k.subjectId, this.#keyring.unwrap(k.wrapped, k.keyId, subjectKeyAad(k.subjectId)))
     }
     return { keys, created }
   }
@@ -314,7 +328,7 @@ export class VaultService {
     const id = subjectId.toLowerCase()
     return withTransaction(this.#db, trx, async (t) => {
       const { keys } = await this.#dataKeys([id], t)
-      return aeadEncrypt(keys.get(id) as KeyObject, plaintext, sealedAad(id, aad))
+      return aeadEncrypt(aeadKey(keys.get(id) as Buffer), plaintext, sealedAad(id, aad))
     })
   }
 
