@@ -187,6 +187,8 @@ class PGliteConnection implements DatabaseConnection {
    * The locks `PGlite.query` takes, taken the same way: inside an open transaction only the query
    * lock (the transaction holds the other); outside, the transaction lock too, so no statement
    * lands inside someone else's transaction, and the data directory is synced after it.
+   * `_runExclusiveQuery`/`_runExclusiveTransaction` are PGlite's own (public, underscore-named)
+   * locking methods that `query` uses; the dialect tests fail if an upgrade changes them.
    */
   async #prepared(compiled: CompiledQuery): Promise<Results> {
     const run = () =>

@@ -124,7 +124,9 @@ export class AuditRecordEncoder {
 
   /** SHA-256(prev_hash || record). */
   hash(prevHash: Uint8Array, record: ChainFields): Buffer {
-    return hash('sha256', this.encode(prevHash, record), 'buffer')
+    // The digest as a 'binary' (latin1) string, then bytes: Node makes a string about twice as fast
+    // as a Buffer.
+    return Buffer.from(hash('sha256', this.encode(prevHash, record), 'binary'), 'latin1')
   }
 
   #reserve(bytes: number): void {

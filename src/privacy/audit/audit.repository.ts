@@ -144,14 +144,14 @@ export class AuditRepository {
       select seq, ${at}::timestamptz, actor_type, actor_id, actor_role, action, subject_ids::uuid[],
         subject_set_id, subject_set_size, subject_set_digest, purpose, legal_basis, fields::text[],
         request_id, reason, sealed_subject_id, sealed_values, prev_hash, hash
-      from unnest(${integerArray(column('seq'))}::int8[], ${textArray(column('actor_type'))}::text[],
-        ${textArray(column('actor_id'))}::text[], ${textArray(column('actor_role'))}::text[],
-        ${textArray(column('action'))}::text[], ${textArray(events.map((e) => nestedLiteral(e.subject_ids)))}::text[],
-        ${textArray(column('subject_set_id'))}::uuid[], ${integerArray(column('subject_set_size'))}::int4[],
-        ${byteaArray(column('subject_set_digest'))}::bytea[], ${textArray(column('purpose'))}::text[],
-        ${textArray(column('legal_basis'))}::text[], ${textArray(events.map((e) => nestedLiteral(e.fields)))}::text[],
-        ${textArray(column('request_id'))}::text[], ${textArray(column('reason'))}::text[],
-        ${textArray(column('sealed_subject_id'))}::uuid[], ${byteaArray(column('sealed_values'))}::bytea[],
+      from unnest(${integerArray(column('seq'))}::int8[], ${text(column('actor_type'))}::text[],
+        ${text(column('actor_id'))}::text[], ${text(column('actor_role'))}::text[],
+        ${text(column('action'))}::text[], ${text(events.map((e) => nestedLiteral(e.subject_ids)))}::text[],
+        ${text(column('subject_set_id'))}::uuid[], ${orNull(column('subject_set_size'), integerArray)}::int4[],
+        ${bytea(column('subject_set_digest'))}::bytea[], ${text(column('purpose'))}::text[],
+        ${text(column('legal_basis'))}::text[], ${text(events.map((e) => nestedLiteral(e.fields)))}::text[],
+        ${text(column('request_id'))}::text[], ${text(column('reason'))}::text[],
+        ${text(column('sealed_subject_id'))}::uuid[], ${bytea(column('sealed_values'))}::bytea[],
         ${byteaArray(column('prev_hash'))}::bytea[], ${byteaArray(column('hash'))}::bytea[])
         as u(seq, actor_type, actor_id, actor_role, action, subject_ids, subject_set_id, subject_set_size,
           subject_set_digest, purpose, legal_basis, fields, request_id, reason, sealed_subject_id,
@@ -363,6 +363,19 @@ export class AuditRepository {
  * A PostgreSQL array literal of the elements, each in double quotes with quotes and backslashes
  * escaped, so any text (commas, braces, quotes, "NULL") arrives as itself; null stays null.
  */
+/**
+ * A column's array literal, or NULL when every value is null: multi-argument `unnest` pads a
+ * shorter (here: empty) array with NULLs, so nothing needs building or parsing for it.
+ */
+function orNull<T>(
+  values: readonly (T | null)[],
+  literal: (values: readonly (T | null)[]) => string,
+): string | null {
+  return values.every((v) => v === null) ? null : literal(values)
+}
+const text = (values: readonly (string | null)[]) => orNull(values, textArray)
+const bytea = (values: readonly (Uint8Array | null)[]) => orNull(values, byteaArray)
+
 function nestedLiteral(values: readonly string[] | null): string | null {
   return values === null ? null : textArray(values)
 }
