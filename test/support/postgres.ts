@@ -134,8 +134,14 @@ function describeFailure(error: unknown): string {
   return [e.message, e.stdout, e.stderr].filter(Boolean).join('\n')
 }
 
-/** Starts a fresh, disposable PostgreSQL server on a random localhost port, tuned for speed over durability. */
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * Starts a fresh, disposable PostgreSQL server on a random localhost port, tuned for speed over
+ * durability. `sharedBuffers` (default 128MB, enough for the tests) is what the bench raises to
+ * what a server for a million subjects would be given.
+ */
+export async function startPostgres(options: { sharedBuffers?: string } = {}): Promise<TestPostgres> {
+  const sharedBuffers = options.sharedBuffers ?? '128MB'
+  if (!/^\d+[kMG]B$/.test(sharedBuffers)) throw new Error(`not a PostgreSQL memory size: ${sharedBuffers}`)
   const bins = findBinaries()
   const runAs = resolveRunAs()
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tresor-pg-'))
@@ -180,7 +186,7 @@ export async function startPostgres(): Promise<TestPostgres> {
         '-c synchronous_commit=off',
         '-c full_page_writes=off',
         '-c max_connections=200',
-        '-c shared_buffers=128MB',
+        `-c shared_buffers=${sharedBuffers}`,
       ].join(' ')
       try {
         // -l keeps the server's output out of our pipes; without it execFile would wait for the server to exit.
