@@ -54,7 +54,8 @@ export function digestItems(index: BlindIndex, items: readonly DigestItem[]): Di
 /** Below this many values a batch is done in this thread: handing it over would cost more. */
 const PARALLEL_FROM = 1_024
 
-type Job =
+/** One message to a worker (vault-crypto.worker.ts). */
+export type CryptoJob =
   | { op: 'seal'; groups: readonly SealGroup[] }
   | { op: 'digest'; index: BlindIndexSpec; items: readonly DigestItem[] }
 
@@ -92,7 +93,7 @@ class CryptoPool {
     return this.#workers.length
   }
 
-  run<T>(worker: number, job: Job): Promise<T> {
+  run<T>(worker: number, job: CryptoJob): Promise<T> {
     const id = this.#next++
     if (this.#pending.size === 0) for (const w of this.#workers) w.ref()
     return new Promise<T>((resolve, reject) => {

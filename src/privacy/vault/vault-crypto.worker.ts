@@ -1,20 +1,10 @@
 import { parentPort } from 'node:worker_threads'
 import { BlindIndex } from './blind-index.ts'
-import {
-  type BlindIndexSpec,
-  type DigestItem,
-  digestItems,
-  type SealGroup,
-  sealGroups,
-} from './vault-crypto.ts'
+import { type CryptoJob, digestItems, sealGroups } from './vault-crypto.ts'
 
 /** A worker of the vault's crypto pool (vault-crypto.ts): runs one job per message. */
 
-type Job =
-  | { op: 'seal'; groups: readonly SealGroup[] }
-  | { op: 'digest'; index: BlindIndexSpec; items: readonly DigestItem[] }
-
-parentPort?.on('message', ({ id, job }: { id: number; job: Job }) => {
+parentPort?.on('message', ({ id, job }: { id: number; job: CryptoJob }) => {
   try {
     const result =
       job.op === 'seal'
