@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { sql } from 'kysely'
 import { loadConfig } from '../../src/platform/config.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import type { AuditRecordInput } from '../../src/privacy/audit/audit-record.ts'
 import { openRuntime, type Runtime } from '../../src/runtime.ts'
 import { type Context, measure, median, percentile, type Scenario } from '../harness.ts'
+import { settle } from '../support/steady-state.ts'
 import type { Instance } from '../support/tresor.ts'
 import { prepareInstance, runCli } from '../support/tresor.ts'
 
@@ -139,7 +139,7 @@ export const auditVerify: Scenario = {
     await runtime.services.audit.checkpoint()
     // The steady state a running system reaches: autovacuum has set the visibility and hint bits
     // of the appended rows, rather than racing the measured runs for the CPU.
-    await sql`vacuum analyze audit_event`.execute(runtime.database.db)
+    await settle(ctx, runtime.database.db, ['audit_event'])
     await runtime.close()
 
     const full = await measure(

@@ -1,8 +1,8 @@
-import { sql } from 'kysely'
 import { loadConfig } from '../../src/platform/config.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { openRuntime, type Runtime } from '../../src/runtime.ts'
 import type { Context } from '../harness.ts'
+import { settle } from './steady-state.ts'
 import { prepareInstance } from './tresor.ts'
 
 /**
@@ -21,6 +21,11 @@ export async function openDemoRuntime(ctx: Context, label: string): Promise<Runt
   })
   ctx.defer(() => runtime.close())
   if (runtime.database.engine !== ctx.db) throw new Error(`opened ${runtime.database.engine}, not ${ctx.db}`)
-  await sql`vacuum analyze`.execute(runtime.database.db)
+  await settle(ctx, runtime.database.db, [
+    'subject',
+    'permission_state',
+    'objection_state',
+    'restriction_state',
+  ])
   return runtime
 }

@@ -1,4 +1,12 @@
-import { type Insertable, type Kysely, type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely'
+import {
+  type CompiledQuery,
+  type Insertable,
+  type Kysely,
+  type RawBuilder,
+  type Selectable,
+  type SqlBool,
+  sql,
+} from 'kysely'
 import type {
   ConsentEventTable,
   ObjectionEventTable,
@@ -66,9 +74,13 @@ const objected = (id: Ref, matches: readonly ObjectionKey[]): RawBuilder<SqlBool
     sql` or `,
   )}))`
 
-/** The consent counts: a valid status and not lapsed (null when there is no row). */
+/**
+ * The consent counts: a valid status and not lapsed (null when there is no row). The statuses are
+ * literals (constants of the rules, never input), so the planner can match the partial audience
+ * index (migration 0007) even in a generic plan of a prepared statement.
+ */
 const consentValid = (doubleOptIn: boolean, now: Date): RawBuilder<SqlBool> =>
-  sql<SqlBool>`(p.status = any(${validConsentStatuses(doubleOptIn)}::text[]) and (p.expires_at is null or p.expires_at > ${now}))`
+  sql<SqlBool>`(p.status in (${sql.join(validConsentStatuses(doubleOptIn).map((s) => sql.lit(s)))}) and (p.expires_at is null or p.expires_at > ${now}))`
 
 const when = (condition: RawBuilder<SqlBool>, rule: DenialRule) => sql`when ${condition} then ${rule}::text`
 
@@ -366,6 +378,15 @@ export class PermissionRepository {
     query: PlanQuery & { filter?: AudienceFilter | undefined; after?: string | undefined; limit: number },
     db = this.#db,
   ): Promise<string[]> {
+    const rows = await db.executeQuery<{ id: string }>(this.audienceQuery(query, db))
+    return rows.rows.map((r) => r.id)
+  }
+
+  /** The statement `audience` runs (exposed so a test can EXPLAIN it). */
+  audienceQuery(
+    query: PlanQuery & { filter?: AudienceFilter | undefined; after?: string | undefined; limit: number },
+    db = this.#db,
+  ): CompiledQuery<{ id: string }> {
     const filter = filterConditions(query.filter)
     if (needsConsentRow(query.plan)) {
       const id = sql.ref('p.subject_id')
@@ -374,7 +395,7 @@ export class PermissionRepository {
         ...filter,
         ...(query.after === undefined ? [] : [sql<SqlBool>`p.subject_id > ${query.after}`]),
       ]
-      const rows = await db
+      return db
         .selectFrom('permission_state as p')
         .$if(filter.length > 0, (qb) => qb.innerJoin('subject as s', 's.id', 'p.subject_id'))
         .select('p.subject_id as id')
@@ -383,22 +404,20 @@ export class PermissionRepository {
         .where(and(conditions))
         .orderBy('p.subject_id')
         .limit(query.limit)
-        .execute()
-      return rows.map((r) => r.id)
+        .compile()
     }
     const conditions = [
       ...allowedConditions(query.plan, query.now, sql.ref('s.id')),
       ...filter,
       ...(query.after === undefined ? [] : [sql<SqlBool>`s.id > ${query.after}`]),
     ]
-    const rows = await db
+    return db
       .selectFrom('subject as s')
       .select('s.id')
       .where(and(conditions))
       .orderBy('s.id')
       .limit(query.limit)
-      .execute()
-    return rows.map((r) => r.id)
+      .compile()
   }
 
   /** How many subjects the audience holds, in one query. */

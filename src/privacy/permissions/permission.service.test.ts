@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import type { Kysely } from 'kysely'
+import { CompiledQuery, type Kysely, sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { describeEachEngine } from '../../../test/support/engines.ts'
 import type { Schema } from '../../platform/db/schema.ts'
@@ -11,7 +11,13 @@ import { PurposeService } from '../purposes/purpose.service.ts'
 import type { Channel, Purpose } from '../purposes/purpose.ts'
 import { PermissionRepository } from './permission.repository.ts'
 import { PermissionService, type SubjectPermissions } from './permission.service.ts'
-import { ALL_MARKETING_TARGET, type ConsentEventKind, decide, type ObjectionKey } from './permission-rules.ts'
+import {
+  ALL_MARKETING_TARGET,
+  type ConsentEventKind,
+  decide,
+  decisionPlan,
+  type ObjectionKey,
+} from './permission-rules.ts'
 
 const STAFF: AuditActor = { type: 'user', id: '00000000-0000-4000-8000-000000000001', role: 'marketing' }
 const PROOF = { source: 'form', formKey: 'test-form', textVersion: 'v1' } as const
@@ -347,6 +353,48 @@ describeEachEngine('permission service', (runtime) => {
       expect([...denied.entries()].map(([id, d]) => [id, d.rule]).sort()).toEqual(
         [...ids.slice(5).map((id) => [id, 'no-consent']), [unknown, 'unknown-subject']].sort(),
       )
+    })
+
+    it('reads a consent audience from the partial audience index in subject order, also in a generic plan', async () => {
+      const ids = await newSubjects(db, 40)
+      await permissions.recordConsent(
+        ids.map((subjectId) => ({
+          subjectId,
+          purposeKey: 'newsletter_email',
+          channel: 'email' as Channel,
+          kind: 'requested' as ConsentEventKind,
+          proof: PROOF,
+          actor: STAFF,
+        })),
+      )
+      await sql`analyze permission_state`.execute(db)
+      const purpose = await purposes.get('newsletter_email')
+      const query = new PermissionRepository(db).audienceQuery({
+        purposeKey: 'newsletter_email',
+        channel: 'email',
+        plan: decisionPlan(purpose, 'email', false),
+        now: new Date(),
+        after: ids[0],
+        limit: 10,
+      })
+      // A prepared statement's generic plan knows no parameter values: the consent statuses must
+      // be literals for the planner to prove the partial index applies. Scans that would hide the
+      // index's absence (sequential, bitmap) are off, as they lose to it on large tables anyway.
+      const plan = await db.transaction().execute(async (trx) => {
+        await sql`set local plan_cache_mode = force_generic_plan`.execute(trx)
+        await sql`set local enable_seqscan = off`.execute(trx)
+        await sql`set local enable_bitmapscan = off`.execute(trx)
+        await trx.executeQuery(CompiledQuery.raw(`prepare audience_probe as ${query.sql}`))
+        // A generic plan doesn't depend on the values, so nulls will do.
+        const args = query.parameters.map(() => 'null').join(', ')
+        const explained = await trx.executeQuery<{ 'QUERY PLAN': string }>(
+          CompiledQuery.raw(`explain execute audience_probe(${args})`),
+        )
+        await sql`deallocate audience_probe`.execute(trx)
+        return explained.rows.map((r) => r['QUERY PLAN']).join('\n')
+      })
+      expect(plan).toMatch(/Index Only Scan using permission_state_audience_idx on permission_state p/)
+      expect(plan).not.toMatch(/Sort/)
     })
 
     it('asks for a channel where the purpose has several, and refuses unknown attributes', async () => {
