@@ -6,6 +6,7 @@ import { RoleRepository } from './modules/access/role.repository.ts'
 import { RoleService } from './modules/access/role.service.ts'
 import { deferredSecretBox } from './modules/access/secret-box.ts'
 import { UserRepository } from './modules/access/user.repository.ts'
+import { EventService } from './modules/journey/event.service.ts'
 import { SubjectService } from './modules/subjects/subject.service.ts'
 import { type Config, loadMasterKeys } from './platform/config.ts'
 import { type Database, openDatabase } from './platform/db/database.ts'
@@ -25,6 +26,8 @@ import { PermissionRepository } from './privacy/permissions/permission.repositor
 import { PermissionService } from './privacy/permissions/permission.service.ts'
 import { PurposeRepository } from './privacy/purposes/purpose.repository.ts'
 import { PurposeService } from './privacy/purposes/purpose.service.ts'
+import { RecordRepository } from './privacy/records/record.repository.ts'
+import { RecordGate } from './privacy/records/record-gate.ts'
 import { SubjectRepository } from './privacy/subjects/subject.repository.ts'
 import { VaultRepository } from './privacy/vault/vault.repository.ts'
 import { VaultService } from './privacy/vault/vault.service.ts'
@@ -36,7 +39,11 @@ export interface Services {
   roles: RoleService
   /** The privacy gate: every use of personal data passes here (DESIGN.md, "the one rule"). */
   gate: Gate
+  /** The gate for records about subjects: touchpoints, orders, invoices, deals, notes, memberships. */
+  records: RecordGate
   subjects: SubjectService
+  /** Touchpoint ingestion (the customer journey). */
+  events: EventService
   /** Seals TOTP secrets; keyed at start-up from a vault secret. */
   totpBox: ReturnType<typeof deferredSecretBox>
   /** Identifiers encrypted per subject, blind indexes, crypto-shredding: for the privacy gate only. */
@@ -101,7 +108,17 @@ export function createServices(
     audit,
   )
   const subjectRepository = new SubjectRepository(database.db)
+  const records = new RecordGate({
+    db: database.db,
+    records: new RecordRepository(database.db),
+    audit,
+    vault,
+    purposes,
+    permissions,
+    roles,
+  })
   const gate = new Gate({
+    records,
     db: database.db,
     subjects: subjectRepository,
     audit,
@@ -124,6 +141,8 @@ export function createServices(
       policy: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours },
     }),
     gate,
+    records,
+    events: new EventService(records),
     subjects: new SubjectService(gate, (kind) => subjectRepository.count(kind)),
     vault,
     totpBox,

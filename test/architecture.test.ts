@@ -84,6 +84,13 @@ const PERSONAL_TABLES = [
   'permission_state',
   'objection_state',
   'restriction_state',
+  'subject_organisation',
+  'touchpoint',
+  'customer_order',
+  'order_line',
+  'invoice',
+  'deal',
+  'subject_note',
 ]
 const TABLE = PERSONAL_TABLES.join('|')
 const KYSELY_QUERY = new RegExp(

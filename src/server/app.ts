@@ -13,6 +13,7 @@ import { accessRoutes } from '../modules/access/access.routes.ts'
 import { TokenInfo, User } from '../modules/access/access.schemas.ts'
 import { roleRoutes } from '../modules/access/role.routes.ts'
 import { RoleInfo } from '../modules/access/role.schemas.ts'
+import { eventRoutes } from '../modules/journey/event.routes.ts'
 import { subjectRoutes } from '../modules/subjects/subject.routes.ts'
 import { Subject } from '../modules/subjects/subject.schemas.ts'
 import { auditRoutes } from '../privacy/audit/audit.routes.ts'
@@ -114,6 +115,7 @@ export async function buildApp(
       await api.register(purposeRoutes(services.purposes))
       await api.register(permissionRoutes(services.permissions))
       await api.register(auditRoutes(services.audit))
+      await api.register(eventRoutes(services.events))
     },
     { prefix: '/api/v1' },
   )

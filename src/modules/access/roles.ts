@@ -38,6 +38,10 @@ export const PERMISSIONS = [
   /** Define roles and change what a role may do. */
   'roles:manage',
   'tokens:own',
+  /** Send touchpoints (`POST /api/v1/events`): websites, shops and apps, usually with an API token. */
+  'events:write',
+  /** Maintain the product catalogue and the organisations (not personal data, but shared master data). */
+  'catalog:manage',
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -57,25 +61,26 @@ const STAFF: readonly Permission[] = [...EVERYONE, 'subjects:write', 'subjects:h
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
   dpo: [...STAFF, 'subjects:erase', 'subjects:export', 'purposes:manage', 'audit:read'],
-  marketing: STAFF,
-  sales: STAFF,
-  service: STAFF,
-  accounting: STAFF,
+  marketing: [...STAFF, 'events:write'],
+  sales: [...STAFF, 'events:write', 'catalog:manage'],
+  service: [...STAFF, 'events:write'],
+  accounting: [...STAFF, 'catalog:manage'],
   logistics: STAFF,
-  product: EVERYONE,
+  product: [...EVERYONE, 'catalog:manage'],
 }
 
 /**
  * Seed: which categories of personal data each built-in role may use (Art. 5(1)(c) data
  * minimisation, Art. 25 by default, Art. 32 "users see only the data their role needs"). The gate
  * checks every requested field against these. Decisions:
- * - marketing: who, how to reach, where, and the segmentation attributes — never bank data, and not
- *   staff notes (free text written for sales and service, not for campaigns).
+ * - marketing: who, how to reach, where, the segmentation attributes and what was bought (RFM, CLV)
+ *   — never bank data, invoices or staff notes (free text written for sales and service).
  * - sales, service: the contact at a glance incl. notes and the pseudonymous attributes shown there
  *   (country, region) — no bank data, no psychographic profile.
- * - accounting: what an invoice needs incl. bank data — no behavioural or psychographic data.
- * - logistics: what a delivery needs.
- * - product: pseudonymous data only — no identifier of any kind.
+ * - accounting: what an invoice needs incl. orders, invoices and bank data — no behavioural or
+ *   psychographic data, no notes.
+ * - logistics: what a delivery needs: the address and the order.
+ * - product: pseudonymous data and purchases only — no identifier of any kind.
  * - dpo (answers access requests, Art. 15) and admin: everything.
  */
 const ALL_CATEGORIES: readonly FieldCategory[] = [
@@ -88,10 +93,12 @@ const ALL_CATEGORIES: readonly FieldCategory[] = [
   'behavioural',
   'psychographic',
   'derived',
+  'organisation',
+  'purchases',
+  'billing',
+  'pipeline',
 ]
 export const ROLE_FIELD_CATEGORIES: Readonly<Record<Role, readonly FieldCategory[]>> = {
-  // Spelled out rather than taken from the catalog: a new category is granted by a decision here
-  // (a test fails until it is made). Admin holds every category regardless (RoleService.seed).
   admin: ALL_CATEGORIES,
   dpo: ALL_CATEGORIES,
   marketing: [
@@ -102,12 +109,37 @@ export const ROLE_FIELD_CATEGORIES: Readonly<Record<Role, readonly FieldCategory
     'behavioural',
     'psychographic',
     'derived',
+    'organisation',
+    'purchases',
   ],
-  sales: ['identity', 'contact', 'address', 'notes', 'socio_demographic', 'behavioural', 'derived'],
-  service: ['identity', 'contact', 'address', 'notes', 'socio_demographic', 'behavioural', 'derived'],
-  accounting: ['identity', 'contact', 'address', 'bank'],
-  logistics: ['identity', 'contact', 'address'],
-  product: ['socio_demographic', 'behavioural', 'derived'],
+  sales: [
+    'identity',
+    'contact',
+    'address',
+    'notes',
+    'socio_demographic',
+    'behavioural',
+    'derived',
+    'organisation',
+    'purchases',
+    'billing',
+    'pipeline',
+  ],
+  service: [
+    'identity',
+    'contact',
+    'address',
+    'notes',
+    'socio_demographic',
+    'behavioural',
+    'derived',
+    'organisation',
+    'purchases',
+    'billing',
+  ],
+  accounting: ['identity', 'contact', 'address', 'bank', 'organisation', 'purchases', 'billing'],
+  logistics: ['identity', 'contact', 'address', 'purchases'],
+  product: ['socio_demographic', 'behavioural', 'derived', 'purchases'],
 }
 
 /** Seed: one line per built-in role, shown in the role list. */

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { actorOf } from '../../server/auth.ts'
+import { contextOf } from '../../server/request-context.ts'
 import {
   NewSubjectInput,
   SubjectKind,
@@ -10,19 +9,7 @@ import {
   SubjectParams,
   SubjectReadQuery,
 } from './subject.schemas.ts'
-import type { RequestContext, SubjectService } from './subject.service.ts'
-
-/** The gate's view of who is asking: the user or API token, in its role. */
-function contextOf(request: FastifyRequest): RequestContext {
-  const actor = actorOf(request)
-  return {
-    actor:
-      actor.via === 'token' && actor.tokenId
-        ? { type: 'token', id: actor.tokenId, role: actor.role }
-        : { type: 'user', id: actor.userId, role: actor.role },
-    requestId: request.id,
-  }
-}
+import type { SubjectService } from './subject.service.ts'
 
 export const subjectRoutes =
   (subjects: SubjectService): FastifyPluginAsyncTypebox =>

@@ -4,9 +4,10 @@ import {
   type IdentifierField,
   type PersonalField,
 } from '../../privacy/fields/field-catalog.ts'
-import type { Gate, GateActor, GatedSubject, NewSubject } from '../../privacy/gate/gate.service.ts'
+import type { Gate, GatedSubject, NewSubject } from '../../privacy/gate/gate.service.ts'
 import { decodeCursor, encodeCursor } from '../../server/pagination.ts'
 import { invalidField, ProblemError } from '../../server/problem.ts'
+import type { RequestContext } from '../../server/request-context.ts'
 import type { NewSubjectInput, Subject, SubjectListQuery } from './subject.schemas.ts'
 import type { SubjectSort } from './subject-kinds.ts'
 
@@ -30,10 +31,7 @@ const toSubject = (s: GatedSubject): Subject => ({
   updatedAt: s.updatedAt.toISOString(),
 })
 
-export interface RequestContext {
-  actor: GateActor
-  requestId?: string
-}
+export type { RequestContext }
 
 /** Subjects as the CRM sees them: every read and write goes through the privacy gate. */
 export class SubjectService {

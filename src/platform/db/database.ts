@@ -31,6 +31,9 @@ export interface Database {
 const INT8_OID = 20
 const parseInt8 = (value: string): number => Number(value)
 const BYTEA_OID = 17
+/** date as its ISO text (`2026-01-31`) on both engines: a calendar day has no time zone to shift. */
+const DATE_OID = 1082
+const parseDate = (value: string): string => value
 /** `\\x…` hex from the embedded engine, decoded natively (PGlite's own parser goes byte by byte). */
 const parseBytea = (value: string): Uint8Array => {
   const bytes = Buffer.from(value.slice(2), 'hex')
@@ -60,7 +63,9 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
       getTypeParser: ((oid: number, format?: string) =>
         oid === INT8_OID
           ? parseInt8
-          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+          : oid === DATE_OID
+            ? parseDate
+            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   })
   // An idle client that loses its server must not crash the process; the next query reports it.
@@ -103,7 +108,7 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     if (dir) mkdirSync(dir, { recursive: true })
     pglite = await PGlite.create({
       ...(dir ? { dataDir: dir } : {}),
-      parsers: { [INT8_OID]: parseInt8, [BYTEA_OID]: parseBytea },
+      parsers: { [INT8_OID]: parseInt8, [BYTEA_OID]: parseBytea, [DATE_OID]: parseDate },
     })
   } catch (error) {
     release()

@@ -249,6 +249,137 @@ export interface RestrictionStateTable {
   since: Timestamp
 }
 
+/** A legal entity (migration 0008): not personal data. */
+export interface OrganisationTable {
+  id: Generated<string>
+  name: string
+  legal_form: string | null
+  vat_id: string | null
+  street: string | null
+  postal_code: string | null
+  city: string | null
+  country_code: string | null
+  email: string | null
+  phone: string | null
+  website: string | null
+  external_ref: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** A person's role in an organisation (B2B contact). */
+export interface SubjectOrganisationTable {
+  subject_id: string
+  organisation_id: string
+  job_title: string | null
+  department: string | null
+  created_at: Timestamp
+}
+
+/** A touchpoint of the customer journey, with the purpose and basis it was collected under. */
+export interface TouchpointTable {
+  subject_id: string
+  id: Generated<string>
+  type: string
+  channel: string
+  occurred_at: Timestamp
+  received_at: Timestamp
+  purpose_key: string
+  legal_basis: string
+  properties: Defaulted<Record<string, unknown>>
+  source: string
+  external_id: string | null
+}
+
+/** The product catalogue: not personal data. */
+export interface ProductTable {
+  id: Generated<string>
+  sku: string
+  name: string
+  category: string | null
+  unit_price_cents: number | null
+  currency: Defaulted<string>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface CustomerOrderTable {
+  subject_id: string
+  id: Generated<string>
+  order_number: string
+  ordered_at: Timestamp
+  status: string
+  currency: string
+  total_cents: number
+  item_count: number
+  payment_method: string | null
+  source: string
+  created_at: Timestamp
+}
+
+export interface OrderLineTable {
+  subject_id: string
+  order_id: string
+  line_no: number
+  product_id: string | null
+  description: string | null
+  quantity: number
+  unit_price_cents: number
+}
+
+export interface InvoiceTable {
+  subject_id: string
+  id: Generated<string>
+  invoice_number: string
+  order_id: string | null
+  issued_at: Timestamp
+  /** ISO date (`YYYY-MM-DD`). */
+  due_on: string
+  amount_cents: number
+  currency: string
+  paid_at: Timestamp | null
+  created_at: Timestamp
+}
+
+export interface PipelineStageTable {
+  key: string
+  name_de: string
+  name_en: string
+  position: number
+  probability: number
+  outcome: string | null
+}
+
+export interface DealTable {
+  subject_id: string
+  id: Generated<string>
+  title: string
+  stage_key: string
+  amount_cents: number | null
+  currency: Defaulted<string>
+  organisation_id: string | null
+  owner_user_id: string | null
+  /** ISO date. */
+  expected_close_on: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** A staff note or task; the text is sealed under the subject's data key. */
+export interface SubjectNoteTable {
+  subject_id: string
+  id: Generated<string>
+  kind: string
+  sealed_text: Uint8Array
+  author_type: string
+  author_id: string
+  /** ISO date. */
+  due_on: string | null
+  done_at: Timestamp | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
 export interface SchemaMigrationTable {
   version: number
   name: string
@@ -281,6 +412,16 @@ export interface Schema {
   objection_state: ObjectionStateTable
   restriction_event: RestrictionEventTable
   restriction_state: RestrictionStateTable
+  organisation: OrganisationTable
+  subject_organisation: SubjectOrganisationTable
+  touchpoint: TouchpointTable
+  product: ProductTable
+  customer_order: CustomerOrderTable
+  order_line: OrderLineTable
+  invoice: InvoiceTable
+  pipeline_stage: PipelineStageTable
+  deal: DealTable
+  subject_note: SubjectNoteTable
 }
 
 export type AppUserRow = Selectable<AppUserTable>

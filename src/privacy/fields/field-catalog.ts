@@ -27,6 +27,14 @@ export const FIELD_CATEGORIES = [
   'psychographic',
   /** Computed from the others: scores, CLV, churn risk, segments. */
   'derived',
+  /** Where the person works: organisation, job title, department (B2B). */
+  'organisation',
+  /** What the person bought: orders and their lines. */
+  'purchases',
+  /** What the person owes or paid: invoices. */
+  'billing',
+  /** Deals in the sales pipeline. */
+  'pipeline',
 ] as const
 export type FieldCategory = (typeof FIELD_CATEGORIES)[number]
 
@@ -51,7 +59,21 @@ export type IdentifierField = (typeof IDENTIFIER_FIELDS)[number]
 export const ATTRIBUTE_FIELDS = ['country', 'region', 'ageBand', 'gender'] as const
 export type AttributeField = (typeof ATTRIBUTE_FIELDS)[number]
 
-export type PersonalField = IdentifierField | AttributeField
+/**
+ * Records kept about a subject in their own tables (the CRM core, migration 0008). The gate treats
+ * each kind as one field: a role reads a kind only with its category, and audit records name it.
+ */
+export const RECORD_FIELDS = [
+  'organisations',
+  'touchpoints',
+  'orders',
+  'invoices',
+  'deals',
+  'staffNotes',
+] as const
+export type RecordField = (typeof RECORD_FIELDS)[number]
+
+export type PersonalField = IdentifierField | AttributeField | RecordField
 
 export interface FieldDefinition {
   category: FieldCategory
@@ -73,6 +95,7 @@ const attribute = (category: FieldCategory): FieldDefinition => ({
   identifier: false,
   specialCategory: false,
 })
+const record = attribute
 
 export const FIELD_CATALOG: Readonly<Record<PersonalField, FieldDefinition>> = {
   firstName: identifier('identity'),
@@ -91,9 +114,19 @@ export const FIELD_CATALOG: Readonly<Record<PersonalField, FieldDefinition>> = {
   region: attribute('socio_demographic'),
   ageBand: attribute('socio_demographic'),
   gender: attribute('socio_demographic'),
+  organisations: record('organisation'),
+  touchpoints: record('behavioural'),
+  orders: record('purchases'),
+  invoices: record('billing'),
+  deals: record('pipeline'),
+  // Free text about the person, sealed in the vault: the same category as the `notes` identifier.
+  staffNotes: record('notes'),
 }
 
 export const isIdentifierField = (name: string): name is IdentifierField =>
   (IDENTIFIER_FIELDS as readonly string[]).includes(name)
+
+export const isRecordField = (name: string): name is RecordField =>
+  (RECORD_FIELDS as readonly string[]).includes(name)
 
 export const isPersonalField = (name: string): name is PersonalField => Object.hasOwn(FIELD_CATALOG, name)

@@ -66,6 +66,8 @@ export interface GatePorts {
     }): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }>
   }
   roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
+  /** The records kept about subjects (touchpoints, orders, ...): erasure deletes them. */
+  records: { deleteAll(subjectIds: readonly string[], trx: Kysely<Schema>): Promise<void> }
   /**
    * Whether independent reads may run side by side: on PostgreSQL they use separate connections;
    * PGlite is one session, where they would only queue behind each other's locks.
@@ -299,7 +301,8 @@ export class Gate {
 
   /**
    * Art. 17 erasure by crypto-shredding: destroys the data keys (the identifiers become noise in
-   * every copy), the blind indexes and the attributes; the subject stays as a tombstone so the
+   * every copy), the blind indexes, the attributes and every record kept about the subject
+   * (touchpoints, orders, invoices, deals, notes); the subject stays as a tombstone so the
    * audit trail keeps its references. Art. 17(3) exceptions are checked by the caller (the DSR
    * workflow) before it asks for this.
    */
@@ -314,6 +317,7 @@ export class Gate {
     if (ids.length === 0) return []
     await this.#p.db.transaction().execute(async (trx) => {
       await this.#p.vault.shred(ids, trx)
+      await this.#p.records.deleteAll(ids, trx)
       await this.#p.audit.append(
         [
           {

@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto'
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
+import { textArray } from '../../platform/db/array-literal.ts'
+import type {
+  CustomerOrderTable,
+  DealTable,
+  InvoiceTable,
+  OrderLineTable,
+  Schema,
+  SubjectNoteTable,
+  SubjectOrganisationTable,
+  TouchpointTable,
+} from '../../platform/db/schema.ts'
+
+export type TouchpointRow = Selectable<TouchpointTable>
+export type OrderRow = Selectable<CustomerOrderTable>
+export type OrderLineRow = Selectable<OrderLineTable>
+export type InvoiceRow = Selectable<InvoiceTable>
+export type DealRow = Selectable<DealTable>
+export type NoteRow = Selectable<SubjectNoteTable>
+export type MembershipRow = Selectable<SubjectOrganisationTable> & {
+  organisation_name: string
+  organisation_city: string | null
+}
+
+export interface NewTouchpoint {
+  subject_id: string
+  type: string
+  channel: string
+  occurred_at: Date
+  received_at: Date
+  purpose_key: string
+  legal_basis: string
+  properties: Record<string, unknown>
+  source: string
+  external_id: string | null
+}
+
+/**
+ * SQL for the records kept about subjects (touchpoints, orders, invoices, deals, notes,
+ * organisation memberships); one query per method. Only the privacy kernel uses it: these are
+ * personal tables (the architecture test).
+ */
+export class RecordRepository {
+  readonly #db: Kysely<Schema>
+  constructor(db: Kysely<Schema>) {
+    this.#db = db
+  }
+
+  /**
+   * Inserts touchpoints in one statement; a touchpoint whose (subject, external id) is already
+   * stored is skipped. Returns, per input row, its id, or null for a skipped duplicate.
+   */
+  async insertTouchpoints(rows: readonly NewTouchpoint[], db = this.#db): Promise<(string | null)[]> {
+    if (rows.length === 0) return []
+    // Ids are made here so RETURNING says which rows went in, whatever order it returns them in.
+    const ids = rows.map(() => randomUUID())
+    // One statement whatever the batch size: the columns travel as arrays (no parameter limit).
+    const result = await sql<{ id: string }>`
+      insert into touchpoint (id, subject_id, type, channel, occurred_at, received_at, purpose_key, legal_basis,
+                              properties, source, external_id)
+      select * from unnest(
+        ${textArray(ids)}::uuid[],
+        ${textArray(rows.map((r) => r.subject_id))}::uuid[],
+        ${textArray(rows.map((r) => r.type))}::text[],
+        ${textArray(rows.map((r) => r.channel))}::text[],
+        ${textArray(rows.map((r) => r.occurred_at.toISOString()))}::timestamptz[],
+        ${textArray(rows.map((r) => r.received_at.toISOString()))}::timestamptz[],
+        ${textArray(rows.map((r) => r.purpose_key))}::text[],
+        ${textArray(rows.map((r) => r.legal_basis))}::text[],
+        ${textArray(rows.map((r) => JSON.stringify(r.properties)))}::jsonb[],
+        ${textArray(rows.map((r) => r.source))}::text[],
+        ${textArray(rows.map((r) => r.external_id))}::text[]
+      )
+      on conflict (subject_id, external_id) where external_id is not null do nothing
+      returning id
+    `.execute(db)
+    const inserted = new Set(result.rows.map((r) => r.id))
+    return ids.map((id) => (inserted.has(id) ? id : null))
+  }
+
+  touchpoints(subjectId: string, limit: number, db = this.#db): Promise<TouchpointRow[]> {
+    return db
+      .selectFrom('touchpoint')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .orderBy('occurred_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+  }
+
+  async insertOrder(
+    order: Insertable<CustomerOrderTable>,
+    lines: readonly Omit<Insertable<OrderLineTable>, 'subject_id' | 'order_id'>[],
+    db = this.#db,
+  ): Promise<string | null> {
+    const row = await db
+      .insertInto('customer_order')
+      .values(order)
+      .onConflict((oc) => oc.columns(['subject_id', 'order_number']).doNothing())
+      .returning('id')
+      .executeTakeFirst()
+    if (!row) return null
+    if (lines.length > 0)
+      await db
+        .insertInto('order_line')
+        .values(lines.map((l) => ({ ...l, subject_id: order.subject_id, order_id: row.id })))
+        .execute()
+    return row.id
+  }
+
+  orderIdByNumber(subjectId: string, orderNumber: string, db = this.#db): Promise<string | undefined> {
+    return db
+      .selectFrom('customer_order')
+      .select('id')
+      .where('subject_id', '=', subjectId)
+      .where('order_number', '=', orderNumber)
+      .executeTakeFirst()
+      .then((r) => r?.id)
+  }
+
+  orders(subjectId: string, limit: number, db = this.#db): Promise<OrderRow[]> {
+    return db
+      .selectFrom('customer_order')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .orderBy('ordered_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+  }
+
+  orderLines(subjectId: string, orderIds: readonly string[], db = this.#db): Promise<OrderLineRow[]> {
+    if (orderIds.length === 0) return Promise.resolve([])
+    return db
+      .selectFrom('order_line')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .where('order_id', '=', sql<string>`any(${textArray(orderIds)}::uuid[])`)
+      .orderBy('order_id')
+      .orderBy('line_no')
+      .execute()
+  }
+
+  async insertInvoice(invoice: Insertable<InvoiceTable>, db = this.#db): Promise<string | null> {
+    const row = await db
+      .insertInto('invoice')
+      .values(invoice)
+      .onConflict((oc) => oc.columns(['subject_id', 'invoice_number']).doNothing())
+      .returning('id')
+      .executeTakeFirst()
+    return row?.id ?? null
+  }
+
+  invoices(subjectId: string, limit: number, db = this.#db): Promise<InvoiceRow[]> {
+    return db
+      .selectFrom('invoice')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .orderBy('issued_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+  }
+
+  async markInvoicePaid(subjectId: string, id: string, paidAt: Date, db = this.#db): Promise<boolean> {
+    const result = await db
+      .updateTable('invoice')
+      .set({ paid_at: paidAt })
+      .where('subject_id', '=', subjectId)
+      .where('id', '=', id)
+      .where('paid_at', 'is', null)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  async insertDeal(deal: Insertable<DealTable>, db = this.#db): Promise<string> {
+    const row = await db.insertInto('deal').values(deal).returning('id').executeTakeFirstOrThrow()
+    return row.id
+  }
+
+  async moveDeal(subjectId: string, id: string, stageKey: string, at: Date, db = this.#db): Promise<boolean> {
+    const result = await db
+      .updateTable('deal')
+      .set({ stage_key: stageKey, updated_at: at })
+      .where('subject_id', '=', subjectId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  deals(subjectId: string, limit: number, db = this.#db): Promise<DealRow[]> {
+    return db
+      .selectFrom('deal')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .orderBy('updated_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+  }
+
+  async insertNote(note: Insertable<SubjectNoteTable>, db = this.#db): Promise<string> {
+    const row = await db.insertInto('subject_note').values(note).returning('id').executeTakeFirstOrThrow()
+    return row.id
+  }
+
+  async completeTask(subjectId: string, id: string, at: Date, db = this.#db): Promise<boolean> {
+    const result = await db
+      .updateTable('subject_note')
+      .set({ done_at: at, updated_at: at })
+      .where('subject_id', '=', subjectId)
+      .where('id', '=', id)
+      .where('kind', '=', 'task')
+      .where('done_at', 'is', null)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  notes(subjectId: string, limit: number, db = this.#db): Promise<NoteRow[]> {
+    return db
+      .selectFrom('subject_note')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+  }
+
+  async upsertMembership(row: Insertable<SubjectOrganisationTable>, db = this.#db): Promise<void> {
+    await db
+      .insertInto('subject_organisation')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['subject_id', 'organisation_id']).doUpdateSet((eb) => ({
+          job_title: eb.ref('excluded.job_title'),
+          department: eb.ref('excluded.department'),
+        })),
+      )
+      .execute()
+  }
+
+  async deleteMembership(subjectId: string, organisationId: string, db = this.#db): Promise<boolean> {
+    const result = await db
+      .deleteFrom('subject_organisation')
+      .where('subject_id', '=', subjectId)
+      .where('organisation_id', '=', organisationId)
+      .executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+
+  memberships(subjectId: string, db = this.#db): Promise<MembershipRow[]> {
+    return db
+      .selectFrom('subject_organisation as m')
+      .innerJoin('organisation as o', 'o.id', 'm.organisation_id')
+      .selectAll('m')
+      .select(['o.name as organisation_name', 'o.city as organisation_city'])
+      .where('m.subject_id', '=', subjectId)
+      .orderBy('o.name')
+      .execute()
+  }
+
+  /** Art. 17: every record about the subjects goes with them (the caller decided Art. 17(3)). */
+  async deleteAll(subjectIds: readonly string[], db = this.#db): Promise<void> {
+    if (subjectIds.length === 0) return
+    const ids = sql<string>`any(${textArray(subjectIds)}::uuid[])`
+    // Children before parents: invoices and lines reference orders.
+    await db.deleteFrom('invoice').where('subject_id', '=', ids).execute()
+    await db.deleteFrom('order_line').where('subject_id', '=', ids).execute()
+    await db.deleteFrom('customer_order').where('subject_id', '=', ids).execute()
+    await db.deleteFrom('touchpoint').where('subject_id', '=', ids).execute()
+    await db.deleteFrom('deal').where('subject_id', '=', ids).execute()
+    await db.deleteFrom('subject_note').where('subject_id', '=', ids).execute()
+    await db.deleteFrom('subject_organisation').where('subject_id', '=', ids).execute()
+  }
+}
