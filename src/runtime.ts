@@ -7,7 +7,14 @@ import { RoleService } from './modules/access/role.service.ts'
 import { deferredSecretBox } from './modules/access/secret-box.ts'
 import { UserRepository } from './modules/access/user.repository.ts'
 import { EventService } from './modules/journey/event.service.ts'
+import { OrderService } from './modules/orders/order.service.ts'
+import { ProductRepository } from './modules/orders/product.repository.ts'
+import { OrganisationRepository } from './modules/organisations/organisation.repository.ts'
+import { OrganisationService } from './modules/organisations/organisation.service.ts'
+import { PipelineRepository } from './modules/sales/pipeline.repository.ts'
+import { SalesService } from './modules/sales/sales.service.ts'
 import { SubjectService } from './modules/subjects/subject.service.ts'
+import { SubjectOverviewService } from './modules/subjects/subject-overview.service.ts'
 import { type Config, loadMasterKeys } from './platform/config.ts'
 import { type Database, openDatabase } from './platform/db/database.ts'
 import { migrate } from './platform/db/migrate.ts'
@@ -44,6 +51,13 @@ export interface Services {
   subjects: SubjectService
   /** Touchpoint ingestion (the customer journey). */
   events: EventService
+  /** The 360° view of a contact. */
+  overviews: SubjectOverviewService
+  organisations: OrganisationService
+  /** Products, and customers' orders and invoices. */
+  orders: OrderService
+  /** The sales pipeline, deals, notes and tasks. */
+  sales: SalesService
   /** Seals TOTP secrets; keyed at start-up from a vault secret. */
   totpBox: ReturnType<typeof deferredSecretBox>
   /** Identifiers encrypted per subject, blind indexes, crypto-shredding: for the privacy gate only. */
@@ -131,6 +145,7 @@ export function createServices(
   // Sealed under a vault secret (not a key derived from the master key), so a master-key
   // rotation rewraps it like every other secret and TOTP keeps working.
   const totpBox = deferredSecretBox()
+  const subjects = new SubjectService(gate, (kind) => subjectRepository.count(kind))
   return {
     roles,
     access: new AccessService({
@@ -143,7 +158,11 @@ export function createServices(
     gate,
     records,
     events: new EventService(records),
-    subjects: new SubjectService(gate, (kind) => subjectRepository.count(kind)),
+    subjects,
+    overviews: new SubjectOverviewService({ subjects, records, permissions, roles }),
+    organisations: new OrganisationService(new OrganisationRepository(database.db), records),
+    orders: new OrderService(records, new ProductRepository(database.db)),
+    sales: new SalesService(records, new PipelineRepository(database.db)),
     vault,
     totpBox,
     secrets,

@@ -14,6 +14,11 @@ import { TokenInfo, User } from '../modules/access/access.schemas.ts'
 import { roleRoutes } from '../modules/access/role.routes.ts'
 import { RoleInfo } from '../modules/access/role.schemas.ts'
 import { eventRoutes } from '../modules/journey/event.routes.ts'
+import { orderRoutes } from '../modules/orders/order.routes.ts'
+import { Product } from '../modules/orders/order.schemas.ts'
+import { organisationRoutes } from '../modules/organisations/organisation.routes.ts'
+import { Organisation } from '../modules/organisations/organisation.schemas.ts'
+import { salesRoutes } from '../modules/sales/sales.routes.ts'
 import { subjectRoutes } from '../modules/subjects/subject.routes.ts'
 import { Subject } from '../modules/subjects/subject.schemas.ts'
 import { auditRoutes } from '../privacy/audit/audit.routes.ts'
@@ -79,7 +84,16 @@ export async function buildApp(
       security: [{ session: [] }, { token: [] }],
     },
   })
-  for (const schema of [User, TokenInfo, RoleInfo, Subject, Purpose, SubjectPermissions])
+  for (const schema of [
+    User,
+    TokenInfo,
+    RoleInfo,
+    Subject,
+    Purpose,
+    SubjectPermissions,
+    Organisation,
+    Product,
+  ])
     app.addSchema(schema)
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
@@ -111,11 +125,14 @@ export async function buildApp(
     async (api) => {
       await api.register(accessRoutes(services.access))
       await api.register(roleRoutes(services.roles))
-      await api.register(subjectRoutes(services.subjects))
+      await api.register(subjectRoutes(services.subjects, services.overviews))
       await api.register(purposeRoutes(services.purposes))
       await api.register(permissionRoutes(services.permissions))
       await api.register(auditRoutes(services.audit))
       await api.register(eventRoutes(services.events))
+      await api.register(organisationRoutes(services.organisations))
+      await api.register(orderRoutes(services.orders))
+      await api.register(salesRoutes(services.sales))
     },
     { prefix: '/api/v1' },
   )

@@ -10,10 +10,29 @@ import {
   SubjectReadQuery,
 } from './subject.schemas.ts'
 import type { SubjectService } from './subject.service.ts'
+import { SubjectOverview } from './subject-overview.schemas.ts'
+import type { SubjectOverviewService } from './subject-overview.service.ts'
 
 export const subjectRoutes =
-  (subjects: SubjectService): FastifyPluginAsyncTypebox =>
+  (subjects: SubjectService, overviews: SubjectOverviewService): FastifyPluginAsyncTypebox =>
   async (app) => {
+    app.get(
+      '/subjects/:id/overview',
+      {
+        config: { access: 'subjects:read' },
+        schema: {
+          tags: ['subjects'],
+          summary: 'The 360° view of a contact, through the privacy gate',
+          description:
+            'Identity, organisations, attributes, permissions per purpose and channel, the timeline of touchpoints, orders and notes, invoices (open first), deals and the history link. A part your role may not see is listed under `hidden` with the reason. Every part is read for the purpose (default contact_management) and audited.',
+          params: SubjectParams,
+          querystring: SubjectReadQuery,
+          response: { 200: SubjectOverview },
+        },
+      },
+      (request) => overviews.overview(contextOf(request), request.params.id, request.query.purpose),
+    )
+
     app.get(
       '/subjects',
       {

@@ -2,16 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { auditActor } from '../../modules/access/access.service.ts'
 import { actorOf } from '../../server/auth.ts'
-import {
-  ConsentBody,
-  ObjectionBody,
-  RestrictionBody,
-  SubjectParams,
-  type SubjectPermissionsJson,
-} from './permission.schemas.ts'
+import { ConsentBody, ObjectionBody, RestrictionBody, SubjectParams } from './permission.schemas.ts'
 import type { PermissionService } from './permission.service.ts'
-
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null)
+import { permissionsJson as toJson } from './permission-view.ts'
 
 export const permissionRoutes =
   (permissions: PermissionService): FastifyPluginAsyncTypebox =>
@@ -139,28 +132,3 @@ export const permissionRoutes =
         ),
     )
   }
-
-function toJson({
-  state,
-  decisions,
-  history,
-}: Awaited<ReturnType<PermissionService['subjectView']>>): SubjectPermissionsJson {
-  return {
-    subjectId: state.subjectId,
-    erased: state.erased,
-    restriction: state.restriction && { ...state.restriction, since: state.restriction.since.toISOString() },
-    objections: state.objections.map((o) => ({ ...o, raisedAt: o.raisedAt.toISOString() })),
-    consents: state.consents.map((c) => ({
-      ...c,
-      requestedAt: iso(c.requestedAt),
-      grantedAt: iso(c.grantedAt),
-      confirmedAt: iso(c.confirmedAt),
-      withdrawnAt: iso(c.withdrawnAt),
-      expiredAt: iso(c.expiredAt),
-      expiresAt: iso(c.expiresAt),
-      updatedAt: c.updatedAt.toISOString(),
-    })),
-    decisions,
-    history: history.map((h) => ({ ...h, at: h.at.toISOString() })),
-  }
-}

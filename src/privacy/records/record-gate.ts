@@ -18,6 +18,8 @@ import type {
   TouchpointRow,
 } from './record.repository.ts'
 
+export type { DealRow, InvoiceRow, MembershipRow, OrderLineRow, OrderRow, TouchpointRow }
+
 /** What the record gate needs of the kernel's other parts. */
 export interface RecordGatePorts {
   db: Kysely<Schema>
@@ -273,19 +275,23 @@ export class RecordGate {
     const limit = request.limit ?? 50
     const db = this.#p.db
     const records: SubjectRecords = {}
-    if (allowed.length > 0) {
-      await this.#p.audit.append([
-        {
-          actor: request.actor,
-          action: 'read',
-          subjectIds: [subject],
-          purpose: purpose.key,
-          legalBasis: purpose.legalBasis,
-          fields: allowed,
-          ...(request.requestId ? { requestId: request.requestId } : {}),
-        },
-      ])
+    const common = {
+      actor: request.actor,
+      subjectIds: [subject],
+      purpose: purpose.key,
+      legalBasis: purpose.legalBasis,
+      ...(request.requestId ? { requestId: request.requestId } : {}),
     }
+    const audit: AuditRecordInput[] = []
+    if (allowed.length > 0) audit.push({ ...common, action: 'read', fields: allowed })
+    if (split.denied.length > 0)
+      audit.push({
+        ...common,
+        action: 'denied',
+        fields: split.denied.map((d) => d.field),
+        reason: `role ${request.actor.role} lacks the field categories ${[...new Set(split.denied.map((d) => d.category))].join(', ')}`,
+      })
+    if (audit.length > 0) await this.#p.audit.append(audit)
     const repo = this.#p.records
     for (const field of allowed) {
       switch (field) {

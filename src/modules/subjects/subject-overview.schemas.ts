@@ -1,0 +1,67 @@
+import { type Static, Type } from 'typebox'
+import { Invoice, Order } from '../orders/order.schemas.ts'
+import { Organisation } from '../organisations/organisation.schemas.ts'
+import { Deal, Note } from '../sales/sales.schemas.ts'
+
+const nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const OVERVIEW_PARTS = [
+  'identity',
+  'contact',
+  'address',
+  'bank',
+  'attributes',
+  'organisations',
+  'permissions',
+  'touchpoints',
+  'orders',
+  'invoices',
+  'deals',
+  'notes',
+  'history',
+] as const
+
+export const TimelineItem = Type.Object({
+  kind: Type.Union([Type.Literal('touchpoint'), Type.Literal('order'), Type.Literal('note')]),
+  at: Type.String({ format: 'date-time' }),
+  id: Type.String({ format: 'uuid' }),
+  title: Type.String({ description: 'Touchpoint type, order number, or note/task.' }),
+  channel: Type.Optional(Type.String()),
+  purpose: Type.Optional(Type.String()),
+  legalBasis: Type.Optional(Type.String()),
+  properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  amountCents: Type.Optional(Type.Integer()),
+  currency: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String()),
+})
+
+const MembershipView = Type.Object({
+  organisation: Type.Pick(Organisation, ['id', 'name', 'city']),
+  jobTitle: nullable(Type.String()),
+  department: nullable(Type.String()),
+})
+
+export const SubjectOverview = Type.Object({
+  subject: Type.Ref('Subject'),
+  purpose: Type.String({ description: 'The purpose this view was read for.' }),
+  hidden: Type.Array(
+    Type.Object({
+      part: Type.Enum(OVERVIEW_PARTS),
+      reason: Type.String({ description: 'Why it is not shown, e.g. the field category your role lacks.' }),
+    }),
+    { description: 'Parts of the view your role may not see: shown as hidden, never dropped silently.' },
+  ),
+  organisations: Type.Optional(Type.Array(MembershipView)),
+  permissions: Type.Optional(Type.Ref('SubjectPermissions')),
+  timeline: Type.Optional(
+    Type.Array(TimelineItem, {
+      description: 'Touchpoints, orders and notes your role may see, newest first, up to 50 of each kind.',
+    }),
+  ),
+  orders: Type.Optional(Type.Array(Order)),
+  invoices: Type.Optional(Type.Array(Invoice, { description: 'Open and overdue first.' })),
+  deals: Type.Optional(Type.Array(Deal)),
+  notes: Type.Optional(Type.Array(Note)),
+  historyUrl: Type.Optional(Type.String()),
+})
+export type SubjectOverview = Static<typeof SubjectOverview>
