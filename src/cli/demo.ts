@@ -29,6 +29,10 @@ export function registerDemo(program: Command): void {
       process.stderr.write(
         `demo permissions: ${permissions.consents} consents, ${permissions.objections} objections, ${permissions.restrictions} restrictions\n`,
       )
+      const records = await runtime.services.records.seedDemo({ seed: options.seed })
+      process.stderr.write(
+        `demo records: ${records.organisations} organisations, ${records.touchpoints} touchpoints, ${records.orders} orders, ${records.invoices} invoices\n`,
+      )
       process.stdout.write(`${written} subjects generated (seed ${options.seed})\n`)
     })
   })

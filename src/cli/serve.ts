@@ -21,6 +21,8 @@ export async function seedDemoIfEmpty(runtime: Runtime, count: number, seed: num
   progress.done()
   // Consents, objections and restrictions for the demo subjects (set-based, deterministic).
   await runtime.services.permissions.seedDemo({ seed })
+  // Organisations, products, touchpoints, orders and invoices for them.
+  await runtime.services.records.seedDemo({ seed })
   return written
 }
 

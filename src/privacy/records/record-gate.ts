@@ -6,6 +6,7 @@ import type { FieldCategory, RecordField } from '../fields/field-catalog.ts'
 import { type FieldDenial, splitFieldsByRole } from '../gate/field-access.ts'
 import type { GateActor, GatePurpose } from '../gate/gate.service.ts'
 import { withTransaction } from '../keys/with-transaction.ts'
+import { seedDemoRecords } from './demo-records.ts'
 import type {
   DealRow,
   InvoiceRow,
@@ -520,6 +521,14 @@ export class RecordGate {
       if (!(await this.#p.records.deleteMembership(write.subjectId, organisationId, trx)))
         throw new ProblemError('not-found', 'the subject is not linked to this organisation')
     })
+  }
+
+  /**
+   * Demo data: organisations, products, memberships, touchpoints, orders and invoices for the demo
+   * subjects (set-based, see demo-records.ts). Not audited: synthetic data.
+   */
+  seedDemo(options: { seed: number }) {
+    return seedDemoRecords(this.#p.db, options)
   }
 
   /** Art. 17: deletes every record about the subjects, in the erasure's transaction. */
