@@ -10,6 +10,7 @@ import {
 } from './harness.ts'
 import { apiRead } from './scenarios/api-read.ts'
 import { auditAppend, auditVerify } from './scenarios/audit.ts'
+import { eventsIngest, overview } from './scenarios/crm.ts'
 import { gateAudience } from './scenarios/gate-audience.ts'
 import { gateRead } from './scenarios/gate-read.ts'
 import { startup } from './scenarios/startup.ts'
@@ -26,6 +27,8 @@ const SCENARIOS: readonly Scenario[] = [
   gateRead,
   auditAppend,
   auditVerify,
+  eventsIngest,
+  overview,
 ]
 
 const USAGE = `usage: npm run bench [-- --scenario NAME ... --scale N --db pglite|postgres]

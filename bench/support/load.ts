@@ -4,6 +4,8 @@ import { percentile } from '../harness.ts'
 export interface LoadOptions {
   url: string
   headers?: Record<string, string>
+  /** POST these bodies (JSON), round robin, instead of GETs. */
+  bodies?: readonly string[]
   durationSeconds: number
   connections: number
 }
@@ -27,6 +29,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     duration: options.durationSeconds,
     timeout: 10,
     ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.bodies ? postBodies(options.bodies) : {}),
   })
   // autocannon's histogram keeps whole milliseconds, too coarse for sub-millisecond answers.
   let latencies = new Float64Array(1 << 16)
@@ -62,5 +65,23 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     p50Ms: percentile(sorted, 50, true),
     p99Ms: percentile(sorted, 99, true),
     requests: count,
+  }
+}
+
+/** autocannon's request setup for POSTing a fixed set of JSON bodies in turn. */
+function postBodies(bodies: readonly string[]) {
+  let next = 0
+  return {
+    method: 'POST' as const,
+    requests: [
+      {
+        method: 'POST' as const,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request: { body?: string }) => {
+          request.body = bodies[next++ % bodies.length]
+          return request
+        },
+      },
+    ],
   }
 }
