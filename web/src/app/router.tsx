@@ -15,6 +15,8 @@ import { safeRedirectTarget, sessionQueryOptions } from '../features/auth/auth.a
 import { LoginPage } from '../features/auth/login-page'
 import { OverviewPage } from '../features/overview/overview-page'
 import { SecurityPage } from '../features/settings/security-page'
+import { validateContactSearch } from '../features/subjects/contact-overview.api'
+import { ContactPage } from '../features/subjects/contact-page'
 import { validateContactsSearch } from '../features/subjects/contacts.search'
 import { ContactsPage } from '../features/subjects/contacts-page'
 import { SubjectHistoryPage } from '../features/subjects/subject-history-page'
@@ -81,6 +83,14 @@ const contactsRoute = createRoute({
   component: ContactsPage,
 })
 
+/** One contact at a glance (the 360° view), read for a purpose (default contact_management). */
+const contactRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/contacts/$id',
+  validateSearch: validateContactSearch,
+  component: ContactPage,
+})
+
 /** A contact's audit history: who did what with the person's data, when and why. */
 const subjectHistoryRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -96,7 +106,7 @@ const securityRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
-  appRoute.addChildren([overviewRoute, contactsRoute, subjectHistoryRoute, securityRoute]),
+  appRoute.addChildren([overviewRoute, contactsRoute, contactRoute, subjectHistoryRoute, securityRoute]),
 ])
 
 export function createAppRouter(queryClient: QueryClient) {

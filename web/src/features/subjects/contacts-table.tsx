@@ -26,9 +26,16 @@ export function ContactsTable({ subjects }: { subjects: Subject[] }) {
           {subjects.map((subject) => (
             <Table.Tr key={subject.id} data-testid="contacts-row">
               <Table.Td>
-                <Text ff="monospace" size="sm" title={subject.id}>
+                <Anchor
+                  ff="monospace"
+                  size="sm"
+                  title={subject.id}
+                  aria-label={t('subjects.open', { id: subject.id.slice(0, 8) })}
+                  data-testid="contacts-open-link"
+                  renderRoot={(props) => <Link {...props} to="/contacts/$id" params={{ id: subject.id }} />}
+                >
                   {subject.id.slice(0, 8)}
-                </Text>
+                </Anchor>
               </Table.Td>
               <Table.Td>
                 <SubjectKindBadges kinds={subject.kinds} />

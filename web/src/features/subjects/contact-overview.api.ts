@@ -1,0 +1,315 @@
+import { type QueryClient, queryOptions } from '@tanstack/react-query'
+import { TOUCHPOINT_CHANNELS, TOUCHPOINT_TYPES } from '../../../../src/modules/journey/touchpoint-types'
+import { FIELD_CATEGORIES, type FieldCategory } from '../../../../src/privacy/fields/field-catalog'
+import {
+  CONSENT_EVENT_KINDS,
+  DENIAL_RULES,
+  OBJECTION_SCOPES,
+} from '../../../../src/privacy/permissions/permission-rules'
+import { CHANNELS } from '../../../../src/privacy/purposes/purpose'
+import { api, isProblem } from '../../app/api'
+import { isOneOf } from './subject-history.api'
+
+// The server's own closed sets (plain-data modules), so labels can never drift from what it sends.
+export { CONSENT_EVENT_KINDS, DENIAL_RULES, FIELD_CATEGORIES, type FieldCategory, isOneOf, OBJECTION_SCOPES }
+
+/** The parts of the 360° view, in the order the server names them (subject-overview.schemas.ts). */
+export const OVERVIEW_PARTS = [
+  'identity',
+  'contact',
+  'address',
+  'bank',
+  'attributes',
+  'organisations',
+  'permissions',
+  'touchpoints',
+  'orders',
+  'invoices',
+  'deals',
+  'notes',
+  'history',
+] as const
+export type OverviewPart = (typeof OVERVIEW_PARTS)[number]
+
+/** Touchpoint types with a translated label; any other type is shown as the server sent it. */
+export const TOUCHPOINT_TYPE_KEYS = Object.keys(TOUCHPOINT_TYPES) as (keyof typeof TOUCHPOINT_TYPES)[]
+
+/** Every channel a consent, decision or touchpoint can name. */
+export const ALL_CHANNELS = [...new Set([...CHANNELS, ...TOUCHPOINT_CHANNELS])]
+
+/** Art. 18 grounds (permission.schemas.ts, which the UI can't import: it pulls in TypeBox). */
+export const RESTRICTION_GROUNDS = [
+  'accuracy-contested',
+  'unlawful-processing',
+  'legal-claims',
+  'objection-pending',
+] as const
+
+export const INVOICE_STATUSES = ['paid', 'open', 'overdue'] as const
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number]
+
+export const NOTE_KINDS = ['note', 'task'] as const
+export type NoteKind = (typeof NOTE_KINDS)[number]
+
+export interface OverviewIdentifiers {
+  firstName?: string
+  lastName?: string
+  birthDate?: string
+  email?: string
+  phone?: string
+  street?: string
+  postalCode?: string
+  city?: string
+  countryCode?: string
+  iban?: string
+  accountHolder?: string
+  notes?: string
+}
+
+export interface OverviewSubject {
+  id: string
+  kinds: string[]
+  source: string
+  identifiers: OverviewIdentifiers
+  attributes: { country?: string; region?: string; ageBand?: string; gender?: string }
+  createdAt: string
+  updatedAt: string
+}
+
+export interface HiddenPart {
+  part: string
+  reason: string
+}
+
+export interface Membership {
+  organisation: { id: string; name: string; city: string | null }
+  jobTitle: string | null
+  department: string | null
+}
+
+export interface ConsentState {
+  purposeKey: string
+  channel: string
+  status: string
+  requestedAt: string | null
+  grantedAt: string | null
+  confirmedAt: string | null
+  withdrawnAt: string | null
+  expiredAt: string | null
+  expiresAt: string | null
+  updatedAt: string
+}
+
+export interface Objection {
+  scope: string
+  purposeKey: string | null
+  channel: string | null
+  source: string
+  raisedAt: string
+}
+
+export interface Restriction {
+  ground: string
+  note: string | null
+  since: string
+}
+
+export interface Decision {
+  purposeKey: string
+  channel: string
+  allowed: boolean
+  basis?: string
+  rule?: string
+  reason?: string
+}
+
+export interface SubjectPermissions {
+  subjectId: string
+  erased: boolean
+  restriction: Restriction | null
+  objections: Objection[]
+  consents: ConsentState[]
+  decisions: Decision[]
+}
+
+export interface TimelineItem {
+  kind: 'touchpoint' | 'order' | 'note'
+  at: string
+  id: string
+  /** Touchpoint type, order number, or `note` / `task`. */
+  title: string
+  channel?: string
+  purpose?: string
+  legalBasis?: string
+  properties?: Record<string, unknown>
+  amountCents?: number
+  currency?: string
+  text?: string
+}
+
+export interface Order {
+  id: string
+  orderNumber: string
+  orderedAt: string
+  status: string
+  currency: string
+  totalCents: number
+  itemCount: number
+}
+
+export interface Invoice {
+  id: string
+  invoiceNumber: string
+  orderId: string | null
+  issuedAt: string
+  dueOn: string
+  amountCents: number
+  currency: string
+  paidAt: string | null
+  status: InvoiceStatus
+}
+
+export interface Deal {
+  id: string
+  title: string
+  stageKey: string
+  amountCents: number | null
+  currency: string
+  organisationId: string | null
+  expectedCloseOn: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface Note {
+  id: string
+  kind: NoteKind
+  text: string
+  author: { type: string; id: string }
+  dueOn: string | null
+  doneAt: string | null
+  createdAt: string
+}
+
+/** GET /api/v1/subjects/{id}/overview: each part only when the role may see it; `hidden` says which not. */
+export interface SubjectOverview {
+  subject: OverviewSubject
+  purpose: string
+  hidden: HiddenPart[]
+  organisations?: Membership[]
+  permissions?: SubjectPermissions
+  timeline?: TimelineItem[]
+  orders?: Order[]
+  invoices?: Invoice[]
+  deals?: Deal[]
+  notes?: Note[]
+  historyUrl?: string
+}
+
+export interface PipelineStage {
+  key: string
+  name: { de: string; en: string }
+  position: number
+  probability: number
+  outcome: 'won' | 'lost' | null
+}
+
+export interface PurposeSummary {
+  key: string
+  name: { de: string; en: string }
+}
+
+export interface NewNote {
+  kind: NoteKind
+  text: string
+  dueOn?: string
+}
+
+/** What the contact page keeps in the URL: the purpose it is read for (the server's default when absent). */
+export interface ContactSearch {
+  purpose?: string
+}
+
+const PURPOSE_KEY = /^[a-z][a-z0-9_]{1,62}$/
+
+/** A malformed purpose is dropped rather than rejected: the page opens for the default purpose. */
+export function validateContactSearch(search: Record<string, unknown>): ContactSearch {
+  return typeof search.purpose === 'string' && PURPOSE_KEY.test(search.purpose)
+    ? { purpose: search.purpose }
+    : {}
+}
+
+const subjectPath = (id: string) => `/api/v1/subjects/${encodeURIComponent(id)}`
+
+export const contactKeys = {
+  overviewOf: (id: string) => ['subjects', 'overview', id] as const,
+  overview: (id: string, purpose: string | undefined) =>
+    ['subjects', 'overview', id, purpose ?? 'default'] as const,
+  stages: () => ['pipeline-stages'] as const,
+  purposes: () => ['purposes'] as const,
+}
+
+// A missing contact or a refused purpose won't change by asking again.
+const noRetryOnRefusal = (failures: number, error: unknown) =>
+  failures < 2 && !(isProblem(error) && error.status < 500)
+
+/** The 360° view of one contact, read for a purpose (the server defaults to contact_management). */
+export function contactOverviewQueryOptions(id: string, purpose?: string) {
+  return queryOptions({
+    queryKey: contactKeys.overview(id, purpose),
+    queryFn: ({ signal }) => api.get<SubjectOverview>(`${subjectPath(id)}/overview`, { purpose }, signal),
+    retry: noRetryOnRefusal,
+  })
+}
+
+/** The pipeline's stages, in order; configuration, so it is kept for a while. */
+export function pipelineStagesQueryOptions() {
+  return queryOptions({
+    queryKey: contactKeys.stages(),
+    queryFn: ({ signal }) => api.get<PipelineStage[]>('/api/v1/pipeline-stages', {}, signal),
+    staleTime: 5 * 60_000,
+    retry: noRetryOnRefusal,
+  })
+}
+
+/** The purpose registry, for the purposes' names; the keys are shown when it can't be read. */
+export function purposesQueryOptions() {
+  return queryOptions({
+    queryKey: contactKeys.purposes(),
+    queryFn: async ({ signal }) =>
+      (await api.get<{ items: PurposeSummary[] }>('/api/v1/purposes', {}, signal)).items,
+    staleTime: 5 * 60_000,
+    retry: noRetryOnRefusal,
+  })
+}
+
+export function addNote(subjectId: string, note: NewNote): Promise<Note> {
+  return api.post<Note>(`${subjectPath(subjectId)}/notes`, note)
+}
+
+export function completeTask(subjectId: string, noteId: string): Promise<Note> {
+  return api.post<Note>(`${subjectPath(subjectId)}/notes/${encodeURIComponent(noteId)}/done`)
+}
+
+export function moveDeal(subjectId: string, dealId: string, stageKey: string): Promise<Deal> {
+  return api.patch<Deal>(`${subjectPath(subjectId)}/deals/${encodeURIComponent(dealId)}`, { stageKey })
+}
+
+/** After a change: every purpose's view of this contact is out of date. */
+export function invalidateOverview(queryClient: QueryClient, subjectId: string): Promise<void> {
+  return queryClient.invalidateQueries({ queryKey: contactKeys.overviewOf(subjectId) })
+}
+
+/**
+ * What a hidden part's reason names: the server says "your role lacks the field category bank" or
+ * "… the permission subjects:history"; the UI translates the category or permission it names.
+ */
+export function parseHiddenReason(
+  reason: string,
+): { type: 'category'; category: FieldCategory } | { type: 'permission'; permission: string } | null {
+  const category = /field category ([a-z_]+)/.exec(reason)?.[1]
+  if (isOneOf(FIELD_CATEGORIES, category)) return { type: 'category', category }
+  const permission = /permission ([a-z_]+:[a-z_]+)/.exec(reason)?.[1]
+  if (permission) return { type: 'permission', permission }
+  return null
+}

@@ -1,0 +1,272 @@
+import {
+  Alert,
+  Anchor,
+  Button,
+  Center,
+  Grid,
+  Group,
+  Loader,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core'
+import { useQuery } from '@tanstack/react-query'
+import { getRouteApi, Link } from '@tanstack/react-router'
+import { useTranslation } from 'react-i18next'
+import { isProblem } from '../../app/api'
+import { ErrorState } from '../../app/error-state'
+import { AttributesCard, OrganisationsCard, PersonalDataCard } from './contact-details'
+import { type ContactFormat, useContactFormat } from './contact-format'
+import { NotesCard } from './contact-notes'
+import {
+  contactOverviewQueryOptions,
+  DENIAL_RULES,
+  type HiddenPart,
+  isOneOf,
+  OVERVIEW_PARTS,
+  type SubjectOverview,
+} from './contact-overview.api'
+import { PermissionAlerts, PermissionsCard } from './contact-permissions'
+import { DealsCard, InvoicesCard } from './contact-sales'
+import { HiddenPlaceholder, LockIcon, SectionCard } from './contact-section'
+import { TimelineCard } from './contact-timeline'
+import { SubjectKindBadges } from './subject-kind-badges'
+
+const route = getRouteApi('/_app/contacts/$id')
+
+const TIMELINE_PARTS = ['touchpoints', 'orders', 'notes'] as const
+
+/** The contact at a glance (360° view): everything the role may see about one person, for one purpose. */
+export function ContactPage() {
+  const { t } = useTranslation()
+  const { id } = route.useParams()
+  const { purpose } = route.useSearch()
+  const query = useQuery(contactOverviewQueryOptions(id, purpose))
+
+  return (
+    <Stack gap="md">
+      <Anchor component={Link} to="/contacts" size="sm" data-testid="contact-back">
+        {t('contact.back')}
+      </Anchor>
+      {query.data ? (
+        // A failed background refetch keeps what was read; only a first load that fails shows the error.
+        <ContactView overview={query.data} />
+      ) : query.isError ? (
+        <ContactError error={query.error} purpose={purpose} id={id} onRetry={() => void query.refetch()} />
+      ) : (
+        <Center py="xl" data-testid="contact-loading">
+          <Group gap="sm">
+            <Loader size="sm" />
+            <Text c="dimmed">{t('contact.loading')}</Text>
+          </Group>
+        </Center>
+      )}
+    </Stack>
+  )
+}
+
+function ContactError({
+  error,
+  purpose,
+  id,
+  onRetry,
+}: {
+  error: unknown
+  purpose: string | undefined
+  id: string
+  onRetry: () => void
+}) {
+  const { t } = useTranslation()
+  const format = useContactFormat()
+  if (isProblem(error, 404))
+    return (
+      <Alert color="gray" variant="light" title={t('contact.notFound.title')} data-testid="contact-not-found">
+        {t('contact.notFound.body')}
+      </Alert>
+    )
+  if (isProblem(error, 403)) {
+    // "the purpose newsletter_email may not use this subject: no-consent": the rule is translated.
+    const rule = error.detail?.split(': ').pop()
+    return (
+      <Alert
+        color="orange"
+        variant="light"
+        title={t('contact.forbidden.title')}
+        data-testid="contact-forbidden"
+      >
+        <Stack gap="xs" align="flex-start">
+          <Text size="sm">
+            {t('contact.forbidden.body', { purpose: format.purpose(purpose ?? 'contact_management') })}
+          </Text>
+          {isOneOf(DENIAL_RULES, rule) && (
+            <Text size="sm" data-testid="contact-forbidden-rule">
+              {t('contact.forbidden.rule', { rule: t(`contact.permissions.denials.${rule}`) })}
+            </Text>
+          )}
+          {purpose && purpose !== 'contact_management' && (
+            <Button
+              size="xs"
+              variant="light"
+              color="orange"
+              data-testid="contact-open-default"
+              renderRoot={(props) => <Link {...props} to="/contacts/$id" params={{ id }} search={{}} />}
+            >
+              {t('contact.forbidden.openDefault')}
+            </Button>
+          )}
+        </Stack>
+      </Alert>
+    )
+  }
+  return <ErrorState title={t('contact.error')} error={error} onRetry={onRetry} testId="contact-error" />
+}
+
+function ContactView({ overview }: { overview: SubjectOverview }) {
+  const { t } = useTranslation()
+  const format = useContactFormat()
+  const hiddenByPart = new Map(overview.hidden.map((h) => [h.part, h]))
+  const hiddenPart = (part: string) => hiddenByPart.get(part)
+  // A part this UI does not know yet is still shown as hidden, never dropped.
+  const unknownHidden = overview.hidden.filter((h) => !isOneOf(OVERVIEW_PARTS, h.part))
+  const subjectId = overview.subject.id
+
+  return (
+    <Stack gap="md" data-testid="contact-page" data-subject-id={subjectId}>
+      <ContactHeader overview={overview} hiddenPart={hiddenPart} format={format} />
+      <PermissionAlerts permissions={overview.permissions} format={format} />
+      <Grid gap="md">
+        <Grid.Col span={{ base: 12, md: 4 }}>
+          <Stack gap="md">
+            <PersonalDataCard subject={overview.subject} hiddenPart={hiddenPart} format={format} />
+            <OrganisationsCard memberships={overview.organisations} hidden={hiddenPart('organisations')} />
+            <AttributesCard subject={overview.subject} hidden={hiddenPart('attributes')} format={format} />
+          </Stack>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 8 }}>
+          <Stack gap="md">
+            <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
+              <InvoicesCard invoices={overview.invoices} hidden={hiddenPart('invoices')} format={format} />
+              <DealsCard
+                subjectId={subjectId}
+                deals={overview.deals}
+                hidden={hiddenPart('deals')}
+                format={format}
+              />
+            </SimpleGrid>
+            <NotesCard
+              subjectId={subjectId}
+              notes={overview.notes}
+              hidden={hiddenPart('notes')}
+              format={format}
+            />
+            <TimelineCard
+              items={overview.timeline}
+              hidden={TIMELINE_PARTS.flatMap((part) => hiddenPart(part) ?? [])}
+              format={format}
+            />
+            <PermissionsCard
+              permissions={overview.permissions}
+              hidden={hiddenPart('permissions')}
+              format={format}
+            />
+            {unknownHidden.length > 0 && (
+              <SectionCard title={t('contact.sections.otherHidden')} testId="contact-other-hidden">
+                <Stack gap="xs">
+                  {unknownHidden.map((h) => (
+                    <HiddenPlaceholder key={h.part} hidden={h} />
+                  ))}
+                </Stack>
+              </SectionCard>
+            )}
+          </Stack>
+        </Grid.Col>
+      </Grid>
+    </Stack>
+  )
+}
+
+function ContactHeader({
+  overview,
+  hiddenPart,
+  format,
+}: {
+  overview: SubjectOverview
+  hiddenPart: (part: string) => HiddenPart | undefined
+  format: ContactFormat
+}) {
+  const { t } = useTranslation()
+  const { subject } = overview
+  const { firstName, lastName, email, phone } = subject.identifiers
+  const identityHidden = hiddenPart('identity')
+  const name = [firstName, lastName].filter(Boolean).join(' ')
+  const membership = overview.organisations?.[0]
+  const historyHidden = hiddenPart('history')
+  return (
+    <Paper withBorder radius="md" p="md" data-testid="contact-header">
+      <Group justify="space-between" align="flex-start" wrap="wrap" gap="md">
+        <Stack gap={6}>
+          <Group gap="xs" align="center">
+            {identityHidden && <LockIcon />}
+            <Title
+              order={1}
+              size="h2"
+              c={identityHidden || !name ? 'dimmed' : undefined}
+              data-testid="contact-name"
+            >
+              {identityHidden ? t('contact.nameHidden') : name || t('contact.unnamed')}
+            </Title>
+          </Group>
+          <SubjectKindBadges kinds={subject.kinds} />
+          {(email || phone) && (
+            <Group gap="md" data-testid="contact-reach">
+              {email && (
+                <Anchor href={`mailto:${email}`} size="sm" data-testid="contact-email">
+                  {email}
+                </Anchor>
+              )}
+              {phone && (
+                <Anchor href={`tel:${phone}`} size="sm" data-testid="contact-phone">
+                  {phone}
+                </Anchor>
+              )}
+            </Group>
+          )}
+          {membership && (
+            <Text size="sm" data-testid="contact-header-organisation">
+              {membership.jobTitle
+                ? t('contact.jobAt', {
+                    jobTitle: membership.jobTitle,
+                    organisation: membership.organisation.name,
+                  })
+                : membership.organisation.name}
+            </Text>
+          )}
+          <Text size="xs" c="dimmed" data-testid="contact-purpose" data-purpose={overview.purpose}>
+            {t('contact.readFor', { purpose: format.purpose(overview.purpose) })}
+          </Text>
+        </Stack>
+        <Stack gap="xs" align="flex-end">
+          {overview.historyUrl ? (
+            <Button
+              variant="default"
+              size="sm"
+              data-testid="contact-history-link"
+              renderRoot={(props) => (
+                <Link {...props} to="/contacts/$id/history" params={{ id: subject.id }} />
+              )}
+            >
+              {t('contact.history')}
+            </Button>
+          ) : (
+            historyHidden && <HiddenPlaceholder hidden={historyHidden} />
+          )}
+          <Text size="xs" c="dimmed" ff="monospace" title={subject.id}>
+            {t('contact.id', { id: subject.id.slice(0, 8) })}
+          </Text>
+        </Stack>
+      </Group>
+    </Paper>
+  )
+}
