@@ -38,6 +38,7 @@ describeEachEngine('CRM core: organisations, orders, invoices, deals, notes and 
     return res.body ? res.json() : null
   }
 
+  const salesCookie = () => sales
   beforeAll(async () => {
     t = await buildTestApp(runtime())
     admin = await t.signIn('admin@example.test', 'admin')
@@ -220,6 +221,19 @@ describeEachEngine('CRM core: organisations, orders, invoices, deals, notes and 
       expect.arrayContaining(['invoices', 'bank', 'notes', 'deals']),
     )
     expect((await call('GET', `/subjects/${contact}/invoices`, marketing)).statusCode).toBe(403)
+  })
+
+  it('shows the product role neither identifiers nor the consent state with its proof', async () => {
+    const product = await t.signIn('product@example.test', 'product')
+    const view = (await ok('GET', `/subjects/${contact}/overview`, product)) as Overview
+    expect(view.subject.identifiers).toEqual({})
+    expect(view.permissions).toBeUndefined()
+    expect(view.hidden).toContainEqual(expect.objectContaining({ part: 'permissions', category: 'contact' }))
+    // Sales sees the state, but the events with their proof stay on the permissions page.
+    const sales = (await ok('GET', `/subjects/${contact}/overview`, salesCookie())) as Overview & {
+      permissions: { history: unknown[] }
+    }
+    expect(sales.permissions.history).toEqual([])
   })
 
   it('audits every part read, and the parts a role was refused', async () => {

@@ -48,11 +48,22 @@ export const SubjectOverview = Type.Object({
     Type.Object({
       part: Type.Enum(OVERVIEW_PARTS),
       reason: Type.String({ description: 'Why it is not shown, e.g. the field category your role lacks.' }),
+      category: Type.Optional(
+        Type.String({ description: 'The field category your role lacks, if that is why.' }),
+      ),
+      permission: Type.Optional(
+        Type.String({ description: 'The permission your role lacks, if that is why.' }),
+      ),
     }),
     { description: 'Parts of the view your role may not see: shown as hidden, never dropped silently.' },
   ),
   organisations: Type.Optional(Type.Array(MembershipView)),
-  permissions: Type.Optional(Type.Ref('SubjectPermissions')),
+  permissions: Type.Optional(
+    Type.Ref('SubjectPermissions', {
+      description:
+        'Consents per purpose and channel, objections, restriction and what each purpose may do now. `history` is empty here: the events with their proof are at GET /subjects/{id}/permissions.',
+    }),
+  ),
   timeline: Type.Optional(
     Type.Array(TimelineItem, {
       description: 'Touchpoints, orders and notes your role may see, newest first, up to 50 of each kind.',

@@ -17,6 +17,8 @@ const PART_CATEGORY = {
   bank: 'bank',
   attributes: 'socio_demographic',
   organisations: 'organisation',
+  // Whether and how a person may be contacted belongs with their contact data.
+  permissions: 'contact',
   touchpoints: 'behavioural',
   orders: 'purchases',
   invoices: 'billing',
@@ -142,7 +144,9 @@ export class SubjectOverviewService {
             })),
           }
         : {}),
-      permissions: permissionsJson(view),
+      // The state and the decisions; the events with their proof (which may hold a truncated IP
+      // address) are for the permissions page, not for everyone who opens the contact.
+      ...(view ? { permissions: permissionsJson(view) } : {}),
       ...(records.touchpoints || records.orders || records.staffNotes ? { timeline } : {}),
       ...(records.orders ? { orders: records.orders.map(toOrder) } : {}),
       ...(invoices ? { invoices } : {}),

@@ -621,6 +621,7 @@ export class PermissionService {
   async subjectView(
     subjectId: string,
     viewer?: { actor: AuditActor; requestId?: string | undefined },
+    options: { history?: boolean } = {},
   ): Promise<{
     state: SubjectPermissions
     decisions: Awaited<ReturnType<PermissionService['decisionsFor']>>
@@ -628,7 +629,11 @@ export class PermissionService {
   }> {
     const [state] = await this.stateOf([subjectId])
     if (!state) throw new ProblemError('not-found', 'there is no such subject')
-    const [decisions, history] = await Promise.all([this.decisionsFor(state), this.history(subjectId)])
+    const withHistory = options.history ?? true
+    const [decisions, history] = await Promise.all([
+      this.decisionsFor(state),
+      withHistory ? this.history(subjectId) : Promise.resolve([]),
+    ])
     if (viewer) {
       await this.#audit.append([
         {
@@ -636,7 +641,7 @@ export class PermissionService {
           action: 'read',
           subjectIds: [subjectId],
           requestId: viewer.requestId,
-          reason: 'permission state and history viewed',
+          reason: withHistory ? 'permission state and history viewed' : 'permission state viewed',
         },
       ])
     }
