@@ -83,6 +83,7 @@ export class SubjectOverviewService {
         hidden.push({
           part: part as keyof typeof PART_CATEGORY,
           reason: `your role lacks the field category ${category}`,
+          category,
         })
 
     const { records } = await this.#records.read({
@@ -93,10 +94,13 @@ export class SubjectOverviewService {
       limit: TIMELINE_LIMIT,
       requestId: ctx.requestId,
     })
-    const view = await this.#permissions.subjectView(subject.id, {
-      actor: ctx.actor,
-      requestId: ctx.requestId,
-    })
+    const view = granted.has('contact')
+      ? await this.#permissions.subjectView(
+          subject.id,
+          { actor: ctx.actor, requestId: ctx.requestId },
+          { history: false },
+        )
+      : undefined
     const today = this.#clock().toISOString().slice(0, 10)
 
     const timeline: NonNullable<SubjectOverview['timeline']> = []
@@ -130,7 +134,11 @@ export class SubjectOverviewService {
 
     const historyAllowed = permissions.has('subjects:history')
     if (!historyAllowed)
-      hidden.push({ part: 'history', reason: 'your role lacks the permission subjects:history' })
+      hidden.push({
+        part: 'history',
+        reason: 'your role lacks the permission subjects:history',
+        permission: 'subjects:history',
+      })
     return {
       subject,
       purpose,
