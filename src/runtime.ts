@@ -6,6 +6,8 @@ import { RoleRepository } from './modules/access/role.repository.ts'
 import { RoleService } from './modules/access/role.service.ts'
 import { deferredSecretBox } from './modules/access/secret-box.ts'
 import { UserRepository } from './modules/access/user.repository.ts'
+import { ImportRepository } from './modules/import/import.repository.ts'
+import { ImportService } from './modules/import/import.service.ts'
 import { EventService } from './modules/journey/event.service.ts'
 import { OrderService } from './modules/orders/order.service.ts'
 import { ProductRepository } from './modules/orders/product.repository.ts'
@@ -58,6 +60,8 @@ export interface Services {
   orders: OrderService
   /** The sales pipeline, deals, notes and tasks. */
   sales: SalesService
+  /** CSV/XLSX imports of subjects, touchpoints and orders, with their reports. */
+  imports: ImportService
   /** Seals TOTP secrets; keyed at start-up from a vault secret. */
   totpBox: ReturnType<typeof deferredSecretBox>
   /** Identifiers encrypted per subject, blind indexes, crypto-shredding: for the privacy gate only. */
@@ -146,6 +150,8 @@ export function createServices(
   // rotation rewraps it like every other secret and TOTP keeps working.
   const totpBox = deferredSecretBox()
   const subjects = new SubjectService(gate, (kind) => subjectRepository.count(kind))
+  const events = new EventService(records)
+  const products = new ProductRepository(database.db)
   return {
     roles,
     access: new AccessService({
@@ -157,12 +163,21 @@ export function createServices(
     }),
     gate,
     records,
-    events: new EventService(records),
+    events,
     subjects,
     overviews: new SubjectOverviewService({ subjects, records, permissions, roles }),
     organisations: new OrganisationService(new OrganisationRepository(database.db), records),
-    orders: new OrderService(records, new ProductRepository(database.db)),
+    orders: new OrderService(records, products),
     sales: new SalesService(records, new PipelineRepository(database.db)),
+    imports: new ImportService({
+      gate,
+      records,
+      events,
+      permissions,
+      purposes,
+      products,
+      repository: new ImportRepository(database.db),
+    }),
     vault,
     totpBox,
     secrets,

@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { VERSION } from '../platform/version.ts'
 import { registerAudit } from './audit.ts'
 import { registerDemo } from './demo.ts'
+import { registerImport } from './import.ts'
 import { registerKeys } from './keys.ts'
 import { registerMigrate } from './migrate.ts'
 import { registerPurposes } from './purposes.ts'
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerWorker(program)
   registerMigrate(program)
   registerDemo(program)
+  registerImport(program)
   registerUser(program)
   registerToken(program)
   registerKeys(program)

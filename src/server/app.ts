@@ -13,6 +13,8 @@ import { accessRoutes } from '../modules/access/access.routes.ts'
 import { TokenInfo, User } from '../modules/access/access.schemas.ts'
 import { roleRoutes } from '../modules/access/role.routes.ts'
 import { RoleInfo } from '../modules/access/role.schemas.ts'
+import { importRoutes } from '../modules/import/import.routes.ts'
+import { ImportResult } from '../modules/import/import.schemas.ts'
 import { eventRoutes } from '../modules/journey/event.routes.ts'
 import { orderRoutes } from '../modules/orders/order.routes.ts'
 import { Product } from '../modules/orders/order.schemas.ts'
@@ -93,6 +95,7 @@ export async function buildApp(
     SubjectPermissions,
     Organisation,
     Product,
+    ImportResult,
   ])
     app.addSchema(schema)
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -133,6 +136,7 @@ export async function buildApp(
       await api.register(organisationRoutes(services.organisations))
       await api.register(orderRoutes(services.orders))
       await api.register(salesRoutes(services.sales))
+      await api.register(importRoutes(services.imports))
     },
     { prefix: '/api/v1' },
   )

@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   'subjects:erase',
   /** Bulk reads and exports (Art. 32: export functions are protected). */
   'subjects:export',
+  /** Import files of subjects, touchpoints and orders (bulk writes, with their provenance). */
+  'subjects:import',
   'subjects:history',
   'purposes:read',
   /** Edit the purpose registry: the DPO's job. */
@@ -61,10 +63,10 @@ const STAFF: readonly Permission[] = [...EVERYONE, 'subjects:write', 'subjects:h
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
   dpo: [...STAFF, 'subjects:erase', 'subjects:export', 'purposes:manage', 'audit:read'],
-  marketing: [...STAFF, 'events:write'],
-  sales: [...STAFF, 'events:write', 'catalog:manage'],
+  marketing: [...STAFF, 'events:write', 'subjects:import'],
+  sales: [...STAFF, 'events:write', 'catalog:manage', 'subjects:import'],
   service: [...STAFF, 'events:write'],
-  accounting: [...STAFF, 'catalog:manage'],
+  accounting: [...STAFF, 'catalog:manage', 'subjects:import'],
   logistics: STAFF,
   product: [...EVERYONE, 'catalog:manage'],
 }

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream'
 export type TableInput = { path: string } | { bytes: Uint8Array }
 
 /** Size of the pieces the file is read in. */
-export const CHUNK_BYTES = 64 * 1024
+const CHUNK_BYTES = 64 * 1024
 
 /** Up to `length` bytes of the input starting at `position` (fewer at the end of the input). */
 export async function readBytes(input: TableInput, position: number, length: number): Promise<Buffer> {
@@ -54,7 +54,7 @@ export function byteStream(input: TableInput): Readable {
   return createReadStream(input.path, { highWaterMark: CHUNK_BYTES })
 }
 
-function* sliced(bytes: Buffer, start: number): Generator<Buffer> {
+async function* sliced(bytes: Buffer, start: number): AsyncGenerator<Buffer> {
   for (let position = start; position < bytes.length; position += CHUNK_BYTES) {
     yield bytes.subarray(position, position + CHUNK_BYTES)
   }

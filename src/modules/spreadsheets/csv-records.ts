@@ -10,8 +10,8 @@ export interface CsvRecord {
 }
 
 // Excel caps a cell at 32,767 characters; a record far beyond that is a quote that never closes, and the
-// cap keeps such a file from being read into one field.
-const MAX_RECORD_CHARS = 8 * 1024 * 1024
+// cap keeps such a file from being read into one field (csv-parse measures in bytes and characters).
+const MAX_RECORD_MIB = 8
 
 const LINE_BREAK = /\r\n|\r|\n/g
 
@@ -34,7 +34,7 @@ export async function* csvRecords(
     record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     skip_empty_lines: true,
-    max_record_size: MAX_RECORD_CHARS,
+    max_record_size: MAX_RECORD_MIB * 1024 * 1024,
     // Records are collected here instead of being pushed to the stream: a stream that fails drops what it
     // buffered, and the good records before an error must reach the importer.
     on_record: (cells, context) => {
@@ -89,7 +89,7 @@ function syntaxError(error: unknown, lineNumber: number): unknown {
     CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
     INVALID_OPENING_QUOTE: `a quote appears inside a field that does not start with one${column}`,
     CSV_INVALID_CLOSING_QUOTE: `a closing quote is followed by other characters${column}`,
-    CSV_MAX_RECORD_SIZE: `the record is longer than ${MAX_RECORD_CHARS} characters, probably a quote that is never closed`,
+    CSV_MAX_RECORD_SIZE: `the record is longer than ${MAX_RECORD_MIB} MiB, probably a quote that is never closed`,
   }
   const reason = reasons[error.code] ?? `the CSV cannot be parsed (${error.code})`
   return new TableFormatError(

@@ -1,5 +1,5 @@
 /** Delimiters Tresor recognises; on a tie the earlier wins (German Excel writes `;`). */
-export const DELIMITER_CANDIDATES = [';', '\t', ',', '|'] as const
+const DELIMITER_CANDIDATES = [';', '\t', ',', '|'] as const
 
 /** How many records of the sample are compared. */
 const SAMPLE_RECORDS = 50

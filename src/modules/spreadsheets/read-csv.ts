@@ -28,20 +28,15 @@ export async function openCsv(input: TableInput, options: OpenTableOptions): Pro
     throw new TableFormatError('the delimiter cannot be empty, a quote or a line break')
 
   const records = csvRecords(toUtf8(byteChunks(input, start), encoding), delimiter)
-  if (declared !== undefined) await records.next()
-  const header = await firstNonBlank(records)
-  if (!header) {
-    await records.return(undefined)
-    throw new TableFormatError('the file has no header row')
-  }
-  const headers = checkHeader(
-    header.cells,
-    header.lineNumber,
-    (column) => `column ${column} (${columnLetter(column)})`,
+  const { lineNumber, headers } = await readHeader(records, declared !== undefined).catch(
+    async (error: unknown) => {
+      await records.return(undefined)
+      throw error
+    },
   )
   const rows = dataRows(records, headers)
   return {
-    source: { format: 'csv', encoding, delimiter, headers, headerRowNumber: header.lineNumber },
+    source: { format: 'csv', encoding, delimiter, headers, headerRowNumber: lineNumber },
     rows,
     close: async () => {
       await rows.return(undefined)
@@ -50,11 +45,21 @@ export async function openCsv(input: TableInput, options: OpenTableOptions): Pro
   }
 }
 
-async function firstNonBlank(records: AsyncGenerator<CsvRecord>): Promise<CsvRecord | undefined> {
+/** The header: the first non-blank record (after Excel's `sep=` line, when there is one). */
+async function readHeader(
+  records: AsyncGenerator<CsvRecord>,
+  skipSeparatorLine: boolean,
+): Promise<{ lineNumber: number; headers: string[] }> {
+  if (skipSeparatorLine) await records.next()
   for (let next = await records.next(); !next.done; next = await records.next()) {
-    if (!isBlank(next.value.cells)) return next.value
+    const { cells, lineNumber } = next.value
+    if (isBlank(cells)) continue
+    return {
+      lineNumber,
+      headers: checkHeader(cells, lineNumber, (column) => `column ${column} (${columnLetter(column)})`),
+    }
   }
-  return undefined
+  throw new TableFormatError('the file has no header row')
 }
 
 async function* dataRows(

@@ -37,7 +37,7 @@ export async function guessEncoding(input: TableInput, start: number): Promise<s
 }
 
 /** True when `bytes` are valid UTF-8; unless `complete`, a sequence cut off at the end is not held against it. */
-export function isValidUtf8(bytes: Uint8Array, complete: boolean): boolean {
+function isValidUtf8(bytes: Uint8Array, complete: boolean): boolean {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: !complete })
     return true

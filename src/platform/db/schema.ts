@@ -380,6 +380,28 @@ export interface SubjectNoteTable {
   updated_at: Timestamp
 }
 
+/** An import run and its report (migration 0009); names no subject. */
+export interface ImportBatchTable {
+  id: string
+  kind: string
+  status: string
+  actor_type: string
+  actor_id: string
+  source: string | null
+  purpose_key: string | null
+  consent_reference: string | null
+  format: Defaulted<Record<string, unknown>>
+  rows: Defaulted<number>
+  imported: Defaulted<number>
+  skipped: Defaulted<number>
+  rejected: Defaulted<number>
+  problems: Defaulted<unknown[]>
+  problems_truncated: Defaulted<boolean>
+  error: string | null
+  started_at: Timestamp
+  finished_at: Timestamp | null
+}
+
 export interface SchemaMigrationTable {
   version: number
   name: string
@@ -422,6 +444,7 @@ export interface Schema {
   pipeline_stage: PipelineStageTable
   deal: DealTable
   subject_note: SubjectNoteTable
+  import_batch: ImportBatchTable
 }
 
 export type AppUserRow = Selectable<AppUserTable>

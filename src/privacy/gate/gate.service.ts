@@ -50,6 +50,13 @@ export interface GatePorts {
       trx?: Kysely<Schema>,
     ): Promise<Map<string, Partial<Record<IdentifierField, string>>>>
     findByBlindIndex(kind: 'email' | 'phone', value: string, trx?: Kysely<Schema>): Promise<string[]>
+    /** The normalised form (lower-cased e-mail, E.164 phone); throws with a reason if it is none. */
+    normalize(kind: 'email' | 'phone', value: string): string
+    findManyByBlindIndex(
+      kind: 'email' | 'phone',
+      values: readonly string[],
+      trx?: Kysely<Schema>,
+    ): Promise<Map<string, string[]>>
     shred(subjectIds: readonly string[], trx?: Kysely<Schema>): Promise<void>
   }
   purposes: { find(key: string): Promise<GatePurpose | undefined> }
@@ -115,6 +122,12 @@ export interface CollectRequest {
   action?: 'create' | 'import'
   requestId?: string
   reason?: string
+  /**
+   * More writes that belong to the same collection (e.g. the consents given with an imported
+   * address): run in the same transaction after the subjects are stored, so either all of it is
+   * stored or nothing.
+   */
+  alsoInTransaction?: (ids: readonly string[], trx: Kysely<Schema>) => Promise<void>
 }
 
 /**
@@ -247,6 +260,38 @@ export class Gate {
   }
 
   /**
+   * The normalised form the blind index compares (lower-cased e-mail, E.164 phone), or the reason
+   * the value is not an e-mail address / phone number (never the value itself).
+   */
+  normalizeIdentifier(kind: 'email' | 'phone', value: string): { value: string } | { problem: string } {
+    try {
+      return { value: this.#p.vault.normalize(kind, value) }
+    } catch (error) {
+      if (error instanceof Error && 'reason' in error && typeof error.reason === 'string')
+        return { problem: error.reason }
+      throw error
+    }
+  }
+
+  /**
+   * Which of these e-mail addresses and phone numbers are already stored, and for which subject
+   * (the first, if several): for de-duplication before a collection. Through the blind index,
+   * nothing decrypted; values that are not an address / number are absent.
+   */
+  async existingSubjects(values: {
+    emails?: readonly string[]
+    phones?: readonly string[]
+  }): Promise<{ byEmail: Map<string, string>; byPhone: Map<string, string> }> {
+    const first = (found: Map<string, string[]>) =>
+      new Map([...found].map(([raw, ids]) => [raw, [...ids].sort()[0] as string]))
+    const [emails, phones] = await this.#both(
+      async () => this.#p.vault.findManyByBlindIndex('email', values.emails ?? []),
+      async () => this.#p.vault.findManyByBlindIndex('phone', values.phones ?? []),
+    )
+    return { byEmail: first(emails), byPhone: first(phones) }
+  }
+
+  /**
    * Collection: stores new subjects, their identifiers encrypted under fresh data keys, and the
    * audit record, in one transaction — all of it or nothing.
    */
@@ -281,6 +326,7 @@ export class Gate {
         request.subjects.map((s, i) => ({ subjectId: ids[i] as string, identifiers: s.identifiers })),
         trx,
       )
+      if (request.alsoInTransaction) await request.alsoInTransaction(ids, trx)
       await this.#p.audit.append(
         [
           {

@@ -77,6 +77,22 @@ export type TouchpointOutcome =
   | { status: 'duplicate' }
   | { status: 'rejected'; rule: string; reason: string }
 
+/** One order to import, with its lines (amounts in cents). */
+export interface NewOrderRecord {
+  subjectId: string
+  orderNumber: string
+  orderedAt: Date
+  status: string
+  currency: string
+  paymentMethod?: string | null | undefined
+  lines: readonly {
+    productId?: string | null | undefined
+    description?: string | null | undefined
+    quantity: number
+    unitPriceCents: number
+  }[]
+}
+
 /** A note or task as the gate hands it out: the text opened from the vault. */
 export interface OpenedNote {
   id: string
@@ -324,6 +340,86 @@ export class RecordGate {
       }
     }
     return { purpose, records, deniedFields: split.denied }
+  }
+
+  /**
+   * Imports many orders at once (CSV import, CDNOW): one permission query for the set, two inserts,
+   * one audit record. Per order: `imported`, `duplicate` (the subject already has the number) or
+   * rejected with the legal-basis rule.
+   */
+  async importOrders(request: {
+    actor: GateActor
+    purpose?: string
+    source: string
+    requestId?: string | undefined
+    reason?: string | undefined
+    orders: readonly NewOrderRecord[]
+  }): Promise<
+    ({ status: 'imported' | 'duplicate' } | { status: 'rejected'; rule: string; reason: string })[]
+  > {
+    const purpose = await this.#purpose(request.purpose ?? 'order_processing')
+    this.#requireCategory(request.actor, 'orders')
+    const { denied } = await this.#p.permissions.check({
+      purposeKey: purpose.key,
+      channel: recordChannel(purpose),
+      subjectIds: [...new Set(request.orders.map((o) => o.subjectId))],
+      specialCategory: false,
+    })
+    const allowed = request.orders.filter((o) => !denied.has(o.subjectId))
+    const now = this.#clock()
+    const inserted = await withTransaction(this.#p.db, undefined, async (trx) => {
+      const ids = await this.#p.records.insertOrders(
+        allowed.map((o) => ({
+          subject_id: o.subjectId,
+          order_number: o.orderNumber,
+          ordered_at: o.orderedAt,
+          status: o.status,
+          currency: o.currency,
+          total_cents: o.lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0),
+          item_count: o.lines.reduce((n, l) => n + l.quantity, 0),
+          payment_method: o.paymentMethod ?? null,
+          source: request.source,
+          created_at: now,
+          lines: o.lines.map((l, i) => ({
+            line_no: i + 1,
+            product_id: l.productId ?? null,
+            description: l.description ?? null,
+            quantity: l.quantity,
+            unit_price_cents: l.unitPriceCents,
+          })),
+        })),
+        trx,
+      )
+      const subjects = [
+        ...new Set(allowed.filter((o) => ids.has(`${o.subjectId}|${o.orderNumber}`)).map((o) => o.subjectId)),
+      ]
+      if (subjects.length > 0)
+        await this.#p.audit.append(
+          [
+            {
+              actor: request.actor,
+              action: 'import',
+              subjectIds: subjects,
+              purpose: purpose.key,
+              legalBasis: purpose.legalBasis,
+              fields: ['orders'],
+              ...(request.requestId ? { requestId: request.requestId } : {}),
+              ...(request.reason ? { reason: request.reason } : {}),
+            },
+          ],
+          trx,
+        )
+      return ids
+    })
+    return request.orders.map((o) => {
+      const denial = denied.get(o.subjectId)
+      if (denial) return { status: 'rejected' as const, rule: denial.rule, reason: denial.reason }
+      return {
+        status: inserted.has(`${o.subjectId}|${o.orderNumber}`)
+          ? ('imported' as const)
+          : ('duplicate' as const),
+      }
+    })
   }
 
   /** Records an order with its lines; an order number already stored for the subject is a conflict. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
-import { textArray } from '../../platform/db/array-literal.ts'
+import { integerArray, textArray } from '../../platform/db/array-literal.ts'
 import type {
   CustomerOrderTable,
   DealTable,
@@ -108,6 +108,66 @@ export class RecordRepository {
         .values(lines.map((l) => ({ ...l, subject_id: order.subject_id, order_id: row.id })))
         .execute()
     return row.id
+  }
+
+  /**
+   * Inserts many orders and their lines in two statements; an order whose number the subject
+   * already has is skipped. Returns the ids of the inserted orders by `subject|orderNumber`.
+   */
+  async insertOrders(
+    orders: readonly (Omit<Insertable<CustomerOrderTable>, 'id'> & {
+      lines: readonly Omit<Insertable<OrderLineTable>, 'subject_id' | 'order_id'>[]
+    })[],
+    db = this.#db,
+  ): Promise<Map<string, string>> {
+    if (orders.length === 0) return new Map()
+    const ids = orders.map(() => randomUUID())
+    const at = (d: Date | string | undefined) =>
+      d instanceof Date ? d.toISOString() : (d ?? new Date().toISOString())
+    const inserted = await sql<{ id: string; subject_id: string; order_number: string }>`
+      insert into customer_order (id, subject_id, order_number, ordered_at, status, currency, total_cents, item_count,
+                                  payment_method, source, created_at)
+      select * from unnest(
+        ${textArray(ids)}::uuid[],
+        ${textArray(orders.map((o) => o.subject_id))}::uuid[],
+        ${textArray(orders.map((o) => o.order_number))}::text[],
+        ${textArray(orders.map((o) => at(o.ordered_at)))}::timestamptz[],
+        ${textArray(orders.map((o) => o.status))}::text[],
+        ${textArray(orders.map((o) => o.currency))}::text[],
+        ${integerArray(orders.map((o) => o.total_cents))}::int8[],
+        ${integerArray(orders.map((o) => o.item_count))}::int4[],
+        ${textArray(orders.map((o) => o.payment_method ?? null))}::text[],
+        ${textArray(orders.map((o) => o.source))}::text[],
+        ${textArray(orders.map((o) => at(o.created_at)))}::timestamptz[]
+      )
+      on conflict (subject_id, order_number) do nothing
+      returning id, subject_id, order_number
+    `.execute(db)
+    const fresh = new Set(inserted.rows.map((r) => r.id))
+    const lines = orders.flatMap((o, i) =>
+      fresh.has(ids[i] as string)
+        ? o.lines.map((l, n) => ({
+            ...l,
+            order_id: ids[i] as string,
+            subject_id: o.subject_id,
+            line_no: n + 1,
+          }))
+        : [],
+    )
+    if (lines.length > 0)
+      await sql`
+        insert into order_line (subject_id, order_id, line_no, product_id, description, quantity, unit_price_cents)
+        select * from unnest(
+          ${textArray(lines.map((l) => l.subject_id))}::uuid[],
+          ${textArray(lines.map((l) => l.order_id))}::uuid[],
+          ${integerArray(lines.map((l) => l.line_no))}::int4[],
+          ${textArray(lines.map((l) => l.product_id ?? null))}::uuid[],
+          ${textArray(lines.map((l) => l.description ?? null))}::text[],
+          ${integerArray(lines.map((l) => l.quantity))}::int4[],
+          ${integerArray(lines.map((l) => l.unit_price_cents))}::int8[]
+        )
+      `.execute(db)
+    return new Map(inserted.rows.map((r) => [`${r.subject_id}|${r.order_number}`, r.id]))
   }
 
   orderIdByNumber(subjectId: string, orderNumber: string, db = this.#db): Promise<string | undefined> {

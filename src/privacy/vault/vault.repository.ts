@@ -171,6 +171,21 @@ export class VaultRepository {
       .execute()
   }
 
+  /** For each digest of `kind`, the subjects that have it: one query for a set. */
+  findByDigests(
+    kind: BlindIndexKind,
+    digests: readonly Uint8Array[],
+    trx: Kysely<Schema> = this.#db,
+  ): Promise<{ digest: Uint8Array; subject_id: string }[]> {
+    if (digests.length === 0) return Promise.resolve([])
+    return trx
+      .selectFrom('blind_index')
+      .select(['digest', 'subject_id'])
+      .where('kind', '=', kind)
+      .where('digest', '=', sql<Uint8Array>`any(${byteaArray(digests)}::bytea[])`)
+      .execute()
+  }
+
   /** Subjects whose identifier of `kind` has this digest. */
   async findByDigest(
     kind: BlindIndexKind,

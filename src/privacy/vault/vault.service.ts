@@ -292,6 +292,42 @@ export class VaultService {
   }
 
   /**
+   * For a set of raw values of one kind: the subjects each is stored for (values that are not an
+   * e-mail address / phone number, or that nobody has, are absent). One query, nothing decrypted.
+   */
+  async findManyByBlindIndex(
+    kind: BlindIndexKind,
+    rawValues: readonly string[],
+    trx?: Kysely<Schema>,
+  ): Promise<Map<string, string[]>> {
+    const index = await this.#index(trx)
+    const byDigest = new Map<string, string[]>()
+    for (const raw of new Set(rawValues)) {
+      let digest: Buffer
+      try {
+        digest = index.digest(kind, raw)
+      } catch (error) {
+        if (error instanceof InvalidIdentifierError) continue
+        throw error
+      }
+      const key = digest.toString('base64')
+      const list = byDigest.get(key)
+      if (list) list.push(raw)
+      else byDigest.set(key, [raw])
+    }
+    const rows = await this.#repo.findByDigests(
+      kind,
+      [...byDigest.keys()].map((k) => Buffer.from(k, 'base64')),
+      trx,
+    )
+    const found = new Map<string, string[]>()
+    for (const row of rows)
+      for (const raw of byDigest.get(Buffer.from(row.digest).toString('base64')) ?? [])
+        found.set(raw, [...(found.get(raw) ?? []), row.subject_id])
+    return found
+  }
+
+  /**
    * The normalised form the blind index compares (lower-cased e-mail, E.164 phone). Throws
    * `InvalidIdentifierError` (which says why, never the value) if it isn't one.
    */

@@ -1,0 +1,92 @@
+import { type Static, Type } from 'typebox'
+import { IMPORT_KINDS } from './import-fields.ts'
+
+export const ImportQuery = Type.Object(
+  {
+    kind: Type.Enum(IMPORT_KINDS, { description: 'What the rows are.' }),
+    source: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Where the data was collected (required for subjects).',
+      }),
+    ),
+    purpose: Type.Optional(
+      Type.String({
+        pattern: '^[a-z][a-z0-9_]{1,62}$',
+        description: 'The purpose it is collected for (required for subjects).',
+      }),
+    ),
+    consentReference: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Where the proof of the consents is kept (consent purposes).',
+      }),
+    ),
+    textVersion: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'The consent text version the people agreed to.',
+      }),
+    ),
+    doiConfirmed: Type.Optional(
+      Type.Boolean({ description: 'The addresses confirmed (double opt-in) as the proof shows.' }),
+    ),
+    subjectKind: Type.Optional(
+      Type.String({
+        pattern: '^[a-z_]{2,40}$',
+        description: 'Kind of the people when the file has no column for it.',
+      }),
+    ),
+    mapping: Type.Optional(
+      Type.String({
+        maxLength: 4000,
+        description:
+          'JSON object field → column header, e.g. {"email":"E-Mail-Adresse"}; other fields are found by their usual headers.',
+      }),
+    ),
+    delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
+    encoding: Type.Optional(
+      Type.String({ maxLength: 40, description: 'CSV without byte-order mark, e.g. windows-1252.' }),
+    ),
+    sheet: Type.Optional(Type.String({ maxLength: 100, description: 'XLSX: the sheet to read.' })),
+    preset: Type.Optional(
+      Type.Literal('cdnow', { description: 'The CDNOW purchase data set (kind orders).' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type ImportQuery = Static<typeof ImportQuery>
+
+export const ImportResult = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    kind: Type.String(),
+    status: Type.String({ description: 'running, done or failed' }),
+    rows: Type.Integer(),
+    imported: Type.Integer(),
+    skipped: Type.Integer({ description: 'Already stored (a re-run, or known people): not written again.' }),
+    rejected: Type.Integer(),
+    problems: Type.Array(
+      Type.Object({
+        row: Type.Integer({ description: 'CSV line or Excel row the record starts on.' }),
+        column: Type.Optional(Type.String()),
+        reason: Type.String(),
+      }),
+      { description: 'Rejected rows (up to 10,000; the counts go on). Never a cell value.' },
+    ),
+    problemsTruncated: Type.Boolean(),
+    ignoredColumns: Type.Optional(Type.Array(Type.String())),
+    error: Type.Optional(Type.String()),
+    reportUrl: Type.String(),
+  },
+  { $id: 'ImportResult' },
+)
+export type ImportResult = Static<typeof ImportResult>
+
+export const ImportParams = Type.Object(
+  { id: Type.String({ format: 'uuid' }) },
+  { additionalProperties: false },
+)

@@ -1,0 +1,242 @@
+import path from 'node:path'
+import ExcelJS from 'exceljs'
+import iconv from 'iconv-lite'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { describeEachEngine } from '../support/engines.ts'
+import { buildTestApp, problemOf, type TestApp } from '../support/http.ts'
+
+interface Result {
+  id: string
+  status: string
+  rows: number
+  imported: number
+  skipped: number
+  rejected: number
+  problems: { row: number; column?: string; reason: string }[]
+  reportUrl: string
+}
+
+const PEOPLE = [
+  'Vorname;Nachname;E-Mail;Telefon;PLZ;Ort;Land;Geburtsdatum;Geschlecht',
+  'Jürgen;Groß;juergen.gross@import.test;030 123456;10115;Berlin;Deutschland;31.12.1980;m',
+  'Max;Beispiel;max@example;;;;;;',
+  'Anna;"Schmidt; Jr.";anna@import.test;;80331;München;DE;1990-02-30;w',
+  'Ohne;Kontakt;;;;;;;',
+  'Jürgen;Doppelt;JUERGEN.GROSS@import.test;;;;;;',
+  'Zoë;Øst;zoe@import.test;;01067;Dresden;DE;;w',
+].join('\r\n')
+
+const NEWSLETTER = {
+  source: 'messe-2026',
+  purpose: 'newsletter_email',
+  consentReference: 'Formulararchiv 2026/11',
+  textVersion: 'nl-v3',
+}
+
+describeEachEngine('import of subjects, touchpoints and orders', (runtime) => {
+  let t: TestApp
+  let admin: string
+  let marketing: string
+
+  const upload = (query: Record<string, string>, body: Buffer, cookie = admin, type = 'text/csv') =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1/imports?${new URLSearchParams(query)}`,
+      headers: { cookie, 'content-type': type },
+      payload: body,
+    })
+
+  beforeAll(async () => {
+    t = await buildTestApp(runtime())
+    admin = await t.signIn('admin@example.test', 'admin')
+    marketing = await t.signIn('marketing@example.test', 'marketing')
+  })
+  afterAll(async () => {
+    await t.app.close()
+  })
+
+  it('imports a German Excel CSV (Windows-1252, semicolons): good rows land with their consent, bad rows are reported', async () => {
+    const res = await upload(
+      { kind: 'subjects', ...NEWSLETTER },
+      iconv.encode(PEOPLE, 'windows-1252'),
+      marketing,
+    )
+    expect(res.statusCode, res.body).toBe(200)
+    const result = res.json() as Result
+    expect(result).toMatchObject({ status: 'done', rows: 6, imported: 2, skipped: 0, rejected: 4 })
+    expect(result.problems).toEqual([
+      { row: 3, column: 'E-Mail', reason: 'is not an e-mail address' },
+      { row: 4, column: 'Geburtsdatum', reason: expect.stringContaining('is not a date') },
+      {
+        row: 5,
+        column: 'E-Mail',
+        reason: expect.stringContaining('needs an e-mail address or a phone number'),
+      },
+      { row: 6, reason: 'the same person as an earlier row of this file' },
+    ])
+    // Umlauts decoded, the person findable by e-mail, with the consent and its proof.
+    const found = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/subjects/search',
+      headers: { cookie: admin },
+      payload: { email: 'juergen.gross@import.test' },
+    })
+    const subject = (
+      found.json() as {
+        items: { id: string; identifiers: Record<string, string>; attributes: Record<string, string> }[]
+      }
+    ).items[0]
+    expect(subject?.identifiers).toMatchObject({
+      firstName: 'Jürgen',
+      lastName: 'Groß',
+      birthDate: '1980-12-31',
+      countryCode: 'DE',
+    })
+    expect(subject?.attributes).toMatchObject({ country: 'DE', region: 'DE-10', gender: 'male' })
+    const permissions = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/subjects/${subject?.id}/permissions`,
+      headers: { cookie: admin },
+    })
+    const consents = (permissions.json() as { consents: { purposeKey: string; status: string }[] }).consents
+    // Double opt-in purpose, no confirmation in the proof: granted, not yet usable for mailings.
+    expect(consents).toContainEqual(
+      expect.objectContaining({ purposeKey: 'newsletter_email', status: 'granted' }),
+    )
+    const history = (
+      permissions.json() as { history: { proof?: { reference?: string; textVersion?: string } }[] }
+    ).history
+    expect(history[0]?.proof).toMatchObject({ reference: 'Formulararchiv 2026/11', textVersion: 'nl-v3' })
+
+    // The report is downloadable as CSV, without any cell value.
+    const report = await t.app.inject({
+      method: 'GET',
+      url: result.reportUrl,
+      headers: { cookie: marketing },
+    })
+    expect(report.statusCode).toBe(200)
+    expect(report.headers['content-type']).toMatch(/text\/csv/)
+    expect(report.body).toContain('4;Geburtsdatum;is not a date')
+    expect(report.body).not.toContain('max@example')
+  })
+
+  it('stores nothing twice when the same file is imported again', async () => {
+    const res = await upload({ kind: 'subjects', ...NEWSLETTER }, iconv.encode(PEOPLE, 'windows-1252'))
+    // The row that repeated a person of the file now finds that person stored: skipped too.
+    expect(res.json(), res.body).toMatchObject({ imported: 0, skipped: 3, rejected: 3 })
+  })
+
+  it('refuses an import of people without provenance, naming what is missing', async () => {
+    const body = Buffer.from('E-Mail\nx@import.test\n')
+    expect(problemOf(await upload({ kind: 'subjects' }, body)).errors?.[0]?.field).toBe('source')
+    expect(
+      problemOf(await upload({ kind: 'subjects', source: 's', purpose: 'newsletter_email' }, body))
+        .errors?.[0]?.field,
+    ).toBe('consentReference')
+    expect(
+      problemOf(await upload({ kind: 'subjects', source: 's', purpose: 'nope' }, body)).errors?.[0]?.field,
+    ).toBe('purpose')
+    expect(
+      problemOf(
+        await upload(
+          { kind: 'subjects', source: 's', purpose: 'contact_management', mapping: '{"email":"Mail"}' },
+          body,
+        ),
+      ).status,
+    ).toBe(400)
+  })
+
+  it('imports people from an XLSX file', async () => {
+    const workbook = new ExcelJS.Workbook()
+    const sheet = workbook.addWorksheet('Kontakte')
+    sheet.addRow(['Vorname', 'Nachname', 'E-Mail', 'Geburtsdatum'])
+    sheet.addRow(['Lena', 'Xlsx', 'lena@import.test', new Date(Date.UTC(1985, 4, 17))])
+    sheet.addRow(['Kai', 'Xlsx', 'kein-mail', null])
+    const bytes = Buffer.from(await workbook.xlsx.writeBuffer())
+    const res = await upload(
+      { kind: 'subjects', source: 'crm-migration', purpose: 'contact_management' },
+      bytes,
+      admin,
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    )
+    expect(res.json()).toMatchObject({ imported: 1, rejected: 1, problems: [{ row: 3, column: 'E-Mail' }] })
+  })
+
+  it('imports touchpoints with the other columns as properties, once', async () => {
+    const csv = [
+      'E-Mail,Typ,Zeitpunkt,Formular',
+      'juergen.gross@import.test,form_submit,2026-11-01T10:00:00Z,kontakt',
+      'zoe@import.test,page_view,01.11.2026 11:00,',
+      'nobody@import.test,form_submit,2026-11-01T10:00:00Z,x',
+      'juergen.gross@import.test,teleport,2026-11-01T10:00:00Z,x',
+    ].join('\n')
+    const first = (await upload({ kind: 'events', source: 'shop' }, Buffer.from(csv))).json() as Result
+    expect(first).toMatchObject({ rows: 4, imported: 1, rejected: 3 })
+    expect(first.problems.map((p) => [p.row, p.reason.slice(0, 20)])).toEqual([
+      [3, 'not stored: no-conse'],
+      [4, 'no such contact'],
+      [5, 'must be one of the t'],
+    ])
+    const again = (await upload({ kind: 'events', source: 'shop' }, Buffer.from(csv))).json() as Result
+    expect(again).toMatchObject({ imported: 0, skipped: 1, rejected: 3 })
+  })
+
+  it('imports orders with German amounts, several lines per order, once', async () => {
+    const csv = [
+      'E-Mail;Bestellnummer;Bestelldatum;Bezeichnung;Menge;Einzelpreis;Zahlungsart',
+      'juergen.gross@import.test;B-1;01.10.2026;Buch;2;12,50;invoice',
+      'juergen.gross@import.test;B-1;01.10.2026;Versand;1;4,90;invoice',
+      'zoe@import.test;B-2;2026-10-03;Kurs;1;1.234,56;card',
+      'zoe@import.test;B-3;2026-10-03;Kurs;1;zwölf;card',
+    ].join('\n')
+    const first = (await upload({ kind: 'orders' }, Buffer.from(csv))).json() as Result
+    expect(first).toMatchObject({
+      rows: 4,
+      imported: 3,
+      rejected: 1,
+      problems: [{ row: 5, column: 'Einzelpreis' }],
+    })
+    const again = (await upload({ kind: 'orders' }, Buffer.from(csv))).json() as Result
+    expect(again).toMatchObject({ imported: 0, skipped: 3, rejected: 1 })
+    const { rows } = await runtime().database.transaction((tx) =>
+      tx.query<{ order_number: string; total_cents: number; item_count: number }>(
+        `select order_number, total_cents, item_count from customer_order where order_number in ('B-1', 'B-2') order by order_number`,
+      ),
+    )
+    expect(rows.map((r) => [r.order_number, Number(r.total_cents), r.item_count])).toEqual([
+      ['B-1', 2990, 3],
+      ['B-2', 123456, 1],
+    ])
+  })
+
+  it('imports the CDNOW data set as orders of 23,570 synthetic customers, exactly, and idempotently', async () => {
+    const file = path.resolve('../shared/datasets/cdnow/CDNOW_master.txt')
+    const report = await runtime().services.imports.run(
+      { actor: { type: 'system', id: 'test', role: 'admin' } },
+      { path: file },
+      { kind: 'orders', preset: 'cdnow', provenance: { source: 'cdnow', purpose: 'order_processing' } },
+    )
+    expect(report).toMatchObject({ status: 'done', rows: 69_659, imported: 69_659, rejected: 0 })
+    const { rows } = await runtime().database.transaction((tx) =>
+      tx.query<{ orders: number; customers: number; cents: number; cds: number }>(
+        `select count(*)::int as orders, count(distinct subject_id)::int as customers,
+                sum(total_cents)::bigint as cents, sum(item_count)::bigint as cds
+         from customer_order where source = 'cdnow'`,
+      ),
+    )
+    expect(rows[0]).toMatchObject({ orders: 69_659, customers: 23_570 })
+    const again = await runtime().services.imports.run(
+      { actor: { type: 'system', id: 'test', role: 'admin' } },
+      { path: file },
+      { kind: 'orders', preset: 'cdnow', provenance: { source: 'cdnow', purpose: 'order_processing' } },
+    )
+    expect(again).toMatchObject({ imported: 0, skipped: 69_659 })
+    expect(Number(rows[0]?.cents)).toBe(CDNOW_TOTAL_CENTS)
+    expect(Number(rows[0]?.cds)).toBe(CDNOW_TOTAL_CDS)
+  }, 120_000)
+})
+
+// Computed from the file independently of the importer:
+// awk 'NR>1 {c+=$4*100; n+=$3} END {printf "%.0f %d", c, n}' CDNOW_master.txt
+const CDNOW_TOTAL_CENTS = 250_031_563
+const CDNOW_TOTAL_CDS = 167_881
