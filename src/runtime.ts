@@ -6,6 +6,7 @@ import { RoleRepository } from './modules/access/role.repository.ts'
 import { RoleService } from './modules/access/role.service.ts'
 import { deferredSecretBox } from './modules/access/secret-box.ts'
 import { UserRepository } from './modules/access/user.repository.ts'
+import { ExportService } from './modules/export/export.service.ts'
 import { ImportRepository } from './modules/import/import.repository.ts'
 import { ImportService } from './modules/import/import.service.ts'
 import { EventService } from './modules/journey/event.service.ts'
@@ -62,6 +63,8 @@ export interface Services {
   sales: SalesService
   /** CSV/XLSX imports of subjects, touchpoints and orders, with their reports. */
   imports: ImportService
+  /** Audited CSV/XLSX exports of subject lists. */
+  exports: ExportService
   /** Seals TOTP secrets; keyed at start-up from a vault secret. */
   totpBox: ReturnType<typeof deferredSecretBox>
   /** Identifiers encrypted per subject, blind indexes, crypto-shredding: for the privacy gate only. */
@@ -169,6 +172,7 @@ export function createServices(
     organisations: new OrganisationService(new OrganisationRepository(database.db), records),
     orders: new OrderService(records, products),
     sales: new SalesService(records, new PipelineRepository(database.db)),
+    exports: new ExportService(gate, audit, (role) => roles.fieldCategoriesOf(role)),
     imports: new ImportService({
       gate,
       records,

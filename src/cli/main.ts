@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { VERSION } from '../platform/version.ts'
 import { registerAudit } from './audit.ts'
 import { registerDemo } from './demo.ts'
+import { registerExport } from './export.ts'
 import { registerImport } from './import.ts'
 import { registerKeys } from './keys.ts'
 import { registerMigrate } from './migrate.ts'
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerMigrate(program)
   registerDemo(program)
   registerImport(program)
+  registerExport(program)
   registerUser(program)
   registerToken(program)
   registerKeys(program)

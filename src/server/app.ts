@@ -13,6 +13,7 @@ import { accessRoutes } from '../modules/access/access.routes.ts'
 import { TokenInfo, User } from '../modules/access/access.schemas.ts'
 import { roleRoutes } from '../modules/access/role.routes.ts'
 import { RoleInfo } from '../modules/access/role.schemas.ts'
+import { exportRoutes } from '../modules/export/export.routes.ts'
 import { importRoutes } from '../modules/import/import.routes.ts'
 import { ImportResult } from '../modules/import/import.schemas.ts'
 import { eventRoutes } from '../modules/journey/event.routes.ts'
@@ -137,6 +138,7 @@ export async function buildApp(
       await api.register(orderRoutes(services.orders))
       await api.register(salesRoutes(services.sales))
       await api.register(importRoutes(services.imports))
+      await api.register(exportRoutes(services.exports))
     },
     { prefix: '/api/v1' },
   )

@@ -532,8 +532,9 @@ describeEachEngine('users: role changes, disabling, tokens scoped to a role', (r
     await runtime().services.roles.create(
       {
         name: 'user-desk',
-        permissions: ['users:manage', 'subjects:read', 'purposes:read', 'tokens:own'],
-        fieldCategories: ['socio_demographic', 'behavioural', 'derived'],
+        // Covers the product role (what it may hand out), not more.
+        permissions: ['users:manage', 'subjects:read', 'purposes:read', 'tokens:own', 'catalog:manage'],
+        fieldCategories: ['socio_demographic', 'behavioural', 'derived', 'purchases'],
       },
       { actor: { type: 'system', id: 'test' } },
     )
@@ -584,11 +585,11 @@ describeEachEngine('users: role changes, disabling, tokens scoped to a role', (r
 
   it('a token stops working when its owner is moved to a role that no longer covers it', async () => {
     const email = 'officer@example.com'
-    await runtime().services.access.createUser({ email, role: 'dpo', password: PASSWORD })
+    await runtime().services.access.createUser({ email, role: 'admin', password: PASSWORD })
     const id = await idOf(email)
-    const { token: wide } = await runtime().services.access.createToken({ userId: id, role: 'dpo' }, 'wide')
+    const { token: wide } = await runtime().services.access.createToken({ userId: id, role: 'admin' }, 'wide')
     const { token: narrow } = await runtime().services.access.createToken(
-      { userId: id, role: 'dpo' },
+      { userId: id, role: 'admin' },
       'narrow',
       'sales',
     )

@@ -7,6 +7,7 @@ import {
   SubjectListQuery,
   SubjectPage,
   SubjectParams,
+  SubjectPatch,
   SubjectReadQuery,
 } from './subject.schemas.ts'
 import type { SubjectService } from './subject.service.ts'
@@ -125,6 +126,23 @@ export const subjectRoutes =
         },
       },
       (request) => subjects.get(contextOf(request), request.params.id, request.query.purpose),
+    )
+
+    app.patch(
+      '/subjects/:id',
+      {
+        config: { access: 'subjects:write' },
+        schema: {
+          tags: ['subjects'],
+          summary: 'Correct a subject (Art. 16 rectification), with the reason',
+          description:
+            'Changes identifiers (re-encrypted; e-mail and phone re-indexed), attributes and kinds; null removes a field. Only fields your role may see. Audited as an update naming the fields and the reason; the old and new values are kept in the audit trail encrypted under the subject’s key (shredded with it).',
+          params: SubjectParams,
+          body: SubjectPatch,
+          response: { 200: Type.Ref('Subject') },
+        },
+      },
+      (request) => subjects.rectify(contextOf(request), request.params.id, request.body),
     )
 
     app.delete(

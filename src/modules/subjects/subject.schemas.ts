@@ -78,6 +78,39 @@ export const NewSubjectInput = Type.Object(
 )
 export type NewSubjectInput = Static<typeof NewSubjectInput>
 
+const orNull = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+/** Art. 16 rectification: the fields to change (null removes one), and why. */
+export const SubjectPatch = Type.Object(
+  {
+    identifiers: Type.Optional(
+      Type.Object(
+        Object.fromEntries(
+          Object.entries(Identifiers.properties).map(([k, v]) => [k, Type.Optional(orNull(Type.Unsafe(v)))]),
+        ),
+        { additionalProperties: false },
+      ),
+    ),
+    attributes: Type.Optional(
+      Type.Object(
+        Object.fromEntries(
+          Object.entries(Attributes.properties).map(([k, v]) => [k, Type.Optional(orNull(Type.Unsafe(v)))]),
+        ),
+        { additionalProperties: false },
+      ),
+    ),
+    kinds: Type.Optional(Type.Array(SubjectKind, { minItems: 1, uniqueItems: true })),
+    reason: Type.String({
+      minLength: 3,
+      maxLength: 500,
+      description: 'Why the data is corrected (kept in the audit trail; no personal data).',
+    }),
+    purpose: Type.Optional(purposeParam),
+  },
+  { additionalProperties: false, minProperties: 2 },
+)
+export type SubjectPatch = Static<typeof SubjectPatch>
+
 export const SubjectListQuery = Type.Object(
   {
     ...pageQuery(SUBJECT_SORT_FIELDS, 'createdAt'),

@@ -8,7 +8,7 @@ import type { Gate, GatedSubject, NewSubject } from '../../privacy/gate/gate.ser
 import { decodeCursor, encodeCursor } from '../../server/pagination.ts'
 import { invalidField, ProblemError } from '../../server/problem.ts'
 import type { RequestContext } from '../../server/request-context.ts'
-import type { NewSubjectInput, Subject, SubjectListQuery } from './subject.schemas.ts'
+import type { NewSubjectInput, Subject, SubjectListQuery, SubjectPatch } from './subject.schemas.ts'
 import type { SubjectSort } from './subject-kinds.ts'
 
 /**
@@ -134,6 +134,26 @@ export class SubjectService {
       subjects,
       ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
     })
+  }
+
+  /** Art. 16: corrects the subject's data, with the reason; returns the subject as it is now. */
+  async rectify(ctx: RequestContext, id: string, patch: SubjectPatch): Promise<Subject> {
+    const purpose = patch.purpose ?? CONTACT_MANAGEMENT_PURPOSE
+    if (!patch.identifiers && !patch.attributes && !patch.kinds)
+      throw invalidField('body', 'identifiers', 'name at least one field to change')
+    await this.#gate.rectify({
+      actor: ctx.actor,
+      purpose,
+      subjectId: id,
+      ...(patch.identifiers
+        ? { identifiers: patch.identifiers as Partial<Record<IdentifierField, string | null>> }
+        : {}),
+      ...(patch.attributes ? { attributes: patch.attributes } : {}),
+      ...(patch.kinds ? { kinds: patch.kinds } : {}),
+      reason: patch.reason,
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+    })
+    return this.get(ctx, id, purpose)
   }
 
   async erase(ctx: RequestContext, id: string, reason?: string): Promise<void> {

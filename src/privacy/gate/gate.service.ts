@@ -14,6 +14,9 @@ import type { NewSubject, SubjectListQuery, SubjectRepository } from '../subject
 
 export type { NewSubject }
 
+/** What the old/new values of a rectification are sealed as (the vault binds it to the subject too). */
+export const RECTIFICATION_AAD = 'audit:rectification'
+
 import { type FieldDenial, type FieldSplit, splitFieldsByRole } from './field-access.ts'
 
 /** Who is asking: an audit actor that acts in a role. */
@@ -58,6 +61,7 @@ export interface GatePorts {
       trx?: Kysely<Schema>,
     ): Promise<Map<string, string[]>>
     shred(subjectIds: readonly string[], trx?: Kysely<Schema>): Promise<void>
+    seal(subjectId: string, plaintext: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer>
   }
   purposes: { find(key: string): Promise<GatePurpose | undefined> }
   permissions: {
@@ -342,6 +346,118 @@ export class Gate {
         trx,
       )
       return ids
+    })
+  }
+
+  /**
+   * Art. 16 rectification: changes identifiers (re-encrypted, blind index replaced), attributes and
+   * kinds of one subject, for a purpose the subject may be used for, with a reason. The audit record
+   * names the fields and keeps the old and new values sealed under the subject's key (shredded with
+   * it). A null removes a field.
+   */
+  async rectify(request: {
+    actor: GateActor
+    purpose: string
+    subjectId: string
+    identifiers?: Partial<Record<IdentifierField, string | null>>
+    attributes?: Partial<Record<AttributeField, unknown>>
+    kinds?: readonly string[]
+    reason: string
+    requestId?: string
+  }): Promise<void> {
+    const purpose = await this.#purpose(request.purpose)
+    const identifierFields = Object.keys(request.identifiers ?? {}).filter(isIdentifierField)
+    const attributeFields = Object.keys(request.attributes ?? {}).filter((f): f is AttributeField =>
+      (ATTRIBUTE_FIELDS as readonly string[]).includes(f),
+    )
+    const fields = splitFieldsByRole(
+      [...identifierFields, ...attributeFields],
+      this.#p.roles.fieldCategoriesOf(request.actor.role),
+    )
+    const common = {
+      actor: request.actor,
+      subjectIds: [request.subjectId],
+      purpose: purpose.key,
+      legalBasis: purpose.legalBasis,
+      ...(request.requestId ? { requestId: request.requestId } : {}),
+    }
+    if (fields.denied.length > 0) {
+      await this.#p.audit.append([
+        {
+          ...common,
+          action: 'denied',
+          fields: fields.denied.map((d) => d.field),
+          reason: `rectify: role ${request.actor.role} lacks the field categories of these fields`,
+        },
+      ])
+      throw new ProblemError(
+        'forbidden',
+        `your role may not change the fields ${fields.denied.map((d) => d.field).join(', ')}`,
+      )
+    }
+    const { subjects, denied } = await this.#check({}, purpose, false, [request.subjectId])
+    const row = subjects[0]
+    const denial = denied.get(request.subjectId)
+    if (!row || denial?.rule === 'erased') throw new ProblemError('not-found', 'no such subject')
+    if (denial) {
+      await this.#p.audit.append([
+        { ...common, action: 'denied', reason: `rectify: legal basis: ${denial.rule}` },
+      ])
+      throw new ProblemError(
+        'forbidden',
+        `the purpose ${purpose.key} may not use this subject: ${denial.rule}`,
+      )
+    }
+    const old = identifierFields.length
+      ? ((await this.#p.vault.readIdentifiers([row.id], identifierFields)).get(row.id) ?? {})
+      : {}
+    const changed = [...identifierFields, ...attributeFields, ...(request.kinds ? ['kinds'] : [])]
+    const values = {
+      old: {
+        ...Object.fromEntries(identifierFields.map((f) => [f, old[f] ?? null])),
+        ...Object.fromEntries(attributeFields.map((f) => [f, row.attributes[f] ?? null])),
+        ...(request.kinds ? { kinds: row.kinds } : {}),
+      },
+      new: {
+        ...Object.fromEntries(identifierFields.map((f) => [f, request.identifiers?.[f] ?? null])),
+        ...Object.fromEntries(attributeFields.map((f) => [f, request.attributes?.[f] ?? null])),
+        ...(request.kinds ? { kinds: request.kinds } : {}),
+      },
+    }
+    await this.#p.db.transaction().execute(async (trx) => {
+      if (identifierFields.length)
+        await this.#p.vault.writeIdentifiers(
+          [{ subjectId: row.id, identifiers: request.identifiers ?? {} }],
+          trx,
+        )
+      const updated = await this.#p.subjects.update(
+        row.id,
+        {
+          attributes: Object.fromEntries(attributeFields.map((f) => [f, request.attributes?.[f] ?? null])),
+          ...(request.kinds ? { kinds: request.kinds } : {}),
+        },
+        new Date(),
+        trx,
+      )
+      if (!updated) throw new ProblemError('not-found', 'no such subject')
+      const sealed = await this.#p.vault.seal(
+        row.id,
+        Buffer.from(JSON.stringify(values), 'utf8'),
+        RECTIFICATION_AAD,
+        trx,
+      )
+      await this.#p.audit.append(
+        [
+          {
+            ...common,
+            action: 'update',
+            fields: changed,
+            reason: request.reason,
+            sealedValues: { subjectId: row.id, ciphertext: sealed },
+          },
+        ],
+        trx,
+      )
     })
   }
 

@@ -74,6 +74,33 @@ export class SubjectRepository {
   }
 
   /** Inserts a batch in one statement; returns the new ids in input order. */
+  /**
+   * Rectification (Art. 16) of the pseudonymous part: merges `attributes` into the stored ones
+   * (a null removes the attribute), replaces the kinds when given. Only living subjects.
+   */
+  async update(
+    id: string,
+    change: { attributes?: Record<string, unknown | null>; kinds?: readonly string[] },
+    at: Date,
+    trx: Kysely<Schema> = this.#db,
+  ): Promise<boolean> {
+    const set = Object.fromEntries(Object.entries(change.attributes ?? {}).filter(([, v]) => v !== null))
+    const removed = Object.entries(change.attributes ?? {})
+      .filter(([, v]) => v === null)
+      .map(([k]) => k)
+    const result = await trx
+      .updateTable('subject')
+      .set({
+        attributes: sql`(attributes - ${removed}::text[]) || ${JSON.stringify(set)}::jsonb`,
+        ...(change.kinds ? { kinds: [...change.kinds] } : {}),
+        updated_at: at,
+      })
+      .where('id', '=', id)
+      .where('erased_at', 'is', null)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
   async insertMany(subjects: readonly NewSubject[], trx: Kysely<Schema> = this.#db): Promise<string[]> {
     if (subjects.length === 0) return []
     // Ids made here, not by the database: the caller needs them in input order for the vault rows.

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto'
+import type { Writable } from 'node:stream'
+import type { AuditWriter } from '../../privacy/audit/audit-record.ts'
+import {
+  ATTRIBUTE_FIELDS,
+  FIELD_CATALOG,
+  type FieldCategory,
+  IDENTIFIER_FIELDS,
+  type PersonalField,
+} from '../../privacy/fields/field-catalog.ts'
+import type { Gate } from '../../privacy/gate/gate.service.ts'
+import { invalidField } from '../../server/problem.ts'
+import type { RequestContext } from '../../server/request-context.ts'
+import { type Cell, writeCsv, writeXlsx } from '../spreadsheets/write-table.ts'
+import { CONTACT_MANAGEMENT_PURPOSE } from '../subjects/subject.service.ts'
+
+/** Subjects per gate call: one audit record and one vault read per page. */
+const PAGE = 1_000
+const EXPORTABLE: readonly PersonalField[] = [...IDENTIFIER_FIELDS, ...ATTRIBUTE_FIELDS]
+
+export interface ExportRequest {
+  format: 'csv' | 'xlsx'
+  /** The purpose of the export (Art. 5(1)(b)); subjects it may not use are left out. */
+  purpose?: string | undefined
+  /** Only subjects of this kind. */
+  kind?: string | undefined
+  /** The fields to export; default every field the role may see. */
+  fields?: readonly string[] | undefined
+}
+
+export interface ExportSummary {
+  rows: number
+  /** SHA-256 (hex) over the exported subject ids in file order, one per line: what the audit trail keeps. */
+  idsDigest: string
+  columns: string[]
+  /** Fields asked for that the role may not see (left out of the file). */
+  withheldFields: string[]
+}
+
+/**
+ * Exports a list of subjects as CSV or XLSX, streaming, through the gate: only with the export
+ * permission (the route's), only the fields the role may see, only the subjects the purpose may
+ * use; each page is audited as an `export` by the gate and the whole export once more with its row
+ * count and a digest of the exported ids. Cells a spreadsheet would run as a formula are
+ * neutralised by the writer.
+ */
+export class ExportService {
+  readonly #gate: Gate
+  readonly #audit: AuditWriter
+  readonly #categoriesOf: (role: string) => readonly FieldCategory[]
+  constructor(gate: Gate, audit: AuditWriter, categoriesOf: (role: string) => readonly FieldCategory[]) {
+    this.#gate = gate
+    this.#audit = audit
+    this.#categoriesOf = categoriesOf
+  }
+
+  /** The columns an export will have for this role, and the asked-for fields it withholds. */
+  plan(ctx: RequestContext, request: ExportRequest): { fields: PersonalField[]; withheld: string[] } {
+    const asked = request.fields ?? EXPORTABLE
+    for (const f of asked)
+      if (!(EXPORTABLE as readonly string[]).includes(f))
+        throw invalidField('query', 'fields', `${f} is not an exportable field (${EXPORTABLE.join(', ')})`)
+    const granted = new Set(this.#categoriesOf(ctx.actor.role))
+    const fields = (asked as PersonalField[]).filter((f) => granted.has(FIELD_CATALOG[f].category))
+    return { fields, withheld: asked.filter((f) => !fields.includes(f as PersonalField)) }
+  }
+
+  async export(ctx: RequestContext, request: ExportRequest, out: Writable): Promise<ExportSummary> {
+    const purpose = request.purpose ?? CONTACT_MANAGEMENT_PURPOSE
+    const { fields, withheld } = this.plan(ctx, request)
+    const columns = ['id', 'kinds', 'createdAt', ...fields]
+    const hash = createHash('sha256')
+    let rows = 0
+    const gate = this.#gate
+    async function* cells(): AsyncGenerator<Cell[]> {
+      let after: { value: Date; id: string } | undefined
+      for (;;) {
+        const page = await gate.page({
+          actor: ctx.actor,
+          purpose,
+          action: 'export',
+          fields,
+          ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+          query: { limit: PAGE, sort: 'createdAt', order: 'asc', kind: request.kind, after },
+        })
+        for (const s of page.subjects) {
+          hash.update(`${s.id}\n`)
+          rows++
+          yield [
+            s.id,
+            s.kinds.join(', '),
+            s.createdAt,
+            ...fields.map((f): Cell => {
+              const value =
+                f in s.identifiers
+                  ? s.identifiers[f as keyof typeof s.identifiers]
+                  : s.attributes[f as keyof typeof s.attributes]
+              return value === undefined || value === null ? null : String(value)
+            }),
+          ]
+        }
+        if (!page.hasMore || !page.last) return
+        after = { value: page.last.createdAt, id: page.last.id }
+      }
+    }
+    if (request.format === 'xlsx') await writeXlsx(out, columns, cells(), { sheetName: 'Export' })
+    else await writeCsv(out, columns, cells())
+    const idsDigest = hash.digest('hex')
+    // The export as a whole: how many rows left Tresor, and which (by digest), for the DPO (Art. 5(2)).
+    await this.#audit.append([
+      {
+        actor: ctx.actor,
+        action: 'export',
+        purpose,
+        fields,
+        ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+        reason: `export finished: ${rows} rows as ${request.format}, sha256 of the ids ${idsDigest}`,
+      },
+    ])
+    return { rows, idsDigest, columns, withheldFields: withheld }
+  }
+}
