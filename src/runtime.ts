@@ -25,6 +25,9 @@ import { createLogger, type Logger } from './platform/logger.ts'
 import { AuditRepository } from './privacy/audit/audit.repository.ts'
 import { AuditLog } from './privacy/audit/audit-log.service.ts'
 import { ed25519AuditSigner } from './privacy/audit/audit-signer.ts'
+import { FieldRepository } from './privacy/fields/field.repository.ts'
+import { FieldService } from './privacy/fields/field.service.ts'
+import { FieldRegistry } from './privacy/fields/field-registry.ts'
 import { Gate } from './privacy/gate/gate.service.ts'
 import { auditSigningKey } from './privacy/keys/audit-signing-key.ts'
 import { Keyring } from './privacy/keys/keyring.ts'
@@ -49,6 +52,8 @@ export interface Services {
   roles: RoleService
   /** The privacy gate: every use of personal data passes here (DESIGN.md, "the one rule"). */
   gate: Gate
+  /** The field catalog (admin-editable); the gate decides with its in-memory registry. */
+  fields: FieldService
   /** The gate for records about subjects: touchpoints, orders, invoices, deals, notes, memberships. */
   records: RecordGate
   subjects: SubjectService
@@ -138,7 +143,16 @@ export function createServices(
     permissions,
     roles,
   })
+  const fieldRegistry = new FieldRegistry()
+  const fields = new FieldService({
+    repository: new FieldRepository(database.db),
+    db: database.db,
+    audit,
+    registry: fieldRegistry,
+    purposes,
+  })
   const gate = new Gate({
+    fields: fieldRegistry,
     records,
     db: database.db,
     subjects: subjectRepository,
@@ -165,6 +179,7 @@ export function createServices(
       policy: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours },
     }),
     gate,
+    fields,
     records,
     events,
     subjects,
@@ -227,6 +242,8 @@ export async function openRuntime(
     services.totpBox.init(await services.secrets.get(VAULT_SECRETS.totp, () => randomBytes(32)))
     // Inserts the default purposes (LEGAL.md) that are missing; never overwrites a DPO's edit.
     await services.purposes.seed()
+    // The field catalog: seeds the default fields (never overwriting an admin's edit), loads it.
+    await services.fields.init()
   } catch (error) {
     await database.close()
     throw error

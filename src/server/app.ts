@@ -25,6 +25,8 @@ import { salesRoutes } from '../modules/sales/sales.routes.ts'
 import { subjectRoutes } from '../modules/subjects/subject.routes.ts'
 import { Subject } from '../modules/subjects/subject.schemas.ts'
 import { auditRoutes } from '../privacy/audit/audit.routes.ts'
+import { fieldRoutes } from '../privacy/fields/field.routes.ts'
+import { CatalogFieldJson } from '../privacy/fields/field.schemas.ts'
 import { permissionRoutes } from '../privacy/permissions/permission.routes.ts'
 import { SubjectPermissions } from '../privacy/permissions/permission.schemas.ts'
 import { purposeRoutes } from '../privacy/purposes/purpose.routes.ts'
@@ -97,6 +99,7 @@ export async function buildApp(
     Organisation,
     Product,
     ImportResult,
+    CatalogFieldJson,
   ])
     app.addSchema(schema)
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -139,6 +142,7 @@ export async function buildApp(
       await api.register(salesRoutes(services.sales))
       await api.register(importRoutes(services.imports))
       await api.register(exportRoutes(services.exports))
+      await api.register(fieldRoutes(services.fields))
     },
     { prefix: '/api/v1' },
   )

@@ -62,7 +62,7 @@ describeEachEngine('roles in the database', (runtime) => {
     expect(of('accounting').fieldCategories).toContain('bank')
     expect(of('accounting').fieldCategories).not.toContain('psychographic')
     // Product is pseudonymous: not one identifier field is in its categories.
-    const identifierCategories = new Set(IDENTIFIER_FIELDS.map((f) => FIELD_CATALOG[f].category))
+    const identifierCategories = new Set(IDENTIFIER_FIELDS.map((f) => FIELD_CATALOG[f]?.category))
     expect(of('product').fieldCategories.filter((c) => identifierCategories.has(c as never))).toEqual([])
     // Exports and bulk reads are an explicit permission, only for the DPO (and admin).
     expect(

@@ -39,6 +39,8 @@ export const PERMISSIONS = [
   'users:manage',
   /** Define roles and change what a role may do. */
   'roles:manage',
+  /** Add attributes to the field catalog and edit fields (categories, purposes, retention). */
+  'fields:manage',
   'tokens:own',
   /** Send touchpoints (`POST /api/v1/events`): websites, shops and apps, usually with an API token. */
   'events:write',
@@ -62,7 +64,7 @@ const STAFF: readonly Permission[] = [...EVERYONE, 'subjects:write', 'subjects:h
 /** Seed: what each built-in role may do. Exports and bulk reads (`subjects:export`) only for the DPO. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
-  dpo: [...STAFF, 'subjects:erase', 'subjects:export', 'purposes:manage', 'audit:read'],
+  dpo: [...STAFF, 'subjects:erase', 'subjects:export', 'purposes:manage', 'audit:read', 'fields:manage'],
   marketing: [...STAFF, 'events:write', 'subjects:import'],
   sales: [...STAFF, 'events:write', 'catalog:manage', 'subjects:import'],
   service: [...STAFF, 'events:write'],

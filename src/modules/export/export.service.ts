@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import type { AuditWriter } from '../../privacy/audit/audit-record.ts'
 import {
-  ATTRIBUTE_FIELDS,
-  FIELD_CATALOG,
   type FieldCategory,
   IDENTIFIER_FIELDS,
   type PersonalField,
@@ -16,7 +14,6 @@ import { CONTACT_MANAGEMENT_PURPOSE } from '../subjects/subject.service.ts'
 
 /** Subjects per gate call: one audit record and one vault read per page. */
 const PAGE = 1_000
-const EXPORTABLE: readonly PersonalField[] = [...IDENTIFIER_FIELDS, ...ATTRIBUTE_FIELDS]
 
 export interface ExportRequest {
   format: 'csv' | 'xlsx'
@@ -56,12 +53,18 @@ export class ExportService {
 
   /** The columns an export will have for this role, and the asked-for fields it withholds. */
   plan(ctx: RequestContext, request: ExportRequest): { fields: PersonalField[]; withheld: string[] } {
-    const asked = request.fields ?? EXPORTABLE
+    // Identifiers and the catalog's attributes (custom ones included); records are not exported here.
+    const exportable: PersonalField[] = [...IDENTIFIER_FIELDS, ...this.#gate.fields.attributes()]
+    const asked = request.fields ?? exportable
     for (const f of asked)
-      if (!(EXPORTABLE as readonly string[]).includes(f))
-        throw invalidField('query', 'fields', `${f} is not an exportable field (${EXPORTABLE.join(', ')})`)
+      if (!exportable.includes(f))
+        throw invalidField('query', 'fields', `${f} is not an exportable field (${exportable.join(', ')})`)
     const granted = new Set(this.#categoriesOf(ctx.actor.role))
-    const fields = (asked as PersonalField[]).filter((f) => granted.has(FIELD_CATALOG[f].category))
+    const fields = asked.filter((f) => {
+      const category = this.#gate.fields.categoryOf(f)
+      // Special categories leave Tresor only through their Art. 9 purpose's own processes.
+      return category !== undefined && granted.has(category) && !this.#gate.fields.get(f)?.specialCategory
+    })
     return { fields, withheld: asked.filter((f) => !fields.includes(f as PersonalField)) }
   }
 

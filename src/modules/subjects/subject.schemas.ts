@@ -34,6 +34,14 @@ export const Identifiers = Type.Object(
   { additionalProperties: false, description: 'Only the fields your role may see are returned.' },
 )
 
+/** A value of a catalog attribute (its type and options are checked by the gate). */
+const AttributeValue = Type.Union([
+  Type.String({ maxLength: 1_000 }),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Array(Type.String({ maxLength: 60 }), { maxItems: 50 }),
+])
+
 /** Pseudonymous attributes for segmentation: in the clear, linked only by the subject id. */
 export const Attributes = Type.Object(
   {
@@ -44,7 +52,11 @@ export const Attributes = Type.Object(
     ageBand: Type.Optional(Type.Enum(AGE_BANDS)),
     gender: Type.Optional(Type.Enum(GENDERS)),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: AttributeValue,
+    description:
+      'Pseudonymous attributes; besides the built-in ones any attribute of the field catalog (GET /api/v1/fields), checked against its type and options.',
+  },
 )
 
 export const Subject = Type.Object(
@@ -96,7 +108,7 @@ export const SubjectPatch = Type.Object(
         Object.fromEntries(
           Object.entries(Attributes.properties).map(([k, v]) => [k, Type.Optional(orNull(Type.Unsafe(v)))]),
         ),
-        { additionalProperties: false },
+        { additionalProperties: Type.Union([AttributeValue, Type.Null()]) },
       ),
     ),
     kinds: Type.Optional(Type.Array(SubjectKind, { minItems: 1, uniqueItems: true })),

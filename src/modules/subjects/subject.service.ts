@@ -1,5 +1,4 @@
 import {
-  ATTRIBUTE_FIELDS,
   IDENTIFIER_FIELDS,
   type IdentifierField,
   type PersonalField,
@@ -17,8 +16,6 @@ import type { SubjectSort } from './subject-kinds.ts'
  * Callers name another purpose when they work for one (a campaign, an invoice).
  */
 export const CONTACT_MANAGEMENT_PURPOSE = 'contact_management'
-
-const ALL_FIELDS: readonly PersonalField[] = [...IDENTIFIER_FIELDS, ...ATTRIBUTE_FIELDS]
 
 const toSubject = (s: GatedSubject): Subject => ({
   id: s.id,
@@ -52,7 +49,7 @@ export class SubjectService {
       const result = await this.#gate.readByEmail({
         ...this.#use(ctx, purpose),
         email: query.email,
-        fields: ALL_FIELDS,
+        fields: this.#allFields(),
       })
       return { items: result.subjects.map(toSubject), nextCursor: null, total: result.subjects.length }
     }
@@ -68,7 +65,7 @@ export class SubjectService {
       this.#gate.page({
         ...this.#use(ctx, purpose),
         // A list shows the pseudonymous attributes; identifiers are read one contact at a time.
-        fields: ATTRIBUTE_FIELDS,
+        fields: this.#gate.fields.attributes(),
         query: {
           limit: query.limit,
           sort: query.sort as SubjectSort,
@@ -94,7 +91,11 @@ export class SubjectService {
   }
 
   async get(ctx: RequestContext, id: string, purpose = CONTACT_MANAGEMENT_PURPOSE): Promise<Subject> {
-    const result = await this.#gate.use({ ...this.#use(ctx, purpose), subjectIds: [id], fields: ALL_FIELDS })
+    const result = await this.#gate.use({
+      ...this.#use(ctx, purpose),
+      subjectIds: [id],
+      fields: this.#allFields(),
+    })
     const subject = result.subjects[0]
     if (subject) return toSubject(subject)
     const denial = result.denied[0]
@@ -120,7 +121,9 @@ export class SubjectService {
         },
       ],
     })
-    return this.get(ctx, id as string, input.purpose ?? CONTACT_MANAGEMENT_PURPOSE)
+    // Read back for everyday contact management, not for the collection purpose: that one may need a
+    // consent not given yet (a double opt-in pending, an Art. 9 explicit consent to follow).
+    return this.get(ctx, id as string, CONTACT_MANAGEMENT_PURPOSE)
   }
 
   /** Stores a batch of new subjects in one transaction, audited as one import. */
@@ -169,6 +172,11 @@ export class SubjectService {
   /** Subjects not erased; for start-up checks and the UI's totals. */
   count(kind?: string): Promise<number> {
     return this.#count(kind)
+  }
+
+  /** Every identifier and every attribute of the field catalog (the gate keeps what the role may see). */
+  #allFields(): PersonalField[] {
+    return [...IDENTIFIER_FIELDS, ...this.#gate.fields.attributes()]
   }
 
   #use(ctx: RequestContext, purpose: string) {

@@ -402,6 +402,27 @@ export interface ImportBatchTable {
   finished_at: Timestamp | null
 }
 
+/** The field catalog (migration 0010): identifiers and attributes, not personal data. */
+export interface FieldDefinitionTable {
+  key: string
+  label_de: string
+  label_en: string
+  category: string
+  identifier: Defaulted<boolean>
+  special_category: string | null
+  data_type: string
+  options: Defaulted<string[]>
+  purposes: Defaulted<string[]>
+  retention_period: string | null
+  retention_rule_de: string | null
+  retention_rule_en: string | null
+  builtin: Defaulted<boolean>
+  position: number
+  version: Defaulted<number>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
 export interface SchemaMigrationTable {
   version: number
   name: string
@@ -445,6 +466,7 @@ export interface Schema {
   deal: DealTable
   subject_note: SubjectNoteTable
   import_batch: ImportBatchTable
+  field_definition: FieldDefinitionTable
 }
 
 export type AppUserRow = Selectable<AppUserTable>

@@ -55,9 +55,11 @@ export const IDENTIFIER_FIELDS = [
 ] as const
 export type IdentifierField = (typeof IDENTIFIER_FIELDS)[number]
 
-/** Pseudonymous attributes the platform knows so far (demo data); later issues add more. */
+/** The built-in pseudonymous attributes (demo data, segmentation); admins add more to the catalog. */
 export const ATTRIBUTE_FIELDS = ['country', 'region', 'ageBand', 'gender'] as const
-export type AttributeField = (typeof ATTRIBUTE_FIELDS)[number]
+export type BuiltinAttributeField = (typeof ATTRIBUTE_FIELDS)[number]
+/** An attribute of the field catalog: a built-in one or one an admin defined (any catalog key). */
+export type AttributeField = string
 
 /**
  * Records kept about a subject in their own tables (the CRM core, migration 0008). The gate treats
@@ -75,12 +77,25 @@ export type RecordField = (typeof RECORD_FIELDS)[number]
 
 export type PersonalField = IdentifierField | AttributeField | RecordField
 
+/** Art. 9(1): the special categories of personal data. */
+export const SPECIAL_CATEGORIES = [
+  'health',
+  'religion',
+  'ethnic_origin',
+  'political_opinion',
+  'union_membership',
+  'sexual_life',
+  'biometric',
+  'genetic',
+] as const
+export type SpecialCategory = (typeof SPECIAL_CATEGORIES)[number]
+
 export interface FieldDefinition {
   category: FieldCategory
   identifier: boolean
   /**
-   * Art. 9(1) special category (health, religion, ...): can't be stored or used without explicit
-   * consent for a named purpose (Art. 9(2)(a)). None of the fields so far is one.
+   * Art. 9(1) special category (health, religion, ...): can't be stored or used without an Art. 9
+   * basis for a purpose the field serves (Art. 9(2)(a): explicit consent, where that is the basis).
    */
   specialCategory: boolean
 }

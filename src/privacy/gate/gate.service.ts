@@ -10,6 +10,7 @@ import {
   isIdentifierField,
   type PersonalField,
 } from '../fields/field-catalog.ts'
+import type { FieldRegistry } from '../fields/field-registry.ts'
 import type { NewSubject, SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
 
 export type { NewSubject }
@@ -17,7 +18,12 @@ export type { NewSubject }
 /** What the old/new values of a rectification are sealed as (the vault binds it to the subject too). */
 export const RECTIFICATION_AAD = 'audit:rectification'
 
-import { type FieldDenial, type FieldSplit, splitFieldsByRole } from './field-access.ts'
+import {
+  type FieldDenial,
+  type FieldSplit,
+  splitFieldsByRole,
+  withholdSpecialCategories,
+} from './field-access.ts'
 
 /** Who is asking: an audit actor that acts in a role. */
 export interface GateActor extends AuditActor {
@@ -35,6 +41,8 @@ export interface SubjectDenial {
 export interface GatePurpose {
   key: string
   legalBasis: string
+  /** Art. 9(2) basis, for special categories; none: the purpose may not use them. */
+  art9Basis?: string | null
 }
 
 /** The parts the gate composes; each is the kernel's own (vault, audit, permissions, roles). */
@@ -77,6 +85,8 @@ export interface GatePorts {
     }): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }>
   }
   roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
+  /** The field catalog: categories, identifiers, attributes and their values, special categories. */
+  fields: FieldRegistry
   /** The records kept about subjects (touchpoints, orders, ...): erasure deletes them. */
   records: { deleteAll(subjectIds: readonly string[], trx: Kysely<Schema>): Promise<void> }
   /**
@@ -147,11 +157,46 @@ export class Gate {
     this.#p = ports
   }
 
+  /** The field catalog the gate decides with. */
+  get fields(): FieldRegistry {
+    return this.#p.fields
+  }
+
+  /** Step 1: the role's fields, less special categories the purpose has no Art. 9 basis for. */
+  #split(fields: readonly PersonalField[], role: string, purpose: GatePurpose): FieldSplit {
+    return withholdSpecialCategories(
+      splitFieldsByRole(fields, this.#p.roles.fieldCategoriesOf(role), this.#p.fields),
+      purpose,
+      this.#p.fields,
+    )
+  }
+
+  /**
+   * What a collection or rectification may write: known attributes with valid values, and special
+   * categories only for a purpose with an Art. 9 basis that the field serves. Throws a validation
+   * problem naming the field.
+   */
+  #checkWritable(attributes: Readonly<Record<string, unknown>>, purpose: GatePurpose | undefined): void {
+    for (const [key, value] of Object.entries(attributes)) {
+      const problem = this.#p.fields.valueProblem(key, value)
+      if (problem) throw invalidField('body', `attributes.${key}`, problem)
+      const definition = this.#p.fields.get(key)
+      if (definition?.specialCategory && value !== null) {
+        if (!purpose?.art9Basis || !(definition.purposes ?? []).includes(purpose.key))
+          throw invalidField(
+            'body',
+            `attributes.${key}`,
+            'is a special category (Art. 9): it can be written only for a purpose with an Art. 9 basis that it serves',
+          )
+      }
+    }
+  }
+
   /** Uses a set of subjects for a purpose; the result keeps the order of `subjectIds`. */
   async use(request: UseRequest): Promise<UseResult> {
     const ids = [...new Set(request.subjectIds)]
     const purpose = await this.#purpose(request.purpose)
-    const fields = splitFieldsByRole(request.fields, this.#p.roles.fieldCategoriesOf(request.actor.role))
+    const fields = this.#split(request.fields, request.actor.role, purpose)
     const { subjects: found, denied: basisDenials } = await this.#check(
       request,
       purpose,
@@ -245,9 +290,7 @@ export class Gate {
             )
           : new Map<string, Partial<Record<IdentifierField, string>>>(),
     )
-    const attributeFields = fields.allowed.filter((f): f is AttributeField =>
-      (ATTRIBUTE_FIELDS as readonly string[]).includes(f),
-    )
+    const attributeFields = fields.allowed.filter((f) => this.#p.fields.isAttribute(f))
     return {
       purpose,
       subjects: usable.map((row) => toGated(row, identifiers.get(row.id) ?? {}, attributeFields)),
@@ -305,10 +348,16 @@ export class Gate {
     for (const s of request.subjects) {
       for (const [k, v] of Object.entries(s.identifiers))
         if (v != null && isIdentifierField(k)) provided.add(k)
-      for (const k of Object.keys(s.attributes))
-        if ((ATTRIBUTE_FIELDS as readonly string[]).includes(k)) provided.add(k as AttributeField)
+      // Every attribute must be one of the catalog, with a valid value (a special category only
+      // for an Art. 9 purpose it serves).
+      this.#checkWritable(s.attributes, purpose)
+      for (const k of Object.keys(s.attributes)) provided.add(k)
     }
-    const fields = splitFieldsByRole([...provided], this.#p.roles.fieldCategoriesOf(request.actor.role))
+    const fields = splitFieldsByRole(
+      [...provided],
+      this.#p.roles.fieldCategoriesOf(request.actor.role),
+      this.#p.fields,
+    )
     if (fields.denied.length > 0) {
       await this.#p.audit.append([
         {
@@ -367,12 +416,12 @@ export class Gate {
   }): Promise<void> {
     const purpose = await this.#purpose(request.purpose)
     const identifierFields = Object.keys(request.identifiers ?? {}).filter(isIdentifierField)
-    const attributeFields = Object.keys(request.attributes ?? {}).filter((f): f is AttributeField =>
-      (ATTRIBUTE_FIELDS as readonly string[]).includes(f),
-    )
+    this.#checkWritable(request.attributes ?? {}, purpose)
+    const attributeFields = Object.keys(request.attributes ?? {})
     const fields = splitFieldsByRole(
       [...identifierFields, ...attributeFields],
       this.#p.roles.fieldCategoriesOf(request.actor.role),
+      this.#p.fields,
     )
     const common = {
       actor: request.actor,
@@ -507,7 +556,7 @@ export class Gate {
   > {
     const { query, ...rest } = request
     const purpose = await this.#purpose(rest.purpose)
-    const fields = splitFieldsByRole(rest.fields, this.#p.roles.fieldCategoriesOf(rest.actor.role))
+    const fields = this.#split(rest.fields, rest.actor.role, purpose)
     const rows = await this.#p.subjects.list({ ...query, limit: query.limit + 1 })
     const page = rows.slice(0, query.limit)
     const { denied } = await this.#check(

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { describeEachEngine } from '../support/engines.ts'
+import { buildTestApp, problemOf, type TestApp } from '../support/http.ts'
+
+interface Field {
+  key: string
+  category: string
+  special: string | null
+  dataType: string
+  options: string[]
+  purposes: string[]
+  builtin: boolean
+  version: number
+}
+
+describeEachEngine('the field catalog', (runtime) => {
+  let t: TestApp
+  let admin: string
+  let dpo: string
+  let marketing: string
+  let accounting: string
+  let sales: string
+
+  const call = (
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    cookie: string,
+    payload?: Record<string, unknown>,
+  ) => t.app.inject({ method, url: `/api/v1${url}`, headers: { cookie }, ...(payload ? { payload } : {}) })
+
+  beforeAll(async () => {
+    t = await buildTestApp(runtime())
+    admin = await t.signIn('admin@example.test', 'admin')
+    dpo = await t.signIn('dpo@example.test', 'dpo')
+    marketing = await t.signIn('marketing@example.test', 'marketing')
+    accounting = await t.signIn('accounting@example.test', 'accounting')
+    sales = await t.signIn('sales@example.test', 'sales')
+  })
+  afterAll(async () => {
+    await t.app.close()
+  })
+
+  it('is seeded with the fields a typical CRM holds, special categories marked', async () => {
+    const fields = (await call('GET', '/fields', marketing)).json() as Field[]
+    const byKey = new Map(fields.map((f) => [f.key, f]))
+    expect(byKey.get('email')).toMatchObject({ category: 'contact', builtin: true })
+    expect(byKey.get('interests')).toMatchObject({ category: 'psychographic', dataType: 'multi_enum' })
+    expect(byKey.get('incomeBand')).toMatchObject({ category: 'socio_demographic', dataType: 'enum' })
+    expect(byKey.get('dietaryRequirements')).toMatchObject({ special: 'health', purposes: [] })
+  })
+
+  it('lets the DPO add an attribute, audited; others may not', async () => {
+    const body = {
+      key: 'favouriteStore',
+      label: { de: 'Lieblingsfiliale', en: 'Favourite store' },
+      category: 'behavioural',
+      dataType: 'text',
+    }
+    expect((await call('POST', '/fields', marketing, body)).statusCode).toBe(403)
+    const res = await call('POST', '/fields', dpo, body)
+    expect(res.statusCode, res.body).toBe(201)
+    expect(problemOf(await call('POST', '/fields', dpo, body)).status).toBe(409)
+    expect(
+      problemOf(await call('POST', '/fields', dpo, { ...body, key: 'choice', dataType: 'enum' })).errors?.[0]
+        ?.field,
+    ).toBe('options')
+    const { rows } = await runtime().database.transaction((tx) =>
+      tx.query<{ reason: string }>(
+        `select reason from audit_event where action = 'configure' and reason like 'field favouriteStore%'`,
+      ),
+    )
+    expect(rows).toHaveLength(1)
+  })
+
+  it('checks attribute values against the catalog, and shows each role only its categories (accounting: no interests)', async () => {
+    const create = (attributes: Record<string, unknown>) =>
+      call('POST', '/subjects', admin, {
+        kinds: ['customer'],
+        identifiers: { email: `f${Math.random()}@fields.test` },
+        attributes,
+      })
+    expect(problemOf(await create({ interests: ['travel', 'flying'] })).errors?.[0]?.field).toBe(
+      'attributes.interests',
+    )
+    expect(problemOf(await create({ shoeSize: 42 })).errors?.[0]?.field).toBe('attributes.shoeSize')
+    expect(problemOf(await create({ householdSize: 'many' })).errors?.[0]?.field).toBe(
+      'attributes.householdSize',
+    )
+    const res = await create({
+      interests: ['travel', 'music'],
+      favouriteStore: 'Mitte',
+      incomeBand: '40-60k',
+      country: 'DE',
+    })
+    expect(res.statusCode, res.body).toBe(201)
+    const id = (res.json() as { id: string }).id
+    const attributesAs = async (cookie: string) =>
+      ((await call('GET', `/subjects/${id}`, cookie)).json() as { attributes: Record<string, unknown> })
+        .attributes
+    expect(await attributesAs(marketing)).toEqual({
+      interests: ['travel', 'music'],
+      favouriteStore: 'Mitte',
+      incomeBand: '40-60k',
+      country: 'DE',
+    })
+    expect(await attributesAs(accounting)).toEqual({})
+    expect(await attributesAs(sales)).toEqual({
+      favouriteStore: 'Mitte',
+      incomeBand: '40-60k',
+      country: 'DE',
+    })
+  })
+
+  it('writes and shows a special category only for a purpose with an Art. 9 basis that it serves', async () => {
+    const special = { dietaryRequirements: ['vegan'] }
+    const newSubject = (purpose?: string) =>
+      call('POST', '/subjects', admin, {
+        kinds: ['customer'],
+        identifiers: { email: `s${Math.random()}@fields.test` },
+        attributes: special,
+        ...(purpose ? { purpose } : {}),
+      })
+    expect(problemOf(await newSubject()).errors?.[0]?.field).toBe('attributes.dietaryRequirements')
+    const purpose = await call('POST', '/purposes', dpo, {
+      key: 'event_catering',
+      name: { de: 'Verpflegung bei Veranstaltungen', en: 'Event catering' },
+      description: { de: 'Test', en: 'Test' },
+      legalBasis: 'contract',
+      art9Basis: 'explicit_consent',
+      channels: ['none'],
+      doubleOptIn: false,
+      profiling: false,
+      directMarketing: false,
+      retention: { period: 'P3M', rule: { de: 'Nach der Veranstaltung', en: 'After the event' } },
+    })
+    expect(purpose.statusCode, purpose.body).toBe(201)
+    // A special category may serve only Art. 9 purposes.
+    expect(
+      problemOf(await call('PATCH', '/fields/dietaryRequirements', dpo, { purposes: ['newsletter_email'] }))
+        .status,
+    ).toBe(400)
+    expect(
+      (await call('PATCH', '/fields/dietaryRequirements', dpo, { purposes: ['event_catering'] })).statusCode,
+    ).toBe(200)
+    const res = await newSubject('event_catering')
+    expect(res.statusCode, res.body).toBe(201)
+    const id = (res.json() as { id: string }).id
+    // Under contact management the special category is withheld, even from the DPO…
+    const plain = (await call('GET', `/subjects/${id}`, dpo)).json() as {
+      attributes: Record<string, unknown>
+    }
+    expect(plain.attributes).not.toHaveProperty('dietaryRequirements')
+    // …and for its own purpose it needs the explicit consent (Art. 9(2)(a)).
+    expect((await call('GET', `/subjects/${id}?purpose=event_catering`, dpo)).statusCode).toBe(403)
+    const consent = await call('POST', `/subjects/${id}/consents`, dpo, {
+      purposeKey: 'event_catering',
+      channel: 'none',
+      kind: 'granted',
+      proof: { source: 'form', formKey: 'event-registration', textVersion: 'v1' },
+    })
+    expect(consent.statusCode, consent.body).toBe(201)
+    const allowed = (await call('GET', `/subjects/${id}?purpose=event_catering`, dpo)).json() as {
+      attributes: Record<string, unknown>
+    }
+    expect(allowed.attributes).toEqual({ dietaryRequirements: ['vegan'] })
+  })
+
+  it('keeps identifiers in their category and versions every change', async () => {
+    expect(problemOf(await call('PATCH', '/fields/iban', dpo, { category: 'contact' })).status).toBe(400)
+    const changed = (
+      await call('PATCH', '/fields/occupation', dpo, { label: { de: 'Tätigkeit', en: 'Job' } })
+    ).json() as Field
+    expect(changed.version).toBe(2)
+  })
+})
