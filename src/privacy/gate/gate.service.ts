@@ -3,7 +3,6 @@ import type { Schema, SubjectRow } from '../../platform/db/schema.ts'
 import { invalidField, ProblemError } from '../../server/problem.ts'
 import type { AuditActor, AuditRecordInput, AuditWriter } from '../audit/audit-record.ts'
 import {
-  ATTRIBUTE_FIELDS,
   type AttributeField,
   type FieldCategory,
   type IdentifierField,
