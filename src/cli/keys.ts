@@ -57,6 +57,21 @@ export function registerKeys(program: Command): void {
 
   withDataDirOption(
     keys
+      .command('reindex-names')
+      .description(
+        'build the name search index again from the decrypted names (e.g. for data stored before it)',
+      ),
+  ).action(async (options: { dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      const progress = startProgress('name index', await runtime.services.subjects.count())
+      const n = await runtime.services.vault.reindexNames({ onProgress: (k) => progress.tick(k) })
+      progress.done()
+      process.stdout.write(`${n} subjects indexed by name\n`)
+    })
+  })
+
+  withDataDirOption(
+    keys
       .command('rotate')
       .description('rewrap every data key and vault secret under a new master key (resumable)')
       .option('--batch-size <n>', 'rows per transaction', parseIntOption('--batch-size', 1, 100_000), 5_000),

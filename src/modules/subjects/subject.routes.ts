@@ -71,25 +71,38 @@ export const subjectRoutes =
         config: { access: 'subjects:read' },
         schema: {
           tags: ['subjects'],
-          summary: 'Find subjects by e-mail address (keeps the address out of the URL)',
-          body: Type.Object(
-            {
-              email: Type.String({ maxLength: 320 }),
-              purpose: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$' })),
-            },
-            { additionalProperties: false },
-          ),
+          summary: 'Find subjects by e-mail address or by name (keeps them out of the URL)',
+          description:
+            'By e-mail: case-insensitive, through the e-mail blind index. By name: every word of `name` must be a word of the first or last name (case, accents and umlauts folded: "mueller" finds "Müller"), through the name blind index (docs/adr/0008); up to 50 subjects. Nothing is decrypted to search; the found subjects are read through the gate for the purpose.',
+          body: Type.Union([
+            Type.Object(
+              {
+                email: Type.String({ maxLength: 320 }),
+                purpose: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$' })),
+              },
+              { additionalProperties: false },
+            ),
+            Type.Object(
+              {
+                name: Type.String({ minLength: 2, maxLength: 200 }),
+                purpose: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$' })),
+              },
+              { additionalProperties: false },
+            ),
+          ]),
           response: { 200: SubjectPage },
         },
       },
       (request) =>
-        subjects.list(contextOf(request), {
-          limit: 50,
-          sort: 'createdAt',
-          order: 'desc',
-          email: request.body.email,
-          ...(request.body.purpose ? { purpose: request.body.purpose } : {}),
-        }),
+        'name' in request.body
+          ? subjects.findByName(contextOf(request), request.body.name, request.body.purpose)
+          : subjects.list(contextOf(request), {
+              limit: 50,
+              sort: 'createdAt',
+              order: 'desc',
+              email: request.body.email,
+              ...(request.body.purpose ? { purpose: request.body.purpose } : {}),
+            }),
     )
 
     app.post(

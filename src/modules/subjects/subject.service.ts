@@ -90,6 +90,21 @@ export class SubjectService {
     return { items: page.subjects.map(toSubject), nextCursor, ...(total === undefined ? {} : { total }) }
   }
 
+  /** Subjects whose names contain every word of `name`, through the name blind index (up to 50). */
+  async findByName(
+    ctx: RequestContext,
+    name: string,
+    purpose = CONTACT_MANAGEMENT_PURPOSE,
+  ): Promise<{ items: Subject[]; nextCursor: null; total: number }> {
+    const result = await this.#gate.readByName({
+      ...this.#use(ctx, purpose),
+      name,
+      fields: this.#allFields(),
+      limit: 50,
+    })
+    return { items: result.subjects.map(toSubject), nextCursor: null, total: result.subjects.length }
+  }
+
   async get(ctx: RequestContext, id: string, purpose = CONTACT_MANAGEMENT_PURPOSE): Promise<Subject> {
     const result = await this.#gate.use({
       ...this.#use(ctx, purpose),

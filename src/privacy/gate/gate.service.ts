@@ -60,6 +60,7 @@ export interface GatePorts {
       trx?: Kysely<Schema>,
     ): Promise<Map<string, Partial<Record<IdentifierField, string>>>>
     findByBlindIndex(kind: 'email' | 'phone', value: string, trx?: Kysely<Schema>): Promise<string[]>
+    findByName(query: string, limit: number, trx?: Kysely<Schema>): Promise<string[]>
     /** The normalised form (lower-cased e-mail, E.164 phone); throws with a reason if it is none. */
     normalize(kind: 'email' | 'phone', value: string): string
     findManyByBlindIndex(
@@ -296,6 +297,15 @@ export class Gate {
       denied,
       deniedFields: fields.denied,
     }
+  }
+
+  /** Looks subjects up by the words of their names through the name blind index, then uses them. */
+  async readByName(
+    request: Omit<UseRequest, 'subjectIds'> & { name: string; limit: number },
+  ): Promise<UseResult> {
+    const { name, limit, ...rest } = request
+    const subjectIds = await this.#p.vault.findByName(name, limit)
+    return this.use({ ...rest, subjectIds })
   }
 
   /** Looks a subject up by e-mail through the blind index (nothing decrypted to search), then uses it. */

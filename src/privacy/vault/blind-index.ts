@@ -9,6 +9,41 @@ export type BlindIndexKind = (typeof BLIND_INDEX_KINDS)[number]
 export const isBlindIndexKind = (name: string): name is BlindIndexKind =>
   (BLIND_INDEX_KINDS as readonly string[]).includes(name)
 
+/**
+ * Name search (docs/adr/0008): each token of a first and a last name gets a blind index of its own
+ * kind, so a name is found by any of its words without decrypting anything.
+ */
+export const NAME_INDEX_KINDS = { firstName: 'first_name', lastName: 'last_name' } as const
+export type NameIndexKind = (typeof NAME_INDEX_KINDS)[keyof typeof NAME_INDEX_KINDS]
+/** Every kind of entry the blind_index table holds. */
+export type IndexKind = BlindIndexKind | NameIndexKind
+
+export const nameIndexKindOf = (field: string): NameIndexKind | undefined =>
+  Object.hasOwn(NAME_INDEX_KINDS, field)
+    ? NAME_INDEX_KINDS[field as keyof typeof NAME_INDEX_KINDS]
+    : undefined
+
+/**
+ * The words of a name as the index compares them: lower case, accents and umlauts folded the way
+ * German writes them without (ä = ae = a, ß = ss), split at spaces, hyphens and apostrophes; words
+ * shorter than two letters are left out. "Schmidt-Müller" and "schmidt mueller" give the same.
+ */
+export function nameTokens(raw: string): string[] {
+  const folded = raw
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/ß/g, 'ss')
+    .replace(/æ/g, 'ae')
+    .replace(/ø/g, 'o')
+    .replace(/œ/g, 'oe')
+    // ae, oe, ue → a, o, u: "Mueller" finds "Müller" (and "Bauer" is stored as "baur": the same on
+    // both sides, so nothing is lost but a little precision).
+    .replace(/([aou])e/g, '$1')
+  const tokens = folded.split(/[^\p{L}\p{N}]+/u).filter((t) => t.length >= 2)
+  return [...new Set(tokens)]
+}
+
 /** A value that can't be normalised. The message says why, never what the value was. */
 export class InvalidIdentifierError extends Error {
   readonly kind: BlindIndexKind
@@ -79,6 +114,13 @@ export class BlindIndex {
   /** The digest of an already normalised value. */
   digestNormalized(kind: BlindIndexKind, normalized: string): Buffer {
     return createHmac('sha256', this.#key).update(`${kind}:${normalized}`, 'utf8').digest()
+  }
+
+  /** The digests of the words of a first or last name (none for a name without words). */
+  nameDigests(kind: NameIndexKind, raw: string): Buffer[] {
+    return nameTokens(raw).map((token) =>
+      createHmac('sha256', this.#key).update(`${kind}:${token}`, 'utf8').digest(),
+    )
   }
 
   /** Normalises, then digests. Throws `InvalidIdentifierError` for a value that isn't one. */

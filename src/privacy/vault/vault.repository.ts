@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely'
-import { byteaArray, textArray } from '../../platform/db/array-literal.ts'
+import { byteaArray, integerArray, textArray } from '../../platform/db/array-literal.ts'
 import type { Schema } from '../../platform/db/schema.ts'
-import type { BlindIndexKind } from './blind-index.ts'
+import type { BlindIndexKind, IndexKind, NameIndexKind } from './blind-index.ts'
 
 /** A subject of a write, with its wrapped data key if it has one. */
 export interface SubjectKeyState {
@@ -24,7 +24,7 @@ export interface IdentifierRow {
 }
 
 export interface BlindIndexRow {
-  kind: BlindIndexKind
+  kind: IndexKind
   digest: Uint8Array
   subjectId: string
 }
@@ -147,7 +147,7 @@ export class VaultRepository {
 
   /** Deletes the index entries of the given (subject, kind) pairs. */
   async deleteBlindIndexes(
-    pairs: readonly { subjectId: string; kind: BlindIndexKind }[],
+    pairs: readonly { subjectId: string; kind: IndexKind }[],
     trx: Kysely<Schema>,
   ): Promise<void> {
     if (pairs.length === 0) return
@@ -169,6 +169,46 @@ export class VaultRepository {
       )
       .onConflict((oc) => oc.doNothing())
       .execute()
+  }
+
+  /**
+   * Subjects that have, for each of `tokens` query words, an entry of one of the words' digests
+   * (any of the name kinds): every word must match, in the first or the last name.
+   */
+  async findByNameTokens(
+    entries: readonly { kind: NameIndexKind; digest: Uint8Array; token: number }[],
+    tokens: number,
+    limit: number,
+    trx: Kysely<Schema> = this.#db,
+  ): Promise<string[]> {
+    if (entries.length === 0) return []
+    const result = await sql<{ subject_id: string }>`
+      select b.subject_id
+      from unnest(${textArray(entries.map((e) => e.kind))}::text[], ${byteaArray(entries.map((e) => e.digest))}::bytea[],
+                  ${integerArray(entries.map((e) => e.token))}::int4[]) as q(kind, digest, token)
+      join blind_index b on b.kind = q.kind and b.digest = q.digest
+      group by b.subject_id
+      having count(distinct q.token) = ${tokens}
+      order by b.subject_id
+      limit ${limit}
+    `.execute(trx)
+    return result.rows.map((r) => r.subject_id)
+  }
+
+  /** A page of subjects that have a data key (living ones), by id, after `after`. */
+  async subjectsWithKeys(
+    after: string | undefined,
+    limit: number,
+    trx: Kysely<Schema> = this.#db,
+  ): Promise<string[]> {
+    const rows = await trx
+      .selectFrom('subject_key')
+      .select('subject_id')
+      .$if(after !== undefined, (qb) => qb.where('subject_id', '>', after as string))
+      .orderBy('subject_id')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => r.subject_id)
   }
 
   /** For each digest of `kind`, the subjects that have it: one query for a set. */

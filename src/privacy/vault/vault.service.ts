@@ -12,8 +12,12 @@ import {
   assertPhoneRegion,
   BlindIndex,
   type BlindIndexKind,
+  type IndexKind,
   InvalidIdentifierError,
   isBlindIndexKind,
+  type NameIndexKind,
+  nameIndexKindOf,
+  nameTokens,
   normalizeEmail,
   normalizePhone,
 } from './blind-index.ts'
@@ -48,8 +52,11 @@ interface PlannedWrite {
   subjectId: string
   set: [IdentifierField, string][]
   clear: IdentifierField[]
-  /** Blind-index kinds this write touches: the new digest, or null when the field is removed. */
-  index: [BlindIndexKind, Buffer | null][]
+  /**
+   * Blind-index entries this write replaces: per kind touched, a null (drop the old entries) and
+   * the new digests (one for e-mail and phone, one per word for names).
+   */
+  index: [IndexKind, Buffer | null][]
 }
 
 /**
@@ -145,6 +152,12 @@ export class VaultService {
           }
           plan.index.push([field, null])
         }
+        const nameKind = nameIndexKindOf(field)
+        if (nameKind) {
+          plan.index.push([nameKind, null])
+          if (value !== null)
+            for (const digest of index.nameDigests(nameKind, value)) plan.index.push([nameKind, digest])
+        }
       }
       plans.push(plan)
     }
@@ -163,7 +176,7 @@ export class VaultService {
     const { keys, created } = await this.#dataKeys(ids, trx)
     const upserts: IdentifierRow[] = []
     const clears: { subjectId: string; field: string }[] = []
-    const replaced: { subjectId: string; kind: BlindIndexKind }[] = []
+    const replaced: { subjectId: string; kind: IndexKind }[] = []
     const digests: BlindIndexRow[] = []
     const sealed = await sealInParallel(
       chunk.map((plan) => ({
@@ -182,7 +195,9 @@ export class VaultService {
       for (const field of plan.clear) clears.push({ subjectId: plan.subjectId, field })
       for (const [kind, digest] of plan.index) {
         // A subject whose key was just created has no index entries yet: nothing to replace.
-        if (!created.has(plan.subjectId)) replaced.push({ subjectId: plan.subjectId, kind })
+        if (!digest && !created.has(plan.subjectId)) replaced.push({ subjectId: plan.subjectId, kind })
+        else if (digest && !created.has(plan.subjectId) && (kind === 'email' || kind === 'phone'))
+          replaced.push({ subjectId: plan.subjectId, kind })
         if (digest) digests.push({ kind, digest, subjectId: plan.subjectId })
       }
     }
@@ -325,6 +340,61 @@ export class VaultService {
       for (const raw of byDigest.get(Buffer.from(row.digest).toString('base64')) ?? [])
         found.set(raw, [...(found.get(raw) ?? []), row.subject_id])
     return found
+  }
+
+  /**
+   * Builds the name index of every subject again from the decrypted names (after the migration that
+   * introduced it, or a change of the folding rules), a batch per transaction; resumable, as each
+   * batch replaces its subjects' entries. Returns how many subjects were indexed.
+   */
+  async reindexNames(options: { batch?: number; onProgress?: (n: number) => void } = {}): Promise<number> {
+    const batch = options.batch ?? 1_000
+    let after: string | undefined
+    let done = 0
+    for (;;) {
+      const ids = await this.#repo.subjectsWithKeys(after, batch)
+      if (ids.length === 0) return done
+      await withTransaction(this.#db, undefined, async (trx) => {
+        const names = await this.readIdentifiers(ids, ['firstName', 'lastName'], trx)
+        const index = await this.#index(trx)
+        const rows: BlindIndexRow[] = []
+        for (const [subjectId, values] of names)
+          for (const field of ['firstName', 'lastName'] as const) {
+            const kind = nameIndexKindOf(field) as NameIndexKind
+            const value = values[field]
+            if (value)
+              for (const digest of index.nameDigests(kind, value)) rows.push({ kind, digest, subjectId })
+          }
+        await this.#repo.deleteBlindIndexes(
+          ids.flatMap((subjectId) => [
+            { subjectId, kind: 'first_name' as const },
+            { subjectId, kind: 'last_name' as const },
+          ]),
+          trx,
+        )
+        await this.#repo.insertBlindIndexes(rows, trx)
+      })
+      done += ids.length
+      options.onProgress?.(ids.length)
+      after = ids.at(-1)
+    }
+  }
+
+  /**
+   * The subjects whose first or last name contains every word of `query` (after folding case,
+   * accents and umlauts), through the name blind index, nothing decrypted. Throws a validation
+   * problem when the query has no word of two letters or more.
+   */
+  async findByName(query: string, limit: number, trx?: Kysely<Schema>): Promise<string[]> {
+    const tokens = nameTokens(query)
+    if (tokens.length === 0) throw invalidField('body', 'name', 'needs a word of at least two letters')
+    const index = await this.#index(trx)
+    const entries = tokens.flatMap((token, n) =>
+      (['first_name', 'last_name'] as const).flatMap((kind) =>
+        index.nameDigests(kind, token).map((digest) => ({ kind, digest, token: n })),
+      ),
+    )
+    return this.#repo.findByNameTokens(entries, tokens.length, limit, trx)
   }
 
   /**
