@@ -92,3 +92,50 @@ describeEachEngine('finding contacts by name through the name blind index', (run
     expect(await search('meier')).toEqual([ids.muller])
   })
 })
+
+describeEachEngine('likely duplicates', (runtime) => {
+  let t: TestApp
+  let admin: string
+  const create = async (identifiers: Record<string, string>) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/subjects',
+      headers: { cookie: admin },
+      payload: { kinds: ['lead'], identifiers },
+    })
+    expect(res.statusCode, res.body).toBe(201)
+    return (res.json() as { id: string }).id
+  }
+  beforeAll(async () => {
+    t = await buildTestApp(runtime())
+    admin = await t.signIn('admin@example.test', 'admin')
+  })
+  afterAll(async () => {
+    await t.app.close()
+  })
+
+  it('finds the same person by e-mail, phone, or first and last name, and says what matched', async () => {
+    const original = await create({
+      firstName: 'Petra',
+      lastName: 'Schäfer',
+      email: 'petra@dup.test',
+      phone: '030 2222222',
+    })
+    const sameMail = await create({ firstName: 'P.', lastName: 'Schaefer', email: 'PETRA@dup.test' })
+    const sameName = await create({ firstName: 'petra', lastName: 'schaefer', email: 'other@dup.test' })
+    const samePhone = await create({ lastName: 'Büro', phone: '+49 30 2222222' })
+    await create({ firstName: 'Petra', lastName: 'Meyer', email: 'meyer@dup.test' })
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/subjects/${original}/duplicates`,
+      headers: { cookie: admin },
+    })
+    expect(res.statusCode, res.body).toBe(200)
+    const items = (res.json() as { items: { subject: { id: string }; matched: string[] }[] }).items
+    const matched = new Map(items.map((i) => [i.subject.id, i.matched]))
+    expect(matched.get(sameMail)).toEqual(['email', 'last_name'])
+    expect(matched.get(sameName)).toEqual(['first_name', 'last_name'])
+    expect(matched.get(samePhone)).toEqual(['phone'])
+    expect(items).toHaveLength(3)
+  })
+})

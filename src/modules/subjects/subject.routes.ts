@@ -141,6 +141,29 @@ export const subjectRoutes =
       (request) => subjects.get(contextOf(request), request.params.id, request.query.purpose),
     )
 
+    app.get(
+      '/subjects/:id/duplicates',
+      {
+        config: { access: 'subjects:read' },
+        schema: {
+          tags: ['subjects'],
+          summary: 'Likely duplicates of a subject (Art. 5(1)(d) accuracy)',
+          description:
+            'Other subjects with the same e-mail address or phone number, or with the same words in first and last name (case, accents and umlauts folded), found through the blind indexes without decrypting anything, then read through the gate. `matched` says what matched.',
+          params: SubjectParams,
+          querystring: SubjectReadQuery,
+          response: {
+            200: Type.Object({
+              items: Type.Array(
+                Type.Object({ subject: Type.Ref('Subject'), matched: Type.Array(Type.String()) }),
+              ),
+            }),
+          },
+        },
+      },
+      (request) => subjects.duplicates(contextOf(request), request.params.id, request.query.purpose),
+    )
+
     app.patch(
       '/subjects/:id',
       {

@@ -90,6 +90,25 @@ export class SubjectService {
     return { items: page.subjects.map(toSubject), nextCursor, ...(total === undefined ? {} : { total }) }
   }
 
+  /**
+   * Likely duplicates of a subject (Art. 5(1)(d)): the same e-mail address or phone number, or the
+   * same first and last name words; each with what matched (`email`, `phone`, `first_name`, `last_name`).
+   */
+  async duplicates(
+    ctx: RequestContext,
+    id: string,
+    purpose = CONTACT_MANAGEMENT_PURPOSE,
+  ): Promise<{ items: { subject: Subject; matched: string[] }[] }> {
+    const result = await this.#gate.duplicatesOf({
+      ...this.#use(ctx, purpose),
+      subjectId: id,
+      fields: this.#allFields(),
+    })
+    return {
+      items: result.subjects.map((s) => ({ subject: toSubject(s), matched: result.matches.get(s.id) ?? [] })),
+    }
+  }
+
   /** Subjects whose names contain every word of `name`, through the name blind index (up to 50). */
   async findByName(
     ctx: RequestContext,

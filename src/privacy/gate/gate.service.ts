@@ -61,6 +61,7 @@ export interface GatePorts {
     ): Promise<Map<string, Partial<Record<IdentifierField, string>>>>
     findByBlindIndex(kind: 'email' | 'phone', value: string, trx?: Kysely<Schema>): Promise<string[]>
     findByName(query: string, limit: number, trx?: Kysely<Schema>): Promise<string[]>
+    lookalikes(subjectId: string, limit?: number): Promise<{ subjectId: string; kinds: string[] }[]>
     /** The normalised form (lower-cased e-mail, E.164 phone); throws with a reason if it is none. */
     normalize(kind: 'email' | 'phone', value: string): string
     findManyByBlindIndex(
@@ -297,6 +298,31 @@ export class Gate {
       denied,
       deniedFields: fields.denied,
     }
+  }
+
+  /**
+   * Art. 5(1)(d) accuracy: the likely duplicates of a subject (same e-mail, phone, or first and last
+   * name), found through the blind index and read through the gate like any other use, with what
+   * matched. The subject itself must be usable for the purpose.
+   */
+  async duplicatesOf(
+    request: Omit<UseRequest, 'subjectIds'> & { subjectId: string },
+  ): Promise<UseResult & { matches: Map<string, string[]> }> {
+    const { subjectId, ...rest } = request
+    const self = await this.use({ ...rest, subjectIds: [subjectId], fields: [] })
+    const denial = self.denied[0]
+    if (denial?.rule === 'erased' || (self.subjects.length === 0 && !denial)) {
+      const [row] = await this.#p.subjects.findByIds([subjectId])
+      if (!row || row.erased_at) throw new ProblemError('not-found', 'no such subject')
+    }
+    if (denial)
+      throw new ProblemError(
+        'forbidden',
+        `the purpose ${request.purpose} may not use this subject: ${denial.rule}`,
+      )
+    const found = await this.#p.vault.lookalikes(subjectId)
+    const result = await this.use({ ...rest, subjectIds: found.map((f) => f.subjectId) })
+    return { ...result, matches: new Map(found.map((f) => [f.subjectId, f.kinds])) }
   }
 
   /** Looks subjects up by the words of their names through the name blind index, then uses them. */

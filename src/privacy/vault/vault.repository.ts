@@ -195,6 +195,39 @@ export class VaultRepository {
     return result.rows.map((r) => r.subject_id)
   }
 
+  /**
+   * Other subjects that look like the same person as `subjectId`: the same e-mail address or phone
+   * number, or the same words in both first and last name. One query over the blind index; the
+   * reasons name the kinds that matched.
+   */
+  async lookalikes(
+    subjectId: string,
+    limit: number,
+    trx: Kysely<Schema> = this.#db,
+  ): Promise<{ subjectId: string; kinds: string[] }[]> {
+    const result = await sql<{ subject_id: string; kinds: string[] }>`
+      with mine as (select kind, digest from blind_index where subject_id = ${subjectId}::uuid),
+      matches as (
+        select b.subject_id, b.kind, count(*) as n
+        from blind_index b join mine m on m.kind = b.kind and m.digest = b.digest
+        where b.subject_id <> ${subjectId}::uuid
+        group by b.subject_id, b.kind
+      ),
+      name_words as (select kind, count(*) as n from mine where kind in ('first_name', 'last_name') group by kind)
+      select m.subject_id, array_agg(m.kind order by m.kind) as kinds
+      from matches m
+      left join name_words w on w.kind = m.kind
+      -- e-mail or phone match outright; a name only with all its words, first and last name both
+      where m.kind in ('email', 'phone') or m.n = w.n
+      group by m.subject_id
+      having bool_or(m.kind in ('email', 'phone'))
+          or (bool_or(m.kind = 'first_name') and bool_or(m.kind = 'last_name'))
+      order by m.subject_id
+      limit ${limit}
+    `.execute(trx)
+    return result.rows.map((r) => ({ subjectId: r.subject_id, kinds: r.kinds }))
+  }
+
   /** A page of subjects that have a data key (living ones), by id, after `after`. */
   async subjectsWithKeys(
     after: string | undefined,

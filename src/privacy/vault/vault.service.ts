@@ -342,6 +342,16 @@ export class VaultService {
     return found
   }
 
+  /** Subjects that look like the same person (same e-mail, phone, or first and last name words). */
+  lookalikes(
+    subjectId: string,
+    limit = 20,
+    trx?: Kysely<Schema>,
+  ): Promise<{ subjectId: string; kinds: string[] }[]> {
+    if (!UUID.test(subjectId)) return Promise.resolve([])
+    return this.#repo.lookalikes(subjectId.toLowerCase(), limit, trx)
+  }
+
   /**
    * Builds the name index of every subject again from the decrypted names (after the migration that
    * introduced it, or a change of the folding rules), a batch per transaction; resumable, as each
