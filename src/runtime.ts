@@ -42,6 +42,7 @@ import { PurposeService } from './privacy/purposes/purpose.service.ts'
 import { RecordRepository } from './privacy/records/record.repository.ts'
 import { RecordGate } from './privacy/records/record-gate.ts'
 import { SubjectRepository } from './privacy/subjects/subject.repository.ts'
+import { SubjectMergeRepository } from './privacy/subjects/subject-merge.repository.ts'
 import { VaultRepository } from './privacy/vault/vault.repository.ts'
 import { VaultService } from './privacy/vault/vault.service.ts'
 
@@ -152,6 +153,7 @@ export function createServices(
     purposes,
   })
   const gate = new Gate({
+    merges: new SubjectMergeRepository(database.db),
     fields: fieldRegistry,
     records,
     db: database.db,

@@ -164,6 +164,34 @@ export const subjectRoutes =
       (request) => subjects.duplicates(contextOf(request), request.params.id, request.query.purpose),
     )
 
+    app.post(
+      '/subjects/:id/merge',
+      {
+        config: { access: 'subjects:write' },
+        schema: {
+          tags: ['subjects'],
+          summary: 'Merge a duplicate into this subject (Art. 5(1)(d) accuracy)',
+          description:
+            'This subject keeps its identifiers and gets the duplicate’s where it has none; attributes likewise, kinds joined. Touchpoints, orders, invoices, deals, notes and memberships move here, and so do the consent, objection and restriction events with their proof (state: the later consent per purpose and channel, any objection, any restriction). The duplicate is shredded and points here; its history becomes part of this one. Audited as `combine`, the duplicate’s data kept encrypted under this subject’s key. Your role must be able to see every field that moves.',
+          params: SubjectParams,
+          body: Type.Object(
+            {
+              duplicateId: Type.String({ format: 'uuid' }),
+              reason: Type.String({
+                minLength: 3,
+                maxLength: 500,
+                description: 'Why they are the same person.',
+              }),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Ref('Subject') },
+        },
+      },
+      (request) =>
+        subjects.merge(contextOf(request), request.params.id, request.body.duplicateId, request.body.reason),
+    )
+
     app.patch(
       '/subjects/:id',
       {

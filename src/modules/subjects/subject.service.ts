@@ -90,6 +90,18 @@ export class SubjectService {
     return { items: page.subjects.map(toSubject), nextCursor, ...(total === undefined ? {} : { total }) }
   }
 
+  /** Art. 5(1)(d): merges the duplicate into the subject `id` (see Gate.combine); returns the survivor. */
+  async merge(ctx: RequestContext, id: string, duplicateId: string, reason: string): Promise<Subject> {
+    await this.#gate.combine({
+      actor: ctx.actor,
+      survivorId: id,
+      duplicateId,
+      reason,
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+    })
+    return this.get(ctx, id)
+  }
+
   /**
    * Likely duplicates of a subject (Art. 5(1)(d)): the same e-mail address or phone number, or the
    * same first and last name words; each with what matched (`email`, `phone`, `first_name`, `last_name`).

@@ -50,6 +50,8 @@ export interface SubjectTable {
   updated_at: Timestamp
   /** Art. 17: set when the subject was erased (migration 0002); the row stays as a tombstone. */
   erased_at: Timestamp | null
+  /** Merged into this subject (migration 0012): a tombstone of a duplicate. */
+  merged_into: Generated<string | null>
 }
 
 /** Vault (migration 0002): which master key new wraps use; one row. */

@@ -329,19 +329,28 @@ export class AuditRepository {
    * Two index lookups (GIN on the inline ids, the set table by subject) each bounded by the page
    * size, merged: an OR across both would defeat the indexes.
    */
+  /**
+   * Records naming the subject or a subject merged into it (directly or through a chain of merges),
+   * newest first.
+   */
   async history(subjectId: string, beforeSeq: number | undefined, limit: number): Promise<AuditHistoryRow[]> {
     const before = beforeSeq ?? Number.MAX_SAFE_INTEGER
     const result = await sql<AuditHistoryRow>`
+      with recursive ids(id) as (
+        select ${subjectId}::uuid
+        union
+        select s.id from subject s join ids on s.merged_into = ids.id
+      )
       select seq, at, actor_type, actor_id, actor_role, action, purpose, legal_basis, fields,
              request_id, reason
       from audit_event
       where seq in (
         (select seq from audit_event
-          where subject_ids @> array[${subjectId}::uuid] and seq < ${before}
+          where subject_ids && (select array_agg(id) from ids) and seq < ${before}
           order by seq desc limit ${limit})
         union all
         (select e.seq from audit_subject_set s join audit_event e on e.subject_set_id = s.set_id
-          where s.subject_id = ${subjectId}::uuid and e.seq < ${before}
+          where s.subject_id in (select id from ids) and e.seq < ${before}
           order by e.seq desc limit ${limit})
       )
       order by seq desc

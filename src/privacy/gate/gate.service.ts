@@ -5,17 +5,22 @@ import type { AuditActor, AuditRecordInput, AuditWriter } from '../audit/audit-r
 import {
   type AttributeField,
   type FieldCategory,
+  IDENTIFIER_FIELDS,
   type IdentifierField,
   isIdentifierField,
   type PersonalField,
 } from '../fields/field-catalog.ts'
 import type { FieldRegistry } from '../fields/field-registry.ts'
+import { NOTE_AAD } from '../records/record-gate.ts'
 import type { NewSubject, SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
+import type { SubjectMergeRepository } from '../subjects/subject-merge.repository.ts'
 
 export type { NewSubject }
 
 /** What the old/new values of a rectification are sealed as (the vault binds it to the subject too). */
 export const RECTIFICATION_AAD = 'audit:rectification'
+/** What a merged duplicate's identifiers and attributes are kept as, under the survivor's key. */
+export const COMBINE_AAD = 'audit:combine'
 
 import {
   type FieldDenial,
@@ -71,7 +76,10 @@ export interface GatePorts {
     ): Promise<Map<string, string[]>>
     shred(subjectIds: readonly string[], trx?: Kysely<Schema>): Promise<void>
     seal(subjectId: string, plaintext: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer>
+    open(subjectId: string, sealed: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer | null>
   }
+  /** Moves a duplicate's records and permissions to the survivor of a merge. */
+  merges: SubjectMergeRepository
   purposes: { find(key: string): Promise<GatePurpose | undefined> }
   permissions: {
     /**
@@ -538,6 +546,130 @@ export class Gate {
             fields: changed,
             reason: request.reason,
             sealedValues: { subjectId: row.id, ciphertext: sealed },
+          },
+        ],
+        trx,
+      )
+    })
+  }
+
+  /**
+   * Art. 5(1)(d): merges a duplicate into the survivor. The survivor keeps its identifiers and gets
+   * the duplicate's where it has none; attributes likewise, kinds are joined; every record,
+   * consent, objection and restriction (events with their proof, and the state: the later consent,
+   * any objection, any restriction) moves to the survivor; notes are sealed again under the
+   * survivor's key. The duplicate is shredded and left as a tombstone pointing at the survivor,
+   * whose history then includes the duplicate's. Audited as `combine`, the duplicate's identifiers
+   * and attributes kept sealed under the survivor's key. One transaction.
+   */
+  async combine(request: {
+    actor: GateActor
+    survivorId: string
+    duplicateId: string
+    reason: string
+    purpose?: string
+    requestId?: string
+  }): Promise<void> {
+    const purpose = await this.#purpose(request.purpose ?? 'contact_management')
+    const survivorId = request.survivorId.toLowerCase()
+    const duplicateId = request.duplicateId.toLowerCase()
+    if (survivorId === duplicateId) throw invalidField('body', 'duplicateId', 'is the subject itself')
+    const { subjects, denied } = await this.#check({}, purpose, false, [survivorId, duplicateId])
+    for (const id of [survivorId, duplicateId]) {
+      const denial = denied.get(id)
+      if (
+        !subjects.some((s) => s.id === id) ||
+        denial?.rule === 'erased' ||
+        denial?.rule === 'unknown-subject'
+      )
+        throw new ProblemError('not-found', id === survivorId ? 'no such subject' : 'no such duplicate')
+      if (denial)
+        throw new ProblemError(
+          'forbidden',
+          `the purpose ${purpose.key} may not use this subject: ${denial.rule}`,
+        )
+    }
+    const identifiers = await this.#p.vault.readIdentifiers([survivorId, duplicateId], IDENTIFIER_FIELDS)
+    const kept = identifiers.get(survivorId) ?? {}
+    const dup = identifiers.get(duplicateId) ?? {}
+    const dupRow = subjects.find((s) => s.id === duplicateId) as SubjectRow
+    const survivorRow = subjects.find((s) => s.id === survivorId) as SubjectRow
+    // Whoever merges sees everything that moves: the role must hold the category of every field the
+    // duplicate has (a merge must not move data past someone who may not see it).
+    const moving = [...Object.keys(dup), ...Object.keys(dupRow.attributes)]
+    const fields = splitFieldsByRole(
+      moving,
+      this.#p.roles.fieldCategoriesOf(request.actor.role),
+      this.#p.fields,
+    )
+    const common = {
+      actor: request.actor,
+      subjectIds: [survivorId, duplicateId],
+      purpose: purpose.key,
+      legalBasis: purpose.legalBasis,
+      ...(request.requestId ? { requestId: request.requestId } : {}),
+    }
+    if (fields.denied.length > 0) {
+      await this.#p.audit.append([
+        {
+          ...common,
+          action: 'denied',
+          fields: fields.denied.map((d) => d.field),
+          reason: 'combine: fields beyond the role',
+        },
+      ])
+      throw new ProblemError(
+        'forbidden',
+        `your role may not see the fields ${fields.denied.map((d) => d.field).join(', ')} it would merge`,
+      )
+    }
+    const missing = Object.fromEntries(
+      Object.entries(dup).filter(([field]) => kept[field as IdentifierField] === undefined),
+    ) as Partial<Record<IdentifierField, string>>
+    const attributes = Object.fromEntries(
+      Object.entries(dupRow.attributes).filter(([key]) => !(key in survivorRow.attributes)),
+    )
+    const kinds = [...new Set([...survivorRow.kinds, ...dupRow.kinds])]
+    await this.#p.db.transaction().execute(async (trx) => {
+      const locked = await this.#p.merges.lock([survivorId, duplicateId], trx)
+      if (locked.length !== 2 || locked.some((r) => r.erased_at !== null))
+        throw new ProblemError('conflict', 'one of the two subjects was erased meanwhile')
+      if (Object.keys(missing).length > 0)
+        await this.#p.vault.writeIdentifiers([{ subjectId: survivorId, identifiers: missing }], trx)
+      await this.#p.subjects.update(survivorId, { attributes, kinds }, new Date(), trx)
+      await this.#p.merges.moveRecords(survivorId, duplicateId, trx)
+      await this.#p.merges.movePermissions(survivorId, duplicateId, trx)
+      for (const note of await this.#p.merges.notes(duplicateId, trx)) {
+        const text = await this.#p.vault.open(duplicateId, note.sealed_text, NOTE_AAD, trx)
+        if (text === null) continue
+        const sealed = await this.#p.vault.seal(survivorId, text, NOTE_AAD, trx)
+        await this.#p.merges.moveNote(duplicateId, survivorId, note.id, sealed, trx)
+      }
+      const keptValues = await this.#p.vault.seal(
+        survivorId,
+        Buffer.from(
+          JSON.stringify({
+            duplicate: {
+              id: duplicateId,
+              identifiers: dup,
+              attributes: dupRow.attributes,
+              kinds: dupRow.kinds,
+            },
+          }),
+        ),
+        COMBINE_AAD,
+        trx,
+      )
+      await this.#p.merges.markMerged(duplicateId, survivorId, trx)
+      await this.#p.vault.shred([duplicateId], trx)
+      await this.#p.audit.append(
+        [
+          {
+            ...common,
+            action: 'combine',
+            fields: [...new Set([...Object.keys(missing), ...Object.keys(attributes), 'kinds'])],
+            reason: request.reason,
+            sealedValues: { subjectId: survivorId, ciphertext: keptValues },
           },
         ],
         trx,

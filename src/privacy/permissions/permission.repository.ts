@@ -492,6 +492,7 @@ export class PermissionRepository {
         's.created_at',
         's.updated_at',
         's.erased_at',
+        's.merged_into',
         sql<DenialRule | null>`case ${sql.join(branches, sql` `)} else null end`.as('rule'),
       ])
       .execute()
@@ -509,6 +510,7 @@ export class PermissionRepository {
               created_at: r.created_at as Date,
               updated_at: r.updated_at as Date,
               erased_at: r.erased_at,
+              merged_into: r.merged_into,
             },
     }))
   }

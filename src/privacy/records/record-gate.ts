@@ -132,7 +132,8 @@ export interface RecordWrite {
   reason?: string | undefined
 }
 
-const NOTE_AAD = 'record:note'
+/** What a note's text is sealed as (the vault binds it to the subject too). */
+export const NOTE_AAD = 'record:note'
 
 /**
  * The gate for the records kept about subjects (the CRM core): touchpoints, orders, invoices,
