@@ -1,5 +1,8 @@
 /** One field-level complaint inside a problem document (RFC 9457 extension used by the server). */
 export interface ProblemFieldError {
+  /** Where the offending input was: `body`, `query`, `params` or `headers` (when the server said). */
+  in?: string
+  /** The field, as a dotted path inside its part (`identifiers.email`). */
   field: string
   reason: string
 }
@@ -50,6 +53,8 @@ export type QueryParams = Record<string, string | number | undefined | null>
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   body?: unknown
+  /** A file sent as the raw request body with its own content type (instead of a JSON `body`). */
+  file?: { data: Blob; contentType: string }
   query?: QueryParams
   signal?: AbortSignal
   /**
@@ -71,8 +76,11 @@ export function buildUrl(path: string, query?: QueryParams): string {
 /** Calls the Tresor API on the same origin with the session cookie; resolves to the parsed JSON body. */
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
-  let body: string | undefined
-  if (options.body !== undefined) {
+  let body: string | Blob | undefined
+  if (options.file) {
+    headers['Content-Type'] = options.file.contentType
+    body = options.file.data
+  } else if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(options.body)
   }

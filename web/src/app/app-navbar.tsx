@@ -1,14 +1,16 @@
 import { NavLink, Stack } from '@mantine/core'
 import { Link, useRouterState } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
+import { usePermissions } from '../features/auth/permissions'
 import { NAV_ITEMS, type NavItem } from './nav-items'
 
 export function AppNavbar({ onNavigate }: { onNavigate: () => void }) {
   const { t } = useTranslation()
   const pathname = useRouterState({ select: (state) => state.location.pathname })
+  const { can } = usePermissions()
   return (
     <Stack component="nav" gap={2} aria-label={t('shell.navigation')}>
-      {NAV_ITEMS.map((item) => (
+      {NAV_ITEMS.filter((item) => !item.permission || can(item.permission)).map((item) => (
         <AppNavLink key={item.key} item={item} pathname={pathname} onNavigate={onNavigate} />
       ))}
     </Stack>

@@ -1,12 +1,17 @@
+import type { Permission } from '../../../src/modules/access/roles'
+
 /** The navbar, one entry per module. Entries without `to` are modules that are not built yet. */
 export interface NavItem {
-  key: 'overview' | 'contacts' | 'segments' | 'campaigns' | 'privacy' | 'audit' | 'settings'
-  to?: '/' | '/contacts'
+  key: 'overview' | 'contacts' | 'imports' | 'segments' | 'campaigns' | 'privacy' | 'audit' | 'settings'
+  to?: '/' | '/contacts' | '/imports'
+  /** Shown only to roles with this permission (the page would only say "not allowed" to the others). */
+  permission?: Permission
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'overview', to: '/' },
   { key: 'contacts', to: '/contacts' },
+  { key: 'imports', to: '/imports', permission: 'subjects:import' },
   { key: 'segments' },
   { key: 'campaigns' },
   { key: 'privacy' },

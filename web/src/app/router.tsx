@@ -13,6 +13,7 @@ import {
 import { useTranslation } from 'react-i18next'
 import { safeRedirectTarget, sessionQueryOptions } from '../features/auth/auth.api'
 import { LoginPage } from '../features/auth/login-page'
+import { ImportsPage } from '../features/imports/imports-page'
 import { OverviewPage } from '../features/overview/overview-page'
 import { SecurityPage } from '../features/settings/security-page'
 import { validateContactSearch } from '../features/subjects/contact-overview.api'
@@ -98,6 +99,13 @@ const subjectHistoryRoute = createRoute({
   component: SubjectHistoryPage,
 })
 
+/** Imports of people, touchpoints and orders from CSV or Excel files, with their provenance. */
+const importsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/imports',
+  component: ImportsPage,
+})
+
 const securityRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/settings/security',
@@ -106,7 +114,14 @@ const securityRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
-  appRoute.addChildren([overviewRoute, contactsRoute, contactRoute, subjectHistoryRoute, securityRoute]),
+  appRoute.addChildren([
+    overviewRoute,
+    contactsRoute,
+    contactRoute,
+    subjectHistoryRoute,
+    importsRoute,
+    securityRoute,
+  ]),
 ])
 
 export function createAppRouter(queryClient: QueryClient) {

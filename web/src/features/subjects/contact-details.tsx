@@ -42,10 +42,13 @@ export function PersonalDataCard({
   subject,
   hiddenPart,
   format,
+  action,
 }: {
   subject: OverviewSubject
   hiddenPart: HiddenLookup
   format: ContactFormat
+  /** E.g. the "Edit" button, next to the card's title. */
+  action?: ReactNode
 }) {
   const { t } = useTranslation()
   const id = subject.identifiers
@@ -107,7 +110,7 @@ export function PersonalDataCard({
       },
     ]
   return (
-    <SectionCard title={t('contact.sections.personal')} testId="contact-personal">
+    <SectionCard title={t('contact.sections.personal')} testId="contact-personal" action={action}>
       <Stack gap="md">
         {groups.map(({ part, rows }, index) => {
           const hidden = hiddenPart(part)

@@ -79,6 +79,8 @@ export interface OverviewSubject {
 export interface HiddenPart {
   part: string
   reason: string
+  /** The field category the role lacks, when that is why. */
+  category?: string
 }
 
 export interface Membership {
@@ -217,6 +219,10 @@ export interface PipelineStage {
 export interface PurposeSummary {
   key: string
   name: { de: string; en: string }
+  /** Art. 6(1) basis, e.g. `consent` or `contract`. */
+  legalBasis: string
+  /** Whether a consent for it needs confirming (double opt-in). */
+  doubleOptIn: boolean
 }
 
 export interface NewNote {
@@ -291,6 +297,17 @@ export function completeTask(subjectId: string, noteId: string): Promise<Note> {
   return api.post<Note>(`${subjectPath(subjectId)}/notes/${encodeURIComponent(noteId)}/done`)
 }
 
+/** Art. 16 rectification: the identifiers to change (null removes one) and why (kept in the audit trail). */
+export interface SubjectCorrection {
+  identifiers: Partial<Record<keyof OverviewIdentifiers, string | null>>
+  reason: string
+  purpose?: string
+}
+
+export function correctSubject(subjectId: string, correction: SubjectCorrection): Promise<OverviewSubject> {
+  return api.patch<OverviewSubject>(subjectPath(subjectId), correction)
+}
+
 export function moveDeal(subjectId: string, dealId: string, stageKey: string): Promise<Deal> {
   return api.patch<Deal>(`${subjectPath(subjectId)}/deals/${encodeURIComponent(dealId)}`, { stageKey })
 }
@@ -298,6 +315,15 @@ export function moveDeal(subjectId: string, dealId: string, stageKey: string): P
 /** After a change: every purpose's view of this contact is out of date. */
 export function invalidateOverview(queryClient: QueryClient, subjectId: string): Promise<void> {
   return queryClient.invalidateQueries({ queryKey: contactKeys.overviewOf(subjectId) })
+}
+
+/** After a correction: the views, the contact's history (a new entry) and the lists are out of date. */
+export async function invalidateAfterCorrection(queryClient: QueryClient, subjectId: string): Promise<void> {
+  await Promise.all([
+    invalidateOverview(queryClient, subjectId),
+    queryClient.invalidateQueries({ queryKey: ['subjects', 'history', subjectId] }),
+    queryClient.invalidateQueries({ queryKey: ['subjects', 'list'] }),
+  ])
 }
 
 /**

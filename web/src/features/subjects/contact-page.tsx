@@ -17,7 +17,9 @@ import { getRouteApi, Link } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
+import { usePermissions } from '../auth/permissions'
 import { AttributesCard, OrganisationsCard, PersonalDataCard } from './contact-details'
+import { CorrectContact } from './contact-edit'
 import { type ContactFormat, useContactFormat } from './contact-format'
 import { NotesCard } from './contact-notes'
 import {
@@ -126,6 +128,7 @@ function ContactError({
 function ContactView({ overview }: { overview: SubjectOverview }) {
   const { t } = useTranslation()
   const format = useContactFormat()
+  const { can } = usePermissions()
   const hiddenByPart = new Map(overview.hidden.map((h) => [h.part, h]))
   const hiddenPart = (part: string) => hiddenByPart.get(part)
   // A part this UI does not know yet is still shown as hidden, never dropped.
@@ -139,7 +142,12 @@ function ContactView({ overview }: { overview: SubjectOverview }) {
       <Grid gap="md">
         <Grid.Col span={{ base: 12, md: 4 }}>
           <Stack gap="md">
-            <PersonalDataCard subject={overview.subject} hiddenPart={hiddenPart} format={format} />
+            <PersonalDataCard
+              subject={overview.subject}
+              hiddenPart={hiddenPart}
+              format={format}
+              action={can('subjects:write') ? <CorrectContact overview={overview} /> : undefined}
+            />
             <OrganisationsCard memberships={overview.organisations} hidden={hiddenPart('organisations')} />
             <AttributesCard subject={overview.subject} hidden={hiddenPart('attributes')} format={format} />
           </Stack>

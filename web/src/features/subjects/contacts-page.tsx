@@ -3,8 +3,10 @@ import { useInfiniteQuery } from '@tanstack/react-query'
 import { getRouteApi } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
 import { ErrorState } from '../../app/error-state'
+import { usePermissions } from '../auth/permissions'
 import { type ContactsSearch, DEFAULT_ORDER, DEFAULT_SORT } from './contacts.search'
 import { ContactsEmptyState } from './contacts-empty-state'
+import { ContactsExport } from './contacts-export'
 import { ContactsTable } from './contacts-table'
 import { useKindLabel } from './subject-kind-badges'
 import {
@@ -118,6 +120,7 @@ function ContactsToolbar({
 }) {
   const { t } = useTranslation()
   const kindLabel = useKindLabel()
+  const { can } = usePermissions()
   return (
     <Group gap="sm" align="flex-end">
       <Select
@@ -140,6 +143,7 @@ function ContactsToolbar({
         w={220}
         data-testid="contacts-sort"
       />
+      {can('subjects:export') && <ContactsExport kind={filter.kind} />}
     </Group>
   )
 }

@@ -1,6 +1,6 @@
 import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query'
 import { SUBJECT_KINDS, type SubjectKind } from '../../../../src/modules/subjects/subject-kinds'
-import { api } from '../../app/api'
+import { api, buildUrl } from '../../app/api'
 
 export { SUBJECT_KINDS, type SubjectKind }
 
@@ -77,4 +77,15 @@ export function subjectTotalQueryOptions() {
     queryFn: async ({ signal }) =>
       (await api.get<{ total: number }>('/api/v1/subjects/count', {}, signal)).total,
   })
+}
+
+export const EXPORT_FORMATS = ['csv', 'xlsx'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+/**
+ * The export of the contacts of a kind (all kinds without one), every field the role may see. A plain
+ * link: the browser streams the attachment to disk and sends the session cookie itself.
+ */
+export function subjectExportUrl(format: ExportFormat, kind?: SubjectKind): string {
+  return buildUrl('/api/v1/subjects/export', { format, kind })
 }
