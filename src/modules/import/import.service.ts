@@ -331,9 +331,9 @@ export class ImportService {
           'textVersion',
           'a consent purpose needs the version of the consent text shown',
         )
-    } else if (provenance.doiConfirmed) {
-      throw invalidField('query', 'doiConfirmed', `purpose ${purpose.key} does not rest on consent`)
     }
+    if (provenance.doiConfirmed && !(purpose.legalBasis === 'consent' && purpose.doubleOptIn))
+      throw invalidField('query', 'doiConfirmed', `purpose ${purpose.key} has no double opt-in to confirm`)
     return purpose
   }
 
