@@ -13,6 +13,7 @@ import { auditAppend, auditVerify } from './scenarios/audit.ts'
 import { eventsIngest, overview } from './scenarios/crm.ts'
 import { gateAudience } from './scenarios/gate-audience.ts'
 import { gateRead } from './scenarios/gate-read.ts'
+import { importSubjects } from './scenarios/import.ts'
 import { startup } from './scenarios/startup.ts'
 import { vault } from './scenarios/vault.ts'
 import { Scope } from './support/lifecycle.ts'
@@ -29,6 +30,7 @@ const SCENARIOS: readonly Scenario[] = [
   auditVerify,
   eventsIngest,
   overview,
+  importSubjects,
 ]
 
 const USAGE = `usage: npm run bench [-- --scenario NAME ... --scale N --db pglite|postgres]
