@@ -80,9 +80,10 @@ export const importSubjects: Scenario = {
           },
         )
         const seconds = (performance.now() - started) / 1000
-        if (report.imported !== ctx.scale)
+        // A synthetic phone number may equal one of the demo subjects': that person is recognised.
+        if (report.imported + report.skipped !== ctx.scale || report.imported < ctx.scale * 0.99)
           throw new Error(
-            `imported ${report.imported} of ${ctx.scale} (${report.rejected} rejected: ${JSON.stringify(report.problems.slice(0, 3))})`,
+            `imported ${report.imported} of ${ctx.scale}, ${report.skipped} recognised, ${report.rejected} rejected: ${JSON.stringify(report.problems.slice(0, 3))}`,
           )
         let copyPerS = 0
         if (ctx.db === 'postgres') {
@@ -97,7 +98,7 @@ export const importSubjects: Scenario = {
           copyPerS = ctx.scale / ((performance.now() - t0) / 1000)
           await sql`drop table bench_raw_import`.execute(db)
         }
-        const perS = ctx.scale / seconds
+        const perS = report.imported / seconds
         return {
           import_subjects_per_s: perS,
           copy_rows_per_s: copyPerS,
