@@ -7,10 +7,19 @@ const CONNECTIONS = 4
 const DURATION_SECONDS = 10
 const WARMUP_SECONDS = 3
 
-async function api<T>(server: RunningServer, token: string, method: string, path: string, body?: unknown): Promise<T> {
+async function api<T>(
+  server: RunningServer,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const res = await fetch(`${server.baseUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
   const text = await res.text()
@@ -67,7 +76,13 @@ export const eventsIngest: Scenario = {
         })),
       }),
     )
-    const probe = await api<{ accepted: number; rejected: number }>(server, token, 'POST', '/api/v1/events', JSON.parse(bodies[0] as string))
+    const probe = await api<{ accepted: number; rejected: number }>(
+      server,
+      token,
+      'POST',
+      '/api/v1/events',
+      JSON.parse(bodies[0] as string),
+    )
     if (probe.accepted === 0) throw new Error(`a probe batch stored nothing: ${JSON.stringify(probe)}`)
     ctx.log(`probe batch: ${probe.accepted} accepted, ${probe.rejected} rejected`)
     return measure(
@@ -113,7 +128,12 @@ export const overview: Scenario = {
     const server = await ctx.startServer(instance, { args: ['--no-worker'] })
     const contact = await api<{ id: string }>(server, token, 'POST', '/api/v1/subjects', {
       kinds: ['customer', 'b2b_contact'],
-      identifiers: { firstName: 'Bench', lastName: 'Kontakt', email: 'bench.kontakt@example.test', phone: '030 1234567' },
+      identifiers: {
+        firstName: 'Bench',
+        lastName: 'Kontakt',
+        email: 'bench.kontakt@example.test',
+        phone: '030 1234567',
+      },
       attributes: { country: 'DE', region: 'DE-10' },
     })
     const now = Date.now()
@@ -145,7 +165,9 @@ export const overview: Scenario = {
     const url = `/api/v1/subjects/${contact.id}/overview`
     const view = await api<{ timeline?: unknown[]; orders?: unknown[] }>(server, token, 'GET', url)
     if (view.timeline?.length !== 63 || view.orders?.length !== 10)
-      throw new Error(`the overview shows ${view.timeline?.length} timeline items and ${view.orders?.length} orders`)
+      throw new Error(
+        `the overview shows ${view.timeline?.length} timeline items and ${view.orders?.length} orders`,
+      )
     return measure(
       ctx,
       'overview',

@@ -3,6 +3,7 @@ import { VERSION } from '../platform/version.ts'
 import { registerAudit } from './audit.ts'
 import { registerDemo } from './demo.ts'
 import { registerExport } from './export.ts'
+import { registerFields } from './fields.ts'
 import { registerImport } from './import.ts'
 import { registerKeys } from './keys.ts'
 import { registerMigrate } from './migrate.ts'
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDemo(program)
   registerImport(program)
   registerExport(program)
+  registerFields(program)
   registerUser(program)
   registerToken(program)
   registerKeys(program)

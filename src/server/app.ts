@@ -130,7 +130,7 @@ export async function buildApp(
 
   await app.register(
     async (api) => {
-      await api.register(accessRoutes(services.access))
+      await api.register(accessRoutes(services.access, services.roles))
       await api.register(roleRoutes(services.roles))
       await api.register(subjectRoutes(services.subjects, services.overviews))
       await api.register(purposeRoutes(services.purposes))

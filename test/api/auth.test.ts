@@ -564,7 +564,16 @@ describeEachEngine('users: role changes, disabling, tokens scoped to a role', (r
     const { token, info } = narrow.json() as { token: string; info: { role: string } }
     expect(info.role).toBe('product')
     const bearer = { authorization: `Bearer ${token}` }
-    expect((await me(bearer)).json()).toMatchObject({ user: { role: 'product', email: 'boss@example.com' } })
+    const seen = (await me(bearer)).json() as {
+      user: object
+      permissions: string[]
+      fieldCategories: string[]
+    }
+    expect(seen).toMatchObject({ user: { role: 'product', email: 'boss@example.com' } })
+    // What the token's role may do, for the UI: not the owner's (admin) wider rights.
+    expect(seen.permissions).toContain('subjects:read')
+    expect(seen.permissions).not.toContain('users:manage')
+    expect(seen.fieldCategories).not.toContain('contact')
     const users = await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer })
     expect(users.statusCode).toBe(403)
     // A token cannot mint a token beyond its own role either.

@@ -15,6 +15,7 @@ import {
   CreateUserBody,
   IdParams,
   LoginBody,
+  MeEnvelope,
   TokenList,
   TotpChallenge,
   TotpCodeBody,
@@ -50,7 +51,13 @@ const userInfo = (u: PublicUser) => ({ ...u, createdAt: u.createdAt.toISOString(
 const userOf = ({ id, email, displayName, role }: PublicUser) => ({ user: { id, email, displayName, role } })
 
 export const accessRoutes =
-  (access: AccessService): FastifyPluginAsyncTypebox =>
+  (
+    access: AccessService,
+    roles: {
+      permissionsOf(role: string): readonly string[]
+      fieldCategoriesOf(role: string): readonly string[]
+    },
+  ): FastifyPluginAsyncTypebox =>
   async (app) => {
     /** Rotation: whatever session the browser had ends, the new one starts fresh. */
     const startSession = async (request: FastifyRequest, reply: FastifyReply, secret: string) => {
@@ -136,12 +143,18 @@ export const accessRoutes =
       '/auth/me',
       {
         config: { access: 'authenticated' },
-        schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: UserEnvelope } },
+        schema: {
+          tags: ['auth'],
+          summary: 'The signed-in user, with the permissions and field categories of the role they act in',
+          response: { 200: MeEnvelope },
+        },
       },
       async (request) => {
         const actor = actorOf(request)
         return {
           user: { id: actor.userId, email: actor.email, displayName: actor.displayName, role: actor.role },
+          permissions: [...roles.permissionsOf(actor.role)],
+          fieldCategories: [...roles.fieldCategoriesOf(actor.role)],
         }
       },
     )

@@ -33,6 +33,12 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 )
 export const UserEnvelope = Type.Object({ user: Type.Ref('User') })
+/** The signed-in user and what their role (or the token's) may do, for the UI to show what applies. */
+export const MeEnvelope = Type.Object({
+  user: Type.Ref('User'),
+  permissions: Type.Array(Type.String(), { description: 'The permissions of the role you act in.' }),
+  fieldCategories: Type.Array(Type.String(), { description: 'The field categories of that role.' }),
+})
 
 export const TotpChallenge = Type.Object(
   {

@@ -1,31 +1,26 @@
 import { queryOptions, useQuery } from '@tanstack/react-query'
 import type { Permission } from '../../../../src/modules/access/roles'
 import { api } from '../../app/api'
-import { sessionQueryOptions } from './auth.api'
-
-/** A role as `GET /api/v1/roles` lists it: what it may do and which categories of data it may use. */
-export interface RoleInfo {
-  name: string
-  description: string
-  permissions: string[]
-  fieldCategories: string[]
-  builtin: boolean
-}
+import { type CurrentUser, sessionQueryOptions } from './auth.api'
 
 /**
- * Every role with its permissions. Roles live in the database and admins can change them, so the UI
- * asks the server rather than trusting the built-in seed; any signed-in user may read the list.
+ * The permissions of the role the signed-in user acts in, from `GET /api/v1/auth/me` (roles live in
+ * the database and admins can change them, so the UI asks the server). Keyed by user and role, so a
+ * new sign-in or a changed role reads them again.
  */
-export const rolesQueryOptions = queryOptions({
-  queryKey: ['roles'] as const,
-  queryFn: async ({ signal }) => (await api.get<{ items: RoleInfo[] }>('/api/v1/roles', {}, signal)).items,
-  staleTime: 5 * 60_000,
-})
+export const myPermissionsQueryOptions = (user: CurrentUser | undefined) =>
+  queryOptions({
+    queryKey: ['auth', 'permissions', user?.id, user?.role] as const,
+    queryFn: async ({ signal }) =>
+      (await api.get<{ permissions: string[] }>('/api/v1/auth/me', {}, signal)).permissions,
+    enabled: user !== undefined,
+    staleTime: 5 * 60_000,
+  })
 
 export interface MyPermissions {
   /** Whether the signed-in user's role holds the permission; false while unknown (never shown in doubt). */
   can: (permission: Permission) => boolean
-  /** True until the session and the roles are read. */
+  /** True until the session and the permissions are read. */
   isPending: boolean
 }
 
@@ -35,11 +30,10 @@ export interface MyPermissions {
  */
 export function usePermissions(): MyPermissions {
   const session = useQuery(sessionQueryOptions)
-  const roles = useQuery(rolesQueryOptions)
-  const role = roles.data?.find((candidate) => candidate.name === session.data?.role)
-  const granted = new Set(role?.permissions ?? [])
+  const mine = useQuery(myPermissionsQueryOptions(session.data))
+  const granted = new Set(mine.data ?? [])
   return {
     can: (permission) => granted.has(permission),
-    isPending: session.isPending || roles.isPending,
+    isPending: session.isPending || mine.isPending,
   }
 }
