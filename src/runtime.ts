@@ -168,7 +168,7 @@ export function createServices(
   // Sealed under a vault secret (not a key derived from the master key), so a master-key
   // rotation rewraps it like every other secret and TOTP keeps working.
   const totpBox = deferredSecretBox()
-  const subjects = new SubjectService(gate, (kind) => subjectRepository.count(kind))
+  const subjects = new SubjectService(gate, (kind, attributes) => subjectRepository.count(kind, attributes))
   const events = new EventService(records)
   const products = new ProductRepository(database.db)
   return {

@@ -165,6 +165,34 @@ describeEachEngine('the field catalog', (runtime) => {
     expect(allowed.attributes).toEqual({ dietaryRequirements: ['vegan'] })
   })
 
+  it('filters lists on attributes the role may see, counting only the matches', async () => {
+    const make = (attributes: Record<string, unknown>) =>
+      call('POST', '/subjects', admin, {
+        kinds: ['applicant'],
+        identifiers: { email: `l${Math.random()}@fields.test` },
+        attributes,
+      })
+    await make({ region: 'DE-44', interests: ['travel', 'books'] })
+    await make({ region: 'DE-44', interests: ['books'] })
+    await make({ region: 'DE-45', interests: ['travel'] })
+    const list = async (filter: Record<string, unknown>, cookie = marketing) =>
+      call('GET', `/subjects?kind=applicant&attributes=${encodeURIComponent(JSON.stringify(filter))}`, cookie)
+    const page = (await list({ region: 'DE-44', interests: ['travel'] })).json() as {
+      items: { attributes: Record<string, unknown> }[]
+      total: number
+    }
+    expect(page.total).toBe(1)
+    expect(page.items.map((i) => i.attributes)).toEqual([{ region: 'DE-44', interests: ['travel', 'books'] }])
+    expect(((await list({ region: 'DE-44' })).json() as { total: number }).total).toBe(2)
+    // Sales may not see interests, so it may not filter on them either.
+    expect((await list({ interests: ['travel'] }, sales)).statusCode).toBe(403)
+    expect(problemOf(await list({ shoeSize: 42 })).errors?.[0]?.field).toBe('attributes.shoeSize')
+    expect(problemOf(await list({ interests: ['flying'] })).errors?.[0]?.field).toBe('attributes.interests')
+    expect(problemOf(await call('GET', '/subjects?attributes=nope', marketing)).errors?.[0]?.field).toBe(
+      'attributes',
+    )
+  })
+
   it('keeps identifiers in their category and versions every change', async () => {
     expect(problemOf(await call('PATCH', '/fields/iban', dpo, { category: 'contact' })).status).toBe(400)
     const changed = (

@@ -210,7 +210,7 @@ describeEachEngine('import of subjects, touchpoints and orders', (runtime) => {
   })
 
   it('imports the CDNOW data set as orders of 23,570 synthetic customers, exactly, and idempotently', async () => {
-    const file = path.resolve('../shared/datasets/cdnow/CDNOW_master.txt')
+    const file = path.resolve('datasets/cdnow/CDNOW_master.txt')
     const report = await runtime().services.imports.run(
       { actor: { type: 'system', id: 'test', role: 'admin' } },
       { path: file },

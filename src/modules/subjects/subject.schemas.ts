@@ -127,6 +127,13 @@ export const SubjectListQuery = Type.Object(
   {
     ...pageQuery(SUBJECT_SORT_FIELDS, 'createdAt'),
     kind: Type.Optional(SubjectKind),
+    attributes: Type.Optional(
+      Type.String({
+        maxLength: 2_000,
+        description:
+          'Filter on attributes as a JSON object, e.g. {"region":"DE-10","interests":["travel"]}: subjects having these values (a list: all of them). Only attributes your role may see.',
+      }),
+    ),
     purpose: Type.Optional(purposeParam),
     email: Type.Optional(
       Type.String({

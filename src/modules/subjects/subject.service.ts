@@ -30,11 +30,25 @@ const toSubject = (s: GatedSubject): Subject => ({
 
 export type { RequestContext }
 
+/** The `attributes` query parameter: a JSON object of attribute → value. */
+function parseAttributeFilter(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw invalidField('query', 'attributes', 'is not a JSON object')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidField('query', 'attributes', 'is not a JSON object')
+  return value as Record<string, unknown>
+}
+
 /** Subjects as the CRM sees them: every read and write goes through the privacy gate. */
 export class SubjectService {
   readonly #gate: Gate
-  readonly #count: (kind?: string) => Promise<number>
-  constructor(gate: Gate, count: (kind?: string) => Promise<number>) {
+  readonly #count: (kind?: string, attributes?: Record<string, unknown>) => Promise<number>
+  constructor(gate: Gate, count: (kind?: string, attributes?: Record<string, unknown>) => Promise<number>) {
     this.#gate = gate
     this.#count = count
   }
@@ -71,11 +85,12 @@ export class SubjectService {
           sort: query.sort as SubjectSort,
           order: query.order,
           kind: query.kind,
+          attributes: parseAttributeFilter(query.attributes),
           after,
         },
       }),
       // Counted for the first page only; later pages skip the scan (see the Page schema).
-      after === undefined ? this.#count(query.kind) : undefined,
+      after === undefined ? this.#count(query.kind, parseAttributeFilter(query.attributes)) : undefined,
     ])
     const last = page.last
     const nextCursor =

@@ -724,6 +724,16 @@ export class Gate {
     const { query, ...rest } = request
     const purpose = await this.#purpose(rest.purpose)
     const fields = this.#split(rest.fields, rest.actor.role, purpose)
+    // Filtering on an attribute is using it: only on attributes the role may see for this purpose,
+    // with values of the catalog (a list asks for subjects having all its values).
+    for (const [key, value] of Object.entries(query.attributes ?? {})) {
+      if (!this.#p.fields.isAttribute(key))
+        throw invalidField('query', `attributes.${key}`, 'is not an attribute of the field catalog')
+      if (!fields.allowed.includes(key))
+        throw new ProblemError('forbidden', `your role may not filter on ${key} for this purpose`)
+      const problem = this.#p.fields.valueProblem(key, value)
+      if (problem) throw invalidField('query', `attributes.${key}`, problem)
+    }
     const rows = await this.#p.subjects.list({ ...query, limit: query.limit + 1 })
     const page = rows.slice(0, query.limit)
     const { denied } = await this.#check(

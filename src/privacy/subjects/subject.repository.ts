@@ -10,6 +10,8 @@ export interface SubjectListQuery {
   sort: SubjectSort
   order: 'asc' | 'desc'
   kind?: string | undefined
+  /** Only subjects whose attributes contain these (JSON containment: a list matches any superset). */
+  attributes?: Record<string, unknown> | undefined
   after?: { value: Date; id: string } | undefined
 }
 
@@ -41,6 +43,9 @@ export class SubjectRepository {
         .$if(query.kind !== undefined, (qb) =>
           qb.where('kinds', '@>', sql<string[]>`array[${query.kind}]::text[]`),
         )
+        .$if(query.attributes !== undefined && Object.keys(query.attributes).length > 0, (qb) =>
+          qb.where(sql<boolean>`attributes @> ${JSON.stringify(query.attributes)}::jsonb`),
+        )
         .$if(query.after !== undefined, (qb) =>
           qb.where((eb) =>
             eb(eb.refTuple(column, 'id'), comparator, eb.tuple(query.after!.value, query.after!.id)),
@@ -53,12 +58,15 @@ export class SubjectRepository {
     )
   }
 
-  async count(kind?: string): Promise<number> {
+  async count(kind?: string, attributes?: Record<string, unknown>): Promise<number> {
     const row = await this.#db
       .selectFrom('subject')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('erased_at', 'is', null)
       .$if(kind !== undefined, (qb) => qb.where('kinds', '@>', sql<string[]>`array[${kind}]::text[]`))
+      .$if(attributes !== undefined && Object.keys(attributes).length > 0, (qb) =>
+        qb.where(sql<boolean>`attributes @> ${JSON.stringify(attributes)}::jsonb`),
+      )
       .executeTakeFirstOrThrow()
     return Number(row.n)
   }
