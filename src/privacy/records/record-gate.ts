@@ -176,10 +176,24 @@ export class RecordGate {
     const audit: AuditRecordInput[] = []
     const common = { actor: request.actor, ...(request.requestId ? { requestId: request.requestId } : {}) }
     const accepted = new Map<string, { purpose: RecordPurpose; indexes: number[] }>()
-    for (const [key, indexes] of groups) {
-      const first = request.events[indexes[0] as number] as TouchpointInput
-      const purpose = await this.#p.purposes.find(first.purposeKey)
-      if (!purpose) {
+    // The checks of the purposes are independent: asked side by side (on PostgreSQL each on its own
+    // connection; PGlite queues them), then decided in batch order.
+    const checked = await Promise.all(
+      [...groups].map(async ([key, indexes]) => {
+        const first = request.events[indexes[0] as number] as TouchpointInput
+        const purpose = await this.#p.purposes.find(first.purposeKey)
+        if (!purpose) return { key, indexes, first, purpose, denied: undefined }
+        const { denied } = await this.#p.permissions.check({
+          purposeKey: purpose.key,
+          channel: recordChannel(purpose, first.purposeChannel),
+          subjectIds: [...new Set(indexes.map((i) => (request.events[i] as TouchpointInput).subjectId))],
+          specialCategory: false,
+        })
+        return { key, indexes, first, purpose, denied }
+      }),
+    )
+    for (const { key, indexes, first, purpose, denied } of checked) {
+      if (!purpose || !denied) {
         for (const i of indexes)
           outcomes[i] = {
             status: 'rejected',
@@ -188,13 +202,6 @@ export class RecordGate {
           }
         continue
       }
-      const ids = [...new Set(indexes.map((i) => (request.events[i] as TouchpointInput).subjectId))]
-      const { denied } = await this.#p.permissions.check({
-        purposeKey: purpose.key,
-        channel: recordChannel(purpose, first.purposeChannel),
-        subjectIds: ids,
-        specialCategory: false,
-      })
       const rejectedBy = new Map<string, string[]>()
       const ok: number[] = []
       for (const i of indexes) {
