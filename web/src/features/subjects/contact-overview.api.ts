@@ -249,6 +249,9 @@ const subjectPath = (id: string) => `/api/v1/subjects/${encodeURIComponent(id)}`
 
 export const contactKeys = {
   overviewOf: (id: string) => ['subjects', 'overview', id] as const,
+  duplicatesOf: (id: string) => ['subjects', 'duplicates', id] as const,
+  duplicates: (id: string, purpose: string | undefined) =>
+    ['subjects', 'duplicates', id, purpose ?? 'default'] as const,
   overview: (id: string, purpose: string | undefined) =>
     ['subjects', 'overview', id, purpose ?? 'default'] as const,
   stages: () => ['pipeline-stages'] as const,
@@ -266,6 +269,39 @@ export function contactOverviewQueryOptions(id: string, purpose?: string) {
     queryFn: ({ signal }) => api.get<SubjectOverview>(`${subjectPath(id)}/overview`, { purpose }, signal),
     retry: noRetryOnRefusal,
   })
+}
+
+/** What made another contact look like the same person (`GET …/duplicates`). */
+export const DUPLICATE_MATCHES = ['email', 'phone', 'first_name', 'last_name'] as const
+export type DuplicateMatch = (typeof DUPLICATE_MATCHES)[number]
+
+/** A likely duplicate: the other contact as the role may see it, and what matched. */
+export interface DuplicateCandidate {
+  subject: OverviewSubject
+  matched: string[]
+}
+
+/** Other contacts with the same e-mail address, phone number or name, read for the purpose. */
+export function duplicatesQueryOptions(id: string, purpose?: string) {
+  return queryOptions({
+    queryKey: contactKeys.duplicates(id, purpose),
+    queryFn: async ({ signal }) =>
+      (await api.get<{ items: DuplicateCandidate[] }>(`${subjectPath(id)}/duplicates`, { purpose }, signal))
+        .items,
+    retry: noRetryOnRefusal,
+  })
+}
+
+/**
+ * Art. 5(1)(d): merges the duplicate into the contact `survivorId` (its data, orders, notes and
+ * consents move there; the duplicate is deleted); the reason is kept in the audit trail.
+ */
+export function mergeSubject(
+  survivorId: string,
+  duplicateId: string,
+  reason: string,
+): Promise<OverviewSubject> {
+  return api.post<OverviewSubject>(`${subjectPath(survivorId)}/merge`, { duplicateId, reason })
 }
 
 /** The pipeline's stages, in order; configuration, so it is kept for a while. */
@@ -323,6 +359,32 @@ export async function invalidateAfterCorrection(queryClient: QueryClient, subjec
     invalidateOverview(queryClient, subjectId),
     queryClient.invalidateQueries({ queryKey: ['subjects', 'history', subjectId] }),
     queryClient.invalidateQueries({ queryKey: ['subjects', 'list'] }),
+  ])
+}
+
+/**
+ * After a merge: the survivor's views, duplicates and history changed, the duplicate is gone (its
+ * cached views are dropped, so opening it asks the server, which says it no longer exists), and
+ * lists, searches and counts are out of date.
+ */
+export async function invalidateAfterMerge(
+  queryClient: QueryClient,
+  survivorId: string,
+  duplicateId: string,
+): Promise<void> {
+  for (const key of [
+    contactKeys.overviewOf(duplicateId),
+    contactKeys.duplicatesOf(duplicateId),
+    ['subjects', 'history', duplicateId],
+  ])
+    queryClient.removeQueries({ queryKey: key })
+  await Promise.all([
+    invalidateOverview(queryClient, survivorId),
+    queryClient.invalidateQueries({ queryKey: ['subjects', 'duplicates'] }),
+    queryClient.invalidateQueries({ queryKey: ['subjects', 'history', survivorId] }),
+    queryClient.invalidateQueries({ queryKey: ['subjects', 'list'] }),
+    queryClient.invalidateQueries({ queryKey: ['subjects', 'search'] }),
+    queryClient.invalidateQueries({ queryKey: ['subjects', 'total'] }),
   ])
 }
 

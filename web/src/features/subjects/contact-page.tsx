@@ -19,6 +19,7 @@ import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
 import { usePermissions } from '../auth/permissions'
 import { AttributesCard, OrganisationsCard, PersonalDataCard } from './contact-details'
+import { DuplicatesCard } from './contact-duplicates'
 import { CorrectContact } from './contact-edit'
 import { type ContactFormat, useContactFormat } from './contact-format'
 import { NotesCard } from './contact-notes'
@@ -54,7 +55,7 @@ export function ContactPage() {
       </Anchor>
       {query.data ? (
         // A failed background refetch keeps what was read; only a first load that fails shows the error.
-        <ContactView overview={query.data} />
+        <ContactView overview={query.data} purpose={purpose} />
       ) : query.isError ? (
         <ContactError error={query.error} purpose={purpose} id={id} onRetry={() => void query.refetch()} />
       ) : (
@@ -125,7 +126,7 @@ function ContactError({
   return <ErrorState title={t('contact.error')} error={error} onRetry={onRetry} testId="contact-error" />
 }
 
-function ContactView({ overview }: { overview: SubjectOverview }) {
+function ContactView({ overview, purpose }: { overview: SubjectOverview; purpose: string | undefined }) {
   const { t } = useTranslation()
   const format = useContactFormat()
   const { can } = usePermissions()
@@ -148,6 +149,7 @@ function ContactView({ overview }: { overview: SubjectOverview }) {
               format={format}
               action={can('subjects:write') ? <CorrectContact overview={overview} /> : undefined}
             />
+            <DuplicatesCard subject={overview.subject} purpose={purpose} />
             <OrganisationsCard memberships={overview.organisations} hidden={hiddenPart('organisations')} />
             <AttributesCard subject={overview.subject} hidden={hiddenPart('attributes')} format={format} />
           </Stack>

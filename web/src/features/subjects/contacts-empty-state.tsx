@@ -6,14 +6,35 @@ import type { SubjectKind } from './subjects.api'
 /** The CLI command that fills an empty installation with demo subjects. */
 export const DEMO_DATA_COMMAND = 'npx tresor demo --subjects 1000'
 
-/** No contacts at all (explains how to get demo data), or none for the chosen kind (offers to clear it). */
-export function ContactsEmptyState({ kind, onClearKind }: { kind?: SubjectKind; onClearKind: () => void }) {
+/**
+ * No contacts at all (explains how to get demo data), none matching the attribute filters, or none
+ * for the chosen kind (each offers to clear what narrowed the list).
+ */
+export function ContactsEmptyState({
+  kind,
+  onClearKind,
+  withAttributeFilters = false,
+  onClearAttributes,
+}: {
+  kind?: SubjectKind
+  onClearKind: () => void
+  withAttributeFilters?: boolean
+  onClearAttributes?: () => void
+}) {
   const { t } = useTranslation()
   const kindLabel = useKindLabel()
   return (
     <Paper withBorder radius="md" p="xl" data-testid="contacts-empty">
       <Stack align="center" gap="sm" ta="center">
-        {kind ? (
+        {withAttributeFilters ? (
+          <>
+            <Title order={3}>{t('subjects.empty.attributesTitle')}</Title>
+            <Text c="dimmed">{t('subjects.empty.attributesBody')}</Text>
+            <Button variant="light" onClick={onClearAttributes} data-testid="contacts-empty-clear-attributes">
+              {t('subjects.empty.clearAttributes')}
+            </Button>
+          </>
+        ) : kind ? (
           <>
             <Title order={3}>{t('subjects.empty.filteredTitle')}</Title>
             <Text c="dimmed">{t('subjects.empty.filteredBody', { kind: kindLabel(kind) })}</Text>

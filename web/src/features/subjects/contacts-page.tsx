@@ -1,13 +1,18 @@
-import { Badge, Button, Center, Group, Loader, Select, Stack, Text, Title } from '@mantine/core'
-import { useInfiniteQuery } from '@tanstack/react-query'
+import { Alert, Badge, Button, Center, Group, Loader, Paper, Select, Stack, Text, Title } from '@mantine/core'
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { getRouteApi } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
+import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
+import { currentLanguage } from '../../app/i18n'
 import { usePermissions } from '../auth/permissions'
 import { type ContactsSearch, DEFAULT_ORDER, DEFAULT_SORT } from './contacts.search'
+import { AttributeFilterBar } from './contacts-attribute-filter'
 import { ContactsEmptyState } from './contacts-empty-state'
 import { ContactsExport } from './contacts-export'
+import { ContactsSearchForm, ContactsSearchResults, useContactsSearch } from './contacts-search'
 import { ContactsTable } from './contacts-table'
+import { fieldCatalogQueryOptions } from './fields.api'
 import { useKindLabel } from './subject-kind-badges'
 import {
   isSubjectKind,
@@ -43,9 +48,12 @@ export function ContactsPage() {
     kind: search.kind,
     sort: search.sort ?? DEFAULT_SORT,
     order: search.order ?? DEFAULT_ORDER,
+    ...(search.attributes ? { attributes: search.attributes } : {}),
   }
   const query = useInfiniteQuery(subjectListQueryOptions(filter))
   const setSearch = (next: ContactsSearch) => navigate({ search: (previous) => ({ ...previous, ...next }) })
+  const finder = useContactsSearch()
+  const refusal = attributeRefusal(query.error)
 
   const subjects = query.data?.pages.flatMap((page) => page.items) ?? []
   const total = query.data?.pages[0]?.total
@@ -68,13 +76,29 @@ export function ContactsPage() {
       <Text size="sm" c="dimmed" data-testid="contacts-identifiers-note">
         {t('subjects.identifiersNote')}
       </Text>
-      {query.isPending ? (
+      <Paper withBorder radius="md" p="sm">
+        <Stack gap="sm">
+          <ContactsSearchForm state={finder} />
+          {finder.search === null && (
+            <AttributeFilterBar
+              filters={search.attributes}
+              onChange={(attributes) => setSearch({ attributes })}
+              refusedKey={refusal?.key}
+            />
+          )}
+        </Stack>
+      </Paper>
+      {finder.search !== null ? (
+        <ContactsSearchResults state={finder} />
+      ) : query.isPending ? (
         <Center py="xl" data-testid="contacts-loading">
           <Group gap="sm">
             <Loader size="sm" />
             <Text c="dimmed">{t('subjects.loading')}</Text>
           </Group>
         </Center>
+      ) : query.isError && !query.data && refusal ? (
+        <AttributeRefusal refusal={refusal} />
       ) : query.isError && !query.data ? (
         <ErrorState
           title={t('subjects.error.title')}
@@ -83,7 +107,12 @@ export function ContactsPage() {
           testId="contacts-error"
         />
       ) : subjects.length === 0 ? (
-        <ContactsEmptyState kind={filter.kind} onClearKind={() => setSearch({ kind: undefined })} />
+        <ContactsEmptyState
+          kind={filter.kind}
+          onClearKind={() => setSearch({ kind: undefined })}
+          withAttributeFilters={filter.attributes !== undefined}
+          onClearAttributes={() => setSearch({ attributes: undefined })}
+        />
       ) : (
         <>
           <ContactsTable subjects={subjects} />
@@ -108,6 +137,67 @@ export function ContactsPage() {
         </>
       )}
     </Stack>
+  )
+}
+
+interface Refusal {
+  status: 400 | 403
+  /** The attribute the server named (`attributes.region` -> `region`), when it did. */
+  key: string | undefined
+  reason: string | undefined
+}
+
+/** A list the server refused because of its attribute filters: which one, and why. */
+function attributeRefusal(error: unknown): Refusal | undefined {
+  if (isProblem(error, 403)) {
+    // "your role may not filter on region for this purpose"
+    const key = /may not filter on ([A-Za-z0-9]+)/.exec(error.detail ?? '')?.[1]
+    return { status: 403, key, reason: undefined }
+  }
+  if (isProblem(error, 400)) {
+    const complaint = error.errors.find((e) => e.field === 'attributes' || e.field.startsWith('attributes.'))
+    if (!complaint) return undefined
+    const key = complaint.field.startsWith('attributes.')
+      ? complaint.field.slice('attributes.'.length)
+      : undefined
+    return { status: 400, key, reason: complaint.reason }
+  }
+  return undefined
+}
+
+function AttributeRefusal({ refusal }: { refusal: Refusal }) {
+  const { t } = useTranslation()
+  const catalog = useQuery(fieldCatalogQueryOptions())
+  const language = currentLanguage()
+  const field = refusal.key
+    ? (catalog.data?.find((f) => f.key === refusal.key)?.label[language] ?? refusal.key)
+    : undefined
+  return (
+    <Alert
+      color="orange"
+      variant="light"
+      title={t('subjects.attributeFilter.refused.title')}
+      data-testid="contacts-attribute-refused"
+      data-status={refusal.status}
+    >
+      <Stack gap={4}>
+        <Text size="sm">
+          {refusal.status === 403
+            ? field
+              ? t('subjects.attributeFilter.refused.forbiddenField', { field })
+              : t('subjects.attributeFilter.refused.forbidden')
+            : field
+              ? t('subjects.attributeFilter.refused.invalidField', { field })
+              : t('subjects.attributeFilter.refused.invalid')}
+        </Text>
+        {refusal.reason && (
+          <Text size="xs" c="dimmed">
+            {refusal.reason}
+          </Text>
+        )}
+        <Text size="sm">{t('subjects.attributeFilter.refused.hint')}</Text>
+      </Stack>
+    </Alert>
   )
 }
 

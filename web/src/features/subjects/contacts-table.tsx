@@ -5,15 +5,39 @@ import { currentLanguage } from '../../app/i18n'
 import { SubjectKindBadges } from './subject-kind-badges'
 import type { Subject } from './subjects.api'
 
-export function ContactsTable({ subjects }: { subjects: Subject[] }) {
+/**
+ * Contacts as a table: the pseudonymous attributes of a list, and with `withIdentity` (the results
+ * of a search, which carry them) the name and e-mail address the role may see.
+ */
+export function ContactsTable({
+  subjects,
+  withIdentity = false,
+  testId = 'contacts-table',
+}: {
+  subjects: Subject[]
+  withIdentity?: boolean
+  testId?: string
+}) {
   const { t } = useTranslation()
   const format = useFormatters()
   return (
     <Table.ScrollContainer minWidth={720}>
-      <Table striped highlightOnHover verticalSpacing="xs" data-testid="contacts-table">
+      <Table
+        striped
+        highlightOnHover
+        verticalSpacing="xs"
+        data-testid={testId}
+        data-with-identity={withIdentity ? 'true' : undefined}
+      >
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('subjects.columns.id')}</Table.Th>
+            {withIdentity && (
+              <>
+                <Table.Th>{t('subjects.columns.name')}</Table.Th>
+                <Table.Th>{t('subjects.columns.email')}</Table.Th>
+              </>
+            )}
             <Table.Th>{t('subjects.columns.kinds')}</Table.Th>
             <Table.Th>{t('subjects.columns.country')}</Table.Th>
             <Table.Th>{t('subjects.columns.region')}</Table.Th>
@@ -24,7 +48,7 @@ export function ContactsTable({ subjects }: { subjects: Subject[] }) {
         </Table.Thead>
         <Table.Tbody>
           {subjects.map((subject) => (
-            <Table.Tr key={subject.id} data-testid="contacts-row">
+            <Table.Tr key={subject.id} data-testid="contacts-row" data-subject-id={subject.id}>
               <Table.Td>
                 <Anchor
                   ff="monospace"
@@ -37,6 +61,16 @@ export function ContactsTable({ subjects }: { subjects: Subject[] }) {
                   {subject.id.slice(0, 8)}
                 </Anchor>
               </Table.Td>
+              {withIdentity && (
+                <>
+                  <Table.Td data-testid="contacts-row-name">
+                    <Attribute value={fullName(subject)} />
+                  </Table.Td>
+                  <Table.Td data-testid="contacts-row-email">
+                    <Attribute value={subject.identifiers?.email} />
+                  </Table.Td>
+                </>
+              )}
               <Table.Td>
                 <SubjectKindBadges kinds={subject.kinds} />
               </Table.Td>
@@ -71,6 +105,11 @@ export function ContactsTable({ subjects }: { subjects: Subject[] }) {
       </Table>
     </Table.ScrollContainer>
   )
+}
+
+function fullName(subject: Subject): string | undefined {
+  const { firstName, lastName } = subject.identifiers ?? {}
+  return [firstName, lastName].filter(Boolean).join(' ') || undefined
 }
 
 function Attribute({ value }: { value: string | undefined }) {

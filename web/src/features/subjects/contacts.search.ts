@@ -1,4 +1,6 @@
+import { parseAttributeFilters } from './fields.api'
 import {
+  type AttributeFilters,
   isSubjectKind,
   SORT_ORDERS,
   type SortOrder,
@@ -7,11 +9,16 @@ import {
   type SubjectSort,
 } from './subjects.api'
 
-/** What the contacts page keeps in the URL, so a filtered view can be bookmarked and shared. */
+/**
+ * What the contacts page keeps in the URL, so a filtered view can be bookmarked and shared. The
+ * attribute filters are pseudonymous (a region, an age band); a search by name or e-mail is personal
+ * data and is never kept here.
+ */
 export interface ContactsSearch {
   kind?: SubjectKind
   sort?: SubjectSort
   order?: SortOrder
+  attributes?: AttributeFilters
 }
 
 export const DEFAULT_SORT: SubjectSort = 'createdAt'
@@ -27,5 +34,6 @@ export function validateContactsSearch(search: Record<string, unknown>): Contact
     kind: isSubjectKind(search.kind) ? search.kind : undefined,
     sort: oneOf(SUBJECT_SORTS, search.sort),
     order: oneOf(SORT_ORDERS, search.order),
+    attributes: parseAttributeFilters(search.attributes),
   }
 }

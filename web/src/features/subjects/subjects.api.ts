@@ -1,4 +1,4 @@
-import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query'
+import { infiniteQueryOptions, queryOptions, skipToken } from '@tanstack/react-query'
 import { SUBJECT_KINDS, type SubjectKind } from '../../../../src/modules/subjects/subject-kinds'
 import { api, buildUrl } from '../../app/api'
 
@@ -21,10 +21,20 @@ export interface SubjectAttributes {
   [name: string]: unknown
 }
 
+/** The identifiers the role may see; only a search or a single read carries them, a list never. */
+export interface SubjectIdentifiers {
+  firstName?: string
+  lastName?: string
+  email?: string
+  phone?: string
+  [name: string]: string | undefined
+}
+
 export interface Subject {
   id: string
   kinds: string[]
   source: string
+  identifiers?: SubjectIdentifiers
   attributes: SubjectAttributes
   createdAt: string
   updatedAt: string
@@ -37,10 +47,16 @@ export interface SubjectPage {
   total?: number
 }
 
+/** A value to filter an attribute on (a list: subjects having all of its values). */
+export type AttributeFilterValue = string | number | boolean | string[]
+/** Attribute filters: attribute key -> the value a subject must have. */
+export type AttributeFilters = Record<string, AttributeFilterValue>
+
 export interface SubjectListFilter {
   kind?: SubjectKind
   sort: SubjectSort
   order: SortOrder
+  attributes?: AttributeFilters
 }
 
 export const SUBJECT_PAGE_SIZE = 50
@@ -49,13 +65,46 @@ function fetchSubjects(
   filter: Partial<SubjectListFilter> & { limit: number; cursor?: string | null },
   signal?: AbortSignal,
 ): Promise<SubjectPage> {
-  return api.get<SubjectPage>('/api/v1/subjects', { ...filter }, signal)
+  const { attributes, ...rest } = filter
+  const hasAttributes = attributes !== undefined && Object.keys(attributes).length > 0
+  return api.get<SubjectPage>(
+    '/api/v1/subjects',
+    { ...rest, attributes: hasAttributes ? JSON.stringify(attributes) : undefined },
+    signal,
+  )
+}
+
+/**
+ * A search by e-mail address or by name. Personal data: sent in a POST body and kept in memory
+ * only, never in the URL (where it would end up in the history, bookmarks and server logs).
+ */
+export type SubjectSearch = { email: string } | { name: string }
+
+/** What the search box asks for: an input with an `@` is an e-mail address, anything else a name. */
+export function toSubjectSearch(input: string): SubjectSearch | undefined {
+  const value = input.trim()
+  if (value === '') return undefined
+  return value.includes('@') ? { email: value } : { name: value }
 }
 
 export const subjectKeys = {
   all: ['subjects'] as const,
   list: (filter: SubjectListFilter) => ['subjects', 'list', filter] as const,
+  search: (search: SubjectSearch | null) => ['subjects', 'search', search] as const,
   total: () => ['subjects', 'total'] as const,
+}
+
+/** Up to 50 subjects found by e-mail or name, with the identifiers the role may see; idle without a search. */
+export function subjectSearchQueryOptions(search: SubjectSearch | null) {
+  return queryOptions({
+    queryKey: subjectKeys.search(search),
+    queryFn: search
+      ? ({ signal }) => api.post<SubjectPage>('/api/v1/subjects/search', search, { signal })
+      : skipToken,
+    // A search is an explicit action (and an audited read): asked again only when the user does.
+    staleTime: Number.POSITIVE_INFINITY,
+    gcTime: 5 * 60_000,
+  })
 }
 
 /** Cursor-paginated list; the first page carries the total for the current filter. */
