@@ -65,6 +65,13 @@ describeEachEngine('finding contacts by name through the name blind index', (run
       payload: { name: 'a .' },
     })
     expect(problemOf(bad).errors?.[0]?.field).toBe('name')
+    const one = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/subjects/search',
+      headers: { cookie: sales },
+      payload: { name: 'a' },
+    })
+    expect(problemOf(one).errors).toEqual([expect.objectContaining({ field: 'name' })])
   })
 
   it('follows a rectified name, and forgets an erased one', async () => {

@@ -84,7 +84,8 @@ export const subjectRoutes =
             ),
             Type.Object(
               {
-                name: Type.String({ minLength: 2, maxLength: 200 }),
+                // No minLength: the service says why a name has no word to search for (field `name`).
+                name: Type.String({ maxLength: 200 }),
                 purpose: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$' })),
               },
               { additionalProperties: false },
