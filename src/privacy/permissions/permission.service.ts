@@ -175,15 +175,15 @@ function groupAudit<T extends Recorded & { subjectId: string }>(
   keyOf: (item: T) => string,
   record: (first: T, subjectIds: string[]) => AuditRecordInput,
 ): AuditRecordInput[] {
-  const groups = new Map<string, { first: T; subjectIds: string[] }>()
+  // A set per group: a bulk import puts thousands of subjects into one group.
+  const groups = new Map<string, { first: T; subjectIds: Set<string> }>()
   for (const item of items) {
     const key = `${actorKey(item)}\u0000${keyOf(item)}`
     const group = groups.get(key)
-    if (group) {
-      if (!group.subjectIds.includes(item.subjectId)) group.subjectIds.push(item.subjectId)
-    } else groups.set(key, { first: item, subjectIds: [item.subjectId] })
+    if (group) group.subjectIds.add(item.subjectId)
+    else groups.set(key, { first: item, subjectIds: new Set([item.subjectId]) })
   }
-  return [...groups.values()].map((g) => record(g.first, g.subjectIds))
+  return [...groups.values()].map((g) => record(g.first, [...g.subjectIds]))
 }
 
 /**
