@@ -9,6 +9,9 @@ import { openDemoRuntime } from '../support/in-process.ts'
 const HEADER = 'Vorname;Nachname;E-Mail;Telefon;Straße;PLZ;Ort;Land;Geburtsdatum'
 const CLI_ACTOR = { type: 'system' as const, id: 'bench', role: 'admin' }
 
+/** A cell as Excel quotes it: in double quotes when it holds the delimiter, a quote or a line break. */
+const csvCell = (value: string) => (/[;"\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)
+
 /** A German-Excel-style CSV (semicolons, dd.mm.yyyy) of `count` synthetic people, from `offset`. */
 function peopleCsv(count: number, offset: number): string {
   const lines = [HEADER]
@@ -25,7 +28,9 @@ function peopleCsv(count: number, offset: number): string {
         p.city,
         p.country,
         `${d}.${m}.${y}`,
-      ].join(';'),
+      ]
+        .map(csvCell)
+        .join(';'),
     )
   }
   return `${lines.join('\r\n')}\r\n`

@@ -116,6 +116,9 @@ describeEachEngine('rectification (Art. 16) through the gate', (runtime) => {
       marketing,
     )
     expect(problemOf(bank).status).toBe(403)
+    expect(problemOf(bank).errors).toEqual([
+      { in: 'body', field: 'iban', reason: 'your role lacks the field category bank' },
+    ])
     expect(problemOf(await patch({ identifiers: { lastName: 'X' } })).status).toBe(400)
     expect(problemOf(await patch({ identifiers: { shoeSize: '42' }, reason: 'why not' })).status).toBe(400)
     expect(problemOf(await patch({ reason: 'nothing to change' })).status).toBe(400)

@@ -414,6 +414,7 @@ export class Gate {
       throw new ProblemError(
         'forbidden',
         `your role may not record the fields ${fields.denied.map((d) => d.field).join(', ')}`,
+        { errors: fieldErrors(fields.denied, 'body') },
       )
     }
     return this.#p.db.transaction().execute(async (trx) => {
@@ -485,6 +486,7 @@ export class Gate {
       throw new ProblemError(
         'forbidden',
         `your role may not change the fields ${fields.denied.map((d) => d.field).join(', ')}`,
+        { errors: fieldErrors(fields.denied, 'body') },
       )
     }
     const { subjects, denied } = await this.#check({}, purpose, false, [request.subjectId])
@@ -621,6 +623,7 @@ export class Gate {
       throw new ProblemError(
         'forbidden',
         `your role may not see the fields ${fields.denied.map((d) => d.field).join(', ')} it would merge`,
+        { errors: fieldErrors(fields.denied, 'body') },
       )
     }
     const missing = Object.fromEntries(
@@ -730,7 +733,11 @@ export class Gate {
       if (!this.#p.fields.isAttribute(key))
         throw invalidField('query', `attributes.${key}`, 'is not an attribute of the field catalog')
       if (!fields.allowed.includes(key))
-        throw new ProblemError('forbidden', `your role may not filter on ${key} for this purpose`)
+        throw new ProblemError('forbidden', `your role may not filter on ${key} for this purpose`, {
+          errors: [
+            { in: 'query', field: `attributes.${key}`, reason: 'your role may not use this attribute here' },
+          ],
+        })
       const problem = this.#p.fields.valueProblem(key, value)
       if (problem) throw invalidField('query', `attributes.${key}`, problem)
     }
@@ -782,6 +789,20 @@ function toGated(
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
+}
+
+/** The fields a role was refused, as problem `errors` (the field category says why; never a value). */
+function fieldErrors(denied: readonly FieldDenial[], where: string) {
+  return denied.map((d) => ({
+    in: where,
+    field: d.field,
+    reason:
+      d.rule === 'role-lacks-field-category'
+        ? `your role lacks the field category ${d.category}`
+        : d.rule === 'unknown-field'
+          ? 'is not a field of the catalog'
+          : 'is a special category without an Art. 9 basis for this purpose',
+  }))
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
