@@ -69,7 +69,9 @@ async function* dataRows(
   for await (const { cells, lineNumber } of records) {
     if (isBlank(cells)) continue
     const row: TableRow = { rowNumber: lineNumber, cells: cellsByName(headers, cells) }
-    if (cells.length !== headers.length) {
+    // Cells beyond the header that are empty are Excel's trailing separators, not data.
+    const beyond = cells.slice(headers.length)
+    if (cells.length < headers.length || beyond.some((cell) => cell.trim() !== '')) {
       row.problem = `row has ${cells.length} ${cells.length === 1 ? 'cell' : 'cells'}, the header has ${headers.length}`
     }
     yield row

@@ -244,6 +244,17 @@ describe('openTable on CSV: bad rows and bad files', () => {
     ])
   })
 
+  it("accepts Excel's trailing separators: empty columns after the header's last name, and empty cells beyond it", async () => {
+    const text = 'Name;Ort;;\r\nAnna;Berlin;;\r\nBen;Köln\r\nCara;Essen;;x\r\n'
+    const { source, rows } = await readAll({ bytes: Buffer.from(text) })
+    expect(source.headers).toEqual(['Name', 'Ort'])
+    expect(rows).toEqual([
+      { rowNumber: 2, cells: { Name: 'Anna', Ort: 'Berlin' } },
+      { rowNumber: 3, cells: { Name: 'Ben', Ort: 'Köln' } },
+      { rowNumber: 4, cells: { Name: 'Cara', Ort: 'Essen' }, problem: 'row has 4 cells, the header has 2' },
+    ])
+  })
+
   it('rejects a header with a duplicate name, naming the columns', async () => {
     const error = await openTable({ bytes: Buffer.from('Name;E-Mail;Ort;E-Mail \n1;2;3;4\n') }).catch(
       (e: unknown) => e,

@@ -14,10 +14,12 @@ export type ColumnName = (column: number) => string
 
 /**
  * Trims the header names and rejects a header the importer could not map unambiguously: an empty
- * name, or the same name twice.
+ * name between names, or the same name twice. Empty names at the end are dropped: Excel writes
+ * trailing separators (`Name;Ort;;`) for columns that were once formatted or used.
  */
 export function checkHeader(cells: readonly string[], rowNumber: number, columnName: ColumnName): string[] {
   const names = cells.map((cell) => cell.trim())
+  while (names.length > 1 && names.at(-1) === '') names.pop()
   const firstColumnOf = new Map<string, number>()
   names.forEach((name, index) => {
     if (name === '')
