@@ -1,10 +1,7 @@
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import type { Command } from 'commander'
-import { withDataDirOption, withRuntime } from './shared.ts'
-
-/** The CLI exports as Tresor itself, in the admin role; the audit trail names it. */
-const CLI_ACTOR = { type: 'system' as const, id: 'tresor-cli', role: 'admin' }
+import { CLI_ACTOR, withDataDirOption, withRuntime } from './shared.ts'
 
 export function registerExport(program: Command): void {
   withDataDirOption(

@@ -4,10 +4,7 @@ import type { Command } from 'commander'
 import { problemsCsv, toImportResult } from '../modules/import/import.service.ts'
 import { IMPORT_KINDS, type ImportKind } from '../modules/import/import-fields.ts'
 import { startProgress } from './progress.ts'
-import { withDataDirOption, withRuntime } from './shared.ts'
-
-/** The CLI imports as Tresor itself, in the admin role; the audit trail names it. */
-const CLI_ACTOR = { type: 'system' as const, id: 'tresor-cli', role: 'admin' }
+import { CLI_ACTOR, withDataDirOption, withRuntime } from './shared.ts'
 
 /** Lines in a text file, for the progress bar (a quoted field with line breaks counts more; close enough). */
 async function countLines(path: string): Promise<number> {

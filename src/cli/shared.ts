@@ -6,6 +6,12 @@ import { createLogger } from '../platform/logger.ts'
 import { openRuntime, type Runtime } from '../runtime.ts'
 import { ProblemError } from '../server/problem.ts'
 
+/**
+ * Who the CLI acts as: Tresor itself, in the admin role (whoever runs it can open the database
+ * anyway); the audit trail names it.
+ */
+export const CLI_ACTOR = { type: 'system' as const, id: 'tresor-cli', role: 'admin' }
+
 /** Options every command that touches the database accepts. */
 export function withDataDirOption(command: Command): Command {
   return command.option(

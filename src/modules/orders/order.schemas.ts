@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox'
+import { nullable } from '../../server/nullable.ts'
 
-const nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', default: 'EUR', description: 'ISO 4217.' })
 const Cents = Type.Integer({ minimum: 0, maximum: 1e12, description: 'Amount in the smallest unit (cents).' })
 const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD.' })

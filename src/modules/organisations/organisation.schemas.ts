@@ -1,8 +1,8 @@
 import { type Static, Type } from 'typebox'
+import { nullable } from '../../server/nullable.ts'
 
 const text = (maxLength: number, description?: string) =>
   Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) })
-const nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
 /** A legal entity. Its contact data is the company's (info@, switchboard), not a person's. */
 const OrganisationFields = {

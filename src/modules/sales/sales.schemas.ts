@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox'
+import { nullable } from '../../server/nullable.ts'
 
-const nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const StageKey = Type.String({
   pattern: '^[a-z][a-z0-9_]{1,39}$',
   description: 'A stage of GET /api/v1/pipeline-stages.',

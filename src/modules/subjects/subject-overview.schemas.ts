@@ -1,25 +1,11 @@
 import { type Static, Type } from 'typebox'
+import { nullable } from '../../server/nullable.ts'
 import { Invoice, Order } from '../orders/order.schemas.ts'
 import { Organisation } from '../organisations/organisation.schemas.ts'
 import { Deal, Note } from '../sales/sales.schemas.ts'
+import { OVERVIEW_PARTS } from './overview-parts.ts'
 
-const nullable = <T extends import('typebox').TSchema>(schema: T) => Type.Union([schema, Type.Null()])
-
-export const OVERVIEW_PARTS = [
-  'identity',
-  'contact',
-  'address',
-  'bank',
-  'attributes',
-  'organisations',
-  'permissions',
-  'touchpoints',
-  'orders',
-  'invoices',
-  'deals',
-  'notes',
-  'history',
-] as const
+export { OVERVIEW_PARTS }
 
 export const TimelineItem = Type.Object({
   kind: Type.Union([Type.Literal('touchpoint'), Type.Literal('order'), Type.Literal('note')]),

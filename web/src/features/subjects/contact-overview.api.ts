@@ -10,26 +10,10 @@ import { CHANNELS } from '../../../../src/privacy/purposes/purpose'
 import { api, isProblem } from '../../app/api'
 import { isOneOf } from './subject-history.api'
 
+// The parts of the 360° view, from the server's plain-data module.
+export { OVERVIEW_PARTS, type OverviewPart } from '../../../../src/modules/subjects/overview-parts'
 // The server's own closed sets (plain-data modules), so labels can never drift from what it sends.
 export { CONSENT_EVENT_KINDS, DENIAL_RULES, FIELD_CATEGORIES, type FieldCategory, isOneOf, OBJECTION_SCOPES }
-
-/** The parts of the 360° view, in the order the server names them (subject-overview.schemas.ts). */
-export const OVERVIEW_PARTS = [
-  'identity',
-  'contact',
-  'address',
-  'bank',
-  'attributes',
-  'organisations',
-  'permissions',
-  'touchpoints',
-  'orders',
-  'invoices',
-  'deals',
-  'notes',
-  'history',
-] as const
-export type OverviewPart = (typeof OVERVIEW_PARTS)[number]
 
 /** Touchpoint types with a translated label; any other type is shown as the server sent it. */
 export const TOUCHPOINT_TYPE_KEYS = Object.keys(TOUCHPOINT_TYPES) as (keyof typeof TOUCHPOINT_TYPES)[]
