@@ -33,8 +33,8 @@ const person = (i: number, id: string = randomUUID()): Person => ({
 
 /**
  * What `VaultService.writeIdentifiers` computes per subject before it touches the database, the
- * way it does it: a new data key wrapped under the master key (this thread), then the identifiers
- * encrypted under the data keys and e-mail and phone normalised and HMACed, split across the
+ * way it does it: a new data key wrapped under the master key (this thread), then the identity records
+ * (ADR 0009) sealed under the data keys and e-mail and phone normalised and HMACed, split across the
  * vault's worker threads (vault-crypto.ts). Returns the bytes produced, as a check that the work
  * was done.
  */
@@ -54,12 +54,7 @@ async function encryptPeople(
       return {
         subjectId: p.id,
         dataKey,
-        values: [
-          ['firstName', p.firstName],
-          ['lastName', p.lastName],
-          ['email', p.email],
-          ['phone', p.phone],
-        ],
+        record: { firstName: p.firstName, lastName: p.lastName, email: p.email, phone: p.phone },
       }
     })
     const [sealed, digests] = await Promise.all([
@@ -73,7 +68,7 @@ async function encryptPeople(
         ]),
       ),
     ])
-    for (const ciphertexts of sealed) for (const c of ciphertexts) bytes += c.length
+    for (const c of sealed) bytes += c.length
     for (const d of digests) bytes += Buffer.isBuffer(d) ? d.length : 0
   }
   return bytes

@@ -66,7 +66,7 @@ describeEachEngine('subjects through the privacy gate', (runtime) => {
     const { rows } = await runtime().database.transaction((tx) =>
       tx.query<{ dump: string }>(
         `select coalesce((select string_agg(s::text, '|') from subject s), '') ||
-                coalesce((select string_agg(encode(ciphertext, 'escape'), '|') from subject_identifier), '') as dump`,
+                coalesce((select string_agg(encode(identity, 'escape'), '|') from subject_key), '') as dump`,
       ),
     )
     expect(rows[0]?.dump).not.toContain(CANARY)

@@ -25,6 +25,8 @@ import { type ImportKind, mapColumns, parseAmountCents, parseDate, parseDateTime
 
 /** Rows per transaction: large enough for set-based writes, small enough that a failure loses little. */
 const BATCH = 1_000
+/** Batches of people written at once (each its own transaction and connection). */
+const WRITES_IN_FLIGHT = 2
 /** Problems kept in a report; the counts go on beyond it. */
 const MAX_PROBLEMS = 10_000
 
@@ -228,16 +230,31 @@ export class ImportService {
       id,
       seen: new Set(),
     }
+    // People: while batches are written (a transaction each, up to WRITES_IN_FLIGHT at once, on
+    // their own connections), the next one is read, checked and looked up, so the database and this
+    // process work at the same time. A batch's de-duplication sees every earlier batch's people
+    // (`seen`), stored or not yet.
+    const writing: Promise<void>[] = []
     try {
       let batch: TableRow[] = []
       const flush = async () => {
         if (batch.length === 0) return
         const rowsOfBatch = batch
         batch = []
-        if (request.kind === 'subjects') await this.#subjects(context, rowsOfBatch)
-        else if (request.kind === 'events') await this.#eventsBatch(context, rowsOfBatch)
+        const progress = () => request.onProgress?.(new Set(rowsOfBatch.map((r) => r.rowNumber)).size)
+        if (request.kind === 'subjects') {
+          const fresh = await this.#prepareSubjects(context, rowsOfBatch)
+          if (writing.length >= WRITES_IN_FLIGHT) await writing.shift()
+          const write = this.#writeSubjects(context, fresh).then(progress)
+          // handled here so a failure while the next batch is read is no unhandled rejection; a
+          // later flush (or the end) awaits it and stops the import with it
+          write.catch(() => {})
+          writing.push(write)
+          return
+        }
+        if (request.kind === 'events') await this.#eventsBatch(context, rowsOfBatch)
         else await this.#ordersBatch(context, rowsOfBatch)
-        request.onProgress?.(new Set(rowsOfBatch.map((r) => r.rowNumber)).size)
+        progress()
       }
       let lastRow = 0
       for await (const row of rows) {
@@ -260,7 +277,10 @@ export class ImportService {
         batch.push(row)
       }
       await flush()
+      for (const write of writing.splice(0)) await write
     } catch (error) {
+      // writes still running must end before the report is final
+      await Promise.allSettled(writing)
       report.status = 'failed'
       // A problem of the request (a role without a field category, ...) is the caller's to see.
       report.error =
@@ -268,7 +288,7 @@ export class ImportService {
           ? (error.detail ?? error.message)
           : error instanceof Error && error.name === 'TableFormatError'
             ? error.message
-            : 'the import stopped on an internal error; rows before it are stored, run the file again to go on'
+            : 'the import stopped on an internal error; the rows of the batches before it are stored, run the file again to go on (stored rows are recognised)'
       if (!(error instanceof ProblemError) && !(error instanceof Error && error.name === 'TableFormatError'))
         throw error
     } finally {
@@ -349,7 +369,8 @@ export class ImportService {
         throw invalidField('query', 'mapping', `the file needs a column for ${anyOf.join(' or ')}`)
   }
 
-  async #subjects(c: BatchContext, rows: readonly TableRow[]): Promise<void> {
+  /** Checks a batch of people and finds those already stored or met earlier in the file. */
+  async #prepareSubjects(c: BatchContext, rows: readonly TableRow[]): Promise<SubjectCandidate[]> {
     const candidates: SubjectCandidate[] = []
     for (const row of rows) {
       const parsed = this.#subjectRow(c, row)
@@ -360,6 +381,7 @@ export class ImportService {
     const existing = await this.#gate.existingSubjects({
       emails: candidates.flatMap((s) => (s.email ? [s.email] : [])),
       phones: candidates.flatMap((s) => (s.phone ? [s.phone] : [])),
+      normalized: true,
     })
     const fresh: SubjectCandidate[] = []
     for (const s of candidates) {
@@ -373,6 +395,11 @@ export class ImportService {
         fresh.push(s)
       }
     }
+    return fresh
+  }
+
+  /** Stores the new people of a batch in one transaction, with their consent events and proof. */
+  async #writeSubjects(c: BatchContext, fresh: readonly SubjectCandidate[]): Promise<void> {
     if (fresh.length === 0) return
     const purpose = c.purpose as Purpose
     const provenance = c.request.provenance as ImportProvenance

@@ -76,9 +76,11 @@ export interface SubjectKeyTable {
   wrapped_key: Uint8Array
   master_key_id: string
   created_at: Timestamp
+  /** The subject's identifiers, one sealed JSON record under the data key (migration 0014). */
+  identity: Uint8Array | null
 }
 
-/** Vault: one identifier of a subject, encrypted under the subject's data key. */
+/** Vault, before migration 0014: one identifier per row; converted into `subject_key.identity` at start. */
 export interface SubjectIdentifierTable {
   subject_id: string
   field: string

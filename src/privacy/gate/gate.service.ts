@@ -73,6 +73,7 @@ export interface GatePorts {
       kind: 'email' | 'phone',
       values: readonly string[],
       trx?: Kysely<Schema>,
+      options?: { normalized?: boolean },
     ): Promise<Map<string, string[]>>
     shred(subjectIds: readonly string[], trx?: Kysely<Schema>): Promise<void>
     seal(subjectId: string, plaintext: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer>
@@ -371,12 +372,15 @@ export class Gate {
   async existingSubjects(values: {
     emails?: readonly string[]
     phones?: readonly string[]
+    /** The values are `normalizeIdentifier`'s output already (saves parsing each phone number again). */
+    normalized?: boolean
   }): Promise<{ byEmail: Map<string, string>; byPhone: Map<string, string> }> {
     const first = (found: Map<string, string[]>) =>
       new Map([...found].map(([raw, ids]) => [raw, [...ids].sort()[0] as string]))
+    const options = { normalized: values.normalized ?? false }
     const [emails, phones] = await this.#both(
-      async () => this.#p.vault.findManyByBlindIndex('email', values.emails ?? []),
-      async () => this.#p.vault.findManyByBlindIndex('phone', values.phones ?? []),
+      async () => this.#p.vault.findManyByBlindIndex('email', values.emails ?? [], undefined, options),
+      async () => this.#p.vault.findManyByBlindIndex('phone', values.phones ?? [], undefined, options),
     )
     return { byEmail: first(emails), byPhone: first(phones) }
   }

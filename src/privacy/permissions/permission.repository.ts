@@ -7,6 +7,7 @@ import {
   type SqlBool,
   sql,
 } from 'kysely'
+import { integerArray, textArray } from '../../platform/db/array-literal.ts'
 import type {
   ConsentEventTable,
   ObjectionEventTable,
@@ -48,6 +49,18 @@ export type RestrictionStateRow = Selectable<RestrictionStateTable>
 
 /** Rows per INSERT: at most 11 columns each, well below PostgreSQL's 65,535 bind parameters. */
 const CHUNK = 5_000
+
+/** A timestamp column value as text for an array literal (null stays null). */
+function timestampText(value: unknown): string | null {
+  if (value == null) return null
+  if (value instanceof Date) return value.toISOString()
+  return String(value)
+}
+
+/** A jsonb column value as its text (the services pass JSON already serialised). */
+function jsonText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value ?? {})
+}
 
 function chunks<T>(rows: readonly T[]): T[][] {
   const out: T[][] = []
@@ -219,35 +232,47 @@ export class PermissionRepository {
       .execute()
   }
 
+  /**
+   * Consent events of many subjects in one statement per table: each column travels as one array
+   * (an import writes a thousand at a time; a VALUES list would be nine parameters per row).
+   */
   async insertConsentEvents(
     rows: readonly Insertable<ConsentEventTable>[],
     trx: Kysely<Schema>,
   ): Promise<void> {
-    for (const chunk of chunks(rows)) await trx.insertInto('consent_event').values(chunk).execute()
+    if (rows.length === 0) return
+    await sql`
+      insert into consent_event (subject_id, purpose_key, purpose_version, channel, kind, proof, actor_type, actor_id, occurred_at)
+      select * from unnest(
+        ${textArray(rows.map((r) => r.subject_id))}::uuid[], ${textArray(rows.map((r) => r.purpose_key))}::text[],
+        ${integerArray(rows.map((r) => r.purpose_version))}::int4[], ${textArray(rows.map((r) => r.channel))}::text[],
+        ${textArray(rows.map((r) => r.kind))}::text[], ${textArray(rows.map((r) => jsonText(r.proof)))}::jsonb[],
+        ${textArray(rows.map((r) => r.actor_type))}::text[], ${textArray(rows.map((r) => r.actor_id))}::text[],
+        ${textArray(rows.map((r) => timestampText(r.occurred_at)))}::timestamptz[])
+    `.execute(trx)
   }
 
   async upsertConsentStates(
     rows: readonly Insertable<PermissionStateTable>[],
     trx: Kysely<Schema>,
   ): Promise<void> {
-    for (const chunk of chunks(rows)) {
-      await trx
-        .insertInto('permission_state')
-        .values(chunk)
-        .onConflict((oc) =>
-          oc.columns(['subject_id', 'purpose_key', 'channel']).doUpdateSet((eb) => ({
-            status: eb.ref('excluded.status'),
-            requested_at: eb.ref('excluded.requested_at'),
-            granted_at: eb.ref('excluded.granted_at'),
-            confirmed_at: eb.ref('excluded.confirmed_at'),
-            withdrawn_at: eb.ref('excluded.withdrawn_at'),
-            expired_at: eb.ref('excluded.expired_at'),
-            expires_at: eb.ref('excluded.expires_at'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute()
-    }
+    if (rows.length === 0) return
+    const times = (column: (r: Insertable<PermissionStateTable>) => unknown) =>
+      sql`${textArray(rows.map((r) => timestampText(column(r))))}::timestamptz[]`
+    await sql`
+      insert into permission_state (subject_id, purpose_key, channel, status, requested_at, granted_at,
+        confirmed_at, withdrawn_at, expired_at, expires_at, updated_at)
+      select * from unnest(
+        ${textArray(rows.map((r) => r.subject_id))}::uuid[], ${textArray(rows.map((r) => r.purpose_key))}::text[],
+        ${textArray(rows.map((r) => r.channel))}::text[], ${textArray(rows.map((r) => r.status))}::text[],
+        ${times((r) => r.requested_at)}, ${times((r) => r.granted_at)}, ${times((r) => r.confirmed_at)},
+        ${times((r) => r.withdrawn_at)}, ${times((r) => r.expired_at)}, ${times((r) => r.expires_at)},
+        ${times((r) => r.updated_at)})
+      on conflict (subject_id, purpose_key, channel) do update set
+        status = excluded.status, requested_at = excluded.requested_at, granted_at = excluded.granted_at,
+        confirmed_at = excluded.confirmed_at, withdrawn_at = excluded.withdrawn_at,
+        expired_at = excluded.expired_at, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+    `.execute(trx)
   }
 
   objectionStates(subjectIds: readonly string[], db = this.#db): Promise<ObjectionStateRow[]> {

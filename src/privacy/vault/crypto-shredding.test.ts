@@ -13,7 +13,7 @@ import type { Schema } from '../../platform/db/schema.ts'
 import { createLogger } from '../../platform/logger.ts'
 import { createServices, openRuntime, type Runtime } from '../../runtime.ts'
 import { KeyNotLoadedError, Keyring, masterKeyId, subjectKeyAad } from '../keys/keyring.ts'
-import { decryptIdentifier } from './identifier-cipher.ts'
+import { decryptIdentity } from './identifier-cipher.ts'
 
 /**
  * The canary test of crypto-shredding (Art. 17, DESIGN.md "The vault"): a subject with canary
@@ -127,19 +127,13 @@ async function addCanary(runtime: Runtime, canary: Canary): Promise<string> {
 async function storedOf(runtime: Runtime, subjectId: string) {
   const key = await runtime.database.db
     .selectFrom('subject_key')
-    .select(['wrapped_key', 'master_key_id'])
+    .select(['wrapped_key', 'master_key_id', 'identity'])
     .where('subject_id', '=', subjectId)
-    .executeTakeFirstOrThrow()
-  const email = await runtime.database.db
-    .selectFrom('subject_identifier')
-    .select('ciphertext')
-    .where('subject_id', '=', subjectId)
-    .where('field', '=', 'email')
     .executeTakeFirstOrThrow()
   return {
     wrapped: Buffer.from(key.wrapped_key),
     keyId: key.master_key_id,
-    email: Buffer.from(email.ciphertext),
+    identity: Buffer.from(key.identity as Uint8Array),
   }
 }
 
@@ -178,7 +172,7 @@ describeEachEngine('crypto-shredding: the canary in the dump', (runtime) => {
     for (const form of canaryForms(canary)) expect(before).not.toContain(form)
     // what a dump taken before the erasure does hold: the wrapped key and the ciphertexts
     const oldWrapped = fromDump(before, stored.wrapped)
-    const oldEmail = fromDump(before, stored.email)
+    const oldIdentity = fromDump(before, stored.identity)
     // pseudonymous attributes are in the clear by design (DESIGN.md), and go with the erasure
     expect(before).toContain(canary.region)
 
@@ -187,7 +181,7 @@ describeEachEngine('crypto-shredding: the canary in the dump', (runtime) => {
     expect(after).toContain(subjectId) // the tombstone
     for (const form of canaryForms(canary)) expect(after).not.toContain(form)
     expect(after).not.toContain(stored.wrapped.toString('hex'))
-    expect(after).not.toContain(stored.email.toString('hex'))
+    expect(after).not.toContain(stored.identity.toString('hex'))
     expect(after).not.toContain(canary.region)
 
     // The honest part: while the master key the old dump was taken under exists, the old dump
@@ -195,7 +189,7 @@ describeEachEngine('crypto-shredding: the canary in the dump', (runtime) => {
     const aad = subjectKeyAad(subjectId)
     const withOldKey = new Keyring({ current: runtime().masterKey })
     const dataKey = aeadKey(withOldKey.unwrap(oldWrapped, stored.keyId, aad))
-    expect(decryptIdentifier(dataKey, subjectId, 'email', oldEmail)).toBe(canary.email)
+    expect(decryptIdentity(dataKey, subjectId, oldIdentity).email).toBe(canary.email)
 
     const newOnly = await rotateAndRetire(runtime())
     expect(() => newOnly.unwrap(oldWrapped, stored.keyId, aad)).toThrow(KeyNotLoadedError)

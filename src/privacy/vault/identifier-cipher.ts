@@ -3,10 +3,30 @@ import { aeadDecrypt, aeadEncrypt } from '../../platform/crypto/aead.ts'
 import type { IdentifierField } from '../fields/field-catalog.ts'
 
 /**
- * Identifiers are encrypted one field at a time under the subject's data key, with
- * `<subject id>:<field>` as associated data: a ciphertext copied to another field or another
- * subject's row does not decrypt (an attacker with write access to the table can't turn a
- * subject's e-mail address into someone else's).
+ * A subject's identifiers are sealed as one record (a JSON object of field → value) under the
+ * subject's data key, with `identity:<subject id>` as associated data: a record copied to another
+ * subject's row does not decrypt (an attacker with write access to the table can't give one
+ * person another's e-mail address). ADR 0009.
+ */
+export type IdentityRecord = Partial<Record<IdentifierField, string>>
+
+export const identityAad = (subjectId: string): string => `identity:${subjectId}`
+
+export function encryptIdentity(dataKey: KeyObject, subjectId: string, record: IdentityRecord): Buffer {
+  return aeadEncrypt(dataKey, Buffer.from(JSON.stringify(record), 'utf8'), identityAad(subjectId))
+}
+
+/** Throws `DecryptionError` if the record was changed or belongs to another subject. */
+export function decryptIdentity(dataKey: KeyObject, subjectId: string, sealed: Uint8Array): IdentityRecord {
+  const record: unknown = JSON.parse(aeadDecrypt(dataKey, sealed, identityAad(subjectId)).toString('utf8'))
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    throw new Error('an identity record is not an object')
+  return record as IdentityRecord
+}
+
+/**
+ * Before migration 0014 identifiers were encrypted one field at a time, with
+ * `<subject id>:<field>` as associated data; only the conversion at start still reads them.
  */
 export const identifierAad = (subjectId: string, field: IdentifierField): string => `${subjectId}:${field}`
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { aeadKey } from '../../platform/crypto/aead.ts'
 import { BlindIndex } from './blind-index.ts'
-import { decryptIdentifier } from './identifier-cipher.ts'
+import { decryptIdentity } from './identifier-cipher.ts'
 import {
   type DigestItem,
   digestInParallel,
@@ -14,23 +14,20 @@ import {
 describe('vault crypto on worker threads', () => {
   const index = new BlindIndex(randomBytes(32), { phoneRegion: 'DE' })
 
-  it('encrypts a large batch across the workers, each value under its subject key, in order', async () => {
-    const groups: SealGroup[] = Array.from({ length: 700 }, (_, i) => ({
+  it('seals a large batch across the workers, each record under its subject key, in order', async () => {
+    const groups: SealGroup[] = Array.from({ length: 1_700 }, (_, i) => ({
       subjectId: randomUUID(),
       dataKey: randomBytes(32),
-      values: [
-        ['firstName', `Vorname ${i}`],
-        ['email', `person.${i}@example.com`],
-      ],
+      record: { firstName: `Vorname ${i}`, email: `person.${i}@example.com` },
     }))
     const sealed = await sealInParallel(groups)
     expect(sealed).toHaveLength(groups.length)
     groups.forEach((g, i) => {
-      const key = aeadKey(g.dataKey)
-      g.values.forEach(([field, value], j) => {
-        expect(decryptIdentifier(key, g.subjectId, field, sealed[i]![j]!)).toBe(value)
-      })
+      expect(decryptIdentity(aeadKey(g.dataKey), g.subjectId, sealed[i]!)).toEqual(g.record)
     })
+    // bound to its subject: another subject's id does not open it
+    const [first, second] = groups as [SealGroup, SealGroup]
+    expect(() => decryptIdentity(aeadKey(first.dataKey), second.subjectId, sealed[0]!)).toThrow()
   })
 
   it('digests a large batch across the workers exactly as this thread does, invalid values included', async () => {

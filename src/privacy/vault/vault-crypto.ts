@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { aeadKey } from '../../platform/crypto/aead.ts'
-import type { IdentifierField } from '../fields/field-catalog.ts'
 import { type BlindIndex, type BlindIndexKind, InvalidIdentifierError } from './blind-index.ts'
-import { encryptIdentifier } from './identifier-cipher.ts'
+import { encryptIdentity, type IdentityRecord } from './identifier-cipher.ts'
 
 /**
  * The vault's bulk crypto (encrypting identifiers, blind-indexing e-mail and phone), on all
@@ -11,11 +10,11 @@ import { encryptIdentifier } from './identifier-cipher.ts'
  * their inputs; keys travel with each job and nothing stays in the workers between jobs.
  */
 
-/** One subject's values to encrypt under its data key (raw 32 bytes). */
+/** One subject's identity record to seal under its data key (raw 32 bytes). */
 export interface SealGroup {
   subjectId: string
   dataKey: Uint8Array
-  values: [IdentifierField, string][]
+  record: IdentityRecord
 }
 
 /** A value to normalise and digest. */
@@ -33,11 +32,8 @@ export interface BlindIndexSpec {
   phoneRegion: string
 }
 
-export function sealGroups(groups: readonly SealGroup[]): Buffer[][] {
-  return groups.map((g) => {
-    const key = aeadKey(g.dataKey)
-    return g.values.map(([field, value]) => encryptIdentifier(key, g.subjectId, field, value))
-  })
+export function sealGroups(groups: readonly SealGroup[]): Buffer[] {
+  return groups.map((g) => encryptIdentity(aeadKey(g.dataKey), g.subjectId, g.record))
 }
 
 export function digestItems(index: BlindIndex, items: readonly DigestItem[]): DigestResult[] {
@@ -143,18 +139,15 @@ function split<T>(items: readonly T[], parts: number, weight: (item: T) => numbe
   return runs.filter((r) => r.length > 0)
 }
 
-/** Ciphertexts per group, per value, in input order. */
-export async function sealInParallel(groups: readonly SealGroup[]): Promise<Buffer[][]> {
-  const values = groups.reduce((n, g) => n + g.values.length, 0)
-  const workers = values >= PARALLEL_FROM ? thePool() : undefined
+/** The sealed record of each group, in input order. */
+export async function sealInParallel(groups: readonly SealGroup[]): Promise<Buffer[]> {
+  const workers = groups.length >= PARALLEL_FROM ? thePool() : undefined
   if (!workers) return sealGroups(groups)
-  const runs = split(groups, workers.size, (g) => g.values.length)
+  const runs = split(groups, workers.size, () => 1)
   const results = await Promise.all(
-    runs.map((run, i) => workers.run<Uint8Array[][]>(i, { op: 'seal', groups: run })),
+    runs.map((run, i) => workers.run<Uint8Array[]>(i, { op: 'seal', groups: run })),
   )
-  return results
-    .flat()
-    .map((ciphertexts) => ciphertexts.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)))
+  return results.flat().map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))
 }
 
 /** Digests (or the reason a value is invalid), in input order. */

@@ -3,12 +3,10 @@ import { byteaArray, integerArray, textArray } from '../../platform/db/array-lit
 import type { Schema } from '../../platform/db/schema.ts'
 import type { BlindIndexKind, IndexKind, NameIndexKind } from './blind-index.ts'
 
-/** A subject of a write, with its wrapped data key if it has one. */
-export interface SubjectKeyState {
+/** A subject of a write: whether it was erased. */
+export interface LockedSubject {
   id: string
   erased: boolean
-  wrapped: Uint8Array | null
-  keyId: string | null
 }
 
 export interface StoredKey {
@@ -17,7 +15,13 @@ export interface StoredKey {
   keyId: string
 }
 
-export interface IdentifierRow {
+/** A data key with the subject's sealed identity record (null: none). */
+export interface KeyWithIdentity extends StoredKey {
+  identity: Uint8Array | null
+}
+
+/** A field of the subject_identifier table of before migration 0014 (converted at start). */
+export interface LegacyIdentifierRow {
   subjectId: string
   field: string
   ciphertext: Uint8Array
@@ -41,25 +45,21 @@ export class VaultRepository {
   }
 
   /**
-   * The subjects with their data keys, share-locked until the end of `trx`: an erasure (which
-   * updates the subject row) waits for this write, and this write sees a committed erasure.
+   * Locks the subjects (in id order, like the erasure: overlapping calls can't deadlock) until the
+   * end of `trx`: an erasure (which updates the subject row) waits for this write, this write sees a
+   * committed erasure, and two writers of one subject's identity record take turns. Read the keys
+   * and records after this, in a statement of their own: its snapshot then includes what a writer
+   * waited for committed.
    */
-  async lockSubjectsWithKeys(ids: readonly string[], trx: Kysely<Schema>): Promise<SubjectKeyState[]> {
+  async lockSubjects(ids: readonly string[], trx: Kysely<Schema>): Promise<LockedSubject[]> {
     const rows = await trx
-      .selectFrom('subject as s')
-      .leftJoin('subject_key as k', 'k.subject_id', 's.id')
-      .select(['s.id', 's.erased_at', 'k.wrapped_key', 'k.master_key_id'])
-      .where('s.id', '=', sql<string>`any(${uuids(ids)})`)
-      // locks taken in id order, like the erasure's: two overlapping calls can't deadlock
-      .orderBy('s.id')
-      .forShare('s')
+      .selectFrom('subject')
+      .select(['id', 'erased_at'])
+      .where('id', '=', sql<string>`any(${uuids(ids)})`)
+      .orderBy('id')
+      .forNoKeyUpdate()
       .execute()
-    return rows.map((r) => ({
-      id: r.id,
-      erased: r.erased_at !== null,
-      wrapped: r.wrapped_key,
-      keyId: r.master_key_id,
-    }))
+    return rows.map((r) => ({ id: r.id, erased: r.erased_at !== null }))
   }
 
   /** The data keys of a set of subjects (subjects without one are absent). */
@@ -71,14 +71,17 @@ export class VaultRepository {
       .execute()
   }
 
-  /** Inserts new data keys; returns the subjects whose key was inserted (a concurrent writer may have won). */
-  async insertKeys(keys: readonly StoredKey[], trx: Kysely<Schema>): Promise<string[]> {
+  /**
+   * Inserts new data keys, with the identity record where one is given; returns the subjects whose
+   * key was inserted (a concurrent writer may have won).
+   */
+  async insertKeys(keys: readonly KeyWithIdentity[], trx: Kysely<Schema>): Promise<string[]> {
     if (keys.length === 0) return []
     const rows = await trx
       .insertInto('subject_key')
-      .columns(['subject_id', 'wrapped_key', 'master_key_id'])
+      .columns(['subject_id', 'wrapped_key', 'master_key_id', 'identity'])
       .expression(
-        sql`select * from unnest(${uuids(keys.map((k) => k.subjectId))}, ${byteaArray(keys.map((k) => k.wrapped))}::bytea[], ${textArray(keys.map((k) => k.keyId))}::text[])`,
+        sql`select * from unnest(${uuids(keys.map((k) => k.subjectId))}, ${byteaArray(keys.map((k) => k.wrapped))}::bytea[], ${textArray(keys.map((k) => k.keyId))}::text[], ${byteaArray(keys.map((k) => k.identity))}::bytea[])`,
       )
       .onConflict((oc) => oc.column('subject_id').doNothing())
       .returning('subject_id')
@@ -86,62 +89,51 @@ export class VaultRepository {
     return rows.map((r) => r.subject_id)
   }
 
-  async upsertIdentifiers(rows: readonly IdentifierRow[], trx: Kysely<Schema>): Promise<void> {
-    if (rows.length === 0) return
-    await trx
-      .insertInto('subject_identifier')
-      .columns(['subject_id', 'field', 'ciphertext'])
-      .expression(
-        sql`select * from unnest(${uuids(rows.map((r) => r.subjectId))}, ${textArray(rows.map((r) => r.field))}::text[], ${byteaArray(rows.map((r) => r.ciphertext))}::bytea[])`,
-      )
-      .onConflict((oc) =>
-        oc.columns(['subject_id', 'field']).doUpdateSet({
-          ciphertext: (eb) => eb.ref('excluded.ciphertext'),
-          updated_at: sql`now()`,
-        }),
-      )
-      .execute()
-  }
-
-  /** Deletes the given (subject, field) pairs. */
-  async deleteIdentifiers(
-    pairs: readonly { subjectId: string; field: string }[],
+  /** Replaces the identity records of subjects that have a key (null: the subject has none left). */
+  async updateIdentities(
+    rows: readonly { subjectId: string; identity: Uint8Array | null }[],
     trx: Kysely<Schema>,
   ): Promise<void> {
-    if (pairs.length === 0) return
-    await trx
-      .deleteFrom('subject_identifier')
-      .where(
-        sql<boolean>`(subject_id, field) in (select * from unnest(${uuids(pairs.map((p) => p.subjectId))}, ${pairs.map((p) => p.field)}::text[]))`,
-      )
-      .execute()
+    if (rows.length === 0) return
+    await sql`
+      update subject_key as k set identity = v.identity
+      from unnest(${uuids(rows.map((r) => r.subjectId))}, ${byteaArray(rows.map((r) => r.identity))}::bytea[])
+        as v(subject_id, identity)
+      where k.subject_id = v.subject_id
+    `.execute(trx)
   }
 
   /**
-   * The data keys of a set of subjects with the ciphertexts of `fields`, in one query: a row per
-   * stored field (`field` and `ciphertext` null for a subject with a key but none of the fields).
-   * Subjects without a key (erased, or never given identifiers) are absent.
+   * The data keys of a set of subjects with their identity records, in one query (one snapshot: a
+   * key shredded meanwhile takes its record with it). Subjects without a key (erased, or never given
+   * identifiers) are absent.
    */
-  async keysWithIdentifiers(
-    ids: readonly string[],
-    fields: readonly string[],
-    trx: Kysely<Schema> = this.#db,
-  ): Promise<(StoredKey & { field: string | null; ciphertext: Uint8Array | null })[]> {
+  async keysWithIdentity(ids: readonly string[], trx: Kysely<Schema> = this.#db): Promise<KeyWithIdentity[]> {
     return trx
-      .selectFrom('subject_key as k')
-      .leftJoin('subject_identifier as i', (join) =>
-        join
-          .onRef('i.subject_id', '=', 'k.subject_id')
-          .on('i.field', '=', sql<string>`any(${[...fields]}::text[])`),
-      )
-      .select([
-        'k.subject_id as subjectId',
-        'k.wrapped_key as wrapped',
-        'k.master_key_id as keyId',
-        'i.field',
-        'i.ciphertext',
-      ])
-      .where('k.subject_id', '=', sql<string>`any(${uuids(ids)})`)
+      .selectFrom('subject_key')
+      .select(['subject_id as subjectId', 'wrapped_key as wrapped', 'master_key_id as keyId', 'identity'])
+      .where('subject_id', '=', sql<string>`any(${uuids(ids)})`)
+      .execute()
+  }
+
+  /** Up to `limit` subjects that still have identifier rows of before migration 0014. */
+  async legacySubjects(limit: number, trx: Kysely<Schema> = this.#db): Promise<string[]> {
+    const rows = await trx
+      .selectFrom('subject_identifier')
+      .select('subject_id')
+      .distinct()
+      .orderBy('subject_id')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => r.subject_id)
+  }
+
+  /** The identifier rows of before migration 0014 of these subjects. */
+  legacyIdentifiers(ids: readonly string[], trx: Kysely<Schema>): Promise<LegacyIdentifierRow[]> {
+    return trx
+      .selectFrom('subject_identifier')
+      .select(['subject_id as subjectId', 'field', 'ciphertext'])
+      .where('subject_id', '=', sql<string>`any(${uuids(ids)})`)
       .execute()
   }
 
@@ -297,7 +289,8 @@ export class VaultRepository {
       .execute()
   }
 
-  async deleteAllIdentifiers(ids: readonly string[], trx: Kysely<Schema>): Promise<void> {
+  /** Deletes the identifier rows of before migration 0014 (after conversion, or on erasure). */
+  async deleteLegacyIdentifiers(ids: readonly string[], trx: Kysely<Schema>): Promise<void> {
     await trx
       .deleteFrom('subject_identifier')
       .where('subject_id', '=', sql<string>`any(${uuids(ids)})`)

@@ -2,12 +2,14 @@ import { sign, verify } from 'node:crypto'
 import { sql } from 'kysely'
 import { beforeAll, expect, it } from 'vitest'
 import { describeEachEngine } from '../../../test/support/engines.ts'
-import { DecryptionError } from '../../platform/crypto/aead.ts'
+import { aeadKey, DecryptionError } from '../../platform/crypto/aead.ts'
 import { ProblemError } from '../../server/problem.ts'
 import { auditSigningKey } from '../keys/audit-signing-key.ts'
+import { subjectKeyAad } from '../keys/keyring.ts'
 import { MasterKeyRepository } from '../keys/master-key.repository.ts'
 import { VaultSecretRepository } from '../keys/vault-secret.repository.ts'
 import { VaultSecretService } from '../keys/vault-secret.service.ts'
+import { encryptIdentifier } from './identifier-cipher.ts'
 import type { VaultService } from './vault.service.ts'
 
 describeEachEngine('vault', (runtime) => {
@@ -74,14 +76,15 @@ describeEachEngine('vault', (runtime) => {
     // never written: no data key, so no entry
     expect(read.has(c)).toBe(false)
 
+    // one sealed record per subject, beside its data key (ADR 0009)
     const stored = await db()
-      .selectFrom('subject_identifier')
-      .select(['field', 'ciphertext'])
+      .selectFrom('subject_key')
+      .select('identity')
       .where('subject_id', '=', a)
-      .execute()
-    expect(stored.map((r) => r.field).sort()).toEqual(['email', 'firstName', 'lastName', 'phone'])
-    for (const row of stored)
-      expect(Buffer.from(row.ciphertext).toString('utf8')).not.toMatch(/Anna|Muster|example|151/)
+      .executeTakeFirstOrThrow()
+    expect(stored.identity).toBeInstanceOf(Uint8Array)
+    expect(Buffer.from(stored.identity as Uint8Array).toString('utf8')).not.toMatch(/Anna|Muster|example|151/)
+    expect(await rowCount('subject_identifier', [a, b])).toBe(0)
   })
 
   it('updates, removes fields set to null, and leaves fields not named alone', async () => {
@@ -117,33 +120,33 @@ describeEachEngine('vault', (runtime) => {
     })
   })
 
-  it('binds each ciphertext to its subject and field: moved elsewhere it does not decrypt', async () => {
+  it('binds each record to its subject: moved to another subject it does not decrypt', async () => {
     const [a, b] = (await newSubjects(2)) as [string, string]
     await vault.writeIdentifiers([
       { subjectId: a, identifiers: { email: 'eva@example.com', notes: 'x' } },
       { subjectId: b, identifiers: { email: 'frank@example.com' } },
     ])
-    const email = await db()
-      .selectFrom('subject_identifier')
-      .select('ciphertext')
+    const recordA = await db()
+      .selectFrom('subject_key')
+      .select('identity')
       .where('subject_id', '=', a)
-      .where('field', '=', 'email')
       .executeTakeFirstOrThrow()
-    // to another field of the same subject
+    // a single changed byte
+    const flipped = Buffer.from(recordA.identity as Uint8Array)
+    flipped[flipped.length - 1] = (flipped.at(-1) as number) ^ 1
+    await db().updateTable('subject_key').set({ identity: flipped }).where('subject_id', '=', a).execute()
+    await expect(vault.readIdentifiers([a], ['email'])).rejects.toThrow(DecryptionError)
     await db()
-      .updateTable('subject_identifier')
-      .set({ ciphertext: email.ciphertext })
+      .updateTable('subject_key')
+      .set({ identity: recordA.identity })
       .where('subject_id', '=', a)
-      .where('field', '=', 'notes')
       .execute()
-    await expect(vault.readIdentifiers([a], ['notes'])).rejects.toThrow(DecryptionError)
     expect((await vault.readIdentifiers([a], ['email'])).get(a)).toEqual({ email: 'eva@example.com' })
-    // to the same field of another subject
+    // a's record copied to b, with b's own key still in place
     await db()
-      .updateTable('subject_identifier')
-      .set({ ciphertext: email.ciphertext })
+      .updateTable('subject_key')
+      .set({ identity: recordA.identity })
       .where('subject_id', '=', b)
-      .where('field', '=', 'email')
       .execute()
     await expect(vault.readIdentifiers([b], ['email'])).rejects.toThrow(DecryptionError)
     // a data key swapped between subjects does not unwrap either
@@ -158,6 +161,39 @@ describeEachEngine('vault', (runtime) => {
       .where('subject_id', '=', b)
       .execute()
     await expect(vault.readIdentifiers([b], ['email'])).rejects.toThrow(DecryptionError)
+  })
+
+  it('converts identifier rows of before migration 0014 into the records, a field of the record winning', async () => {
+    const [a, b] = (await newSubjects(2)) as [string, string]
+    await vault.writeIdentifiers([
+      { subjectId: a, identifiers: { firstName: 'Lena' } },
+      { subjectId: b, identifiers: { city: 'Bonn' } },
+    ])
+    const dataKey = async (id: string) => {
+      const k = await db()
+        .selectFrom('subject_key')
+        .select(['wrapped_key', 'master_key_id'])
+        .where('subject_id', '=', id)
+        .executeTakeFirstOrThrow()
+      return aeadKey(runtime().keyring.unwrap(k.wrapped_key, k.master_key_id, subjectKeyAad(id)))
+    }
+    // rows as the vault wrote them before: one per field, AAD '<subject id>:<field>'
+    const legacy = [
+      [a, 'firstName', 'Alt'],
+      [a, 'email', 'lena@example.com'],
+      [b, 'phone', '0151 23456799'],
+    ] as const
+    const rows = []
+    for (const [id, field, value] of legacy)
+      rows.push({ subject_id: id, field, ciphertext: encryptIdentifier(await dataKey(id), id, field, value) })
+    await db().insertInto('subject_identifier').values(rows).execute()
+
+    expect(await vault.convertLegacyIdentifiers(1)).toBe(2)
+    const read = await vault.readIdentifiers([a, b], ['firstName', 'email', 'phone', 'city'])
+    expect(read.get(a)).toEqual({ firstName: 'Lena', email: 'lena@example.com' })
+    expect(read.get(b)).toEqual({ city: 'Bonn', phone: '0151 23456799' })
+    expect(await rowCount('subject_identifier', [a, b])).toBe(0)
+    expect(await vault.convertLegacyIdentifiers()).toBe(0)
   })
 
   it('finds subjects by e-mail case-insensitively and by phone in any format, several if shared', async () => {
@@ -216,8 +252,9 @@ describeEachEngine('vault', (runtime) => {
         await mayCommit
       })
     await keyInserted
-    // On PostgreSQL this write sees no committed key, inserts its own and waits on the conflict;
-    // on PGlite it waits for the transaction. Either way it must end up under the first key.
+    // It waits for the first transaction (the subject's row lock on PostgreSQL, the one connection
+    // on PGlite), then reads the key and record that one committed: both names end up in one record
+    // under the first key.
     const second = vault.writeIdentifiers([{ subjectId: a, identifiers: { lastName: 'Quast' } }])
     await new Promise((resolve) => setTimeout(resolve, 200))
     commit()
@@ -284,7 +321,7 @@ describeEachEngine('vault', (runtime) => {
       })),
     )
     expect(await rowCount('subject_key', ids)).toBe(2_345)
-    expect(await rowCount('subject_identifier', ids)).toBe(4_690)
+    expect(await rowCount('subject_identifier', ids)).toBe(0)
     // The e-mail address and the last name's word of each.
     expect(await rowCount('blind_index', ids)).toBe(4_690)
     const read = await vault.readIdentifiers(ids, ['lastName'])

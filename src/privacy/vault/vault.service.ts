@@ -21,9 +21,9 @@ import {
   normalizeEmail,
   normalizePhone,
 } from './blind-index.ts'
-import { decryptIdentifier, sealedAad } from './identifier-cipher.ts'
-import type { BlindIndexRow, IdentifierRow, StoredKey, VaultRepository } from './vault.repository.ts'
-import { type DigestItem, digestInParallel, sealInParallel } from './vault-crypto.ts'
+import { decryptIdentifier, decryptIdentity, type IdentityRecord, sealedAad } from './identifier-cipher.ts'
+import type { BlindIndexRow, VaultRepository } from './vault.repository.ts'
+import { type DigestItem, digestInParallel, type SealGroup, sealInParallel } from './vault-crypto.ts'
 
 /** Decrypted identifiers of one subject: only the fields asked for that it has. */
 export type IdentifierValues = Partial<Record<IdentifierField, string>>
@@ -88,6 +88,43 @@ export class VaultService {
   /** Loads (on first start: creates) the blind-index key, outside any caller's transaction. */
   async init(): Promise<void> {
     await this.#index()
+    await this.convertLegacyIdentifiers()
+  }
+
+  /**
+   * Migration 0014: seals the identifier rows of before it (one row per field) into the subjects'
+   * identity records, a batch of subjects per transaction, and deletes them. A field already in a
+   * record wins (it was written later). Rows of a subject whose key is gone (erased) are deleted:
+   * they could not be decrypted anyway. Returns how many subjects were converted; idempotent.
+   */
+  async convertLegacyIdentifiers(batch = 1_000): Promise<number> {
+    let converted = 0
+    for (;;) {
+      const ids = await this.#repo.legacySubjects(batch)
+      if (ids.length === 0) return converted
+      await withTransaction(this.#db, undefined, async (trx) => {
+        await this.#repo.lockSubjects(ids, trx)
+        const legacy = await this.#repo.legacyIdentifiers(ids, trx)
+        const groups: SealGroup[] = []
+        for (const k of await this.#repo.keysWithIdentity(ids, trx)) {
+          const dataKey = this.#keyring.unwrap(k.wrapped, k.keyId, subjectKeyAad(k.subjectId))
+          const key = aeadKey(dataKey)
+          const record: IdentityRecord = {}
+          for (const row of legacy)
+            if (row.subjectId === k.subjectId && isIdentifierField(row.field))
+              record[row.field] = decryptIdentifier(key, k.subjectId, row.field, row.ciphertext)
+          if (k.identity) Object.assign(record, decryptIdentity(key, k.subjectId, k.identity))
+          groups.push({ subjectId: k.subjectId, dataKey, record })
+        }
+        const sealed = await sealInParallel(groups)
+        await this.#repo.updateIdentities(
+          groups.map((g, i) => ({ subjectId: g.subjectId, identity: sealed[i] as Buffer })),
+          trx,
+        )
+        await this.#repo.deleteLegacyIdentifiers(ids, trx)
+      })
+      converted += ids.length
+    }
   }
 
   async #index(trx?: Kysely<Schema>): Promise<BlindIndex> {
@@ -172,27 +209,48 @@ export class VaultService {
   }
 
   async #writeChunk(chunk: readonly PlannedWrite[], trx: Kysely<Schema>): Promise<void> {
-    const ids = chunk.map((p) => p.subjectId)
-    const { keys, created } = await this.#dataKeys(ids, trx)
-    const upserts: IdentifierRow[] = []
-    const clears: { subjectId: string; field: string }[] = []
+    const { keys, records, missing } = await this.#lockForWrite(
+      chunk.map((p) => p.subjectId),
+      trx,
+    )
+    // Each subject's record after the write: what it holds, with the fields set and cleared.
+    const groups: SealGroup[] = chunk.map((plan) => {
+      const record: IdentityRecord = { ...records.get(plan.subjectId) }
+      for (const [field, value] of plan.set) record[field] = value
+      for (const field of plan.clear) delete record[field]
+      return { subjectId: plan.subjectId, dataKey: keys.get(plan.subjectId) as Buffer, record }
+    })
+    const filled = groups.filter((g) => Object.keys(g.record).length > 0)
+    const sealedOf = new Map<string, Buffer>()
+    ;(await sealInParallel(filled)).forEach((sealed, i) => {
+      sealedOf.set((filled[i] as SealGroup).subjectId, sealed)
+    })
+    const created = new Set<string>()
+    if (missing.length > 0) {
+      const keyId = await this.#masterKeys.lockActiveKeyId(trx)
+      const inserted = await this.#repo.insertKeys(
+        missing.map((subjectId) => ({
+          subjectId,
+          ...this.#wrapDataKey(subjectId, keys.get(subjectId) as Buffer, keyId),
+          identity: sealedOf.get(subjectId) ?? null,
+        })),
+        trx,
+      )
+      for (const id of inserted) created.add(id)
+      // Every writer locks the subject before it reads or creates a key, so nobody else can have
+      // created one meanwhile; if something did, this write would hide theirs: refuse it whole.
+      if (created.size !== missing.length)
+        throw new ProblemError('conflict', 'a data key was created concurrently; run the request again')
+    }
+    await this.#repo.updateIdentities(
+      groups
+        .filter((g) => !created.has(g.subjectId))
+        .map((g) => ({ subjectId: g.subjectId, identity: sealedOf.get(g.subjectId) ?? null })),
+      trx,
+    )
     const replaced: { subjectId: string; kind: IndexKind }[] = []
     const digests: BlindIndexRow[] = []
-    const sealed = await sealInParallel(
-      chunk.map((plan) => ({
-        subjectId: plan.subjectId,
-        dataKey: keys.get(plan.subjectId) as Buffer,
-        values: plan.set,
-      })),
-    )
-    chunk.forEach((plan, i) => {
-      const ciphertexts = sealed[i] as Buffer[]
-      plan.set.forEach(([field], j) => {
-        upserts.push({ subjectId: plan.subjectId, field, ciphertext: ciphertexts[j] as Buffer })
-      })
-    })
     for (const plan of chunk) {
-      for (const field of plan.clear) clears.push({ subjectId: plan.subjectId, field })
       for (const [kind, digest] of plan.index) {
         // A subject whose key was just created has no index entries yet: nothing to replace.
         if (!digest && !created.has(plan.subjectId)) replaced.push({ subjectId: plan.subjectId, kind })
@@ -201,55 +259,54 @@ export class VaultService {
         if (digest) digests.push({ kind, digest, subjectId: plan.subjectId })
       }
     }
-    await this.#repo.upsertIdentifiers(upserts, trx)
-    await this.#repo.deleteIdentifiers(clears, trx)
     await this.#repo.deleteBlindIndexes(replaced, trx)
     await this.#repo.insertBlindIndexes(digests, trx)
   }
 
   /**
-   * The data keys of the subjects, creating the missing ones under the active master key. Every
-   * subject must exist and not be erased. `created` names the subjects whose key is new.
+   * Locks the subjects of a write (every one must exist and not be erased), then reads their data
+   * keys and identity records; a subject without a key gets a fresh one (not stored yet: `missing`).
    */
-  async #dataKeys(
+  async #lockForWrite(
     ids: readonly string[],
     trx: Kysely<Schema>,
-  ): Promise<{ keys: Map<string, Buffer>; created: Set<string> }> {
-    const states = await this.#repo.lockSubjectsWithKeys(ids, trx)
-    if (states.length !== new Set(ids).size)
+  ): Promise<{ keys: Map<string, Buffer>; records: Map<string, IdentityRecord>; missing: string[] }> {
+    const locked = await this.#repo.lockSubjects(ids, trx)
+    if (locked.length !== new Set(ids).size)
       throw new ProblemError('not-found', 'one or more subjects of the request do not exist')
-    if (states.some((s) => s.erased)) {
+    if (locked.some((s) => s.erased)) {
       // Art. 17: an erased subject's identifiers are gone for good; writing new ones would undo that.
       throw new ProblemError('conflict', 'one or more subjects of the request were erased (Art. 17)')
     }
     const keys = new Map<string, Buffer>()
-    const missing: string[] = []
-    for (const s of states) {
-      if (s.wrapped && s.keyId) keys.set(s.id, this.#keyring.unwrap(s.wrapped, s.keyId, subjectKeyAad(s.id)))
-      else missing.push(s.id)
+    const records = new Map<string, IdentityRecord>()
+    for (const k of await this.#repo.keysWithIdentity(ids, trx)) {
+      const key = this.#keyring.unwrap(k.wrapped, k.keyId, subjectKeyAad(k.subjectId))
+      keys.set(k.subjectId, key)
+      if (k.identity) records.set(k.subjectId, decryptIdentity(aeadKey(key), k.subjectId, k.identity))
     }
-    const created = new Set<string>()
-    if (missing.length === 0) return { keys, created }
-
-    const keyId = await this.#masterKeys.lockActiveKeyId(trx)
+    const missing = locked.filter((s) => !keys.has(s.id)).map((s) => s.id)
     const raw = randomBytes(32 * missing.length)
-    const fresh = new Map<string, Buffer>()
-    const rows: StoredKey[] = missing.map((subjectId, i) => {
-      const plain = raw.subarray(32 * i, 32 * (i + 1))
-      fresh.set(subjectId, plain)
-      return { subjectId, ...this.#wrapDataKey(subjectId, plain, keyId) }
+    missing.forEach((id, i) => {
+      keys.set(id, raw.subarray(32 * i, 32 * (i + 1)))
     })
-    for (const id of await this.#repo.insertKeys(rows, trx)) {
-      keys.set(id, fresh.get(id) as Buffer)
-      created.add(id)
+    return { keys, records, missing }
+  }
+
+  /** The data key of one subject, created (and stored, without identifiers) if it has none. */
+  async #dataKey(subjectId: string, trx: Kysely<Schema>): Promise<Buffer> {
+    const { keys, missing } = await this.#lockForWrite([subjectId], trx)
+    const key = keys.get(subjectId) as Buffer
+    if (missing.length > 0) {
+      const keyId = await this.#masterKeys.lockActiveKeyId(trx)
+      const inserted = await this.#repo.insertKeys(
+        [{ subjectId, ...this.#wrapDataKey(subjectId, key, keyId), identity: null }],
+        trx,
+      )
+      if (inserted.length === 0)
+        throw new ProblemError('conflict', 'a data key was created concurrently; run the request again')
     }
-    // A concurrent writer created some of these keys first: use theirs, or our ciphertexts would be noise.
-    const lost = missing.filter((id) => !created.has(id))
-    if (lost.length > 0) {
-      for (const k of await this.#repo.keys(lost, trx))
-        keys.set(k.subjectId, this.#keyring.unwrap(k.wrapped, k.keyId, subjectKeyAad(k.subjectId)))
-    }
-    return { keys, created }
+    return key
   }
 
   #wrapDataKey(subjectId: string, plain: Buffer, keyId: string): { wrapped: Buffer; keyId: string } {
@@ -271,20 +328,19 @@ export class VaultService {
     if (ids.length === 0) return result
     for (const field of fields)
       if (!isIdentifierField(field)) throw new Error(`not an identifier field: ${field}`)
-    // One query: the keys and the ciphertexts come from one snapshot, so a key shredded meanwhile
-    // takes its ciphertexts with it.
-    const rows = await this.#repo.keysWithIdentifiers(ids, fields, trx ?? this.#db)
-    const keys = new Map<string, KeyObject>()
-    for (const row of rows) {
-      let key = keys.get(row.subjectId)
-      if (!key) {
-        key = aeadKey(this.#keyring.unwrap(row.wrapped, row.keyId, subjectKeyAad(row.subjectId)))
-        keys.set(row.subjectId, key)
-        result.set(row.subjectId, {})
+    // One query: the key and the record come from one snapshot, so a key shredded meanwhile takes
+    // its record with it.
+    for (const row of await this.#repo.keysWithIdentity(ids, trx ?? this.#db)) {
+      const values: IdentifierValues = {}
+      result.set(row.subjectId, values)
+      if (!row.identity) continue
+      const key = aeadKey(this.#keyring.unwrap(row.wrapped, row.keyId, subjectKeyAad(row.subjectId)))
+      const record = decryptIdentity(key, row.subjectId, row.identity)
+      // Only the fields asked for leave the vault (the gate asks for those the role may see).
+      for (const field of fields) {
+        const value = record[field]
+        if (typeof value === 'string') values[field] = value
       }
-      const values = result.get(row.subjectId)
-      if (row.field === null || row.ciphertext === null || !values || !isIdentifierField(row.field)) continue
-      values[row.field] = decryptIdentifier(key, row.subjectId, row.field, row.ciphertext)
     }
     return result
   }
@@ -314,13 +370,15 @@ export class VaultService {
     kind: BlindIndexKind,
     rawValues: readonly string[],
     trx?: Kysely<Schema>,
+    options: { normalized?: boolean } = {},
   ): Promise<Map<string, string[]>> {
     const index = await this.#index(trx)
     const byDigest = new Map<string, string[]>()
     for (const raw of new Set(rawValues)) {
       let digest: Buffer
       try {
-        digest = index.digest(kind, raw)
+        // values the caller normalised already (`normalize`) skip the phone number parser
+        digest = options.normalized ? index.digestNormalized(kind, raw) : index.digest(kind, raw)
       } catch (error) {
         if (error instanceof InvalidIdentifierError) continue
         throw error
@@ -428,8 +486,9 @@ export class VaultService {
     await withTransaction(this.#db, trx, async (t) => {
       // The subject rows first: their row locks make concurrent writers wait, then see the erasure.
       await this.#repo.markErased(ids, t)
+      // the identity record goes with the key row
       await this.#repo.deleteKeys(ids, t)
-      await this.#repo.deleteAllIdentifiers(ids, t)
+      await this.#repo.deleteLegacyIdentifiers(ids, t)
       await this.#repo.deleteAllBlindIndexes(ids, t)
     })
   }
@@ -442,10 +501,9 @@ export class VaultService {
   async seal(subjectId: string, plaintext: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer> {
     if (!UUID.test(subjectId)) throw invalidField('body', 'subjectId', 'is not a UUID')
     const id = subjectId.toLowerCase()
-    return withTransaction(this.#db, trx, async (t) => {
-      const { keys } = await this.#dataKeys([id], t)
-      return aeadEncrypt(aeadKey(keys.get(id) as Buffer), plaintext, sealedAad(id, aad))
-    })
+    return withTransaction(this.#db, trx, async (t) =>
+      aeadEncrypt(aeadKey(await this.#dataKey(id, t)), plaintext, sealedAad(id, aad)),
+    )
   }
 
   /**
