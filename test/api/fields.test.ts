@@ -59,7 +59,9 @@ describeEachEngine('the field catalog', (runtime) => {
     expect((await call('POST', '/fields', marketing, body)).statusCode).toBe(403)
     const res = await call('POST', '/fields', dpo, body)
     expect(res.statusCode, res.body).toBe(201)
-    expect(problemOf(await call('POST', '/fields', dpo, body)).status).toBe(409)
+    const taken = problemOf(await call('POST', '/fields', dpo, body))
+    expect(taken.status).toBe(409)
+    expect(taken.errors).toEqual([expect.objectContaining({ in: 'body', field: 'key' })])
     expect(
       problemOf(await call('POST', '/fields', dpo, { ...body, key: 'choice', dataType: 'enum' })).errors?.[0]
         ?.field,

@@ -1,8 +1,6 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestRuntime } from '../support/engines.ts'
-import { sessionCookie } from '../support/http.ts'
-import { type LaunchedBrowser, signInThroughUi, startWebApp, type WebApp } from '../support/web-app.ts'
+import { apiSession, signInAs, startWebApp, type WebApp } from '../support/web-app.ts'
 
 const PASSWORD = 'a long browser test password'
 const SALES = 'overview.sales@example.test'
@@ -16,32 +14,26 @@ const ADMIN = 'overview.admin@example.test'
  */
 describe('contact page (360° view) in Chromium', () => {
   let web: WebApp | undefined
-  let runtime: TestRuntime
-  let browser: LaunchedBrowser
   let base: string
   let page: Page
   let contact: string
 
   beforeAll(async () => {
-    web = await startWebApp({ locale: 'en-US', user: { email: SALES, role: 'sales', password: PASSWORD } })
-    ;({ runtime, browser, base, page } = web)
-    const { app } = web
-    await runtime.services.access.createUser({ email: ACCOUNTING, role: 'accounting', password: PASSWORD })
-    await runtime.services.access.createUser({ email: ADMIN, role: 'admin', password: PASSWORD })
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: ADMIN, password: PASSWORD },
+    web = await startWebApp({
+      locale: 'en-US',
+      users: [
+        { email: SALES, role: 'sales', password: PASSWORD },
+        { email: ACCOUNTING, role: 'accounting', password: PASSWORD },
+        { email: ADMIN, role: 'admin', password: PASSWORD },
+      ],
     })
-    const cookie = sessionCookie(login)
-    const call = async (method: 'POST' | 'PUT', url: string, payload: Record<string, unknown>) => {
-      const res = await app.inject({ method, url: `/api/v1${url}`, headers: { cookie }, payload })
-      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300)
-      return res.body ? (res.json() as { id: string }) : null
-    }
+    ;({ base, page } = web)
+    const admin = await apiSession(web.app, ADMIN, PASSWORD)
+    const call = (method: 'POST' | 'PUT', url: string, payload: Record<string, unknown>) =>
+      admin.ok<{ id: string }>(method, url, payload)
 
     contact = (
-      (await call('POST', '/subjects', {
+      await call('POST', '/subjects', {
         kinds: ['b2b_contact', 'customer'],
         identifiers: {
           firstName: 'Jana',
@@ -50,12 +42,9 @@ describe('contact page (360° view) in Chromium', () => {
           iban: 'DE02120300000000202051',
         },
         attributes: { country: 'DE', region: 'DE-80' },
-      })) as { id: string }
+      })
     ).id
-    const organisation = (await call('POST', '/organisations', {
-      name: 'Beispiel GmbH',
-      city: 'München',
-    })) as { id: string }
+    const organisation = await call('POST', '/organisations', { name: 'Beispiel GmbH', city: 'München' })
     await call('PUT', `/subjects/${contact}/organisations`, {
       organisationId: organisation.id,
       jobTitle: 'Head of Procurement',
@@ -101,8 +90,7 @@ describe('contact page (360° view) in Chromium', () => {
       source: 'letter',
     })
 
-    await signInThroughUi(page, base, SALES, PASSWORD)
-    await page.getByTestId('app-header').waitFor()
+    await signInAs(page, base, SALES, PASSWORD)
   }, 90_000)
 
   afterAll(async () => {
@@ -215,11 +203,7 @@ describe('contact page (360° view) in Chromium', () => {
   })
 
   it('shows accounting the invoice and the IBAN, and notes and deals as hidden — in English and German', async () => {
-    await page.getByTestId('logout').click()
-    await page.getByTestId('login-form').waitFor()
-    await browser.context.clearCookies()
-    await signInThroughUi(page, base, ACCOUNTING, PASSWORD)
-    await page.getByTestId('app-header').waitFor()
+    await signInAs(page, base, ACCOUNTING, PASSWORD)
 
     await page.goto(`${base}/contacts/${contact}`)
     await page.getByTestId('contact-page').waitFor()

@@ -4,8 +4,7 @@ import path from 'node:path'
 import iconv from 'iconv-lite'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sessionCookie } from '../support/http.ts'
-import { type LaunchedBrowser, signInThroughUi, startWebApp, type WebApp } from '../support/web-app.ts'
+import { apiSession, signInAs, startWebApp, type WebApp } from '../support/web-app.ts'
 
 const PASSWORD = 'a long browser test password'
 const MARKETING = 'import.marketing@example.test'
@@ -29,7 +28,6 @@ const PEOPLE_CSV = [
  */
 describe('import, correction and export in Chromium', () => {
   let web: WebApp | undefined
-  let browser: LaunchedBrowser
   let base: string
   let page: Page
   let contact: string
@@ -38,32 +36,21 @@ describe('import, correction and export in Chromium', () => {
   beforeAll(async () => {
     web = await startWebApp({
       locale: 'en-US',
-      user: { email: MARKETING, role: 'marketing', password: PASSWORD },
+      users: [
+        { email: MARKETING, role: 'marketing', password: PASSWORD },
+        { email: SALES, role: 'sales', password: PASSWORD },
+        { email: DPO, role: 'dpo', password: PASSWORD },
+        { email: ADMIN, role: 'admin', password: PASSWORD },
+      ],
     })
-    ;({ browser, base, page } = web)
-    const { app, runtime } = web
-    for (const [email, role] of [
-      [SALES, 'sales'],
-      [DPO, 'dpo'],
-      [ADMIN, 'admin'],
-    ] as const)
-      await runtime.services.access.createUser({ email, role, password: PASSWORD })
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: ADMIN, password: PASSWORD },
-    })
-    const created = await app.inject({
-      method: 'POST',
-      url: '/api/v1/subjects',
-      headers: { cookie: sessionCookie(login) },
-      payload: {
+    ;({ base, page } = web)
+    const admin = await apiSession(web.app, ADMIN, PASSWORD)
+    contact = (
+      await admin.ok<{ id: string }>('POST', '/subjects', {
         kinds: ['customer'],
         identifiers: { firstName: 'Jana', lastName: 'Beispeil', email: 'jana@firma.example' },
-      },
-    })
-    expect(created.statusCode, created.body).toBe(201)
-    contact = (created.json() as { id: string }).id
+      })
+    ).id
 
     tmp = mkdtempSync(path.join(os.tmpdir(), 'tresor-import-'))
     writeFileSync(path.join(tmp, 'kontakte.csv'), iconv.encode(PEOPLE_CSV, 'windows-1252'))
@@ -74,18 +61,10 @@ describe('import, correction and export in Chromium', () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true })
   })
 
-  const signInAs = async (email: string) => {
-    if ((await page.getByTestId('logout').count()) > 0) {
-      await page.getByTestId('logout').click()
-      await page.getByTestId('login-form').waitFor()
-    }
-    await browser.context.clearCookies()
-    await signInThroughUi(page, base, email, PASSWORD)
-    await page.getByTestId('app-header').waitFor()
-  }
+  const signIn = (email: string) => signInAs(page, base, email, PASSWORD)
 
   it('lets marketing import a Windows-1252 CSV with a consent purpose: 2 imported, 1 rejected with its row', async () => {
-    await signInAs(MARKETING)
+    await signIn(MARKETING)
     await page.getByTestId('nav-imports').click()
     await page.getByTestId('import-form').waitFor()
     expect(new URL(page.url()).pathname).toBe('/imports')
@@ -163,7 +142,7 @@ describe('import, correction and export in Chromium', () => {
   })
 
   it('lets sales correct a surname with a reason; the history shows the update and why', async () => {
-    await signInAs(SALES)
+    await signIn(SALES)
     await page.goto(`${base}/contacts/${contact}`)
     await page.getByTestId('contact-page').waitFor()
     expect(await page.getByTestId('contact-name').textContent()).toBe('Jana Beispeil')
@@ -217,7 +196,7 @@ describe('import, correction and export in Chromium', () => {
   })
 
   it('lets the DPO download the contacts as CSV, and names it in the audit note', async () => {
-    await signInAs(DPO)
+    await signIn(DPO)
     await page.goto(`${base}/contacts`)
     await page.getByTestId('contacts-table').waitFor()
     await page.getByTestId('contacts-export').click()

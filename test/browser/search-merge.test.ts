@@ -1,7 +1,6 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sessionCookie } from '../support/http.ts'
-import { signInThroughUi, startWebApp, type WebApp } from '../support/web-app.ts'
+import { apiSession, signInAs, startWebApp, type WebApp } from '../support/web-app.ts'
 
 const PASSWORD = 'a long browser test password'
 const SALES = 'search.sales@example.test'
@@ -22,21 +21,17 @@ describe('contact search, attribute filter and merge of duplicates in Chromium',
   let other: string
 
   beforeAll(async () => {
-    web = await startWebApp({ locale: 'en-US', user: { email: SALES, role: 'sales', password: PASSWORD } })
-    ;({ base, page } = web)
-    const { app, runtime } = web
-    await runtime.services.access.createUser({ email: ADMIN, role: 'admin', password: PASSWORD })
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email: ADMIN, password: PASSWORD },
+    web = await startWebApp({
+      locale: 'en-US',
+      users: [
+        { email: SALES, role: 'sales', password: PASSWORD },
+        { email: ADMIN, role: 'admin', password: PASSWORD },
+      ],
     })
-    const cookie = sessionCookie(login)
-    const create = async (url: string, payload: Record<string, unknown>) => {
-      const res = await app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { cookie }, payload })
-      expect(res.statusCode, `POST ${url}: ${res.body}`).toBe(201)
-      return (res.json() as { id: string }).id
-    }
+    ;({ base, page } = web)
+    const admin = await apiSession(web.app, ADMIN, PASSWORD)
+    const create = async (url: string, payload: Record<string, unknown>) =>
+      (await admin.ok<{ id: string }>('POST', url, payload)).id
 
     first = await create('/subjects', {
       kinds: ['customer'],
@@ -64,8 +59,7 @@ describe('contact search, attribute filter and merge of duplicates in Chromium',
       lines: [{ description: 'Tresor Basic', quantity: 1, unitPriceCents: 4900 }],
     })
 
-    await signInThroughUi(page, base, SALES, PASSWORD)
-    await page.getByTestId('app-header').waitFor()
+    await signInAs(page, base, SALES, PASSWORD)
   }, 90_000)
 
   afterAll(async () => {

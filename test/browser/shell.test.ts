@@ -19,7 +19,7 @@ describe('web shell in Chromium', () => {
   let page: Page
 
   beforeAll(async () => {
-    web = await startWebApp({ locale: 'de-DE', user: { email: EMAIL, role: 'admin', password: PASSWORD } })
+    web = await startWebApp({ locale: 'de-DE', users: [{ email: EMAIL, role: 'admin', password: PASSWORD }] })
     ;({ runtime, browser, base, page } = web)
   }, 60_000)
 

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestRuntime } from '../support/engines.ts'
-import { signInThroughUi, startWebApp, type WebApp } from '../support/web-app.ts'
+import { signInAs, startWebApp, type WebApp } from '../support/web-app.ts'
 
 const EMAIL = 'history.sales@example.test'
 const PASSWORD = 'a long browser test password'
@@ -16,7 +16,7 @@ describe('subject history page in Chromium', () => {
   let without: string
 
   beforeAll(async () => {
-    web = await startWebApp({ locale: 'en-US', user: { email: EMAIL, role: 'sales', password: PASSWORD } })
+    web = await startWebApp({ locale: 'en-US', users: [{ email: EMAIL, role: 'sales', password: PASSWORD }] })
     ;({ runtime, base, page } = web)
     const insert = (createdAt: Date) =>
       runtime.database.db
@@ -45,8 +45,7 @@ describe('subject history page in Chromium', () => {
         reason: 'newsletter send',
       },
     ])
-    await signInThroughUi(page, base, EMAIL, PASSWORD)
-    await page.getByTestId('app-header').waitFor()
+    await signInAs(page, base, EMAIL, PASSWORD)
   }, 90_000)
 
   afterAll(async () => {

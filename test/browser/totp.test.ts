@@ -28,7 +28,7 @@ describe('TOTP in Chromium', () => {
   let secret = ''
 
   beforeAll(async () => {
-    web = await startWebApp({ locale: 'en-US', user: { email: EMAIL, role: 'sales', password: PASSWORD } })
+    web = await startWebApp({ locale: 'en-US', users: [{ email: EMAIL, role: 'sales', password: PASSWORD }] })
     ;({ browser, base, page } = web)
   }, 60_000)
 

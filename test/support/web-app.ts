@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Page } from 'playwright-core'
 import { buildApp } from '../../src/server/app.ts'
 import { launchBrowser } from './browser.ts'
 import { openTestRuntime, type TestRuntime } from './engines.ts'
+import { sessionCookie } from './http.ts'
 
 export type LaunchedBrowser = Awaited<ReturnType<typeof launchBrowser>>
 
@@ -19,11 +20,17 @@ export interface WebApp {
   close(): Promise<void>
 }
 
+export interface TestUser {
+  email: string
+  role: string
+  password: string
+}
+
 export interface StartWebAppOptions {
   /** The browser's locale (and so the UI language the app picks). */
   locale?: string
-  /** A user to create before the server starts. */
-  user?: { email: string; role: string; password: string }
+  /** Users to create before the server starts. */
+  users?: readonly TestUser[]
 }
 
 /**
@@ -35,7 +42,7 @@ export async function startWebApp(options: StartWebAppOptions = {}): Promise<Web
   let app: FastifyInstance | undefined
   let browser: LaunchedBrowser | undefined
   try {
-    if (options.user) await runtime.services.access.createUser(options.user)
+    for (const user of options.users ?? []) await runtime.services.access.createUser(user)
     app = await buildApp(runtime)
     await app.listen({ host: '127.0.0.1', port: 0 })
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
@@ -74,4 +81,48 @@ export async function signInThroughUi(
   await page.getByTestId('login-email').fill(email)
   await page.getByTestId('login-password').fill(password)
   await page.getByTestId('login-submit').click()
+}
+
+/**
+ * Signs in through the login form as `email` and waits for the app shell; whoever is signed in
+ * first is signed out, and the browser forgets their cookies.
+ */
+export async function signInAs(page: Page, base: string, email: string, password: string): Promise<void> {
+  if ((await page.getByTestId('logout').count()) > 0) {
+    await page.getByTestId('logout').click()
+    await page.getByTestId('login-form').waitFor()
+  }
+  await page.context().clearCookies()
+  await signInThroughUi(page, base, email, password)
+  await page.getByTestId('app-header').waitFor()
+}
+
+export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/** The API as one user, without the browser: for the data a test sets up and for what the server stored. */
+export interface ApiSession {
+  /** The `Cookie` header value of the session. */
+  cookie: string
+  /** A request to `/api/v1<url>` with the session; the raw response. */
+  request(method: ApiMethod, url: string, payload?: Record<string, unknown>): Promise<LightMyRequestResponse>
+  /** A request that must succeed (2xx, else it throws with the body); its JSON body (undefined if empty). */
+  ok<T = unknown>(method: ApiMethod, url: string, payload?: Record<string, unknown>): Promise<T>
+}
+
+/** Signs `email` in through the API (injected, not over the network) and returns its session. */
+export async function apiSession(app: FastifyInstance, email: string, password: string): Promise<ApiSession> {
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } })
+  if (login.statusCode !== 200) throw new Error(`login of ${email} failed: ${login.statusCode} ${login.body}`)
+  const cookie = sessionCookie(login)
+  const request = (method: ApiMethod, url: string, payload?: Record<string, unknown>) =>
+    app.inject({ method, url: `/api/v1${url}`, headers: { cookie }, ...(payload ? { payload } : {}) })
+  return {
+    cookie,
+    request,
+    async ok<T>(method: ApiMethod, url: string, payload?: Record<string, unknown>) {
+      const res = await request(method, url, payload)
+      if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
+      return (res.body ? res.json() : undefined) as T
+    },
+  }
 }

@@ -124,7 +124,10 @@ export class FieldService {
         },
         trx,
       )
-      if (!created) throw new ProblemError('conflict', `there is already a field ${input.key}`)
+      if (!created)
+        throw new ProblemError('conflict', `there is already a field ${input.key}`, {
+          errors: [{ in: 'body', field: 'key', reason: 'is taken by another field of the catalog' }],
+        })
       await this.#audit.append(
         [
           {

@@ -2,8 +2,17 @@ import type { Permission } from '../../../src/modules/access/roles'
 
 /** The navbar, one entry per module. Entries without `to` are modules that are not built yet. */
 export interface NavItem {
-  key: 'overview' | 'contacts' | 'imports' | 'segments' | 'campaigns' | 'privacy' | 'audit' | 'settings'
-  to?: '/' | '/contacts' | '/imports'
+  key:
+    | 'overview'
+    | 'contacts'
+    | 'imports'
+    | 'segments'
+    | 'campaigns'
+    | 'privacy'
+    | 'audit'
+    | 'fields'
+    | 'settings'
+  to?: '/' | '/contacts' | '/imports' | '/settings/fields'
   /** Shown only to roles with this permission (the page would only say "not allowed" to the others). */
   permission?: Permission
 }
@@ -16,5 +25,6 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'campaigns' },
   { key: 'privacy' },
   { key: 'audit' },
+  { key: 'fields', to: '/settings/fields', permission: 'fields:manage' },
   { key: 'settings' },
 ]

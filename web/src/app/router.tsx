@@ -15,6 +15,7 @@ import { safeRedirectTarget, sessionQueryOptions } from '../features/auth/auth.a
 import { LoginPage } from '../features/auth/login-page'
 import { ImportsPage } from '../features/imports/imports-page'
 import { OverviewPage } from '../features/overview/overview-page'
+import { FieldCatalogPage } from '../features/settings/field-catalog-page'
 import { SecurityPage } from '../features/settings/security-page'
 import { validateContactSearch } from '../features/subjects/contact-overview.api'
 import { ContactPage } from '../features/subjects/contact-page'
@@ -112,6 +113,13 @@ const securityRoute = createRoute({
   component: SecurityPage,
 })
 
+/** The field catalog: every personal field, its category, Art. 9, purposes and retention; admins edit it. */
+const fieldCatalogRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/settings/fields',
+  component: FieldCatalogPage,
+})
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
@@ -121,6 +129,7 @@ const routeTree = rootRoute.addChildren([
     subjectHistoryRoute,
     importsRoute,
     securityRoute,
+    fieldCatalogRoute,
   ]),
 ])
 

@@ -1,13 +1,21 @@
 import { Anchor, DataList, Divider, Stack, Text, Title } from '@mantine/core'
+import { useQuery } from '@tanstack/react-query'
 import { Fragment, type ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
+import { ATTRIBUTE_FIELDS } from '../../../../src/privacy/fields/field-catalog'
+import { currentLanguage } from '../../app/i18n'
 import type { ContactFormat } from './contact-format'
-import { type HiddenPart, isOneOf, type Membership, type OverviewSubject } from './contact-overview.api'
+import {
+  type AttributeValue,
+  type HiddenPart,
+  isOneOf,
+  type Membership,
+  type OverviewSubject,
+} from './contact-overview.api'
 import { HiddenPlaceholder, SectionCard, ValueOrDash } from './contact-section'
+import { fieldCatalogQueryOptions, GENDERS } from './fields.api'
 
 type HiddenLookup = (part: string) => HiddenPart | undefined
-
-const GENDERS = ['female', 'male', 'diverse'] as const
 
 /** IBANs are read in groups of four. */
 const groupIban = (iban: string) => iban.replace(/(.{4})/g, '$1 ').trim()
@@ -158,8 +166,22 @@ export function AttributesCard({
   format: ContactFormat
 }) {
   const { t } = useTranslation()
+  const language = currentLanguage()
+  const catalog = useQuery(fieldCatalogQueryOptions())
   const a = subject.attributes
   const gender = a.gender
+  // The built-in attributes have a row each, empty or not; every other attribute the role may see and the contact has, labelled by the catalog.
+  const others = Object.entries(a).filter(
+    ([key, value]) => !isOneOf(ATTRIBUTE_FIELDS, key) && value !== undefined && value !== null,
+  )
+  const valueText = (value: AttributeValue | undefined) =>
+    Array.isArray(value)
+      ? value.join(', ')
+      : typeof value === 'boolean'
+        ? value
+          ? t('contact.edit.yes')
+          : t('contact.edit.no')
+        : value
   return (
     <SectionCard title={t('contact.parts.attributes')} hidden={hidden} testId="contact-attributes">
       <Fields
@@ -173,6 +195,11 @@ export function AttributesCard({
             isOneOf(GENDERS, gender) ? t(`contact.genders.${gender}`) : gender,
             'gender',
           ],
+          ...others.map(([key, value]): [string, ReactNode, string] => [
+            catalog.data?.find((f) => f.key === key)?.label[language] ?? key,
+            valueText(value),
+            key,
+          ]),
           [t('contact.fields.source'), subject.source, 'source'],
           [t('subjects.columns.createdAt'), format.date(subject.createdAt), 'createdAt'],
         ]}

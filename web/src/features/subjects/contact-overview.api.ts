@@ -55,7 +55,14 @@ export interface OverviewSubject {
   kinds: string[]
   source: string
   identifiers: OverviewIdentifiers
-  attributes: { country?: string; region?: string; ageBand?: string; gender?: string }
+  /** The built-in attributes, and any other attribute of the field catalog the role may see. */
+  attributes: {
+    country?: string
+    region?: string
+    ageBand?: string
+    gender?: string
+    [key: string]: AttributeValue | undefined
+  }
   createdAt: string
   updatedAt: string
 }
@@ -207,6 +214,8 @@ export interface PurposeSummary {
   legalBasis: string
   /** Whether a consent for it needs confirming (double opt-in). */
   doubleOptIn: boolean
+  /** Art. 9(2) basis for special categories (e.g. `explicit_consent`), or null. */
+  art9Basis?: string | null
 }
 
 export interface NewNote {
@@ -317,9 +326,17 @@ export function completeTask(subjectId: string, noteId: string): Promise<Note> {
   return api.post<Note>(`${subjectPath(subjectId)}/notes/${encodeURIComponent(noteId)}/done`)
 }
 
-/** Art. 16 rectification: the identifiers to change (null removes one) and why (kept in the audit trail). */
+/** A value of an attribute as the server stores it (the catalog says which of these a field takes). */
+export type AttributeValue = string | number | boolean | string[]
+
+/**
+ * Art. 16 rectification: the identifiers and attributes to change (null removes one), the kinds
+ * (the whole new list), and why (kept in the audit trail). Only what changed is sent.
+ */
 export interface SubjectCorrection {
-  identifiers: Partial<Record<keyof OverviewIdentifiers, string | null>>
+  identifiers?: Partial<Record<keyof OverviewIdentifiers, string | null>>
+  attributes?: Record<string, AttributeValue | null>
+  kinds?: string[]
   reason: string
   purpose?: string
 }

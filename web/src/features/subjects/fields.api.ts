@@ -6,6 +6,9 @@ import type { AttributeFilters, AttributeFilterValue } from './subjects.api'
 export type { FieldDataType }
 
 /** A field of the catalog as `GET /api/v1/fields` returns it (what the UI uses of it). */
+/** The values of the seeded gender attribute, with labels under `contact.genders.*`. */
+export const GENDERS = ['female', 'male', 'diverse'] as const
+
 export interface CatalogField {
   key: string
   label: { de: string; en: string }
@@ -17,6 +20,16 @@ export interface CatalogField {
   dataType: FieldDataType
   /** Allowed values of an enum / multi_enum field. */
   options: string[]
+  /** The purposes the field serves (keys of the purpose registry). */
+  purposes: string[]
+  /** How long a value is kept (ISO 8601 duration, e.g. P2Y); null: as long as the contact. */
+  retentionPeriod: string | null
+  /** The retention rule in words (naming the law), or null. */
+  retentionRule: { de: string; en: string } | null
+  /** Seeded by Tresor: key and type are fixed (admins add their own attributes). */
+  builtin: boolean
+  /** Counts the changes of the field (1 when created). */
+  version: number
 }
 
 export const fieldKeys = {
@@ -42,6 +55,22 @@ export function filterableAttributes(
   categories: ReadonlySet<string>,
 ): CatalogField[] {
   return fields.filter((f) => !f.identifier && f.special === null && categories.has(f.category))
+}
+
+/**
+ * The attributes the role may change in a contact's correction form, read for `purpose`: pseudonymous
+ * attributes of a category the role holds; a special category (Art. 9) only when the field serves
+ * that purpose (the server writes it for no other).
+ */
+export function editableAttributes(
+  fields: readonly CatalogField[],
+  categories: ReadonlySet<string>,
+  purpose: string,
+): CatalogField[] {
+  return fields.filter(
+    (f) =>
+      !f.identifier && categories.has(f.category) && (f.special === null || f.purposes.includes(purpose)),
+  )
 }
 
 const ATTRIBUTE_KEY = /^[a-z][a-zA-Z0-9]{0,39}$/
