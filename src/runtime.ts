@@ -197,6 +197,7 @@ export function createServices(
       permissions,
       purposes,
       products,
+      fields: fieldRegistry,
       repository: new ImportRepository(database.db),
     }),
     vault,

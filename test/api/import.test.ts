@@ -146,6 +146,62 @@ describeEachEngine('import of subjects, touchpoints and orders', (runtime) => {
     ).toBe(400)
   })
 
+  it('reads the catalog’s attributes from columns named by key or label, each value checked by its type', async () => {
+    const csv = [
+      'E-Mail;Interessen;Beruf;Haushaltsgröße;Einkommensklasse;Hobbys',
+      'attr1@import.test;Travel, Books;Tischlerin;3;20-40k;',
+      'attr2@import.test;Reisen;;2;;',
+      'attr3@import.test;;;drei;;',
+      'attr4@import.test;music;;1.000;>80k;',
+    ].join('\r\n')
+    const provenance = { kind: 'subjects', source: 'crm-migration', purpose: 'contact_management' }
+    const res = await upload(provenance, Buffer.from(csv))
+    expect(res.statusCode, res.body).toBe(200)
+    const result = res.json() as Result & { ignoredColumns: string[] }
+    expect(result).toMatchObject({ status: 'done', imported: 2, rejected: 2 })
+    expect(result.problems).toEqual([
+      { row: 3, column: 'Interessen', reason: expect.stringContaining('must be a list of') },
+      { row: 4, column: 'Haushaltsgröße', reason: 'must be a number' },
+    ])
+    // a column that is no field is reported, not guessed
+    expect(result.ignoredColumns).toEqual(['Hobbys'])
+    const attributesOf = async (email: string) => {
+      const found = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/subjects/search',
+        headers: { cookie: admin },
+        payload: { email },
+      })
+      return (found.json() as { items: { attributes: Record<string, unknown> }[] }).items[0]?.attributes
+    }
+    expect(await attributesOf('attr1@import.test')).toMatchObject({
+      interests: ['travel', 'books'],
+      occupation: 'Tischlerin',
+      householdSize: 3,
+      incomeBand: '20-40k',
+    })
+    expect(await attributesOf('attr4@import.test')).toMatchObject({
+      interests: ['music'],
+      householdSize: 1000,
+    })
+
+    // an explicit mapping names the field by its key
+    const mapped = await upload(
+      { ...provenance, mapping: JSON.stringify({ interests: 'Hobbys' }) },
+      Buffer.from('E-Mail;Hobbys\r\nattr5@import.test;food|home\r\n'),
+    )
+    expect(mapped.json(), mapped.body).toMatchObject({ imported: 1, rejected: 0 })
+    expect(await attributesOf('attr5@import.test')).toMatchObject({ interests: ['food', 'home'] })
+
+    // a special category (Art. 9) column only for a purpose with an Art. 9 basis that it serves
+    const health = problemOf(
+      await upload(provenance, Buffer.from('E-Mail;Ernährungsbedürfnisse\r\nattr6@import.test;vegan\r\n')),
+    )
+    expect(health.status).toBe(400)
+    expect(health.errors?.[0]).toMatchObject({ field: 'mapping', reason: expect.stringContaining('Art. 9') })
+    expect(await attributesOf('attr6@import.test')).toBeUndefined()
+  })
+
   it('imports people from an XLSX file', async () => {
     const workbook = new ExcelJS.Workbook()
     const sheet = workbook.addWorksheet('Kontakte')

@@ -51,7 +51,7 @@ export const FIELDS_OF: Record<ImportKind, Record<string, readonly string[]>> = 
   orders: ORDER_IMPORT_FIELDS,
 }
 
-const normaliseHeader = (name: string) =>
+export const normaliseHeader = (name: string) =>
   name
     .trim()
     .toLowerCase()
@@ -67,8 +67,10 @@ export function mapColumns(
   kind: ImportKind,
   headers: readonly string[],
   explicit: Readonly<Record<string, string>> = {},
+  /** More fields of this import with their header names (people: the catalog's attributes). */
+  extra: Readonly<Record<string, readonly string[]>> = {},
 ): { columns: Record<string, string>; unmapped: string[]; problems: string[] } {
-  const fields = FIELDS_OF[kind]
+  const fields: Record<string, readonly string[]> = { ...extra, ...FIELDS_OF[kind] }
   const columns: Record<string, string> = {}
   const problems: string[] = []
   for (const [field, header] of Object.entries(explicit)) {
@@ -139,4 +141,46 @@ export function parseAmountCents(text: string): number | undefined {
   if (!/^-?\d+(\.\d{1,2})?$/.test(value)) return undefined
   const cents = Math.round(Number(value) * 100)
   return Number.isSafeInteger(cents) ? cents : undefined
+}
+
+/** The words a spreadsheet writes for yes and no (German and English). */
+const YES = new Set(['ja', 'j', 'yes', 'y', 'true', 'wahr', '1', 'x'])
+const NO = new Set(['nein', 'n', 'no', 'false', 'falsch', '0'])
+
+/**
+ * A cell as the value of a catalog attribute of `dataType`: German and English number formats,
+ * yes/no words, dates as TT.MM.JJJJ or YYYY-MM-DD, options matched without regard to case, a list
+ * of options separated by `,`, `;`, `|` or `/`. Undefined when the cell can't be read as one (the
+ * catalog's own check then says what is expected).
+ */
+export function parseAttributeCell(
+  text: string,
+  dataType: 'text' | 'number' | 'boolean' | 'date' | 'enum' | 'multi_enum',
+  options: readonly string[],
+): unknown {
+  const value = text.trim()
+  const option = (word: string) => options.find((o) => o.toLowerCase() === word.trim().toLowerCase())
+  switch (dataType) {
+    case 'text':
+      return value
+    case 'number': {
+      const german = /^-?\d{1,3}(\.\d{3})+(,\d+)?$/.test(value) || /^-?\d+,\d+$/.test(value)
+      const plain = german ? value.replaceAll('.', '').replace(',', '.') : value
+      if (!/^-?\d+(\.\d+)?$/.test(plain)) return undefined
+      return Number(plain)
+    }
+    case 'boolean': {
+      const word = value.toLowerCase()
+      return YES.has(word) ? true : NO.has(word) ? false : undefined
+    }
+    case 'date':
+      return parseDate(value)
+    case 'enum':
+      return option(value)
+    case 'multi_enum': {
+      const parts = value.split(/[,;|/]/).filter((p) => p.trim() !== '')
+      const picked = parts.map(option)
+      return picked.every((p) => p !== undefined) ? [...new Set(picked)] : undefined
+    }
+  }
 }

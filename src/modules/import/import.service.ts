@@ -21,7 +21,16 @@ import { SUBJECT_KINDS } from '../subjects/subject-kinds.ts'
 import { CDNOW_COLUMNS, cdnowRows } from './cdnow.ts'
 import type { ImportBatchRow, ImportRepository } from './import.repository.ts'
 import type { ImportResult as ImportResultJson } from './import.schemas.ts'
-import { type ImportKind, mapColumns, parseAmountCents, parseDate, parseDateTime } from './import-fields.ts'
+import {
+  FIELDS_OF,
+  type ImportKind,
+  mapColumns,
+  normaliseHeader,
+  parseAmountCents,
+  parseAttributeCell,
+  parseDate,
+  parseDateTime,
+} from './import-fields.ts'
 
 /** Rows per transaction: large enough for set-based writes, small enough that a failure loses little. */
 const BATCH = 1_000
@@ -112,6 +121,24 @@ const GENDERS: Readonly<Record<string, string>> = {
 const AGE_BANDS = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+']
 
 type Identifiers = Partial<Record<IdentifierField, string>>
+
+/** What the import needs of the field catalog: the attributes, their types and their checks. */
+export interface ImportFieldCatalog {
+  attributes(): string[]
+  get(key: string):
+    | {
+        label?: { de: string; en: string }
+        dataType?: 'text' | 'number' | 'boolean' | 'date' | 'enum' | 'multi_enum'
+        options?: string[]
+        specialCategory?: unknown
+        purposes?: string[]
+      }
+    | undefined
+  valueProblem(key: string, value: unknown): string | undefined
+}
+
+/** Attributes the subject import reads from columns of its own (country, region, gender, age band). */
+const BUILT_IN_ATTRIBUTES = new Set(['country', 'region', 'gender', 'ageBand'])
 type SubjectCandidate = NewSubject & { identifiers: Identifiers; row: number; email?: string; phone?: string }
 
 /**
@@ -128,6 +155,7 @@ export class ImportService {
   readonly #permissions: PermissionService
   readonly #purposes: { get(key: string): Promise<Purpose> }
   readonly #products: ProductRepository
+  readonly #fields: ImportFieldCatalog
   readonly #repo: ImportRepository
   readonly #clock: () => Date
   constructor(deps: {
@@ -137,9 +165,11 @@ export class ImportService {
     permissions: PermissionService
     purposes: { get(key: string): Promise<Purpose> }
     products: ProductRepository
+    fields: ImportFieldCatalog
     repository: ImportRepository
     clock?: () => Date
   }) {
+    this.#fields = deps.fields
     this.#gate = deps.gate
     this.#records = deps.records
     this.#events = deps.events
@@ -190,7 +220,12 @@ export class ImportService {
       close = () => table.close()
       rows = table.rows
       report.source = table.source
-      const mapped = mapColumns(request.kind, table.source.headers, request.mapping ?? {})
+      const mapped = mapColumns(
+        request.kind,
+        table.source.headers,
+        request.mapping ?? {},
+        request.kind === 'subjects' ? this.#attributeAliases() : {},
+      )
       if (mapped.problems.length > 0) {
         await table.close()
         throw new ProblemError(
@@ -203,7 +238,13 @@ export class ImportService {
       }
       columns = mapped.columns
       unmapped = mapped.unmapped
-      this.#requireColumns(request.kind, columns)
+      try {
+        this.#requireColumns(request.kind, columns)
+        if (request.kind === 'subjects') this.#checkSpecialCategories(columns, purpose as Purpose)
+      } catch (error) {
+        await table.close()
+        throw error
+      }
       // Touchpoints keep the other columns as their properties; other kinds ignore them (reported).
       report.ignoredColumns = request.kind === 'events' ? [] : unmapped
     }
@@ -229,6 +270,8 @@ export class ImportService {
       purpose,
       id,
       seen: new Set(),
+      attributeColumns:
+        request.kind === 'subjects' ? Object.keys(columns).filter((f) => this.#isCatalogAttribute(f)) : [],
     }
     // People: while batches are written (a transaction each, up to WRITES_IN_FLIGHT at once, on
     // their own connections), the next one is read, checked and looked up, so the database and this
@@ -355,6 +398,40 @@ export class ImportService {
     if (provenance.doiConfirmed && !(purpose.legalBasis === 'consent' && purpose.doubleOptIn))
       throw invalidField('query', 'doiConfirmed', `purpose ${purpose.key} has no double opt-in to confirm`)
     return purpose
+  }
+
+  #isCatalogAttribute(key: string): boolean {
+    return !BUILT_IN_ATTRIBUTES.has(key) && this.#fields.attributes().includes(key)
+  }
+
+  /**
+   * The catalog's attributes as fields of a people import, found by their key or their German or
+   * English label (an admin's own fields included); the import's built-in columns come first.
+   */
+  #attributeAliases(): Record<string, string[]> {
+    const aliases: Record<string, string[]> = {}
+    for (const key of this.#fields.attributes()) {
+      if (BUILT_IN_ATTRIBUTES.has(key) || Object.hasOwn(FIELDS_OF.subjects, key)) continue
+      const label = this.#fields.get(key)?.label
+      aliases[key] = [
+        ...new Set([key, label?.de ?? '', label?.en ?? ''].filter(Boolean).map(normaliseHeader)),
+      ]
+    }
+    return aliases
+  }
+
+  /** A special category (Art. 9) column only for a purpose with an Art. 9 basis that it serves. */
+  #checkSpecialCategories(columns: Record<string, string>, purpose: Purpose): void {
+    for (const [field, header] of Object.entries(columns)) {
+      const definition = this.#isCatalogAttribute(field) ? this.#fields.get(field) : undefined
+      if (!definition?.specialCategory) continue
+      if (!purpose.art9Basis || !(definition.purposes ?? []).includes(purpose.key))
+        throw invalidField(
+          'query',
+          'mapping',
+          `the column ${header} holds ${field}, a special category (Art. 9): purpose ${purpose.key} has no Art. 9 basis that this field serves; leave the column out or import for such a purpose`,
+        )
+    }
   }
 
   #requireColumns(kind: ImportKind, columns: Record<string, string>): void {
@@ -522,6 +599,18 @@ export class ImportService {
     if (cell('ageBand')) {
       if (!AGE_BANDS.includes(cell('ageBand'))) return bad('ageBand', `is not one of ${AGE_BANDS.join(', ')}`)
       attributes.ageBand = cell('ageBand')
+    }
+    // The catalog's attributes mapped to columns, each read by its type and checked like any write.
+    for (const key of c.attributeColumns) {
+      const raw = cell(key)
+      if (!raw) continue
+      const definition = this.#fields.get(key)
+      const value = parseAttributeCell(raw, definition?.dataType ?? 'text', definition?.options ?? [])
+      const problem = value === undefined ? undefined : this.#fields.valueProblem(key, value)
+      if (problem) return bad(key, problem)
+      // unreadable as the field's type: the catalog's own words for what it expects
+      if (value === undefined) return bad(key, this.#fields.valueProblem(key, undefined) ?? 'is not a valid value')
+      attributes[key] = value
     }
     let kinds = [...(c.request.subjectKinds ?? ['customer'])]
     if (cell('kinds')) {
@@ -775,6 +864,8 @@ interface BatchContext {
   id: string
   /** People met earlier in this file (by normalised e-mail or phone). */
   seen: Set<string>
+  /** Attributes of the field catalog the file has columns for (people). */
+  attributeColumns: string[]
 }
 
 const orderKey = (row: TableRow, columns: Record<string, string>) =>

@@ -473,18 +473,34 @@ export class PermissionRepository {
    * subject's stored row (null: there is no such subject), so a reader needs no second query. One
    * query over the whole set.
    */
-  async denials(
+  /**
+   * The denial rule (or null) of each given subject, without the subject rows: for writers that
+   * only need the verdict (touchpoints, orders), a narrower result to build and parse.
+   */
+  async denialRules(
     query: PlanQuery & { subjectIds: readonly string[] },
     db = this.#db,
-  ): Promise<{ id: string; row: SubjectRow | null; rule: DenialRule | null }[]> {
+  ): Promise<{ id: string; known: boolean; rule: DenialRule | null }[]> {
     if (query.subjectIds.length === 0) return []
+    const rows = await this.#denialQuery(query, db)
+      .select(['ids.id', sql<boolean>`s.id is not null`.as('known'), this.#ruleColumn(query)])
+      .execute()
+    return rows.map((r) => ({ id: r.id, known: r.known, rule: r.rule }))
+  }
+
+  #ruleColumn(query: PlanQuery) {
+    const branches = denialBranches(query.plan, query.now)
+    return sql<DenialRule | null>`case ${sql.join(branches, sql` `)} else null end`.as('rule')
+  }
+
+  /** The given ids, each with its subject row and its permission state for the purpose and channel. */
+  #denialQuery(query: PlanQuery & { subjectIds: readonly string[] }, db: Kysely<Schema>) {
     const ids = db
       .selectNoFrom(sql<string>`unnest(${[...new Set(query.subjectIds)]}::uuid[])`.as('id'))
       .as('ids')
-    const branches = denialBranches(query.plan, query.now)
     // Lateral lookups with OFFSET 0 (never pulled up into a join): one index probe per given id,
     // whatever the planner would guess for a hash join over the whole table.
-    const rows = await db
+    return db
       .selectFrom(ids)
       .leftJoinLateral(
         (eb) =>
@@ -508,6 +524,14 @@ export class PermissionRepository {
             .as('p'),
         (join) => join.onTrue(),
       )
+  }
+
+  async denials(
+    query: PlanQuery & { subjectIds: readonly string[] },
+    db = this.#db,
+  ): Promise<{ id: string; row: SubjectRow | null; rule: DenialRule | null }[]> {
+    if (query.subjectIds.length === 0) return []
+    const rows = await this.#denialQuery(query, db)
       .select([
         'ids.id',
         's.id as subject_id',
@@ -518,7 +542,7 @@ export class PermissionRepository {
         's.updated_at',
         's.erased_at',
         's.merged_into',
-        sql<DenialRule | null>`case ${sql.join(branches, sql` `)} else null end`.as('rule'),
+        this.#ruleColumn(query),
       ])
       .execute()
     return rows.map((r) => ({

@@ -807,6 +807,31 @@ export class PermissionService {
   }
 
   /**
+   * Like `check`, only the verdicts: subject id → denial (unknown subjects included), for writers
+   * that don't need the subject rows.
+   */
+  async denied(
+    query: AudienceQuery & { subjectIds: readonly string[] },
+  ): Promise<Map<string, { rule: SetDenialRule; reason: string }>> {
+    const { purpose, channel, now } = await this.#question(query)
+    const plan = decisionPlan(purpose, channel, query.specialCategory ?? false)
+    const rows = await this.#repo.denialRules({
+      purposeKey: purpose.key,
+      channel,
+      plan,
+      now,
+      subjectIds: query.subjectIds,
+    })
+    const denied = new Map<string, { rule: SetDenialRule; reason: string }>()
+    for (const row of rows) {
+      if (!row.known) denied.set(row.id, { rule: 'unknown-subject', reason: 'there is no such subject' })
+      else if (row.rule !== null)
+        denied.set(row.id, { rule: row.rule, reason: denialReason(row.rule, purpose, channel) })
+    }
+    return denied
+  }
+
+  /**
    * Demo data: a deterministic permission state for every demo subject (set-based SQL, see
    * demo-permissions.ts). Not audited: synthetic data for trying Tresor out and for benchmarks.
    */

@@ -34,6 +34,13 @@ export interface RecordGatePorts {
       subjectIds: readonly string[]
       specialCategory: boolean
     }): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }>
+    /** The verdicts only (no subject rows): subject id → denial. */
+    denied(args: {
+      purposeKey: string
+      channel?: string | undefined
+      subjectIds: readonly string[]
+      specialCategory: boolean
+    }): Promise<Map<string, { rule: string; reason: string }>>
   }
   roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
   vault: {
@@ -183,7 +190,7 @@ export class RecordGate {
         const first = request.events[indexes[0] as number] as TouchpointInput
         const purpose = await this.#p.purposes.find(first.purposeKey)
         if (!purpose) return { key, indexes, first, purpose, denied: undefined }
-        const { denied } = await this.#p.permissions.check({
+        const denied = await this.#p.permissions.denied({
           purposeKey: purpose.key,
           channel: recordChannel(purpose, first.purposeChannel),
           subjectIds: [...new Set(indexes.map((i) => (request.events[i] as TouchpointInput).subjectId))],
@@ -367,7 +374,7 @@ export class RecordGate {
   > {
     const purpose = await this.#purpose(request.purpose ?? 'order_processing')
     this.#requireCategory(request.actor, 'orders')
-    const { denied } = await this.#p.permissions.check({
+    const denied = await this.#p.permissions.denied({
       purposeKey: purpose.key,
       channel: recordChannel(purpose),
       subjectIds: [...new Set(request.orders.map((o) => o.subjectId))],
