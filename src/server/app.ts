@@ -15,7 +15,7 @@ import { roleRoutes } from '../modules/access/role.routes.ts'
 import { RoleInfo } from '../modules/access/role.schemas.ts'
 import { exportRoutes } from '../modules/export/export.routes.ts'
 import { importRoutes } from '../modules/import/import.routes.ts'
-import { ImportResult } from '../modules/import/import.schemas.ts'
+import { ImportResult, ImportSummary } from '../modules/import/import.schemas.ts'
 import { eventRoutes } from '../modules/journey/event.routes.ts'
 import { orderRoutes } from '../modules/orders/order.routes.ts'
 import { Product } from '../modules/orders/order.schemas.ts'
@@ -99,6 +99,7 @@ export async function buildApp(
     Organisation,
     Product,
     ImportResult,
+    ImportSummary,
     CatalogFieldJson,
   ])
     app.addSchema(schema)

@@ -120,6 +120,29 @@ describeEachEngine('import of subjects, touchpoints and orders', (runtime) => {
     expect(report.body).not.toContain('max@example')
   })
 
+  it('lists the latest imports with who ran them, when and the provenance, the problems only per import', async () => {
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/imports', headers: { cookie: admin } })
+    expect(list.statusCode).toBe(200)
+    const latest = (list.json() as Record<string, unknown>[]).find((i) => i.source === 'messe-2026')
+    expect(latest).toMatchObject({
+      kind: 'subjects',
+      status: 'done',
+      imported: 2,
+      rejected: 4,
+      purpose: 'newsletter_email',
+      actor: { type: 'user' },
+      startedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      finishedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    })
+    expect(latest).not.toHaveProperty('problems')
+    const one = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/imports/${latest?.id}`,
+      headers: { cookie: admin },
+    })
+    expect((one.json() as Result).problems).toHaveLength(4)
+  })
+
   it('stores nothing twice when the same file is imported again', async () => {
     const res = await upload({ kind: 'subjects', ...NEWSLETTER }, iconv.encode(PEOPLE, 'windows-1252'))
     // The row that repeated a person of the file now finds that person stored: skipped too.

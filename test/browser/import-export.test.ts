@@ -131,6 +131,10 @@ describe('import, correction and export in Chromium', () => {
     expect(await latest.first().getAttribute('data-import-id')).toBe(
       await result.getAttribute('data-import-id'),
     )
+    // with when it ran (a date of this year) and the provenance it named
+    expect(await latest.first().getByTestId('imports-latest-started').textContent()).toContain(
+      String(new Date().getFullYear()),
+    )
   })
 
   it('hides the export from marketing', async () => {

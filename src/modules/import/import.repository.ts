@@ -2,6 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely'
 import type { ImportBatchTable, Schema } from '../../platform/db/schema.ts'
 
 export type ImportBatchRow = Selectable<ImportBatchTable>
+export type ImportBatchSummaryRow = Omit<ImportBatchRow, 'problems' | 'format' | 'consent_reference'>
 
 /** SQL for import runs and their reports; one query per method. */
 export class ImportRepository {
@@ -73,10 +74,27 @@ export class ImportRepository {
     return this.#db.selectFrom('import_batch').selectAll().where('id', '=', id).executeTakeFirst()
   }
 
-  list(limit: number): Promise<ImportBatchRow[]> {
+  /** The latest runs, newest first, without their problem lists (up to 10,000 each). */
+  list(limit: number): Promise<ImportBatchSummaryRow[]> {
     return this.#db
       .selectFrom('import_batch')
-      .selectAll()
+      .select([
+        'id',
+        'kind',
+        'status',
+        'actor_type',
+        'actor_id',
+        'source',
+        'purpose_key',
+        'rows',
+        'imported',
+        'skipped',
+        'rejected',
+        'problems_truncated',
+        'error',
+        'started_at',
+        'finished_at',
+      ])
       .orderBy('started_at', 'desc')
       .limit(limit)
       .execute()

@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { invalidField } from '../../server/problem.ts'
 import { contextOf } from '../../server/request-context.ts'
 import { ImportParams, ImportQuery, type ImportResult } from './import.schemas.ts'
-import { type ImportService, problemsCsv, toImportResult } from './import.service.ts'
+import { type ImportService, problemsCsv, toImportResult, toImportSummary } from './import.service.ts'
 
 /** Files are sent as the raw request body; these are the types a browser or curl sends for them. */
 const FILE_TYPES = [
@@ -95,10 +95,12 @@ export const importRoutes =
         schema: {
           tags: ['import'],
           summary: 'The latest imports, newest first',
-          response: { 200: Type.Array(Type.Ref('ImportResult')) },
+          description:
+            'Counts, who ran each and when, and its provenance; the problems are in GET /imports/{id}.',
+          response: { 200: Type.Array(Type.Ref('ImportSummary')) },
         },
       },
-      async () => (await imports.list()).map(toImportResult),
+      async () => (await imports.list()).map(toImportSummary),
     )
 
     app.get(

@@ -60,6 +60,20 @@ export const ImportQuery = Type.Object(
 )
 export type ImportQuery = Static<typeof ImportQuery>
 
+/** Who ran an import, when, and the provenance it named (a stored run; a fresh report has them too). */
+const RUN_FIELDS = {
+  startedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  actor: Type.Optional(
+    Type.Object(
+      { type: Type.String(), id: Type.String() },
+      { description: 'Who ran it (user, token or CLI).' },
+    ),
+  ),
+  source: Type.Optional(Type.String({ description: 'Where the people were collected (provenance).' })),
+  purpose: Type.Optional(Type.String({ description: 'The purpose they were collected for.' })),
+}
+
 export const ImportResult = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -81,10 +95,30 @@ export const ImportResult = Type.Object(
     ignoredColumns: Type.Optional(Type.Array(Type.String())),
     error: Type.Optional(Type.String()),
     reportUrl: Type.String(),
+    ...RUN_FIELDS,
   },
   { $id: 'ImportResult' },
 )
 export type ImportResult = Static<typeof ImportResult>
+
+/** An import in the list of the latest: the counts and who ran it when, without the problems. */
+export const ImportSummary = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    kind: Type.String(),
+    status: Type.String({ description: 'running, done or failed' }),
+    rows: Type.Integer(),
+    imported: Type.Integer(),
+    skipped: Type.Integer(),
+    rejected: Type.Integer(),
+    problemsTruncated: Type.Boolean(),
+    error: Type.Optional(Type.String()),
+    reportUrl: Type.String(),
+    ...RUN_FIELDS,
+  },
+  { $id: 'ImportSummary' },
+)
+export type ImportSummary = Static<typeof ImportSummary>
 
 export const ImportParams = Type.Object(
   { id: Type.String({ format: 'uuid' }) },

@@ -19,8 +19,11 @@ import {
 import { writeCsv } from '../spreadsheets/write-table.ts'
 import { SUBJECT_KINDS } from '../subjects/subject-kinds.ts'
 import { CDNOW_COLUMNS, cdnowRows } from './cdnow.ts'
-import type { ImportBatchRow, ImportRepository } from './import.repository.ts'
-import type { ImportResult as ImportResultJson } from './import.schemas.ts'
+import type { ImportBatchRow, ImportBatchSummaryRow, ImportRepository } from './import.repository.ts'
+import type {
+  ImportResult as ImportResultJson,
+  ImportSummary as ImportSummaryJson,
+} from './import.schemas.ts'
 import {
   FIELDS_OF,
   type ImportKind,
@@ -359,7 +362,7 @@ export class ImportService {
     return row
   }
 
-  list(limit = 50): Promise<ImportBatchRow[]> {
+  list(limit = 50): Promise<ImportBatchSummaryRow[]> {
     return this.#repo.list(limit)
   }
 
@@ -609,7 +612,8 @@ export class ImportService {
       const problem = value === undefined ? undefined : this.#fields.valueProblem(key, value)
       if (problem) return bad(key, problem)
       // unreadable as the field's type: the catalog's own words for what it expects
-      if (value === undefined) return bad(key, this.#fields.valueProblem(key, undefined) ?? 'is not a valid value')
+      if (value === undefined)
+        return bad(key, this.#fields.valueProblem(key, undefined) ?? 'is not a valid value')
       attributes[key] = value
     }
     let kinds = [...(c.request.subjectKinds ?? ['customer'])]
@@ -874,21 +878,40 @@ const orderKey = (row: TableRow, columns: Record<string, string>) =>
 const fieldColumn = (c: BatchContext, field: string) =>
   c.columns[field] ?? (field.startsWith('properties.') ? field.slice(11) : field)
 
+/** Who ran a stored import, when, and its provenance. */
+function runOf(row: ImportBatchSummaryRow) {
+  return {
+    startedAt: row.started_at.toISOString(),
+    ...(row.finished_at ? { finishedAt: row.finished_at.toISOString() } : {}),
+    actor: { type: row.actor_type, id: row.actor_id },
+    ...(row.source ? { source: row.source } : {}),
+    ...(row.purpose_key ? { purpose: row.purpose_key } : {}),
+  }
+}
+
+/** A stored import in the list of the latest (no problem list). */
+export function toImportSummary(row: ImportBatchSummaryRow): ImportSummaryJson {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    rows: row.rows,
+    imported: row.imported,
+    skipped: row.skipped,
+    rejected: row.rejected,
+    problemsTruncated: row.problems_truncated,
+    ...(row.error ? { error: row.error } : {}),
+    reportUrl: `/api/v1/imports/${row.id}/report`,
+    ...runOf(row),
+  }
+}
+
 /** An import (a finished report, or the stored row) as the API returns it. */
 export function toImportResult(value: ImportReport | ImportBatchRow): ImportResultJson {
   if ('started_at' in value)
     return {
-      id: value.id,
-      kind: value.kind,
-      status: value.status,
-      rows: value.rows,
-      imported: value.imported,
-      skipped: value.skipped,
-      rejected: value.rejected,
+      ...toImportSummary(value),
       problems: value.problems as ImportProblem[],
-      problemsTruncated: value.problems_truncated,
-      ...(value.error ? { error: value.error } : {}),
-      reportUrl: `/api/v1/imports/${value.id}/report`,
     }
   return {
     id: value.id,

@@ -214,10 +214,11 @@ function ProblemsTable({ problems }: { problems: ImportProblem[] }) {
 
 /** The latest imports (of everyone), newest first, each with its counts and report. */
 export function LatestImports() {
-  const { t } = useTranslation()
+  const { t, i18n } = useTranslation()
   const kindLabel = useImportKindLabel()
   const count = useCount()
   const query = useQuery(latestImportsQueryOptions())
+  const dateTime = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' })
   return (
     <Card withBorder radius="md" padding="md" component="section" aria-label={t('imports.latest.title')}>
       <Stack gap="sm">
@@ -246,6 +247,8 @@ export function LatestImports() {
                 <Table.Tr>
                   <Table.Th>{t('imports.latest.columns.kind')}</Table.Th>
                   <Table.Th>{t('imports.latest.columns.status')}</Table.Th>
+                  <Table.Th>{t('imports.latest.columns.started')}</Table.Th>
+                  <Table.Th>{t('imports.latest.columns.source')}</Table.Th>
                   <Table.Th ta="right">{t('imports.result.counts.rows')}</Table.Th>
                   <Table.Th ta="right">{t('imports.result.counts.imported')}</Table.Th>
                   <Table.Th ta="right">{t('imports.result.counts.skipped')}</Table.Th>
@@ -263,6 +266,14 @@ export function LatestImports() {
                     </Table.Td>
                     <Table.Td>
                       <StatusBadge status={item.status} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" data-testid="imports-latest-started">
+                        {item.startedAt ? dateTime.format(new Date(item.startedAt)) : t('common.emptyValue')}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{item.source ?? t('common.emptyValue')}</Text>
                     </Table.Td>
                     <Table.Td ta="right">{count(item.rows)}</Table.Td>
                     <Table.Td ta="right">

@@ -33,7 +33,15 @@ export interface ImportResult {
   ignoredColumns?: string[]
   error?: string
   reportUrl: string
+  startedAt?: string
+  finishedAt?: string
+  actor?: { type: string; id: string }
+  source?: string
+  purpose?: string
 }
+
+/** An import in the list of the latest: no problem list (GET /imports/{id} has it). */
+export type ImportSummary = Omit<ImportResult, 'problems' | 'ignoredColumns'>
 
 /** Where the people's data comes from and what it is for: required for people (Art. 5(2), Art. 7(1)). */
 export interface ImportProvenance {
@@ -100,7 +108,7 @@ export function runImport(request: ImportRequest): Promise<ImportResult> {
 export function latestImportsQueryOptions() {
   return queryOptions({
     queryKey: importKeys.latest(),
-    queryFn: ({ signal }) => apiRequest<ImportResult[]>('/api/v1/imports', { signal }),
+    queryFn: ({ signal }) => apiRequest<ImportSummary[]>('/api/v1/imports', { signal }),
     // A missing permission won't change by asking again.
     retry: (failures, error) => failures < 2 && !(isProblem(error) && error.status < 500),
   })
