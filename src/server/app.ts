@@ -157,8 +157,10 @@ function registerProblemHandling(app: FastifyInstance): void {
     let kind: ProblemKind
     let detail: string | undefined
     let errors = undefined as ReturnType<typeof fieldErrors> | undefined
+    let mergedInto: string | undefined
     if (error instanceof ProblemError) {
       kind = error.kind
+      mergedInto = error.mergedInto
       detail = error.detail
       errors = error.errors
       reply.headers(error.headers)
@@ -203,7 +205,11 @@ function registerProblemHandling(app: FastifyInstance): void {
           }
       }
     }
-    const problem = { ...toProblem(kind, detail, errors), instance: request.id }
+    const problem = {
+      ...toProblem(kind, detail, errors),
+      ...(mergedInto ? { mergedInto } : {}),
+      instance: request.id,
+    }
     return reply.code(problem.status).type('application/problem+json').send(problem)
   })
 }

@@ -10,6 +10,7 @@ export const PROBLEM_KINDS = {
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
+  gone: { status: 410, title: 'Gone' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body has an unsupported media type' },
   'rate-limited': { status: 429, title: 'Too many requests' },
@@ -35,6 +36,8 @@ export interface Problem {
   detail?: string
   instance?: string
   errors?: FieldError[]
+  /** A merged contact: the one it was merged into (RFC 9457 extension member). */
+  mergedInto?: string
 }
 
 /** Thrown by services and routes; the error handler turns it into a problem+json response. */
@@ -43,10 +46,11 @@ export class ProblemError extends Error {
   readonly detail: string | undefined
   readonly errors: FieldError[] | undefined
   readonly headers: Record<string, string>
+  readonly mergedInto: string | undefined
   constructor(
     kind: ProblemKind,
     detail?: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    options: { errors?: FieldError[]; headers?: Record<string, string>; mergedInto?: string } = {},
   ) {
     super(detail ?? PROBLEM_KINDS[kind].title)
     this.name = 'ProblemError'
@@ -54,6 +58,7 @@ export class ProblemError extends Error {
     this.detail = detail
     this.errors = options.errors
     this.headers = options.headers ?? {}
+    this.mergedInto = options.mergedInto
   }
   get status(): number {
     return PROBLEM_KINDS[this.kind].status

@@ -104,7 +104,13 @@ describeEachEngine('merging duplicates (Art. 5(1)(d))', (runtime) => {
       expect.objectContaining({ purposeKey: 'phone_marketing', status: 'granted' }),
     )
     expect(permissions.history.length).toBeGreaterThan(0)
-    expect((await call('GET', `/subjects/${duplicate}`)).statusCode).toBe(404)
+    // the old id answers 410 Gone with the survivor's id, for systems that kept it
+    const gone = await call('GET', `/subjects/${duplicate}`)
+    expect(gone.statusCode).toBe(410)
+    expect(gone.json()).toMatchObject({ status: 410, mergedInto: survivor })
+    expect((await call('GET', `/subjects/${duplicate}/overview`)).json()).toMatchObject({
+      mergedInto: survivor,
+    })
     const { rows } = await runtime().database.transaction((tx) =>
       tx.query<{ merged_into: string; keys: number }>(
         `select merged_into, (select count(*)::int from subject_key where subject_id = $1) as keys from subject where id = $1`,

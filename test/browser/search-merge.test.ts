@@ -201,9 +201,14 @@ describe('contact search, attribute filter and merge of duplicates in Chromium',
     expect(await page.getByTestId('contact-email').textContent()).toBe('a@mueller.example')
     await expect.poll(() => page.getByTestId('contact-phone').count()).toBe(1)
 
+    // The duplicate's old address says where the person lives on, and leads there.
     await page.goto(`${base}/contacts/${second}`)
-    await page.getByTestId('contact-not-found').waitFor()
-    expect(await page.getByTestId('contact-page').count()).toBe(0)
+    await page.getByTestId('contact-gone-merged').waitFor()
+    expect(await page.getByTestId('contact-gone-merged').textContent()).toContain('merged into another')
+    await page.getByTestId('contact-gone-merged-open').click()
+    await page.waitForURL(`${base}/contacts/${first}`)
+    await page.getByTestId('contact-name').waitFor()
+    expect(await page.getByTestId('contact-name').textContent()).toBe('Jürgen Müller')
   })
 
   it('speaks German', async () => {

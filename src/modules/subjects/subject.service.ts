@@ -160,8 +160,15 @@ export class SubjectService {
     const subject = result.subjects[0]
     if (subject) return toSubject(subject)
     const denial = result.denied[0]
-    // Erased (Art. 17) is gone for every purpose: to the CRM it no longer exists.
-    if (denial?.rule === 'erased') throw new ProblemError('not-found', 'no such subject')
+    if (denial?.rule === 'erased') {
+      // Merged into another contact (its data lives on there): 410 with the survivor's id, so a
+      // system that kept the old id can follow it.
+      const survivor = await this.#gate.survivorOf(id)
+      if (survivor)
+        throw new ProblemError('gone', 'the contact was merged into another', { mergedInto: survivor })
+      // Erased (Art. 17) is gone for every purpose: to the CRM it no longer exists.
+      throw new ProblemError('not-found', 'no such subject')
+    }
     // A subject the purpose may not use is refused with the rule, never with its data.
     if (denial)
       throw new ProblemError('forbidden', `the purpose ${purpose} may not use this subject: ${denial.rule}`)

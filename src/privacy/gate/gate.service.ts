@@ -364,6 +364,17 @@ export class Gate {
     }
   }
 
+  /** The contact a merged subject lives on in (`merge`), following chains; undefined if not merged. */
+  async survivorOf(subjectId: string): Promise<string | undefined> {
+    let id = subjectId
+    for (let hops = 0; hops < 10; hops++) {
+      const [row] = await this.#p.subjects.findByIds([id])
+      if (!row?.merged_into) return id === subjectId ? undefined : id
+      id = row.merged_into
+    }
+    return id
+  }
+
   /**
    * Which of these e-mail addresses and phone numbers are already stored, and for which subject
    * (the first, if several): for de-duplication before a collection. Through the blind index,

@@ -16,6 +16,8 @@ export class ProblemError extends Error {
   readonly errors: ProblemFieldError[]
   /** Seconds from a `Retry-After` header (sent with 429), when the server gave one. */
   readonly retryAfterSeconds: number | undefined
+  /** A merged contact (410): the contact it lives on in. */
+  readonly mergedInto: string | undefined
 
   constructor(init: {
     type?: string
@@ -24,6 +26,7 @@ export class ProblemError extends Error {
     detail?: string
     errors?: ProblemFieldError[]
     retryAfterSeconds?: number
+    mergedInto?: string | undefined
   }) {
     super(init.detail ? `${init.title}: ${init.detail}` : init.title)
     this.name = 'ProblemError'
@@ -33,6 +36,7 @@ export class ProblemError extends Error {
     this.detail = init.detail
     this.errors = init.errors ?? []
     this.retryAfterSeconds = init.retryAfterSeconds
+    this.mergedInto = init.mergedInto
   }
 }
 
@@ -129,6 +133,7 @@ async function toProblem(response: Response): Promise<ProblemError> {
     detail: stringOr(parsed.detail, undefined),
     errors: Array.isArray(parsed.errors) ? parsed.errors.filter(isFieldError) : [],
     retryAfterSeconds,
+    mergedInto: stringOr(parsed.mergedInto, undefined),
   })
 }
 

@@ -83,6 +83,24 @@ function ContactError({
 }) {
   const { t } = useTranslation()
   const format = useContactFormat()
+  if (isProblem(error, 410) && error.mergedInto)
+    return (
+      <Alert color="blue" variant="light" title={t('contact.merged.title')} data-testid="contact-gone-merged">
+        <Stack gap="xs" align="flex-start">
+          <Text size="sm">{t('contact.merged.body')}</Text>
+          <Button
+            size="xs"
+            variant="light"
+            data-testid="contact-gone-merged-open"
+            renderRoot={(props) => (
+              <Link {...props} to="/contacts/$id" params={{ id: error.mergedInto as string }} search={{}} />
+            )}
+          >
+            {t('contact.merged.open')}
+          </Button>
+        </Stack>
+      </Alert>
+    )
   if (isProblem(error, 404))
     return (
       <Alert color="gray" variant="light" title={t('contact.notFound.title')} data-testid="contact-not-found">
