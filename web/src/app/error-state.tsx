@@ -33,3 +33,29 @@ export function ErrorState({
     </Alert>
   )
 }
+
+/** A refused form submission: the translated message, then the server's reasons not shown at a field. */
+export function SubmitErrorAlert({
+  message,
+  lines,
+  testId,
+  padding = 'xs',
+}: {
+  message: string
+  lines: readonly string[]
+  testId: string
+  padding?: 'xs' | 'sm'
+}) {
+  return (
+    <Alert color="red" variant="light" p={padding} data-testid={testId} role="alert">
+      <Stack gap={4}>
+        <Text size="sm">{message}</Text>
+        {lines.map((line) => (
+          <Text key={line} size="xs" c="dimmed">
+            {line}
+          </Text>
+        ))}
+      </Stack>
+    </Alert>
+  )
+}

@@ -20,6 +20,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
+import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
 import { usePermissions } from '../auth/permissions'
 import { purposesQueryOptions } from '../subjects/contact-overview.api'
@@ -461,21 +462,13 @@ function ImportRequestError({ error, otherErrors }: { error: Error; otherErrors:
       : isProblem(error, 413) || isProblem(error, 415)
         ? t('imports.errors.fileRefused')
         : t('imports.errors.failed')
+  const detail = isProblem(error) && error.detail && otherErrors.length === 0 ? [error.detail] : []
   return (
-    <Alert color="red" variant="light" p="sm" role="alert" data-testid="import-error">
-      <Stack gap={4}>
-        <Text size="sm">{message}</Text>
-        {isProblem(error) && error.detail && otherErrors.length === 0 && (
-          <Text size="xs" c="dimmed">
-            {error.detail}
-          </Text>
-        )}
-        {otherErrors.map((line) => (
-          <Text key={line} size="xs" c="dimmed">
-            {line}
-          </Text>
-        ))}
-      </Stack>
-    </Alert>
+    <SubmitErrorAlert
+      message={message}
+      lines={[...detail, ...otherErrors]}
+      testId="import-error"
+      padding="sm"
+    />
   )
 }

@@ -17,6 +17,7 @@ import type { TFunction } from 'i18next'
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
+import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
 import { purposesQueryOptions } from '../subjects/contact-overview.api'
 import type { CatalogField, FieldDataType } from '../subjects/fields.api'
@@ -422,16 +423,5 @@ function FieldFormError({ error, otherErrors }: { error: Error; otherErrors: str
         : isProblem(error, 404)
           ? t('fields.form.notFound')
           : t('fields.form.failed')
-  return (
-    <Alert color="red" variant="light" p="xs" data-testid="field-form-error" role="alert">
-      <Stack gap={4}>
-        <Text size="sm">{message}</Text>
-        {otherErrors.map((line) => (
-          <Text key={line} size="xs" c="dimmed">
-            {line}
-          </Text>
-        ))}
-      </Stack>
-    </Alert>
-  )
+  return <SubmitErrorAlert message={message} lines={otherErrors} testId="field-form-error" />
 }

@@ -25,6 +25,7 @@ import {
   type IdentifierField,
 } from '../../../../src/privacy/fields/field-catalog'
 import { isProblem, type ProblemError } from '../../app/api'
+import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
 import { Toast } from '../../app/toast'
 import { useFieldCategories } from '../auth/permissions'
@@ -584,16 +585,5 @@ function CorrectionError({
       : t('contact.edit.forbidden')
   } else if (problem?.status === 404) message = t('contact.notFound.body')
   else message = t('contact.edit.failed')
-  return (
-    <Alert color="red" variant="light" p="xs" data-testid="contact-edit-error" role="alert">
-      <Stack gap={4}>
-        <Text size="sm">{message}</Text>
-        {otherErrors.map((line) => (
-          <Text key={line} size="xs" c="dimmed">
-            {line}
-          </Text>
-        ))}
-      </Stack>
-    </Alert>
-  )
+  return <SubmitErrorAlert message={message} lines={otherErrors} testId="contact-edit-error" />
 }
