@@ -129,7 +129,9 @@ describe('tresor keys', () => {
     expect(again.code, again.stderr).toBe(0)
     expect(again.stderr).toContain('wrote a new master key')
     expect(again.stdout).toContain(`master key rotated: ${newId} -> `)
-  })
+    // a dozen CLI processes, each opening the embedded database: ~16 s on a quiet 2-core machine,
+    // over a minute when the machine is busy
+  }, 180_000)
 
   it('rotates keys from the environment on PostgreSQL, and explains what to do next', async () => {
     const adminUrl = inject('postgresUrl')
