@@ -1,4 +1,4 @@
-import { type KeyObject, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { aeadDecrypt, aeadEncrypt, aeadKey } from '../../platform/crypto/aead.ts'
 import type { Schema } from '../../platform/db/schema.ts'
