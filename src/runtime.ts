@@ -6,7 +6,13 @@ import { RoleRepository } from './modules/access/role.repository.ts'
 import { RoleService } from './modules/access/role.service.ts'
 import { deferredSecretBox } from './modules/access/secret-box.ts'
 import { UserRepository } from './modules/access/user.repository.ts'
+import { ConsentProofService } from './modules/consents/consent-proof.service.ts'
 import { ExportService } from './modules/export/export.service.ts'
+import { ConsentTextRepository } from './modules/forms/consent-text.repository.ts'
+import { ConsentTextService } from './modules/forms/consent-text.service.ts'
+import { FormRepository } from './modules/forms/form.repository.ts'
+import { FormService } from './modules/forms/form.service.ts'
+import { FormSubmissionService } from './modules/forms/form-submission.service.ts'
 import { ImportRepository } from './modules/import/import.repository.ts'
 import { ImportService } from './modules/import/import.service.ts'
 import { EventService } from './modules/journey/event.service.ts'
@@ -18,13 +24,18 @@ import { PipelineRepository } from './modules/sales/pipeline.repository.ts'
 import { SalesService } from './modules/sales/sales.service.ts'
 import { SubjectService } from './modules/subjects/subject.service.ts'
 import { SubjectOverviewService } from './modules/subjects/subject-overview.service.ts'
+import { TrackingService } from './modules/tracking/tracking.service.ts'
+import { TrackingCountRepository } from './modules/tracking/tracking-count.repository.ts'
 import { type Config, loadMasterKeys } from './platform/config.ts'
 import { type Database, openDatabase } from './platform/db/database.ts'
 import { migrate } from './platform/db/migrate.ts'
 import { createLogger, type Logger } from './platform/logger.ts'
+import { createMailer, type Mailer } from './platform/mail/mailer.ts'
 import { AuditRepository } from './privacy/audit/audit.repository.ts'
 import { AuditLog } from './privacy/audit/audit-log.service.ts'
 import { ed25519AuditSigner } from './privacy/audit/audit-signer.ts'
+import { DoiRequestRepository } from './privacy/double-opt-in/doi-request.repository.ts'
+import { DoubleOptInService } from './privacy/double-opt-in/double-opt-in.service.ts'
 import { FieldRepository } from './privacy/fields/field.repository.ts'
 import { FieldService } from './privacy/fields/field.service.ts'
 import { FieldRegistry } from './privacy/fields/field-registry.ts'
@@ -60,6 +71,8 @@ export interface Services {
   subjects: SubjectService
   /** Touchpoint ingestion (the customer journey). */
   events: EventService
+  /** Web tracking from websites: events stored only with consent for web tracking; GPC and TCF honoured. */
+  tracking: TrackingService
   /** The 360° view of a contact. */
   overviews: SubjectOverviewService
   organisations: OrganisationService
@@ -83,8 +96,20 @@ export interface Services {
   purposes: PurposeService
   /** Consents, objections, restriction per subject; audience and denials over sets, for the gate. */
   permissions: PermissionService
+  /** A subject's consents as proof (JSON, ISO/IEC TS 27560 records) and how long proof is kept. */
+  consents: ConsentProofService
   /** The audit trail: hash-chained appends, signed checkpoints, verify, per-subject history. */
   audit: AuditLog
+  /** Outgoing mail: SMTP (TRESOR_SMTP_URL) or .eml files in `<dataDir>/mail/outbox/`. */
+  mailer: Mailer
+  /** The versioned wording of consent checkboxes (Art. 7(1)). */
+  consentTexts: ConsentTextService
+  /** Form definitions per touchpoint, checked for data minimisation. */
+  forms: FormService
+  /** Public form submissions: the person through the gate, consents with proof, double opt-in. */
+  formSubmissions: FormSubmissionService
+  /** Double opt-in requests: the confirmation link, its confirmation and expiry. */
+  doubleOptIn: DoubleOptInService
   /** Cheapest round trip to the database, for health checks. */
   ping(): Promise<void>
 }
@@ -171,6 +196,26 @@ export function createServices(
   const subjects = new SubjectService(gate, (kind, attributes) => subjectRepository.count(kind, attributes))
   const events = new EventService(records)
   const products = new ProductRepository(database.db)
+  const mailer = createMailer(config.mail)
+  const consentTexts = new ConsentTextService({
+    repository: new ConsentTextRepository(database.db),
+    db: database.db,
+    audit,
+    purposes,
+  })
+  const forms = new FormService({
+    repository: new FormRepository(database.db),
+    db: database.db,
+    audit,
+    purposes,
+    consentTexts,
+  })
+  const doubleOptIn = new DoubleOptInService({
+    repository: new DoiRequestRepository(database.db),
+    permissions,
+    db: database.db,
+    settings: config.doubleOptIn,
+  })
   return {
     roles,
     access: new AccessService({
@@ -184,6 +229,7 @@ export function createServices(
     fields,
     records,
     events,
+    tracking: new TrackingService({ records, permissions, counts: new TrackingCountRepository(database.db) }),
     subjects,
     overviews: new SubjectOverviewService({ subjects, records, permissions, roles }),
     organisations: new OrganisationService(new OrganisationRepository(database.db), records),
@@ -206,7 +252,22 @@ export function createServices(
     masterKeys: new MasterKeyService(database.db, masterKeyRepository, keyring),
     purposes,
     permissions,
+    consents: new ConsentProofService({ permissions, purposes, roles, audit }),
     audit,
+    mailer,
+    consentTexts,
+    forms,
+    formSubmissions: new FormSubmissionService({
+      forms,
+      gate,
+      permissions,
+      purposes,
+      doubleOptIn,
+      db: database.db,
+      mailer,
+      publicUrl: config.publicUrl,
+    }),
+    doubleOptIn,
     ping: async () => {
       await sql`select 1`.execute(database.db)
     },
@@ -247,6 +308,9 @@ export async function openRuntime(
     await services.purposes.seed()
     // The field catalog: seeds the default fields (never overwriting an admin's edit), loads it.
     await services.fields.init()
+    // Consent texts (version 1 where a consent purpose has none) and the five seeded forms.
+    await services.consentTexts.seed()
+    await services.forms.seed()
   } catch (error) {
     await database.close()
     throw error

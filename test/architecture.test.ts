@@ -91,6 +91,8 @@ const PERSONAL_TABLES = [
   'invoice',
   'deal',
   'subject_note',
+  'doi_request',
+  'doi_token',
 ]
 const TABLE = PERSONAL_TABLES.join('|')
 const KYSELY_QUERY = new RegExp(

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { VERSION } from '../platform/version.ts'
 import { registerAudit } from './audit.ts'
+import { registerConsent } from './consent.ts'
 import { registerDemo } from './demo.ts'
 import { registerExport } from './export.ts'
 import { registerFields } from './fields.ts'
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerRoles(program)
   registerAudit(program)
   registerPurposes(program)
+  registerConsent(program)
   return program
 }
 

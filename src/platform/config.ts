@@ -47,6 +47,37 @@ export interface Config {
    * env TRESOR_PHONE_REGION, default `DE`. Used to normalise numbers to E.164 for the blind index.
    */
   phoneRegion: string
+  /** Outgoing mail (src/platform/mail): SMTP, or .eml files in `<dataDir>/mail/outbox/`. */
+  mail: MailSettings
+  /**
+   * Where Tresor is reached from outside: the base of the links in mails (double opt-in
+   * confirmation, unsubscribe). Env TRESOR_PUBLIC_URL, default `http://localhost:<port>`.
+   */
+  publicUrl: string
+  /** Double opt-in of public forms. */
+  doubleOptIn: {
+    /** How long a confirmation link stays valid; env TRESOR_DOI_EXPIRY_HOURS, default 48. */
+    expiryHours: number
+    /**
+     * One address gets at most one confirmation mail in this window, however often it is signed
+     * up; env TRESOR_DOI_RESEND_MINUTES, default 15.
+     */
+    resendWindowMinutes: number
+  }
+  /** Public form submissions accepted per IP address and minute; env TRESOR_FORM_RATE_LIMIT, default 10. */
+  formRateLimitPerMinute: number
+}
+
+export interface MailSettings {
+  /**
+   * `smtp://user:password@host:587` (STARTTLS when the server offers it) or `smtps://…:465`;
+   * env TRESOR_SMTP_URL. Absent: every mail is written as an .eml file into `outboxDir`.
+   */
+  smtpUrl: string | undefined
+  /** The sender; env TRESOR_MAIL_FROM, default `Tresor <tresor@localhost>`. */
+  from: string
+  /** Where the file transport writes: `<dataDir>/mail/outbox`. */
+  outboxDir: string
 }
 
 export type Env = Record<string, string | undefined>
@@ -82,10 +113,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('TRESOR_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
   const host = overrides.host ?? env.HOST ?? '127.0.0.1'
+  const port = overrides.port ?? intSetting(env, 'PORT', 3000, 0, 65535)
   return {
     dataDir,
     databaseUrl,
-    port: overrides.port ?? intSetting(env, 'PORT', 3000, 0, 65535),
+    port,
     host,
     logLevel,
     sessionIdleMinutes:
@@ -96,7 +128,56 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       overrides.bodyLimitBytes ??
       intSetting(env, 'TRESOR_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 512 * 1024 * 1024),
     phoneRegion: phoneRegionSetting(overrides.phoneRegion ?? env.TRESOR_PHONE_REGION),
+    mail: overrides.mail ?? {
+      smtpUrl: smtpUrlSetting(env.TRESOR_SMTP_URL),
+      from: mailFromSetting(env.TRESOR_MAIL_FROM),
+      outboxDir: path.join(dataDir, 'mail', 'outbox'),
+    },
+    publicUrl: overrides.publicUrl ?? publicUrlSetting(env.TRESOR_PUBLIC_URL, port),
+    doubleOptIn: overrides.doubleOptIn ?? {
+      expiryHours: intSetting(env, 'TRESOR_DOI_EXPIRY_HOURS', 48, 1, 24 * 30),
+      resendWindowMinutes: intSetting(env, 'TRESOR_DOI_RESEND_MINUTES', 15, 1, 24 * 60),
+    },
+    formRateLimitPerMinute:
+      overrides.formRateLimitPerMinute ?? intSetting(env, 'TRESOR_FORM_RATE_LIMIT', 10, 1, 100_000),
   }
+}
+
+// The URL carries the SMTP password: errors name the setting, never the value.
+function smtpUrlSetting(raw: string | undefined): string | undefined {
+  const value = raw?.trim()
+  if (!value) return undefined
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError('TRESOR_SMTP_URL', 'is not a URL (expected smtp://user:password@host:587)')
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new ConfigError('TRESOR_SMTP_URL', 'must start with smtp:// or smtps://')
+  if (!url.hostname) throw new ConfigError('TRESOR_SMTP_URL', 'names no host')
+  return value
+}
+
+function mailFromSetting(raw: string | undefined): string {
+  const value = raw?.trim() || 'Tresor <tresor@localhost>'
+  if (/[\r\n]/.test(value) || !/^(?:[^<>]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(value))
+    throw new ConfigError('TRESOR_MAIL_FROM', 'must be an address, e.g. Tresor <news@example.com>')
+  return value
+}
+
+function publicUrlSetting(raw: string | undefined, port: number): string {
+  const value = raw?.trim() || `http://localhost${port === 0 || port === 80 ? '' : `:${port}`}`
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError('TRESOR_PUBLIC_URL', 'is not a URL (expected https://crm.example.com)')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError('TRESOR_PUBLIC_URL', 'must start with https:// (or http://)')
+  if (url.search || url.hash) throw new ConfigError('TRESOR_PUBLIC_URL', 'takes no query or fragment')
+  return url.toString().replace(/\/+$/, '')
 }
 
 function phoneRegionSetting(raw: string | undefined): string {

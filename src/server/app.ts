@@ -13,7 +13,10 @@ import { accessRoutes } from '../modules/access/access.routes.ts'
 import { TokenInfo, User } from '../modules/access/access.schemas.ts'
 import { roleRoutes } from '../modules/access/role.routes.ts'
 import { RoleInfo } from '../modules/access/role.schemas.ts'
+import { consentProofRoutes } from '../modules/consents/consent-proof.routes.ts'
 import { exportRoutes } from '../modules/export/export.routes.ts'
+import { formRoutes } from '../modules/forms/form.routes.ts'
+import { formPublicRoutes } from '../modules/forms/form-public.routes.ts'
 import { importRoutes } from '../modules/import/import.routes.ts'
 import { ImportResult, ImportSummary } from '../modules/import/import.schemas.ts'
 import { eventRoutes } from '../modules/journey/event.routes.ts'
@@ -24,6 +27,7 @@ import { Organisation } from '../modules/organisations/organisation.schemas.ts'
 import { salesRoutes } from '../modules/sales/sales.routes.ts'
 import { subjectRoutes } from '../modules/subjects/subject.routes.ts'
 import { Subject } from '../modules/subjects/subject.schemas.ts'
+import { trackingPages, trackingRoutes } from '../modules/tracking/tracking.routes.ts'
 import { auditRoutes } from '../privacy/audit/audit.routes.ts'
 import { fieldRoutes } from '../privacy/fields/field.routes.ts'
 import { CatalogFieldJson } from '../privacy/fields/field.schemas.ts'
@@ -136,18 +140,29 @@ export async function buildApp(
       await api.register(subjectRoutes(services.subjects, services.overviews))
       await api.register(purposeRoutes(services.purposes))
       await api.register(permissionRoutes(services.permissions))
+      await api.register(consentProofRoutes(services.consents))
       await api.register(auditRoutes(services.audit))
       await api.register(eventRoutes(services.events))
+      await api.register(trackingRoutes(services.tracking))
       await api.register(organisationRoutes(services.organisations))
       await api.register(orderRoutes(services.orders))
       await api.register(salesRoutes(services.sales))
       await api.register(importRoutes(services.imports))
       await api.register(exportRoutes(services.exports))
       await api.register(fieldRoutes(services.fields))
+      await api.register(formRoutes(services.forms, services.consentTexts, config.publicUrl))
     },
     { prefix: '/api/v1' },
   )
 
+  // Public forms: the pages and the confirmation link under /p/, the JSON endpoints under
+  // /api/v1/public/forms; no sign-in, rate-limited per IP address.
+  await app.register(
+    formPublicRoutes(services.formSubmissions, { rateLimitPerMinute: config.formRateLimitPerMinute }),
+  )
+
+  // The tracking snippet and its consent banner example, for websites (public, no cookies).
+  await app.register(trackingPages)
   await registerWebUi(app, options.webDist ?? WEB_DIST)
   return app
 }

@@ -7,6 +7,8 @@ export interface JobPayloads {
   'access.purge-sessions': Record<string, never>
   /** Signs the audit chain's head (a checkpoint), if it moved since the last one. */
   'audit.checkpoint': Record<string, never>
+  /** Closes double opt-in requests whose link ran out and records their consents `expired`. */
+  'doi.expire': Record<string, never>
 }
 
 export type JobName = keyof JobPayloads
@@ -15,4 +17,5 @@ export type JobName = keyof JobPayloads
 export const SCHEDULES: readonly { name: JobName; cron: string; payload: JobPayloads[JobName] }[] = [
   { name: 'access.purge-sessions', cron: '*/15 * * * *', payload: {} },
   { name: 'audit.checkpoint', cron: '7 * * * *', payload: {} },
+  { name: 'doi.expire', cron: '*/15 * * * *', payload: {} },
 ]

@@ -1,6 +1,7 @@
 import { PgBoss } from 'pg-boss'
 import { purgeSessionsJob } from '../modules/access/access.jobs.ts'
 import { auditCheckpointJob } from '../privacy/audit/audit.jobs.ts'
+import { expireDoiRequestsJob } from '../privacy/double-opt-in/double-opt-in.jobs.ts'
 import type { Runtime } from '../runtime.ts'
 import { type JobName, type JobPayloads, SCHEDULES } from './jobs.ts'
 
@@ -10,6 +11,7 @@ type Handlers = { [K in JobName]: (payload: JobPayloads[K], runtime: Runtime) =>
 const HANDLERS: Handlers = {
   'access.purge-sessions': (_payload, runtime) => purgeSessionsJob(runtime.services.access),
   'audit.checkpoint': (_payload, runtime) => auditCheckpointJob(runtime.services.audit),
+  'doi.expire': (_payload, runtime) => expireDoiRequestsJob(runtime.services.doubleOptIn),
 }
 
 export interface Worker {

@@ -41,6 +41,8 @@ export const PERMISSIONS = [
   'roles:manage',
   /** Add attributes to the field catalog and edit fields (categories, purposes, retention). */
   'fields:manage',
+  /** Define and change the public forms (fields, offered consents, notice) and the consent texts. */
+  'forms:manage',
   'tokens:own',
   /** Send touchpoints (`POST /api/v1/events`): websites, shops and apps, usually with an API token. */
   'events:write',
@@ -64,7 +66,15 @@ const STAFF: readonly Permission[] = [...EVERYONE, 'subjects:write', 'subjects:h
 /** Seed: what each built-in role may do. Exports and bulk reads (`subjects:export`) only for the DPO. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
-  dpo: [...STAFF, 'subjects:erase', 'subjects:export', 'purposes:manage', 'audit:read', 'fields:manage'],
+  dpo: [
+    ...STAFF,
+    'subjects:erase',
+    'subjects:export',
+    'purposes:manage',
+    'audit:read',
+    'fields:manage',
+    'forms:manage',
+  ],
   marketing: [...STAFF, 'events:write', 'subjects:import'],
   sales: [...STAFF, 'events:write', 'catalog:manage', 'subjects:import'],
   service: [...STAFF, 'events:write'],

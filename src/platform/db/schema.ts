@@ -427,11 +427,72 @@ export interface FieldDefinitionTable {
   updated_at: Timestamp
 }
 
+/** Consent texts (migration 0015): the wording of a purpose's checkbox per version; never changed. */
+export interface ConsentTextTable {
+  purpose_key: string
+  version: number
+  text_de: string
+  text_en: string
+  created_at: Defaulted<Date>
+}
+
+/** A jsonb column: read as the value, written as its JSON text. */
+type JsonColumn<T> = ColumnType<T, string, string>
+
+/** Forms per touchpoint (migration 0015): fields, offered purposes, notice parts; not personal data. */
+export interface FormTable {
+  key: string
+  type: string
+  title_de: string
+  title_en: string
+  fields: JsonColumn<{ field: string; required: boolean }[]>
+  purposes: JsonColumn<{ purposeKey: string; textVersion: number }[]>
+  notice: JsonColumn<Record<string, { de: string; en: string }>>
+  active: Defaulted<boolean>
+  builtin: Defaulted<boolean>
+  version: Defaulted<number>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** Double opt-in requests (migration 0015): personal, keyed by subject. */
+export interface DoiRequestTable {
+  subject_id: string
+  id: string
+  form_key: string
+  purposes: JsonColumn<{ purposeKey: string; channel: string; textVersion: string }[]>
+  requested_at: Timestamp
+  expires_at: Timestamp
+  mailed_at: Timestamp | null
+  status: Defaulted<string>
+  closed_at: Timestamp | null
+}
+
+/** The confirmation link's digest → its request (migration 0015). */
+export interface DoiTokenTable {
+  token_hash: Uint8Array
+  subject_id: string
+  request_id: string
+}
+
 export interface SchemaMigrationTable {
   version: number
   name: string
   checksum: string
   applied_at: Timestamp
+}
+
+/**
+ * Counts of the events POST /api/v1/track took and dropped, per day, site and outcome (migration
+ * 0016): counts only, not personal data.
+ */
+export interface TrackingCountTable {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string
+  source: string
+  /** `accepted`, `duplicate`, or the reason the events were dropped. */
+  outcome: string
+  count: number
 }
 
 /** Every table Kysely sees. Add a table here in the same change as its migration. */
@@ -471,6 +532,11 @@ export interface Schema {
   subject_note: SubjectNoteTable
   import_batch: ImportBatchTable
   field_definition: FieldDefinitionTable
+  consent_text: ConsentTextTable
+  form: FormTable
+  doi_request: DoiRequestTable
+  doi_token: DoiTokenTable
+  tracking_count: TrackingCountTable
 }
 
 export type AppUserRow = Selectable<AppUserTable>

@@ -47,6 +47,15 @@ export type ObjectionStateRow = Selectable<ObjectionStateTable>
 export type RestrictionEventRow = Selectable<RestrictionEventTable>
 export type RestrictionStateRow = Selectable<RestrictionStateTable>
 
+/** When a consent (subject × purpose × channel) was last given and last used; null: never. */
+export interface ConsentUseRow {
+  subject_id: string
+  purpose_key: string
+  channel: string
+  last_given_at: Date | null
+  last_used_at: Date | null
+}
+
 /** Rows per INSERT: at most 11 columns each, well below PostgreSQL's 65,535 bind parameters. */
 const CHUNK = 5_000
 
@@ -392,6 +401,31 @@ export class PermissionRepository {
       .where('subject_id', '=', subjectId)
       .orderBy('seq')
       .execute()
+  }
+
+  /**
+   * § 7a UWG: for each subject, purpose and channel (of `channels`) with consent events, when the
+   * consent was last given (granted or confirmed) and last used: the latest touchpoint under that
+   * purpose on that channel (a call made on the consent). One query over the set.
+   */
+  async consentUses(
+    subjectIds: readonly string[],
+    channels: readonly string[],
+    db = this.#db,
+  ): Promise<ConsentUseRow[]> {
+    if (subjectIds.length === 0 || channels.length === 0) return []
+    const { rows } = await sql<ConsentUseRow>`
+      select c.subject_id, c.purpose_key, c.channel,
+        max(c.occurred_at) filter (where c.kind in ('granted', 'confirmed')) as last_given_at,
+        (select max(t.occurred_at) from touchpoint t
+          where t.subject_id = c.subject_id and t.purpose_key = c.purpose_key and t.channel = c.channel
+        ) as last_used_at
+      from consent_event c
+      where c.subject_id = any(${[...new Set(subjectIds)]}::uuid[]) and c.channel = any(${[...channels]}::text[])
+      group by c.subject_id, c.purpose_key, c.channel
+      order by c.subject_id, c.purpose_key, c.channel
+    `.execute(db)
+    return rows
   }
 
   /**

@@ -112,7 +112,8 @@ const ConsentState = Type.Object({
   updatedAt: timestamp,
 })
 
-const Objection = Type.Object({
+/** An objection in force (also the consent proof view's do-not-contact part). */
+export const Objection = Type.Object({
   scope: Type.Enum(OBJECTION_SCOPES, { description: 'What it covers.' }),
   purposeKey: nullable(Type.String()),
   channel: nullable(Type.String()),

@@ -140,6 +140,15 @@ export interface HistoryEntry {
   actor: { type: string; id: string }
 }
 
+/** When a consent (subject × purpose × channel) was last given and last used; null: never. */
+export interface ConsentUse {
+  subjectId: string
+  purposeKey: string
+  channel: Channel
+  lastGivenAt: Date | null
+  lastUsedAt: Date | null
+}
+
 /** Default and largest page of an audience. */
 export const AUDIENCE_PAGE = 10_000
 export const AUDIENCE_MAX_PAGE = 100_000
@@ -703,6 +712,21 @@ export class PermissionService {
     return entries
       .sort((a, b) => a.at.getTime() - b.at.getTime() || a.seq - b.seq)
       .map(({ seq: _seq, ...entry }) => entry)
+  }
+
+  /**
+   * For keeping consent proof (§ 7a UWG: phone advertising, 5 years from the grant and from each
+   * use): per subject, purpose and channel of `channels`, when the consent was last given and
+   * last used (the latest touchpoint under the purpose on the channel). One query over the set.
+   */
+  async consentUses(subjectIds: readonly string[], channels: readonly Channel[]): Promise<ConsentUse[]> {
+    return (await this.#repo.consentUses(subjectIds, channels)).map((r) => ({
+      subjectId: r.subject_id,
+      purposeKey: r.purpose_key,
+      channel: r.channel as Channel,
+      lastGivenAt: r.last_given_at,
+      lastUsedAt: r.last_used_at,
+    }))
   }
 
   /** Resolves purpose and channel of an audience question; 404 / 400 problems when they don't fit. */

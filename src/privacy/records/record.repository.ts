@@ -334,5 +334,8 @@ export class RecordRepository {
     await db.deleteFrom('deal').where('subject_id', '=', ids).execute()
     await db.deleteFrom('subject_note').where('subject_id', '=', ids).execute()
     await db.deleteFrom('subject_organisation').where('subject_id', '=', ids).execute()
+    // pending or closed double opt-in confirmations (the consent events keep the proof)
+    await db.deleteFrom('doi_token').where('subject_id', '=', ids).execute()
+    await db.deleteFrom('doi_request').where('subject_id', '=', ids).execute()
   }
 }

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { createTransport } from 'nodemailer'
+import type { MailSettings } from '../config.ts'
+import type { Logger } from '../logger.ts'
+
+/** One mail to send. Plain text always; HTML optional. */
+export interface OutgoingMail {
+  to: string
+  subject: string
+  text: string
+  html?: string | undefined
+  /**
+   * Marks a marketing mail (§ 7 UWG, Art. 21(3) GDPR: objecting must be easy). It then always
+   * carries the RFC 8058 one-click unsubscribe headers pointing at this subject's link.
+   */
+  marketing?: { unsubscribeUrl: string } | undefined
+}
+
+export interface SentMail {
+  /** The Message-ID header of the mail. */
+  messageId: string
+}
+
+/** Sends mail over SMTP, or writes it into the outbox directory (the embedded default). */
+export interface Mailer {
+  /** `smtp` (TRESOR_SMTP_URL) or `file` (.eml files in the outbox directory). */
+  readonly transport: 'smtp' | 'file'
+  send(mail: OutgoingMail): Promise<SentMail>
+  close(): void
+}
+
+/**
+ * RFC 8058 § 3.1: the header pair that lets a mailbox provider unsubscribe with one POST, without
+ * the recipient opening anything. The URL must be HTTPS (plain HTTP only for localhost, where
+ * Tresor runs for trying it out).
+ */
+export function oneClickUnsubscribeHeaders(unsubscribeUrl: string): Record<string, string> {
+  let url: URL
+  try {
+    url = new URL(unsubscribeUrl)
+  } catch {
+    throw new TypeError('the unsubscribe URL is not a URL')
+  }
+  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]'
+  if (url.protocol !== 'https:' && !(local && url.protocol === 'http:'))
+    throw new TypeError('the unsubscribe URL must be https:// (RFC 8058 § 3.1)')
+  return {
+    'List-Unsubscribe': `<${url.toString()}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  }
+}
+
+/**
+ * The mailer of the configuration: SMTP when `smtpUrl` is set (smtp:// upgrades with STARTTLS
+ * when the server offers it, smtps:// is TLS from the start), else the file transport, which
+ * writes every mail as `<outboxDir>/<time>-<random>.eml` (mode 0600: mails carry addresses).
+ * Logs carry the transport and the Message-ID, never an address or a word of the content.
+ */
+export function createMailer(settings: MailSettings, logger?: Logger): Mailer {
+  const log = logger?.child({ component: 'mail' })
+  const message = (mail: OutgoingMail) => ({
+    from: settings.from,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    ...(mail.html !== undefined ? { html: mail.html } : {}),
+    headers: mail.marketing ? oneClickUnsubscribeHeaders(mail.marketing.unsubscribeUrl) : {},
+  })
+
+  if (settings.smtpUrl) {
+    // nodemailer's own logger stays off: it would print addresses and the SMTP dialogue.
+    const transport = createTransport({ url: settings.smtpUrl, logger: false, debug: false })
+    return {
+      transport: 'smtp',
+      async send(mail) {
+        const info = await transport.sendMail(message(mail))
+        log?.info({ transport: 'smtp', messageId: info.messageId, marketing: !!mail.marketing }, 'mail sent')
+        return { messageId: info.messageId }
+      },
+      close: () => transport.close(),
+    }
+  }
+
+  const transport = createTransport({ streamTransport: true, buffer: true, newline: 'windows' })
+  return {
+    transport: 'file',
+    async send(mail) {
+      const info = await transport.sendMail(message(mail))
+      await mkdir(settings.outboxDir, { recursive: true, mode: 0o700 })
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`
+      const file = path.join(settings.outboxDir, name)
+      // Written under a temporary name and renamed: a reader of the outbox never sees half a mail.
+      await writeFile(`${file}.tmp`, info.message as Buffer, { mode: 0o600, flag: 'wx' })
+      await rename(`${file}.tmp`, file)
+      log?.info({ transport: 'file', messageId: info.messageId, marketing: !!mail.marketing }, 'mail written')
+      return { messageId: info.messageId }
+    },
+    close: () => transport.close(),
+  }
+}
