@@ -1,12 +1,11 @@
 import type { Command } from 'commander'
 import type { ConsentProofViewJson } from '../modules/consents/consent-proof.schemas.ts'
+import { isUuid } from '../platform/uuid.ts'
 import { ProblemError } from '../server/problem.ts'
 import { CLI_ACTOR, withDataDirOption, withRuntime } from './shared.ts'
 
 const FORMATS = ['table', 'json', '27560'] as const
 type Format = (typeof FORMATS)[number]
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const PROOF_HELP = `
 What it prints:
@@ -139,7 +138,7 @@ export function registerConsent(program: Command): void {
     const format = (options.format ?? (options.json ? 'json' : 'table')) as Format
     if (!FORMATS.includes(format))
       throw new ProblemError('validation', `--format: must be one of ${FORMATS.join(', ')}`)
-    if (!UUID.test(options.subject))
+    if (!isUuid(options.subject))
       throw new ProblemError('validation', '--subject: must be a subject id (UUID)')
     await withRuntime(options, async (runtime) => {
       const ctx = { actor: CLI_ACTOR }

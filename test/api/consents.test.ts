@@ -6,7 +6,7 @@ import type {
 } from '../../src/modules/consents/consent-proof.schemas.ts'
 import { CONSENT_PROOF_RETENTION } from '../../src/modules/consents/consent-proof-retention.ts'
 import { describeEachEngine } from '../support/engines.ts'
-import { buildTestApp, problemOf, type TestApp } from '../support/http.ts'
+import { buildTestApp, insertSubject, problemOf, type TestApp } from '../support/http.ts'
 
 interface Decisions {
   decisions: { purposeKey: string; channel: string; allowed: boolean; rule?: string }[]
@@ -19,14 +19,7 @@ describeEachEngine('consent proof: GET /api/v1/subjects/{id}/consents and /conse
   let product: string
   let subject: string
 
-  const newSubject = async () =>
-    (
-      await runtime()
-        .database.db.insertInto('subject')
-        .values({ kinds: ['customer'], source: 'manual' })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-    ).id
+  const newSubject = () => insertSubject(runtime())
   const call = (method: 'GET' | 'POST', path: string, cookie: string, payload?: object, id = subject) =>
     t.app.inject({
       method,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeEachEngine } from '../support/engines.ts'
-import { buildTestApp, problemOf, type TestApp } from '../support/http.ts'
+import { buildTestApp, createSubject, problemOf, type TestApp } from '../support/http.ts'
 
 interface Outcome {
   index: number
@@ -26,16 +26,7 @@ describeEachEngine('touchpoint ingestion (POST /api/v1/events)', (runtime) => {
   let silent: string
   let erased: string
 
-  const newSubject = async (): Promise<string> => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/subjects',
-      headers: { cookie: admin },
-      payload: { kinds: ['customer'], identifiers: { firstName: 'Test' } },
-    })
-    expect(res.statusCode, res.body).toBe(201)
-    return (res.json() as { id: string }).id
-  }
+  const newSubject = () => createSubject(t.app, admin)
   const post = (events: unknown[], cookie = marketing) =>
     t.app.inject({
       method: 'POST',

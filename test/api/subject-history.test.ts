@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeEachEngine } from '../support/engines.ts'
-import { buildTestApp, problemOf, type TestApp } from '../support/http.ts'
+import { buildTestApp, insertSubject, problemOf, type TestApp } from '../support/http.ts'
 
 interface Entry {
   seq: number
@@ -25,14 +25,7 @@ describeEachEngine('subject history: GET /api/v1/subjects/{id}/history', (runtim
   let subject: string
   let other: string
 
-  const newSubject = async () =>
-    (
-      await runtime()
-        .database.db.insertInto('subject')
-        .values({ kinds: ['customer'], source: 'manual' })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-    ).id
+  const newSubject = () => insertSubject(runtime())
 
   beforeAll(async () => {
     t = await buildTestApp(runtime())

@@ -4,7 +4,7 @@ import { GVL, TCModel, TCString } from '@iabtechlabtcf/core'
 import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describeEachEngine } from '../support/engines.ts'
-import { buildTestApp, problemOf, type TestApp } from '../support/http.ts'
+import { buildTestApp, createSubject, problemOf, type TestApp } from '../support/http.ts'
 
 interface Outcome {
   index: number
@@ -70,16 +70,7 @@ describeEachEngine('web tracking (POST /api/v1/track)', (runtime) => {
   let siteKey: string
   let consenting: string
 
-  const newSubject = async (): Promise<string> => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/subjects',
-      headers: { cookie: admin },
-      payload: { kinds: ['customer'], identifiers: { firstName: 'Test' } },
-    })
-    expect(res.statusCode, res.body).toBe(201)
-    return (res.json() as { id: string }).id
-  }
+  const newSubject = () => createSubject(t.app, admin)
   const grantRecorded = async (subjectId: string) => {
     const res = await t.app.inject({
       method: 'POST',

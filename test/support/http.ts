@@ -49,3 +49,25 @@ export function problemOf(res: LightMyRequestResponse): ProblemBody {
   }
   return res.json() as ProblemBody
 }
+
+/** A new customer through the API (as `cookie`'s user, who needs subjects:write); its id. */
+export async function createSubject(app: FastifyInstance, cookie: string): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/subjects',
+    headers: { cookie },
+    payload: { kinds: ['customer'], identifiers: { firstName: 'Test' } },
+  })
+  if (res.statusCode !== 201) throw new Error(`creating a subject failed: ${res.statusCode} ${res.body}`)
+  return (res.json() as { id: string }).id
+}
+
+/** A bare subject row (no identifiers, not audited): for tests of what is recorded about it. */
+export async function insertSubject(runtime: TestRuntime): Promise<string> {
+  const row = await runtime.database.db
+    .insertInto('subject')
+    .values({ kinds: ['customer'], source: 'manual' })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
+import { isUuid } from '../../platform/uuid.ts'
 import type { IdentifierField } from '../../privacy/fields/field-catalog.ts'
 import type { Gate, NewSubject } from '../../privacy/gate/gate.service.ts'
 import type { PermissionService } from '../../privacy/permissions/permission.service.ts'
@@ -808,8 +809,7 @@ export class ImportService {
     const emails: string[] = []
     for (const row of rows) {
       const id = idHeader ? (row.cells[idHeader] ?? '').trim().toLowerCase() : ''
-      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id))
-        found.set(row.rowNumber, id)
+      if (isUuid(id)) found.set(row.rowNumber, id)
       else if (emailHeader) emails.push((row.cells[emailHeader] ?? '').trim())
     }
     if (emails.length > 0) {

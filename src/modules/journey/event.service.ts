@@ -1,9 +1,9 @@
+import { isUuid } from '../../platform/uuid.ts'
 import type { RecordGate, TouchpointInput } from '../../privacy/records/record-gate.ts'
 import type { RequestContext } from '../../server/request-context.ts'
 import type { EventBatch, EventBatchResult } from './event.schemas.ts'
 import { isTouchpointType, TOUCHPOINT_CHANNELS, TOUCHPOINT_TYPES } from './touchpoint-types.ts'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const PURPOSE_KEY = /^[a-z][a-z0-9_]{1,62}$/
 const MAX_PROPERTIES = 50
 const MAX_PROPERTIES_BYTES = 8 * 1024
@@ -76,7 +76,7 @@ export function checkEvent(raw: unknown, nowMs: number): Checked {
   const e = raw as Record<string, unknown>
   const known = new Set(['subjectId', 'type', 'occurredAt', 'channel', 'purpose', 'properties', 'externalId'])
   for (const key of Object.keys(e)) if (!known.has(key)) return bad(key, 'is not a field of an event')
-  if (typeof e.subjectId !== 'string' || !UUID.test(e.subjectId))
+  if (typeof e.subjectId !== 'string' || !isUuid(e.subjectId))
     return bad('subjectId', 'must be a subject id (UUID)')
   if (typeof e.type !== 'string' || !isTouchpointType(e.type))
     return bad('type', 'must be one of the touchpoint types (GET /api/v1/touchpoint-types)')

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { aeadDecrypt, aeadEncrypt, aeadKey } from '../../platform/crypto/aead.ts'
 import type { Schema } from '../../platform/db/schema.ts'
+import { isUuid } from '../../platform/uuid.ts'
 import { invalidField, ProblemError } from '../../server/problem.ts'
 import { type IdentifierField, isIdentifierField } from '../fields/field-catalog.ts'
 import { type Keyring, subjectKeyAad } from '../keys/keyring.ts'
@@ -46,7 +47,6 @@ export interface VaultDependencies {
 
 /** Subjects per statement batch inside one call: bounds statement size and memory, not atomicity. */
 const CHUNK = 2_000
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 interface PlannedWrite {
   subjectId: string
@@ -157,7 +157,7 @@ export class VaultService {
   async #plan(entries: readonly IdentifierWrite[], index: BlindIndex): Promise<PlannedWrite[]> {
     const bySubject = new Map<string, Map<IdentifierField, string | null>>()
     for (const entry of entries) {
-      if (typeof entry.subjectId !== 'string' || !UUID.test(entry.subjectId))
+      if (typeof entry.subjectId !== 'string' || !isUuid(entry.subjectId))
         throw invalidField('body', 'subjectId', 'is not a UUID')
       const id = entry.subjectId.toLowerCase()
       let fields = bySubject.get(id)
@@ -324,7 +324,7 @@ export class VaultService {
     trx?: Kysely<Schema>,
   ): Promise<Map<string, IdentifierValues>> {
     const result = new Map<string, IdentifierValues>()
-    const ids = [...new Set(subjectIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))]
+    const ids = [...new Set(subjectIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))]
     if (ids.length === 0) return result
     for (const field of fields)
       if (!isIdentifierField(field)) throw new Error(`not an identifier field: ${field}`)
@@ -406,7 +406,7 @@ export class VaultService {
     limit = 20,
     trx?: Kysely<Schema>,
   ): Promise<{ subjectId: string; kinds: string[] }[]> {
-    if (!UUID.test(subjectId)) return Promise.resolve([])
+    if (!isUuid(subjectId)) return Promise.resolve([])
     return this.#repo.lookalikes(subjectId.toLowerCase(), limit, trx)
   }
 
@@ -481,7 +481,7 @@ export class VaultService {
    * record of the erasure is the caller's (the gate's).
    */
   async shred(subjectIds: readonly string[], trx?: Kysely<Schema>): Promise<void> {
-    const ids = [...new Set(subjectIds.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))]
+    const ids = [...new Set(subjectIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))]
     if (ids.length === 0) return
     await withTransaction(this.#db, trx, async (t) => {
       // The subject rows first: their row locks make concurrent writers wait, then see the erasure.
@@ -499,7 +499,7 @@ export class VaultService {
    * with the key. `aad` says what the bytes are (e.g. `audit:rectification`); `open` needs the same.
    */
   async seal(subjectId: string, plaintext: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer> {
-    if (!UUID.test(subjectId)) throw invalidField('body', 'subjectId', 'is not a UUID')
+    if (!isUuid(subjectId)) throw invalidField('body', 'subjectId', 'is not a UUID')
     const id = subjectId.toLowerCase()
     return withTransaction(this.#db, trx, async (t) =>
       aeadEncrypt(aeadKey(await this.#dataKey(id, t)), plaintext, sealedAad(id, aad)),
@@ -516,7 +516,7 @@ export class VaultService {
     aad: string,
     trx?: Kysely<Schema>,
   ): Promise<Buffer | null> {
-    if (!UUID.test(subjectId)) return null
+    if (!isUuid(subjectId)) return null
     const id = subjectId.toLowerCase()
     const [stored] = await this.#repo.keys([id], trx ?? this.#db)
     if (!stored) return null

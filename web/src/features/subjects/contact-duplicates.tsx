@@ -30,10 +30,7 @@ import {
   type OverviewSubject,
 } from './contact-overview.api'
 import { SectionCard } from './contact-section'
-
-/** The limits of the server's `reason` for a merge. */
-const REASON_MIN = 3
-const REASON_MAX = 500
+import { REASON_MAX, REASON_MIN } from './subjects.api'
 
 const MATCH_LABELS = ['email', 'phone', 'name', 'first_name', 'last_name'] as const
 

@@ -45,11 +45,7 @@ import {
 } from './contact-overview.api'
 import { type CatalogField, editableAttributes, fieldCatalogQueryOptions, GENDERS } from './fields.api'
 import { useKindLabel } from './subject-kind-badges'
-import { SUBJECT_KINDS } from './subjects.api'
-
-/** The limits of the server's `reason` (SubjectPatch). */
-const REASON_MIN = 3
-const REASON_MAX = 500
+import { REASON_MAX, REASON_MIN, SUBJECT_KINDS } from './subjects.api'
 
 type Values = Record<IdentifierField, string>
 /** An attribute as the form edits it: text for one value, a list for a multi-valued one. */

@@ -138,3 +138,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 export function subjectExportUrl(format: ExportFormat, kind?: SubjectKind): string {
   return buildUrl('/api/v1/subjects/export', { format, kind })
 }
+
+/** The limits of the server's `reason` for a rectification and a merge (both audited with it). */
+export const REASON_MIN = 3
+export const REASON_MAX = 500
