@@ -139,7 +139,11 @@ export async function buildApp(
       await api.register(roleRoutes(services.roles))
       await api.register(subjectRoutes(services.subjects, services.overviews))
       await api.register(purposeRoutes(services.purposes))
-      await api.register(permissionRoutes(services.permissions))
+      await api.register(
+        permissionRoutes(services.permissions, (ctx, id) =>
+          services.consents.assertMayRead(ctx, id, 'permissions'),
+        ),
+      )
       await api.register(consentProofRoutes(services.consents))
       await api.register(auditRoutes(services.audit))
       await api.register(eventRoutes(services.events))

@@ -178,7 +178,7 @@ describeEachEngine('consent proof: GET /api/v1/subjects/{id}/consents and /conse
       'POST',
       '/objections',
       marketing,
-      { scope: 'all_marketing', source: 'letter' },
+      { scope: 'all_marketing', source: 'letter', reference: 'scan-2026-11-91' },
       other,
     )
     expect(objected.statusCode, objected.body).toBe(201)
@@ -204,6 +204,7 @@ describeEachEngine('consent proof: GET /api/v1/subjects/{id}/consents and /conse
         action: 'raised',
         scope: 'all_marketing',
         source: 'letter',
+        reference: 'scan-2026-11-91',
         recordedBy: { type: 'user', id: marketingUserId },
       }),
     ])
@@ -225,6 +226,44 @@ describeEachEngine('consent proof: GET /api/v1/subjects/{id}/consents and /conse
         request_id: res.headers['x-request-id'],
       },
     ])
+  })
+
+  it('the permission routes ask for the contact category too: nothing shown, nothing recorded', async () => {
+    const [roleName, cookie] = ['consent-clerk', await t.signIn('proof-clerk@example.com', 'admin')]
+    // An admin-defined role that may record permissions but sees no contact data.
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/roles',
+      headers: { cookie },
+      payload: {
+        name: roleName,
+        description: 'records permissions only',
+        permissions: ['subjects:read', 'permissions:write'],
+        fieldCategories: ['purchases'],
+      },
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const clerk = await t.signIn('proof-clerk-2@example.com', roleName)
+    const before = await runtime().database.db.selectFrom('objection_event').select('seq').execute()
+    const reads = [
+      await call('GET', '/permissions', clerk),
+      await call('POST', '/objections', clerk, { scope: 'all_marketing', source: 'letter' }),
+      await call('POST', '/consents', clerk, {
+        purposeKey: 'sms_marketing',
+        channel: 'sms',
+        kind: 'withdrawn',
+        proof: { source: 'letter' },
+      }),
+    ]
+    for (const res of reads) {
+      expect(res.statusCode, res.body).toBe(403)
+      expect(problemOf(res).detail).toBe('your role lacks the field category contact')
+    }
+    expect(await runtime().database.db.selectFrom('objection_event').select('seq').execute()).toEqual(before)
+    const denied = (await auditOf(subject)).filter((a) =>
+      a.reason?.startsWith('permissions: role consent-clerk'),
+    )
+    expect(denied).toHaveLength(3)
   })
 
   it('refuses a role without the contact category with 403 naming it, and audits the refusal', async () => {

@@ -101,6 +101,7 @@ export function consentProofView(input: {
         purposeKey: h.purposeKey,
         channel: h.channel,
         source: h.source ?? '',
+        reference: typeof h.proof?.reference === 'string' ? h.proof.reference : null,
         recordedBy: h.actor,
       })),
     proofRetention: input.retention

@@ -59,6 +59,7 @@ export const ObjectionProofEvent = Type.Object({
   purposeKey: nullable(Type.String()),
   channel: nullable(Type.String()),
   source: Type.String(),
+  reference: nullable(Type.String({ description: 'Where the evidence is kept (letter, call note).' })),
   recordedBy: actor,
 })
 export type ObjectionProofEvent = Static<typeof ObjectionProofEvent>

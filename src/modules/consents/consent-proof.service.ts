@@ -92,25 +92,33 @@ export class ConsentProofService {
     )
   }
 
+  /**
+   * Refuses (403, audited as a denial) a role without the contact category: a subject's consents,
+   * objections and permission state are theirs to see only with it. The permission routes ask the
+   * same before showing or changing a subject's permissions.
+   */
+  async assertMayRead(ctx: RequestContext, subjectId: string, what = 'consent proof'): Promise<void> {
+    if (this.#roles.fieldCategoriesOf(ctx.actor.role).includes(CONSENT_PROOF_CATEGORY)) return
+    // A refusal is audited like every denial of the gate (DESIGN.md, "the one rule").
+    await this.#audit.append([
+      {
+        actor: ctx.actor,
+        action: 'denied',
+        subjectIds: [subjectId],
+        ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+        reason: `${what}: role ${ctx.actor.role} lacks the field category ${CONSENT_PROOF_CATEGORY}`,
+      },
+    ])
+    throw new ProblemError('forbidden', `your role lacks the field category ${CONSENT_PROOF_CATEGORY}`)
+  }
+
   async #read(
     ctx: RequestContext,
     subjectId: string,
     reason: string,
   ): Promise<{ view: ConsentProofViewJson; purposes: Map<string, Purpose> }> {
     const requestId = ctx.requestId ? { requestId: ctx.requestId } : {}
-    if (!this.#roles.fieldCategoriesOf(ctx.actor.role).includes(CONSENT_PROOF_CATEGORY)) {
-      // A refusal is audited like every denial of the gate (DESIGN.md, "the one rule").
-      await this.#audit.append([
-        {
-          actor: ctx.actor,
-          action: 'denied',
-          subjectIds: [subjectId],
-          ...requestId,
-          reason: `consent proof: role ${ctx.actor.role} lacks the field category ${CONSENT_PROOF_CATEGORY}`,
-        },
-      ])
-      throw new ProblemError('forbidden', `your role lacks the field category ${CONSENT_PROOF_CATEGORY}`)
-    }
+    await this.assertMayRead(ctx, subjectId)
     const [state] = await this.#permissions.stateOf([subjectId])
     if (!state) throw new ProblemError('not-found', 'there is no such subject')
     const purposes = await this.#purposeMap()

@@ -318,16 +318,12 @@ export class FormSubmissionService {
           )
           .map((c) => `${c.purposeKey}\u0000${c.channel}`),
       )
-      // The proof schema keeps network and browser under `doi` only; for a consent without double
-      // opt-in they are named in the reference.
-      const reference = [
-        `form submission ${meta.requestId ?? ''}`.trim(),
-        client.ip ? `from ${client.ip}` : '',
-        client.userAgent ? `(${client.userAgent})` : '',
-      ]
-        .filter(Boolean)
-        .join(' ')
-        .slice(0, 200)
+      // Network (truncated) and browser of the submission, and the request it came in.
+      const network = {
+        ...(client.ip ? { ip: client.ip } : {}),
+        ...(client.userAgent ? { userAgent: client.userAgent.slice(0, 500) } : {}),
+      }
+      const reference = meta.requestId ? `form submission ${meta.requestId}`.slice(0, 200) : undefined
       const events: ConsentEventInput[] = single.flatMap((c) =>
         c.channels
           .filter((channel) => !given.has(`${c.purpose.key}\u0000${channel}`))
@@ -344,7 +340,8 @@ export class FormSubmissionService {
               formKey: live.form.key,
               textVersion: c.text.textVersion,
               collectedAt: now.toISOString(),
-              reference,
+              ...network,
+              ...(reference ? { reference } : {}),
             },
           })),
       )

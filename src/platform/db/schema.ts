@@ -219,6 +219,8 @@ export interface ObjectionEventTable {
   channel: string | null
   action: string
   source: string
+  /** Where the evidence is kept (the scanned letter, the call note); optional. */
+  reference: string | null
   actor_type: string
   actor_id: string
   occurred_at: Timestamp

@@ -17,11 +17,13 @@ describeEachEngine('permissions API', (runtime) => {
   let t: TestApp
   let marketing: string
   let product: string
+  let sales: string
   let subject: string
   beforeAll(async () => {
     t = await buildTestApp(runtime())
     marketing = await t.signIn('marketing@example.com', 'marketing')
     product = await t.signIn('product@example.com', 'product')
+    sales = await t.signIn('sales@example.com', 'sales')
     const row = await runtime()
       .database.db.insertInto('subject')
       .values({
@@ -135,8 +137,8 @@ describeEachEngine('permissions API', (runtime) => {
     expect((await call('DELETE', '/restriction', marketing)).statusCode).toBe(404)
   })
 
-  it('shows state and history to readers, writes only with permissions:write', async () => {
-    const res = await call('GET', '/permissions', product)
+  it('shows state and history to readers of contact data, writes only with permissions:write', async () => {
+    const res = await call('GET', '/permissions', sales)
     expect(res.statusCode).toBe(200)
     const view = res.json() as View
     expect(view.history.map((h) => `${h.type}:${h.what}`)).toEqual([
@@ -170,13 +172,17 @@ describeEachEngine('permissions API', (runtime) => {
     })
     const denied = await call('POST', '/objections', product, { scope: 'all_marketing', source: 'letter' })
     expect(denied.statusCode).toBe(403)
+    // Whether a person may be contacted belongs with their contact data: product sees none of it.
+    const hidden = await call('GET', '/permissions', product)
+    expect(hidden.statusCode).toBe(403)
+    expect(hidden.body).not.toContain('nl-2026-01')
   })
 
   it('404 for an unknown subject, 400 for a malformed id', async () => {
     const unknown = await t.app.inject({
       method: 'GET',
       url: '/api/v1/subjects/00000000-0000-4000-8000-000000000000/permissions',
-      headers: { cookie: product },
+      headers: { cookie: sales },
     })
     expect(unknown.statusCode).toBe(404)
     const post = await t.app.inject({
@@ -189,7 +195,7 @@ describeEachEngine('permissions API', (runtime) => {
     const malformed = await t.app.inject({
       method: 'GET',
       url: '/api/v1/subjects/not-a-uuid/permissions',
-      headers: { cookie: product },
+      headers: { cookie: sales },
     })
     expect(malformed.statusCode).toBe(400)
   })

@@ -2,13 +2,26 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { auditActor } from '../../modules/access/access.service.ts'
 import { actorOf } from '../../server/auth.ts'
+import { contextOf, type RequestContext } from '../../server/request-context.ts'
 import { ConsentBody, ObjectionBody, RestrictionBody, SubjectParams } from './permission.schemas.ts'
 import type { PermissionService } from './permission.service.ts'
 import { permissionsJson as toJson } from './permission-view.ts'
 
+/**
+ * Asks whether the caller's role may see this subject's permissions (the contact category);
+ * throws a problem (and audits the denial) when not. Every route here shows the state after it.
+ */
+export type PermissionReadGuard = (ctx: RequestContext, subjectId: string) => Promise<void>
+
 export const permissionRoutes =
-  (permissions: PermissionService): FastifyPluginAsyncTypebox =>
+  (permissions: PermissionService, mayRead: PermissionReadGuard): FastifyPluginAsyncTypebox =>
   async (app) => {
+    // Before any handler: nothing is recorded for, or shown to, a role that may not see the result.
+    app.addHook('preHandler', async (request) => {
+      const { id } = (request.params ?? {}) as { id?: string }
+      if (id) await mayRead(contextOf(request), id)
+    })
+
     app.post(
       '/subjects/:id/consents',
       {

@@ -49,6 +49,8 @@ export const ConsentProof = Type.Object(
       ...timestamp,
       description: 'When it was given, if before it was recorded.',
     }),
+    ip: optionalText(64, 'Truncated or pseudonymised IP address it was given from (a form, the portal).'),
+    userAgent: optionalText(500, 'User agent of the browser it was given in.'),
     doi: Type.Optional(
       Type.Object(
         {
@@ -85,6 +87,7 @@ export const ObjectionBody = Type.Object(
     channel: Type.Optional(ChannelSchema),
     action: Type.Optional(Type.Enum(['raised', 'lifted'], { description: 'Default raised.' })),
     source: Type.Enum(PERMISSION_SOURCES, { description: 'How the objection reached us.' }),
+    reference: optionalText(200, 'A reference to the evidence kept elsewhere, e.g. the scanned letter.'),
   },
   { additionalProperties: false },
 )

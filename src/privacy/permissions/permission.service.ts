@@ -61,6 +61,8 @@ export interface ObjectionInput extends Recorded {
   channel?: Channel | undefined
   action: 'raised' | 'lifted'
   source: PermissionSource
+  /** A reference to the evidence kept elsewhere (the scanned letter, the call note). */
+  reference?: string | undefined
 }
 
 /** Art. 18: restrict a subject's processing, on one of the grounds of Art. 18(1). */
@@ -413,6 +415,7 @@ export class PermissionService {
           channel: o.scope === 'channel' ? (o.channel ?? null) : null,
           action: o.action,
           source: o.source,
+          reference: o.reference ?? null,
           actor_type: o.actor.type,
           actor_id: o.actor.id,
           occurred_at: o.at ?? now,
@@ -697,6 +700,7 @@ export class PermissionService {
         channel: e.channel,
         scope: e.scope,
         source: e.source,
+        proof: e.reference ? { source: e.source, reference: e.reference } : null,
         actor: { type: e.actor_type, id: e.actor_id },
       })),
       ...restrictions.map((e) => ({
