@@ -426,6 +426,11 @@ describeEachEngine('web tracking (POST /api/v1/track)', (runtime) => {
     expect(de.headers['content-security-policy']).toMatch(/script-src 'self'/)
     const en = await check('/p/tracking/example?lang=en', /^text\/html/)
     expect(en.body).toContain('<html lang="en">')
+    // One template, the words of each language filled in, none left out.
+    expect(de.body).toContain('Dürfen wir Ihre Seitenaufrufe auswerten?')
+    expect(de.body).toContain('data-text-version="example-banner-de-v1"')
+    expect(en.body).toContain('May we analyse your page views?')
+    for (const body of [de.body, en.body]) expect(body).not.toMatch(/\{\{/)
     const byBrowser = await check('/p/tracking/example', /^text\/html/, {
       'accept-language': 'de-DE,de;q=0.9',
     })

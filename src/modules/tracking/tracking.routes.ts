@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { contextOf } from '../../server/request-context.ts'
+import { renderExample } from './example-texts.ts'
 import { TrackRequest, TrackResult, TrackStats, TrackStatsQuery } from './tracking.schemas.ts'
 import type { TrackingService } from './tracking.service.ts'
 import { TRACKING_PURPOSE } from './tracking-config.ts'
@@ -88,7 +89,8 @@ export const trackingPages: FastifyPluginAsyncTypebox = async (app) => {
   const read = (file: string) => readFileSync(path.join(PUBLIC_DIR, file), 'utf8')
   const snippet = read('tresor.js')
   const exampleScript = read('example.js')
-  const examples = { de: read('example.de.html'), en: read('example.en.html') }
+  const template = read('example.html')
+  const examples = { de: renderExample(template, 'de'), en: renderExample(template, 'en') }
 
   app.get(
     '/p/tracking/tresor.js',
