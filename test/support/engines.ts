@@ -17,8 +17,14 @@ export interface TestRuntime extends Runtime {
   dispose(): Promise<void>
 }
 
-/** A migrated runtime on a fresh database of the given engine, with its own data dir. */
-export async function openTestRuntime(engine: Engine): Promise<TestRuntime> {
+/**
+ * A migrated runtime on a fresh database of the given engine, with its own data dir. `env` adds
+ * settings (e.g. TRESOR_SMTP_URL, TRESOR_PUBLIC_URL) as the environment would.
+ */
+export async function openTestRuntime(
+  engine: Engine,
+  env: Readonly<Record<string, string>> = {},
+): Promise<TestRuntime> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tresor-test-'))
   let databaseUrl: string | undefined
   let dbName: string | undefined
@@ -29,6 +35,7 @@ export async function openTestRuntime(engine: Engine): Promise<TestRuntime> {
     databaseUrl = await createDatabase(adminUrl, dbName)
   }
   const config = loadConfig({
+    ...env,
     TRESOR_DATA_DIR: dataDir,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   })

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, createServer } from 'node:net'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Page } from 'playwright-core'
 import { buildApp } from '../../src/server/app.ts'
@@ -31,6 +31,20 @@ export interface StartWebAppOptions {
   locale?: string
   /** Users to create before the server starts. */
   users?: readonly TestUser[]
+  /**
+   * Settings as the environment would give them (e.g. TRESOR_SMTP_URL). TRESOR_PUBLIC_URL is the
+   * server's own address unless given, so links in mails lead back to it.
+   */
+  env?: Readonly<Record<string, string>>
+}
+
+/** A free local port: asked of the system, then released for the server to take. */
+async function freePort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as AddressInfo
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  return port
 }
 
 /**
@@ -38,14 +52,18 @@ export interface StartWebAppOptions {
  * opens a page (not signed in). What was started is closed again when a later step fails.
  */
 export async function startWebApp(options: StartWebAppOptions = {}): Promise<WebApp> {
-  const runtime = await openTestRuntime('pglite')
+  const port = await freePort()
+  const runtime = await openTestRuntime('pglite', {
+    TRESOR_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...options.env,
+  })
   let app: FastifyInstance | undefined
   let browser: LaunchedBrowser | undefined
   try {
     for (const user of options.users ?? []) await runtime.services.access.createUser(user)
     app = await buildApp(runtime)
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+    await app.listen({ host: '127.0.0.1', port })
+    const base = `http://127.0.0.1:${port}`
     browser = await launchBrowser({ locale: options.locale ?? 'en-US' })
     const page = await browser.context.newPage()
     page.setDefaultTimeout(15_000)
