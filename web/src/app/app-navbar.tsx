@@ -1,6 +1,7 @@
 import { NavLink, Stack } from '@mantine/core'
 import { Link, useRouterState } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
+import type { Permission } from '../../../src/modules/access/roles'
 import { usePermissions } from '../features/auth/permissions'
 import { NAV_ITEMS, type NavItem } from './nav-items'
 
@@ -10,11 +11,17 @@ export function AppNavbar({ onNavigate }: { onNavigate: () => void }) {
   const { can } = usePermissions()
   return (
     <Stack component="nav" gap={2} aria-label={t('shell.navigation')}>
-      {NAV_ITEMS.filter((item) => !item.permission || can(item.permission)).map((item) => (
+      {NAV_ITEMS.filter((item) => mayOpen(item, can)).map((item) => (
         <AppNavLink key={item.key} item={item} pathname={pathname} onNavigate={onNavigate} />
       ))}
     </Stack>
   )
+}
+
+/** Whether the role holds the entry's permission, or any of its permissions. */
+function mayOpen(item: NavItem, can: (permission: Permission) => boolean): boolean {
+  if (!item.permission) return true
+  return typeof item.permission === 'string' ? can(item.permission) : item.permission.some(can)
 }
 
 function AppNavLink({

@@ -12,9 +12,12 @@ export interface NavItem {
     | 'audit'
     | 'fields'
     | 'settings'
-  to?: '/' | '/contacts' | '/imports' | '/settings/fields'
-  /** Shown only to roles with this permission (the page would only say "not allowed" to the others). */
-  permission?: Permission
+  to?: '/' | '/contacts' | '/imports' | '/privacy' | '/settings/fields'
+  /**
+   * Shown only to roles with this permission, or with any of these (the page would only say "not
+   * allowed" to the others).
+   */
+  permission?: Permission | readonly Permission[]
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
@@ -23,7 +26,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'imports', to: '/imports', permission: 'subjects:import' },
   { key: 'segments' },
   { key: 'campaigns' },
-  { key: 'privacy' },
+  { key: 'privacy', to: '/privacy', permission: ['forms:manage', 'purposes:manage'] },
   { key: 'audit' },
   { key: 'fields', to: '/settings/fields', permission: 'fields:manage' },
   { key: 'settings' },

@@ -15,6 +15,7 @@ import { safeRedirectTarget, sessionQueryOptions } from '../features/auth/auth.a
 import { LoginPage } from '../features/auth/login-page'
 import { ImportsPage } from '../features/imports/imports-page'
 import { OverviewPage } from '../features/overview/overview-page'
+import { PrivacyPage, validatePrivacySearch } from '../features/privacy/privacy-page'
 import { FieldCatalogPage } from '../features/settings/field-catalog-page'
 import { SecurityPage } from '../features/settings/security-page'
 import { validateContactSearch } from '../features/subjects/contact-overview.api'
@@ -107,6 +108,14 @@ const importsRoute = createRoute({
   component: ImportsPage,
 })
 
+/** The DPO's page: the public forms and the consent purposes with every version of their texts. */
+const privacyRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/privacy',
+  validateSearch: validatePrivacySearch,
+  component: PrivacyPage,
+})
+
 const securityRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/settings/security',
@@ -128,6 +137,7 @@ const routeTree = rootRoute.addChildren([
     contactRoute,
     subjectHistoryRoute,
     importsRoute,
+    privacyRoute,
     securityRoute,
     fieldCatalogRoute,
   ]),

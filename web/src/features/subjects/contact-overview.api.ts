@@ -216,6 +216,18 @@ export interface PurposeSummary {
   doubleOptIn: boolean
   /** Art. 9(2) basis for special categories (e.g. `explicit_consent`), or null. */
   art9Basis?: string | null
+  /** What the purpose is, as shown to data subjects. */
+  description: { de: string; en: string }
+  /** How it reaches the person (`email`, `phone`, … `none`). */
+  channels: string[]
+  /** Direct marketing: an objection is absolute (Art. 21(3)). */
+  directMarketing: boolean
+  /** Profiling (Art. 4(4)). */
+  profiling: boolean
+  /** ISO 8601 duration after which a consent lapses; null: it doesn't. */
+  consentValidity: string | null
+  retention: { period: string | null; rule: { de: string; en: string } }
+  version: number
 }
 
 export interface NewNote {

@@ -1,6 +1,7 @@
 import {
   Alert,
   Anchor,
+  Badge,
   Button,
   Center,
   Grid,
@@ -183,6 +184,12 @@ function ContactView({ overview, purpose }: { overview: SubjectOverview; purpose
                 format={format}
               />
             </SimpleGrid>
+            <PermissionsCard
+              subjectId={subjectId}
+              permissions={overview.permissions}
+              hidden={hiddenPart('permissions')}
+              format={format}
+            />
             <NotesCard
               subjectId={subjectId}
               notes={overview.notes}
@@ -192,11 +199,6 @@ function ContactView({ overview, purpose }: { overview: SubjectOverview; purpose
             <TimelineCard
               items={overview.timeline}
               hidden={TIMELINE_PARTS.flatMap((part) => hiddenPart(part) ?? [])}
-              format={format}
-            />
-            <PermissionsCard
-              permissions={overview.permissions}
-              hidden={hiddenPart('permissions')}
               format={format}
             />
             {unknownHidden.length > 0 && (
@@ -246,7 +248,14 @@ function ContactHeader({
               {identityHidden ? t('contact.nameHidden') : name || t('contact.unnamed')}
             </Title>
           </Group>
-          <SubjectKindBadges kinds={subject.kinds} />
+          <Group gap="xs">
+            <SubjectKindBadges kinds={subject.kinds} />
+            {overview.permissions?.objections.some((o) => o.scope === 'all_marketing') && (
+              <Badge size="sm" color="red" variant="filled" data-testid="contact-dnc-badge">
+                {t('consents.doNotContact.badge')}
+              </Badge>
+            )}
+          </Group>
           {(email || phone) && (
             <Group gap="md" data-testid="contact-reach">
               {email && (

@@ -1,9 +1,9 @@
 import { Accordion, Alert, Badge, Stack, Table, Text } from '@mantine/core'
 import { useTranslation } from 'react-i18next'
+import { useSourceLabel } from './consent-labels'
+import { ConsentPanel } from './consent-panel'
 import type { ContactFormat } from './contact-format'
 import {
-  CONSENT_EVENT_KINDS,
-  type ConsentState,
   DENIAL_RULES,
   type Decision,
   type HiddenPart,
@@ -16,32 +16,17 @@ import {
 import { SectionCard } from './contact-section'
 import { LEGAL_BASES } from './subject-history.api'
 
-const STATUS_COLORS: Record<(typeof CONSENT_EVENT_KINDS)[number], string> = {
-  granted: 'green',
-  confirmed: 'green',
-  requested: 'yellow',
-  withdrawn: 'gray',
-  expired: 'gray',
-}
-
-/** When the consent entered the status it is in now. */
-function since(consent: ConsentState): string {
-  const at: Record<string, string | null> = {
-    requested: consent.requestedAt,
-    granted: consent.grantedAt,
-    confirmed: consent.confirmedAt,
-    withdrawn: consent.withdrawnAt,
-    expired: consent.expiredAt,
-  }
-  return at[consent.status] ?? consent.updatedAt
-}
-
-/** Consents per purpose and channel, objections and a restriction: what may be done with the person. */
+/**
+ * Consents per purpose and channel with their proof, objections, and what each purpose may do now.
+ * The consent panel reads the proof (GET …/consents) only when the role may see this part.
+ */
 export function PermissionsCard({
+  subjectId,
   permissions,
   hidden,
   format,
 }: {
+  subjectId: string
   permissions: SubjectPermissions | undefined
   hidden: HiddenPart | undefined
   format: ContactFormat
@@ -50,8 +35,8 @@ export function PermissionsCard({
   return (
     <SectionCard title={t('contact.parts.permissions')} hidden={hidden} testId="contact-permissions">
       {permissions ? (
-        <Stack gap="sm">
-          <ConsentTable consents={permissions.consents} decisions={permissions.decisions} format={format} />
+        <Stack gap="md">
+          <ConsentPanel subjectId={subjectId} decisions={permissions.decisions} format={format} />
           {permissions.decisions.length > 0 && (
             <DecisionList decisions={permissions.decisions} format={format} />
           )}
@@ -65,7 +50,10 @@ export function PermissionsCard({
   )
 }
 
-/** A restriction (Art. 18) or objections (Art. 21): shown above everything else on the page. */
+/**
+ * What stops using the person, above everything else on the page: the do-not-contact objection
+ * (Werbewiderspruch, Art. 21(3)), a restriction (Art. 18), and the other objections (Art. 21).
+ */
 export function PermissionAlerts({
   permissions,
   format,
@@ -74,9 +62,28 @@ export function PermissionAlerts({
   format: ContactFormat
 }) {
   const { t } = useTranslation()
+  const sourceLabel = useSourceLabel()
   if (!permissions || (!permissions.restriction && permissions.objections.length === 0)) return null
+  const doNotContact = permissions.objections.find((o) => o.scope === 'all_marketing')
+  const others = permissions.objections.filter((o) => o !== doNotContact)
   return (
     <Stack gap="sm">
+      {doNotContact && (
+        <Alert
+          color="red"
+          variant="filled"
+          title={t('consents.doNotContact.title')}
+          data-testid="contact-do-not-contact"
+          role="alert"
+        >
+          <Text size="sm">
+            {t('consents.doNotContact.body', {
+              since: format.dateTime(doNotContact.raisedAt),
+              source: sourceLabel(doNotContact.source),
+            })}
+          </Text>
+        </Alert>
+      )}
       {permissions.restriction && (
         <Alert
           color="red"
@@ -101,7 +108,7 @@ export function PermissionAlerts({
           </Stack>
         </Alert>
       )}
-      {permissions.objections.length > 0 && (
+      {others.length > 0 && (
         <Alert
           color="orange"
           variant="light"
@@ -109,7 +116,7 @@ export function PermissionAlerts({
           data-testid="contact-objections"
         >
           <Stack gap={4}>
-            {permissions.objections.map((objection) => (
+            {others.map((objection) => (
               <Text size="sm" key={`${objection.scope}:${objection.purposeKey}:${objection.channel}`}>
                 <ObjectionText objection={objection} format={format} />
               </Text>
@@ -158,85 +165,6 @@ function DecisionBadge({ decision }: { decision: Decision | undefined }) {
         ? t(`contact.permissions.denials.${decision.rule}`)
         : t('contact.permissions.denied')}
     </Text>
-  )
-}
-
-function ConsentTable({
-  consents,
-  decisions,
-  format,
-}: {
-  consents: ConsentState[]
-  decisions: Decision[]
-  format: ContactFormat
-}) {
-  const { t } = useTranslation()
-  if (consents.length === 0)
-    return (
-      <Text size="sm" c="dimmed" data-testid="contact-consents-empty">
-        {t('contact.permissions.noConsents')}
-      </Text>
-    )
-  const decisionOf = (c: ConsentState) =>
-    decisions.find((d) => d.purposeKey === c.purposeKey && d.channel === c.channel)
-  return (
-    <Table.ScrollContainer minWidth={520}>
-      <Table verticalSpacing={4} data-testid="contact-consents">
-        <Table.Caption>{t('contact.permissions.consentsCaption')}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('contact.permissions.columns.purpose')}</Table.Th>
-            <Table.Th>{t('contact.permissions.columns.channel')}</Table.Th>
-            <Table.Th>{t('contact.permissions.columns.status')}</Table.Th>
-            <Table.Th>{t('contact.permissions.columns.since')}</Table.Th>
-            <Table.Th>{t('contact.permissions.columns.usable')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {consents.map((consent) => (
-            <Table.Tr
-              key={`${consent.purposeKey}:${consent.channel}`}
-              data-testid="contact-consent"
-              data-status={consent.status}
-            >
-              <Table.Td>
-                <Text size="sm">{format.purpose(consent.purposeKey)}</Text>
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm">{format.channel(consent.channel)}</Text>
-              </Table.Td>
-              <Table.Td>
-                <Badge
-                  size="sm"
-                  variant="light"
-                  tt="none"
-                  color={
-                    isOneOf(CONSENT_EVENT_KINDS, consent.status) ? STATUS_COLORS[consent.status] : 'gray'
-                  }
-                >
-                  {isOneOf(CONSENT_EVENT_KINDS, consent.status)
-                    ? t(`contact.permissions.statuses.${consent.status}`)
-                    : consent.status}
-                </Badge>
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
-                  {format.date(since(consent))}
-                </Text>
-                {consent.expiresAt && (
-                  <Text size="xs" c="dimmed">
-                    {t('contact.permissions.expires', { date: format.date(consent.expiresAt) })}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <DecisionBadge decision={decisionOf(consent)} />
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
   )
 }
 
