@@ -20,12 +20,15 @@ import { OrderService } from './modules/orders/order.service.ts'
 import { ProductRepository } from './modules/orders/product.repository.ts'
 import { OrganisationRepository } from './modules/organisations/organisation.repository.ts'
 import { OrganisationService } from './modules/organisations/organisation.service.ts'
+import { PortalService } from './modules/portal/portal.service.ts'
+import { RequestService } from './modules/requests/request.service.ts'
 import { PipelineRepository } from './modules/sales/pipeline.repository.ts'
 import { SalesService } from './modules/sales/sales.service.ts'
 import { SubjectService } from './modules/subjects/subject.service.ts'
 import { SubjectOverviewService } from './modules/subjects/subject-overview.service.ts'
 import { TrackingService } from './modules/tracking/tracking.service.ts'
 import { TrackingCountRepository } from './modules/tracking/tracking-count.repository.ts'
+import { MarketingMailService } from './modules/unsubscribe/marketing-mail.service.ts'
 import { type Config, loadMasterKeys } from './platform/config.ts'
 import { type Database, openDatabase } from './platform/db/database.ts'
 import { migrate } from './platform/db/migrate.ts'
@@ -48,12 +51,18 @@ import { VaultSecretRepository } from './privacy/keys/vault-secret.repository.ts
 import { VAULT_SECRETS, VaultSecretService } from './privacy/keys/vault-secret.service.ts'
 import { PermissionRepository } from './privacy/permissions/permission.repository.ts'
 import { PermissionService } from './privacy/permissions/permission.service.ts'
+import { PortalAccessRepository } from './privacy/portal-access/portal-access.repository.ts'
+import { PortalAccessService } from './privacy/portal-access/portal-access.service.ts'
 import { PurposeRepository } from './privacy/purposes/purpose.repository.ts'
 import { PurposeService } from './privacy/purposes/purpose.service.ts'
 import { RecordRepository } from './privacy/records/record.repository.ts'
 import { RecordGate } from './privacy/records/record-gate.ts'
+import { DsrRequestRepository } from './privacy/requests/dsr-request.repository.ts'
+import { DsrRequestService } from './privacy/requests/dsr-request.service.ts'
 import { SubjectRepository } from './privacy/subjects/subject.repository.ts'
 import { SubjectMergeRepository } from './privacy/subjects/subject-merge.repository.ts'
+import { UnsubscribeService } from './privacy/unsubscribe/unsubscribe.service.ts'
+import { UnsubscribeTokenRepository } from './privacy/unsubscribe/unsubscribe-token.repository.ts'
 import { VaultRepository } from './privacy/vault/vault.repository.ts'
 import { VaultService } from './privacy/vault/vault.service.ts'
 
@@ -110,6 +119,16 @@ export interface Services {
   formSubmissions: FormSubmissionService
   /** Double opt-in requests: the confirmation link, its confirmation and expiry. */
   doubleOptIn: DoubleOptInService
+  /** Unsubscribe links: one per subject, purpose and channel; withdrawal or objection when followed. */
+  unsubscribe: UnsubscribeService
+  /** The one way a marketing mail leaves: gate-checked, with the unsubscribe link (headers and footer). */
+  marketingMail: MarketingMailService
+  /** Data subject requests as received (Art. 12-22), with the deadline from receipt (Art. 12(3)). */
+  requests: RequestService
+  /** The privacy portal's sign-in links and sessions (the data subject's access). */
+  portalAccess: PortalAccessService
+  /** The privacy portal /p/portal: consents, objections and requests of the signed-in person. */
+  portal: PortalService
   /** Cheapest round trip to the database, for health checks. */
   ping(): Promise<void>
 }
@@ -216,6 +235,30 @@ export function createServices(
     db: database.db,
     settings: config.doubleOptIn,
   })
+  const unsubscribe = new UnsubscribeService({
+    repository: new UnsubscribeTokenRepository(database.db),
+    permissions,
+    purposes,
+    secrets,
+    db: database.db,
+    publicUrl: config.publicUrl,
+  })
+  const requests = new RequestService({
+    store: new DsrRequestService({
+      repository: new DsrRequestRepository(database.db),
+      vault,
+      audit,
+      db: database.db,
+    }),
+    deadline: config.dsr.deadline,
+  })
+  const portalAccess = new PortalAccessService({
+    repository: new PortalAccessRepository(database.db),
+    vault,
+    audit,
+    db: database.db,
+    settings: config.portal,
+  })
   return {
     roles,
     access: new AccessService({
@@ -268,6 +311,19 @@ export function createServices(
       publicUrl: config.publicUrl,
     }),
     doubleOptIn,
+    unsubscribe,
+    marketingMail: new MarketingMailService({ gate, purposes, unsubscribe, mailer }),
+    requests,
+    portalAccess,
+    portal: new PortalService({
+      access: portalAccess,
+      permissions,
+      purposes,
+      consentTexts,
+      requests,
+      mailer,
+      publicUrl: config.publicUrl,
+    }),
     ping: async () => {
       await sql`select 1`.execute(database.db)
     },

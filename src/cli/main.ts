@@ -9,6 +9,7 @@ import { registerImport } from './import.ts'
 import { registerKeys } from './keys.ts'
 import { registerMigrate } from './migrate.ts'
 import { registerPurposes } from './purposes.ts'
+import { registerRequests } from './requests.ts'
 import { registerRoles } from './roles.ts'
 import { registerServe } from './serve.ts'
 import { reportAndExit } from './shared.ts'
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerAudit(program)
   registerPurposes(program)
   registerConsent(program)
+  registerRequests(program)
   return program
 }
 

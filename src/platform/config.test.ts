@@ -40,6 +40,51 @@ describe('configuration', () => {
   })
 })
 
+describe('TRESOR_TRUST_PROXY (which reverse proxies say who the client is)', () => {
+  it('is off by default and for false / 0', () => {
+    expect(loadConfig({}).trustProxy).toBe(false)
+    expect(loadConfig({ TRESOR_TRUST_PROXY: 'false' }).trustProxy).toBe(false)
+    expect(loadConfig({ TRESOR_TRUST_PROXY: ' 0 ' }).trustProxy).toBe(false)
+    expect(loadConfig({ TRESOR_TRUST_PROXY: '' }).trustProxy).toBe(false)
+  })
+
+  it('takes true, or the proxies as addresses and CIDR ranges', () => {
+    expect(loadConfig({ TRESOR_TRUST_PROXY: 'TRUE' }).trustProxy).toBe(true)
+    expect(loadConfig({ TRESOR_TRUST_PROXY: '10.0.0.5' }).trustProxy).toEqual(['10.0.0.5'])
+    expect(
+      loadConfig({ TRESOR_TRUST_PROXY: '10.0.0.5, 172.16.0.0/12,fd00::/8 ,::1,loopback' }).trustProxy,
+    ).toEqual(['10.0.0.5', '172.16.0.0/12', 'fd00::/8', '::1', 'loopback'])
+  })
+
+  it('refuses a hop count: it cannot tell the proxy from a client sending X-Forwarded-For itself', () => {
+    expect(() => loadConfig({ TRESOR_TRUST_PROXY: '1' })).toThrow(
+      /^invalid configuration: TRESOR_TRUST_PROXY: a number of proxy hops can not tell a proxy from a client/,
+    )
+  })
+
+  it.each([
+    'yes',
+    '10.0.0.300',
+    '10.0.0.0/33',
+    '10.0.0.0/8/1',
+    'fd00::/129',
+    '10.0.0.1,',
+    'proxy.example.com',
+  ])('refuses %s, naming the setting', (value) => {
+    expect(() => loadConfig({ TRESOR_TRUST_PROXY: value })).toThrow(
+      /^invalid configuration: TRESOR_TRUST_PROXY: must be false, true, or the proxies as comma-separated/,
+    )
+  })
+})
+
+describe('TRESOR_UNSUBSCRIBE_RATE_LIMIT', () => {
+  it('defaults to 300 a minute (mailbox providers post one-click unsubscribes from few addresses)', () => {
+    expect(loadConfig({}).unsubscribeRateLimitPerMinute).toBe(300)
+    expect(loadConfig({ TRESOR_UNSUBSCRIBE_RATE_LIMIT: '20' }).unsubscribeRateLimitPerMinute).toBe(20)
+    expect(() => loadConfig({ TRESOR_UNSUBSCRIBE_RATE_LIMIT: '0' })).toThrow(/TRESOR_UNSUBSCRIBE_RATE_LIMIT/)
+  })
+})
+
 describe('master key', () => {
   let dir: string
   afterEach(() => rmSync(dir, { recursive: true, force: true }))

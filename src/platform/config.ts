@@ -12,6 +12,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs'
+import { isIP } from 'node:net'
 import path from 'node:path'
 
 /** Raised for any invalid setting; the CLI prints `message` as one line and exits 78 (EX_CONFIG). */
@@ -66,6 +67,47 @@ export interface Config {
   }
   /** Public form submissions accepted per IP address and minute; env TRESOR_FORM_RATE_LIMIT, default 10. */
   formRateLimitPerMinute: number
+  /**
+   * Unsubscribe link requests (page and RFC 8058 one-click POST) per IP address and minute; env
+   * TRESOR_UNSUBSCRIBE_RATE_LIMIT, default 300. Higher than the forms': mailbox providers send the
+   * one-click POSTs of many recipients from few addresses, and none of them may be turned away.
+   */
+  unsubscribeRateLimitPerMinute: number
+  /**
+   * Which reverse proxies are trusted to say who the client is (X-Forwarded-For, -Proto, -Host),
+   * so that the client's address is used for rate limits and (truncated) in consent proofs; env
+   * TRESOR_TRUST_PROXY. `false` (default): the headers are ignored and the peer's address counts.
+   * A list: the proxies' addresses or CIDR ranges (also `loopback`, `linklocal`, `uniquelocal`),
+   * the recommended form. `true`: trust any peer (only when nothing but the proxy can reach
+   * Tresor). A hop count is refused: it can't check the peer, so a client reaching Tresor directly
+   * could claim any address (Fastify 5 ignores one for that reason). Passed to Fastify's `trustProxy`.
+   */
+  trustProxy: TrustProxy
+  /** The privacy portal `/p/portal` (src/modules/portal). */
+  portal: PortalSettings
+  /** Data subject requests (src/modules/requests). */
+  dsr: DsrSettings
+}
+
+export interface PortalSettings {
+  /** How long a sign-in link stays valid; env TRESOR_PORTAL_LINK_MINUTES, default 30. */
+  linkMinutes: number
+  /** One sign-in mail per address in this window; env TRESOR_PORTAL_RESEND_MINUTES, default 5. */
+  resendMinutes: number
+  /** How long a portal session lasts (absolute); env TRESOR_PORTAL_SESSION_MINUTES, default 60. */
+  sessionMinutes: number
+  /** Sign-in requests and links followed per IP address and minute; env TRESOR_PORTAL_RATE_LIMIT, default 10. */
+  rateLimitPerMinute: number
+}
+
+export interface DsrSettings {
+  /**
+   * Art. 12(3) GDPR: a request is answered within one month of receipt. The deadline every
+   * recorded request gets (`due_at`), as an ISO 8601 duration of at most one month: `P1M`
+   * (default), `P<n>W` (n ≤ 4) or `P<n>D` (n ≤ 28) for a stricter internal target. Env
+   * TRESOR_DSR_DEADLINE.
+   */
+  deadline: string
 }
 
 export interface MailSettings {
@@ -140,6 +182,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     formRateLimitPerMinute:
       overrides.formRateLimitPerMinute ?? intSetting(env, 'TRESOR_FORM_RATE_LIMIT', 10, 1, 100_000),
+    unsubscribeRateLimitPerMinute:
+      overrides.unsubscribeRateLimitPerMinute ??
+      intSetting(env, 'TRESOR_UNSUBSCRIBE_RATE_LIMIT', 300, 1, 100_000),
+    trustProxy: overrides.trustProxy ?? trustProxySetting(env.TRESOR_TRUST_PROXY),
+    portal: overrides.portal ?? {
+      linkMinutes: intSetting(env, 'TRESOR_PORTAL_LINK_MINUTES', 30, 5, 24 * 60),
+      resendMinutes: intSetting(env, 'TRESOR_PORTAL_RESEND_MINUTES', 5, 1, 60),
+      sessionMinutes: intSetting(env, 'TRESOR_PORTAL_SESSION_MINUTES', 60, 5, 12 * 60),
+      rateLimitPerMinute: intSetting(env, 'TRESOR_PORTAL_RATE_LIMIT', 10, 1, 100_000),
+    },
+    dsr: overrides.dsr ?? { deadline: dsrDeadlineSetting(env.TRESOR_DSR_DEADLINE) },
   }
 }
 
@@ -178,6 +231,49 @@ function publicUrlSetting(raw: string | undefined, port: number): string {
     throw new ConfigError('TRESOR_PUBLIC_URL', 'must start with https:// (or http://)')
   if (url.search || url.hash) throw new ConfigError('TRESOR_PUBLIC_URL', 'takes no query or fragment')
   return url.toString().replace(/\/+$/, '')
+}
+
+// Art. 12(3): "within one month of receipt" is the law's limit; a shorter internal target is fine,
+// a longer one is not (the two-month extension is decided per request, with reasons).
+function dsrDeadlineSetting(raw: string | undefined): string {
+  const value = raw?.trim() || 'P1M'
+  const match = /^P(\d+)([MWD])$/.exec(value)
+  const n = Number(match?.[1])
+  const max = { M: 1, W: 4, D: 28 }[match?.[2] as 'M' | 'W' | 'D']
+  if (!match || n < 1 || n > max)
+    throw new ConfigError(
+      'TRESOR_DSR_DEADLINE',
+      'must be at most one month (Art. 12(3) GDPR): P1M, P<n>W with n up to 4, or P<n>D with n up to 28',
+    )
+  return value
+}
+
+/** Fastify's `trustProxy` as TRESOR_TRUST_PROXY sets it: off, any peer, or the proxies' addresses. */
+export type TrustProxy = boolean | string[]
+
+const PROXY_KEYWORDS = ['loopback', 'linklocal', 'uniquelocal']
+
+function trustProxySetting(raw: string | undefined): TrustProxy {
+  const value = raw?.trim().toLowerCase()
+  if (!value || value === 'false' || value === '0') return false
+  if (value === 'true') return true
+  const reason =
+    'must be false, true, or the proxies as comma-separated addresses or CIDR ranges, e.g. 10.0.0.5,172.16.0.0/12'
+  if (/^\d+$/.test(value))
+    throw new ConfigError(
+      'TRESOR_TRUST_PROXY',
+      'a number of proxy hops can not tell a proxy from a client that sends X-Forwarded-For itself; name the proxies as comma-separated addresses or CIDR ranges (or true if only the proxy can reach Tresor)',
+    )
+  const entries = value.split(',').map((entry) => entry.trim())
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/')
+    const family = isIP(address)
+    const validPrefix =
+      prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32))
+    if (!PROXY_KEYWORDS.includes(entry) && (family === 0 || !validPrefix || extra !== undefined))
+      throw new ConfigError('TRESOR_TRUST_PROXY', reason)
+  }
+  return entries
 }
 
 function phoneRegionSetting(raw: string | undefined): string {

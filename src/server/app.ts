@@ -24,10 +24,13 @@ import { orderRoutes } from '../modules/orders/order.routes.ts'
 import { Product } from '../modules/orders/order.schemas.ts'
 import { organisationRoutes } from '../modules/organisations/organisation.routes.ts'
 import { Organisation } from '../modules/organisations/organisation.schemas.ts'
+import { portalRoutes } from '../modules/portal/portal.routes.ts'
+import { requestRoutes } from '../modules/requests/request.routes.ts'
 import { salesRoutes } from '../modules/sales/sales.routes.ts'
 import { subjectRoutes } from '../modules/subjects/subject.routes.ts'
 import { Subject } from '../modules/subjects/subject.schemas.ts'
 import { trackingPages, trackingRoutes } from '../modules/tracking/tracking.routes.ts'
+import { unsubscribeRoutes } from '../modules/unsubscribe/unsubscribe.routes.ts'
 import { auditRoutes } from '../privacy/audit/audit.routes.ts'
 import { fieldRoutes } from '../privacy/fields/field.routes.ts'
 import { CatalogFieldJson } from '../privacy/fields/field.schemas.ts'
@@ -55,6 +58,8 @@ export async function buildApp(
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
+    // TRESOR_TRUST_PROXY: behind a reverse proxy, request.ip is the client's (rate limits, proofs).
+    trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false } },
@@ -155,6 +160,7 @@ export async function buildApp(
       await api.register(exportRoutes(services.exports))
       await api.register(fieldRoutes(services.fields))
       await api.register(formRoutes(services.forms, services.consentTexts, config.publicUrl))
+      await api.register(requestRoutes(services.requests))
     },
     { prefix: '/api/v1' },
   )
@@ -164,6 +170,14 @@ export async function buildApp(
   await app.register(
     formPublicRoutes(services.formSubmissions, { rateLimitPerMinute: config.formRateLimitPerMinute }),
   )
+
+  // Unsubscribe links of marketing mails (page and RFC 8058 one-click POST), public, rate-limited.
+  await app.register(
+    unsubscribeRoutes(services.unsubscribe, { rateLimitPerMinute: config.unsubscribeRateLimitPerMinute }),
+  )
+
+  // The privacy portal: sign-in by a mailed link, consents, objections and requests of the person.
+  await app.register(portalRoutes(services.portal, { rateLimitPerMinute: config.portal.rateLimitPerMinute }))
 
   // The tracking snippet and its consent banner example, for websites (public, no cookies).
   await app.register(trackingPages)

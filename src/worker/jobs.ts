@@ -9,6 +9,8 @@ export interface JobPayloads {
   'audit.checkpoint': Record<string, never>
   /** Closes double opt-in requests whose link ran out and records their consents `expired`. */
   'doi.expire': Record<string, never>
+  /** Deletes privacy portal sessions that ran out, and sign-in links a week after they ran out. */
+  'portal.purge': Record<string, never>
 }
 
 export type JobName = keyof JobPayloads
@@ -18,4 +20,5 @@ export const SCHEDULES: readonly { name: JobName; cron: string; payload: JobPayl
   { name: 'access.purge-sessions', cron: '*/15 * * * *', payload: {} },
   { name: 'audit.checkpoint', cron: '7 * * * *', payload: {} },
   { name: 'doi.expire', cron: '*/15 * * * *', payload: {} },
+  { name: 'portal.purge', cron: '*/15 * * * *', payload: {} },
 ]

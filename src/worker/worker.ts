@@ -2,6 +2,7 @@ import { PgBoss } from 'pg-boss'
 import { purgeSessionsJob } from '../modules/access/access.jobs.ts'
 import { auditCheckpointJob } from '../privacy/audit/audit.jobs.ts'
 import { expireDoiRequestsJob } from '../privacy/double-opt-in/double-opt-in.jobs.ts'
+import { purgePortalAccessJob } from '../privacy/portal-access/portal-access.jobs.ts'
 import type { Runtime } from '../runtime.ts'
 import { type JobName, type JobPayloads, SCHEDULES } from './jobs.ts'
 
@@ -12,6 +13,7 @@ const HANDLERS: Handlers = {
   'access.purge-sessions': (_payload, runtime) => purgeSessionsJob(runtime.services.access),
   'audit.checkpoint': (_payload, runtime) => auditCheckpointJob(runtime.services.audit),
   'doi.expire': (_payload, runtime) => expireDoiRequestsJob(runtime.services.doubleOptIn),
+  'portal.purge': (_payload, runtime) => purgePortalAccessJob(runtime.services.portalAccess),
 }
 
 export interface Worker {

@@ -48,6 +48,11 @@ export const PERMISSIONS = [
   'events:write',
   /** Maintain the product catalogue and the organisations (not personal data, but shared master data). */
   'catalog:manage',
+  /**
+   * The data subject requests inbox: read every request with what the person wrote, and the open
+   * ones of everyone with their deadlines (recording one needs only `permissions:write`).
+   */
+  'requests:manage',
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -74,6 +79,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'audit:read',
     'fields:manage',
     'forms:manage',
+    'requests:manage',
   ],
   marketing: [...STAFF, 'events:write', 'subjects:import'],
   sales: [...STAFF, 'events:write', 'catalog:manage', 'subjects:import'],

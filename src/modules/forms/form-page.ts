@@ -48,7 +48,18 @@ export const PAGE_HEADERS = {
   'cache-control': 'no-store',
 } as const
 
-function layout(lang: Lang, title: string, body: string, otherLanguageHref?: string): string {
+/**
+ * A whole public page around `body` (HTML the caller escaped): the shared styles (plus
+ * `extraStyle`), the title as heading, and a link to the page in the other language when given.
+ * Used by the unsubscribe pages and the privacy portal too.
+ */
+export function layout(
+  lang: Lang,
+  title: string,
+  body: string,
+  otherLanguageHref?: string,
+  extraStyle = '',
+): string {
   const nav = otherLanguageHref
     ? `<nav><a href="${esc(otherLanguageHref)}" hreflang="${lang === 'de' ? 'en' : 'de'}">${esc(PAGE_TEXTS[lang].otherLanguage)}</a></nav>`
     : ''
@@ -59,7 +70,7 @@ function layout(lang: Lang, title: string, body: string, otherLanguageHref?: str
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${esc(title)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${extraStyle}</style>
 </head>
 <body>
 ${nav}

@@ -497,6 +497,63 @@ export interface TrackingCountTable {
   count: number
 }
 
+/**
+ * An unsubscribe link's digest → the subject, purpose and channel it unsubscribes from (migration
+ * 0018): personal, keyed by the digest; no expiry, deleted with the subject on erasure.
+ */
+export interface UnsubscribeTokenTable {
+  token_hash: Uint8Array
+  subject_id: string
+  purpose_key: string
+  channel: string
+  created_at: Timestamp
+  used_at: Timestamp | null
+}
+
+/** A privacy portal sign-in link (migration 0017): single use, short-lived; its token only as a digest. */
+export interface PortalLinkTable {
+  subject_id: string
+  id: string
+  created_at: Timestamp
+  expires_at: Timestamp
+  used_at: Timestamp | null
+}
+
+/** A signed-in privacy portal session (migration 0017). */
+export interface PortalSessionTable {
+  subject_id: string
+  id: string
+  link_id: string
+  /** When the link that opened the session was mailed (proof of a consent given in the portal). */
+  link_sent_at: Timestamp
+  created_at: Timestamp
+  expires_at: Timestamp
+}
+
+/** A portal link's or session's token digest → what it opens (migration 0017). */
+export interface PortalTokenTable {
+  token_hash: Uint8Array
+  kind: 'link' | 'session'
+  subject_id: string
+  ref_id: string
+}
+
+/** A data subject request as received (migration 0017); details sealed under the subject's key. */
+export interface DsrRequestTable {
+  subject_id: string
+  id: string
+  kind: string
+  channel: string
+  received_at: Timestamp
+  due_at: Timestamp
+  status: Defaulted<string>
+  details_sealed: Uint8Array | null
+  reference: string | null
+  recorded_by_type: string
+  recorded_by_id: string
+  recorded_at: Timestamp
+}
+
 /** Every table Kysely sees. Add a table here in the same change as its migration. */
 export interface Schema {
   app_user: AppUserTable
@@ -539,6 +596,11 @@ export interface Schema {
   doi_request: DoiRequestTable
   doi_token: DoiTokenTable
   tracking_count: TrackingCountTable
+  portal_link: PortalLinkTable
+  portal_session: PortalSessionTable
+  portal_token: PortalTokenTable
+  dsr_request: DsrRequestTable
+  unsubscribe_token: UnsubscribeTokenTable
 }
 
 export type AppUserRow = Selectable<AppUserTable>

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSmtpServer, type TestSmtpServer } from '../../../test/support/smtp.ts'
 import { loadConfig } from '../config.ts'
 import { createLogger } from '../logger.ts'
-import { createMailer, oneClickUnsubscribeHeaders } from './mailer.ts'
+import { createMailer, oneClickUnsubscribeHeaders, withUnsubscribeFooter } from './mailer.ts'
 
 describe('mailer: file transport (the embedded default)', () => {
   let dataDir: string
@@ -77,20 +77,72 @@ describe('mailer: SMTP (TRESOR_SMTP_URL)', () => {
     mailer.close()
   })
 
-  it('gives every marketing mail the RFC 8058 one-click unsubscribe headers', async () => {
+  it('gives every marketing mail the RFC 8058 one-click unsubscribe headers and a visible unsubscribe footer', async () => {
     const mailer = createMailer({ smtpUrl: smtp.url, from: 'news@example.com', outboxDir: os.tmpdir() })
-    const url = 'https://crm.example.com/p/unsubscribe/tok_123'
+    const url = 'https://crm.example.com/p/unsubscribe/tok_123?lang=de'
     const waiting = smtp.nextMailTo('anna@example.com')
     await mailer.send({
       to: 'anna@example.com',
       subject: 'Angebote',
       text: 'Unsere Angebote',
-      marketing: { unsubscribeUrl: url },
+      html: '<html><body><p>Unsere <b>Angebote</b></p></body></html>',
+      marketing: { unsubscribeUrl: url, lang: 'de' },
     })
     const mail = await waiting
     const raw = mail.raw.toString('utf8')
-    expect(raw).toMatch(/^List-Unsubscribe: <https:\/\/crm\.example\.com\/p\/unsubscribe\/tok_123>\r?$/m)
+    expect(raw).toMatch(
+      /^List-Unsubscribe: <https:\/\/crm\.example\.com\/p\/unsubscribe\/tok_123\?lang=de>\r?$/m,
+    )
     expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m)
+    // The footer (§ 7(3) No. 4 UWG: objecting at any time, no cost but the basic transmission rates).
+    const text = mail.parsed.text ?? ''
+    expect(text).toMatch(/^Unsere Angebote\n\n-- \n/)
+    expect(text).toContain('Basistarifen')
+    expect(text).toContain(`Abmelden: ${url}`)
+    const html = mail.parsed.html || ''
+    expect(html).toContain('<p>Unsere <b>Angebote</b></p><hr>')
+    expect(html).toContain('<a href="https://crm.example.com/p/unsubscribe/tok_123?lang=de">Abmelden</a>')
+    expect(html.indexOf('Abmelden')).toBeLessThan(html.indexOf('</body>'))
+    mailer.close()
+  })
+
+  it('puts the footer in the language asked for, escaped, also into HTML without a body element', () => {
+    const url = 'https://crm.example.com/p/unsubscribe/x?lang=en&a="b"'
+    const en = withUnsubscribeFooter(
+      { text: 'Offers  \n\n', html: '<p>Offers</p>' },
+      { unsubscribeUrl: url, lang: 'en' },
+    )
+    expect(en.text).toBe(
+      `Offers\n\n-- \nYou receive this advertising e-mail because you are on our list. You can unsubscribe and object to the use of your data for advertising at any time, at no cost other than the transmission costs at the basic rates.\nUnsubscribe: ${url}\n`,
+    )
+    expect(en.html).toMatch(
+      /^<p>Offers<\/p><hr><p [^>]+>You receive .*<a href="[^"]+">Unsubscribe<\/a><\/p>$/,
+    )
+    expect(en.html).toContain('href="https://crm.example.com/p/unsubscribe/x?lang=en&amp;a=&quot;b&quot;"')
+    expect(withUnsubscribeFooter({ text: 'x' }, { unsubscribeUrl: url, lang: 'de' }).html).toBeUndefined()
+  })
+
+  it('a transactional mail gets neither footer nor headers', async () => {
+    const mailer = createMailer({ smtpUrl: smtp.url, from: 'news@example.com', outboxDir: os.tmpdir() })
+    const waiting = smtp.nextMailTo('order@example.com')
+    await mailer.send({ to: 'order@example.com', subject: 'Ihre Bestellung', text: 'Bestellt.' })
+    const mail = await waiting
+    expect(mail.parsed.text?.trim()).toBe('Bestellt.')
+    expect(mail.parsed.headers.has('list-unsubscribe')).toBe(false)
+    mailer.close()
+  })
+
+  it('refuses to send a marketing mail whose link is not HTTPS (nothing goes out)', async () => {
+    const mailer = createMailer({ smtpUrl: smtp.url, from: 'news@example.com', outboxDir: os.tmpdir() })
+    await expect(
+      mailer.send({
+        to: 'plain@example.com',
+        subject: 'Angebote',
+        text: 'x',
+        marketing: { unsubscribeUrl: 'http://crm.example.com/p/unsubscribe/x', lang: 'de' },
+      }),
+    ).rejects.toThrow(/https/)
+    expect(smtp.mailsTo('plain@example.com')).toHaveLength(0)
     mailer.close()
   })
 

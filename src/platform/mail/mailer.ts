@@ -13,9 +13,61 @@ export interface OutgoingMail {
   html?: string | undefined
   /**
    * Marks a marketing mail (§ 7 UWG, Art. 21(3) GDPR: objecting must be easy). It then always
-   * carries the RFC 8058 one-click unsubscribe headers pointing at this subject's link.
+   * carries the RFC 8058 one-click unsubscribe headers pointing at this subject's link, and the
+   * mailer appends a footer with the visible link to the text and the HTML, in `lang`: no
+   * marketing mail leaves without a way out the recipient can see.
    */
-  marketing?: { unsubscribeUrl: string } | undefined
+  marketing?: { unsubscribeUrl: string; lang: MailLanguage } | undefined
+}
+
+/** The languages of the unsubscribe footer. */
+export type MailLanguage = 'de' | 'en'
+
+/**
+ * § 7(3) No. 4 UWG: the recipient is told in every mail that they can object at any time without
+ * costs other than the transmission costs at the basic rates; Art. 21(4) GDPR: clearly and
+ * separately from other information.
+ */
+const UNSUBSCRIBE_FOOTER: Readonly<Record<MailLanguage, { text: string; link: string }>> = {
+  de: {
+    text: 'Sie erhalten diese Werbe-E-Mail, weil Sie bei uns eingetragen sind. Sie können sich jederzeit abmelden und der Verwendung Ihrer Daten für Werbung widersprechen, ohne dass Ihnen andere als die Übermittlungskosten nach den Basistarifen entstehen.',
+    link: 'Abmelden',
+  },
+  en: {
+    text: 'You receive this advertising e-mail because you are on our list. You can unsubscribe and object to the use of your data for advertising at any time, at no cost other than the transmission costs at the basic rates.',
+    link: 'Unsubscribe',
+  },
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string)
+
+/**
+ * The text and HTML of a marketing mail with the unsubscribe footer appended (to the HTML before
+ * its `</body>`, if it has one). The footer is the mailer's, not the caller's: a campaign text
+ * that forgot the link still can't go out without it.
+ */
+export function withUnsubscribeFooter(
+  mail: Pick<OutgoingMail, 'text' | 'html'>,
+  marketing: { unsubscribeUrl: string; lang: MailLanguage },
+): { text: string; html: string | undefined } {
+  const footer = UNSUBSCRIBE_FOOTER[marketing.lang] ?? UNSUBSCRIBE_FOOTER.en
+  const url = marketing.unsubscribeUrl
+  // "-- " is the conventional signature separator: mail clients show what follows as a footer.
+  const text = `${mail.text.trimEnd()}\n\n-- \n${footer.text}\n${footer.link}: ${url}\n`
+  if (mail.html === undefined) return { text, html: undefined }
+  const block = `<hr><p style="font-size:small;color:#555">${escapeHtml(footer.text)}<br><a href="${escapeHtml(url)}">${escapeHtml(footer.link)}</a></p>`
+  let end = -1
+  for (const match of mail.html.matchAll(/<\/body\s*>/gi)) end = match.index
+  const html =
+    end === -1 ? `${mail.html}${block}` : `${mail.html.slice(0, end)}${block}${mail.html.slice(end)}`
+  return { text, html }
 }
 
 export interface SentMail {
@@ -60,14 +112,19 @@ export function oneClickUnsubscribeHeaders(unsubscribeUrl: string): Record<strin
  */
 export function createMailer(settings: MailSettings, logger?: Logger): Mailer {
   const log = logger?.child({ component: 'mail' })
-  const message = (mail: OutgoingMail) => ({
-    from: settings.from,
-    to: mail.to,
-    subject: mail.subject,
-    text: mail.text,
-    ...(mail.html !== undefined ? { html: mail.html } : {}),
-    headers: mail.marketing ? oneClickUnsubscribeHeaders(mail.marketing.unsubscribeUrl) : {},
-  })
+  const message = (mail: OutgoingMail) => {
+    // The headers first: they refuse a link that isn't HTTPS before anything else is built.
+    const headers = mail.marketing ? oneClickUnsubscribeHeaders(mail.marketing.unsubscribeUrl) : {}
+    const body = mail.marketing ? withUnsubscribeFooter(mail, mail.marketing) : mail
+    return {
+      from: settings.from,
+      to: mail.to,
+      subject: mail.subject,
+      text: body.text,
+      ...(body.html !== undefined ? { html: body.html } : {}),
+      headers,
+    }
+  }
 
   if (settings.smtpUrl) {
     // nodemailer's own logger stays off: it would print addresses and the SMTP dialogue.

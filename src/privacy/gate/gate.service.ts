@@ -12,6 +12,7 @@ import {
 } from '../fields/field-catalog.ts'
 import type { FieldRegistry } from '../fields/field-registry.ts'
 import { NOTE_AAD } from '../records/record-gate.ts'
+import { dsrDetailsAad } from '../requests/dsr.ts'
 import type { NewSubject, SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
 import type { SubjectMergeRepository } from '../subjects/subject-merge.repository.ts'
 
@@ -662,6 +663,15 @@ export class Gate {
         if (text === null) continue
         const sealed = await this.#p.vault.seal(survivorId, text, NOTE_AAD, trx)
         await this.#p.merges.moveNote(duplicateId, survivorId, note.id, sealed, trx)
+      }
+      // Data subject requests move with their deadlines; what the person wrote is re-sealed.
+      for (const request of await this.#p.merges.dsrRequests(duplicateId, trx)) {
+        const aad = dsrDetailsAad(request.id)
+        const details = request.details_sealed
+          ? await this.#p.vault.open(duplicateId, request.details_sealed, aad, trx)
+          : null
+        const sealed = details ? await this.#p.vault.seal(survivorId, details, aad, trx) : null
+        await this.#p.merges.moveDsrRequest(duplicateId, survivorId, request.id, sealed, trx)
       }
       const keptValues = await this.#p.vault.seal(
         survivorId,

@@ -13,6 +13,8 @@ export const VAULT_SECRETS = {
   auditSigning: 'audit-signing',
   /** 32 random bytes: the key that seals users' TOTP secrets at rest. */
   totp: 'totp',
+  /** 32 random bytes: the HMAC key unsubscribe links are derived with (src/privacy/unsubscribe). */
+  unsubscribe: 'unsubscribe-link',
 } as const
 
 /**

@@ -337,5 +337,13 @@ export class RecordRepository {
     // pending or closed double opt-in confirmations (the consent events keep the proof)
     await db.deleteFrom('doi_token').where('subject_id', '=', ids).execute()
     await db.deleteFrom('doi_request').where('subject_id', '=', ids).execute()
+    // privacy portal sign-in links and sessions (a signed-in browser is signed out); the data subject
+    // requests stay as proof of receipt, their details shredded with the key
+    await db.deleteFrom('portal_token').where('subject_id', '=', ids).execute()
+    await db.deleteFrom('portal_session').where('subject_id', '=', ids).execute()
+    await db.deleteFrom('portal_link').where('subject_id', '=', ids).execute()
+    // unsubscribe links: after an erasure a link finds nothing (the consent and objection events
+    // keep the proof of the withdrawal)
+    await db.deleteFrom('unsubscribe_token').where('subject_id', '=', ids).execute()
   }
 }

@@ -47,7 +47,7 @@ export class SubjectMergeRepository {
   /**
    * Consent, objection and restriction: every event moves (the proof of both stays); the state is
    * the later one per purpose and channel for consents, the union for objections (any objection
-   * counts), and a restriction of either holds.
+   * counts), and a restriction of either holds. Unsubscribe links move too.
    */
   async movePermissions(survivor: string, duplicate: string, trx: Kysely<Schema> = this.#db): Promise<void> {
     const s = sql`${survivor}::uuid`
@@ -74,6 +74,8 @@ export class SubjectMergeRepository {
       select ${s}, ground, note, since from restriction_state where subject_id = ${d}
       on conflict do nothing`.execute(trx)
     await sql`delete from restriction_state where subject_id = ${d}`.execute(trx)
+    // The duplicate's unsubscribe links (in mails already sent) now unsubscribe the survivor.
+    await sql`update unsubscribe_token set subject_id = ${s} where subject_id = ${d}`.execute(trx)
   }
 
   /** The duplicate's notes (sealed under its key), to re-seal under the survivor's. */
@@ -98,6 +100,34 @@ export class SubjectMergeRepository {
     await trx
       .updateTable('subject_note')
       .set({ subject_id: survivor, sealed_text: sealed })
+      .where('subject_id', '=', duplicate)
+      .where('id', '=', id)
+      .execute()
+  }
+
+  /** The duplicate's data subject requests with their sealed details, to re-seal under the survivor's key. */
+  dsrRequests(
+    duplicate: string,
+    trx: Kysely<Schema> = this.#db,
+  ): Promise<{ id: string; details_sealed: Uint8Array | null }[]> {
+    return trx
+      .selectFrom('dsr_request')
+      .select(['id', 'details_sealed'])
+      .where('subject_id', '=', duplicate)
+      .execute()
+  }
+
+  /** Moves one request to the survivor (its deadline runs on: it was received when it was received). */
+  async moveDsrRequest(
+    duplicate: string,
+    survivor: string,
+    id: string,
+    sealed: Uint8Array | null,
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    await trx
+      .updateTable('dsr_request')
+      .set({ subject_id: survivor, details_sealed: sealed })
       .where('subject_id', '=', duplicate)
       .where('id', '=', id)
       .execute()

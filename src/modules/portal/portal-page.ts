@@ -1,0 +1,267 @@
+import type { Lang } from '../forms/client-info.ts'
+import { esc, layout } from '../forms/form-page.ts'
+import { REQUEST_KIND_INFO, REQUEST_KINDS } from '../requests/request-kinds.ts'
+import type { PortalConsent, PortalOverview, PortalSession } from './portal.service.ts'
+import {
+  CHANNEL_NAMES,
+  DONE_TEXTS,
+  type DoneCode,
+  formatDate,
+  formatTime,
+  LEGAL_BASIS_WORDS,
+  NOT_IN_USE,
+  PORTAL_TEXTS,
+  REFUSAL_TEXTS,
+  type RefusalCode,
+} from './portal-texts.ts'
+
+/**
+ * The portal's pages, rendered on the server like the form pages: plain HTML, styles inline, no
+ * script, nothing loaded from elsewhere. Every change is a POST form carrying the session's
+ * anti-CSRF token; nothing changes on a GET.
+ */
+
+const STYLE = `
+section.box{border:1px solid #ccc;padding:.4rem 1rem .8rem;margin:1.2rem 0}
+.item{border-top:1px solid #e4e4e4;padding:.6rem 0}
+.item:first-of-type{border-top:none}
+h3{font-size:1rem;margin:.2rem 0}
+.state{font-weight:600}
+.muted{color:#555;font-size:.9rem}
+.done{border:2px solid #0a6b2d;padding:.5rem 1rem;color:#0a6b2d}
+form.inline{display:inline}
+form.inline button{margin-top:.4rem}
+textarea{width:100%;box-sizing:border-box;font:inherit;padding:.4rem}
+.kind{display:flex;gap:.6rem;align-items:flex-start;margin:.4rem 0}
+.kind input{margin-top:.3rem}
+table{border-collapse:collapse;width:100%;margin-top:.6rem}
+th,td{text-align:left;padding:.3rem .4rem;border-bottom:1px solid #e4e4e4;font-size:.95rem}
+.signout{text-align:right}`
+
+const other = (lang: Lang): Lang => (lang === 'de' ? 'en' : 'de')
+const fill = (text: string, values: Record<string, string>) =>
+  text.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole)
+
+function page(lang: Lang, title: string, body: string, otherLanguageHref?: string): string {
+  return layout(lang, title, body, otherLanguageHref, STYLE)
+}
+
+/** A hidden input. */
+const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${esc(value)}">`
+
+/** A POST form of one button, with the session's anti-CSRF token and the given fields. */
+function action(
+  lang: Lang,
+  path: string,
+  csrf: string,
+  fields: Record<string, string>,
+  label: string,
+): string {
+  return `<form method="post" action="${esc(`${path}?lang=${lang}`)}" class="inline">${hidden('csrf', csrf)}${Object.entries(
+    fields,
+  )
+    .map(([name, value]) => hidden(name, value))
+    .join('')}<button type="submit">${esc(label)}</button></form>`
+}
+
+/** `GET /p/portal`: the address to send a sign-in link to. */
+export function renderLoginPage(lang: Lang, options: { error?: string; email?: string } = {}): string {
+  const t = PORTAL_TEXTS[lang]
+  const error = options.error ? `<div class="errors" role="alert"><p>${esc(options.error)}</p></div>` : ''
+  return page(
+    lang,
+    t.loginTitle,
+    `<p>${esc(t.loginIntro)}</p><p>${esc(t.loginHow)}</p>${error}
+<form method="post" action="/p/portal/login?lang=${lang}" accept-charset="utf-8">
+<label class="field" for="f-email">${esc(t.emailLabel)}</label>
+<input id="f-email" name="email" type="email" autocomplete="email" maxlength="254" required${options.email ? ` value="${esc(options.email)}"` : ''}>
+<button type="submit">${esc(t.sendLink)}</button>
+</form>`,
+    `/p/portal?lang=${other(lang)}`,
+  )
+}
+
+/** The answer to every sign-in request, whatever the address. */
+export function renderLinkSentPage(
+  lang: Lang,
+  settings: { linkMinutes: number; resendMinutes: number },
+): string {
+  const t = PORTAL_TEXTS[lang]
+  return page(
+    lang,
+    t.linkSentTitle,
+    `<p>${esc(fill(t.linkSent, { minutes: String(settings.linkMinutes) }))}</p><p>${esc(
+      fill(t.linkSentHint, { resend: String(settings.resendMinutes) }),
+    )}</p>`,
+  )
+}
+
+/**
+ * `GET /p/portal/login/{token}`: a button that signs in with a POST. Mail scanners follow links
+ * with GET; a single-use link must survive them.
+ */
+export function renderSignInPage(lang: Lang, token: string, switching: boolean): string {
+  const t = PORTAL_TEXTS[lang]
+  return page(
+    lang,
+    t.signInTitle,
+    `<p>${esc(t.signInText)}</p>${switching ? `<p class="muted">${esc(t.signInSwitch)}</p>` : ''}
+<form method="post" action="/p/portal/login/${esc(token)}?lang=${lang}"><button type="submit">${esc(t.signIn)}</button></form>`,
+  )
+}
+
+/** A page with a message and, where it helps, a link onwards. */
+export function renderMessage(
+  lang: Lang,
+  title: string,
+  paragraphs: readonly string[],
+  link?: { href: string; label: string },
+): string {
+  return page(
+    lang,
+    title,
+    `${paragraphs.map((p) => `<p>${esc(p)}</p>`).join('')}${link ? `<p><a href="${esc(link.href)}">${esc(link.label)}</a></p>` : ''}`,
+  )
+}
+
+/** `GET /p/portal/me`: the person's consents, objections and requests, and what they can do. */
+export function renderPortalPage(
+  lang: Lang,
+  overview: PortalOverview,
+  session: Pick<PortalSession, 'csrf' | 'expiresAt'>,
+  options: { done?: DoneCode | undefined; refusal?: RefusalCode | undefined } = {},
+): string {
+  const t = PORTAL_TEXTS[lang]
+  const csrf = session.csrf
+  const date = (d: Date) => formatDate(lang, d)
+  const banner = options.refusal
+    ? `<div class="errors" role="alert"><p><strong>${esc(t.refusedTitle)}</strong></p><p>${esc(REFUSAL_TEXTS[lang][options.refusal])}</p></div>`
+    : options.done
+      ? `<div class="done" role="status"><p>${esc(DONE_TEXTS[lang][options.done])}</p></div>`
+      : ''
+  const header = `<div class="signout"><span class="muted">${esc(fill(t.sessionUntil, { time: formatTime(lang, session.expiresAt) }))}</span> ${action(lang, '/p/portal/logout', csrf, {}, t.signOut)}</div>`
+  const restricted = overview.restricted ? `<p class="muted">${esc(t.restricted)}</p>` : ''
+
+  const dnc = `<section class="box objection" id="all-marketing"><h2>${esc(t.dncTitle)}</h2>${
+    overview.doNotContactSince
+      ? `<p class="state">${esc(fill(t.dncOn, { date: date(overview.doNotContactSince) }))}</p>${action(lang, '/p/portal/objection', csrf, { scope: 'all_marketing', action: 'lift' }, t.lift)}`
+      : `<p>${esc(t.dncOff)}</p>${action(lang, '/p/portal/objection', csrf, { scope: 'all_marketing', action: 'raise' }, t.dncRaise)}`
+  }</section>`
+
+  const consents = `<section class="box" id="consents"><h2>${esc(t.consentsTitle)}</h2><p class="muted">${esc(t.consentsIntro)}</p>${overview.consents
+    .map((c) => consentItem(lang, c, csrf))
+    .join('')}</section>`
+
+  const marketing = overview.marketing.length
+    ? `<section class="box" id="legitimate-interest"><h2>${esc(t.marketingTitle)}</h2><p class="muted">${esc(t.marketingIntro)}</p>${overview.marketing
+        .map(
+          (m) => `<div class="item" id="purpose-${esc(m.purpose.key)}"><h3>${esc(m.purpose.name[lang])}</h3>
+<p>${esc(m.purpose.description[lang])}</p>
+<p class="muted">${esc(t.channels)}: ${esc(m.purpose.channels.map((c) => CHANNEL_NAMES[c][lang]).join(', '))}</p>
+<p class="state">${esc(m.objectedSince ? fill(t.objectedSince, { date: date(m.objectedSince) }) : t.notObjected)}</p>
+${action(lang, '/p/portal/objection', csrf, { scope: 'purpose', purpose: m.purpose.key, action: m.objectedSince ? 'lift' : 'raise' }, m.objectedSince ? t.lift : t.object)}</div>`,
+        )
+        .join('')}</section>`
+    : ''
+
+  const channels = overview.channels.length
+    ? `<section class="box" id="channels"><h2>${esc(t.channelsTitle)}</h2><p class="muted">${esc(t.channelsIntro)}</p>${overview.channels
+        .map(
+          (
+            c,
+          ) => `<div class="item" id="channel-${c.channel}"><h3>${esc(fill(t.objectChannel, { channel: CHANNEL_NAMES[c.channel][lang] }))}</h3>
+<p class="state">${esc(c.objectedSince ? fill(t.objectedSince, { date: date(c.objectedSince) }) : t.notObjected)}</p>
+${action(lang, '/p/portal/objection', csrf, { scope: 'channel', channel: c.channel, action: c.objectedSince ? 'lift' : 'raise' }, c.objectedSince ? t.lift : t.object)}</div>`,
+        )
+        .join('')}</section>`
+    : ''
+
+  const otherProcessing = overview.other.length
+    ? `<section class="box" id="other"><h2>${esc(t.otherTitle)}</h2><p class="muted">${esc(t.otherIntro)}</p>${overview.other
+        .map(
+          (
+            o,
+          ) => `<div class="item"><h3>${esc(o.purpose.name[lang])}</h3><p>${esc(o.purpose.description[lang])}</p>
+<p class="muted">${esc(t.legalBasis)}: ${esc(LEGAL_BASIS_WORDS[o.purpose.legalBasis][lang])}</p>
+<p class="muted">${esc(o.objectable ? t.objectable : t.notObjectable)}</p></div>`,
+        )
+        .join('')}</section>`
+    : ''
+
+  const kinds = REQUEST_KINDS.map((kind, i) => {
+    const info = REQUEST_KIND_INFO[kind]
+    return `<div class="kind"><input type="radio" id="k-${kind}" name="kind" value="${kind}"${i === 0 ? ' required' : ''}>
+<label for="k-${kind}"><strong>${esc(info.name[lang])}</strong> <span class="version">(${esc(info.article)})</span><br>${esc(info.description[lang])} <span class="muted">${esc(info.detailsHint[lang])}</span></label></div>`
+  }).join('\n')
+  const filed = overview.requests.length
+    ? `<table><thead><tr><th>${esc(t.request)}</th><th>${esc(t.received)}</th><th>${esc(t.due)}</th><th>${esc(t.status)}</th></tr></thead><tbody>${overview.requests
+        .map(
+          (r) =>
+            `<tr class="request"><td>${esc(REQUEST_KIND_INFO[r.kind].name[lang])}</td><td>${esc(formatTime(lang, r.receivedAt))}</td><td>${esc(date(r.dueAt))}</td><td>${esc(t.statusReceived)}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : `<p class="muted">${esc(t.noRequests)}</p>`
+  const requests = `<section class="box" id="requests"><h2>${esc(t.requestsTitle)}</h2><p class="muted">${esc(t.requestsIntro)}</p>
+<form method="post" action="/p/portal/requests?lang=${lang}" accept-charset="utf-8">${hidden('csrf', csrf)}
+<fieldset><legend>${esc(t.kind)}</legend>
+${kinds}
+</fieldset>
+<label class="field" for="f-details">${esc(t.details)}</label>
+<textarea id="f-details" name="details" rows="4" maxlength="2000"></textarea>
+<button type="submit">${esc(t.fileRequest)}</button>
+</form>
+<h3>${esc(t.filedTitle)}</h3>
+${filed}
+<p class="muted">${esc(t.complaint)}</p></section>`
+
+  return page(
+    lang,
+    t.title,
+    `${header}${banner}${restricted}${dnc}${consents}${marketing}${channels}${requests}${otherProcessing}`,
+    `/p/portal/me?lang=${other(lang)}`,
+  )
+}
+
+function consentItem(lang: Lang, c: PortalConsent, csrf: string): string {
+  const t = PORTAL_TEXTS[lang]
+  const date = c.since ? formatDate(lang, c.since) : ''
+  const status =
+    c.status === 'confirmed'
+      ? fill(t.statusConfirmed, { date })
+      : c.status === 'granted'
+        ? fill(t.statusGranted, { date })
+        : c.status === 'requested'
+          ? fill(t.statusRequested, { date })
+          : c.status === 'withdrawn'
+            ? fill(t.statusWithdrawn, { date })
+            : c.status === 'expired'
+              ? fill(t.statusExpired, { date })
+              : t.statusNone
+  const use = c.inUse
+    ? `<p class="muted">${esc(t.inUse)}</p>`
+    : c.notInUse && NOT_IN_USE[c.notInUse]
+      ? `<p class="muted">${esc(NOT_IN_USE[c.notInUse]?.[lang] ?? '')}</p>`
+      : ''
+  const id = `${c.purpose.key}-${c.channel}`
+  const give = c.offer
+    ? `<form method="post" action="/p/portal/consent?lang=${lang}">${hidden('csrf', csrf)}${hidden('action', 'give')}${hidden('purpose', c.purpose.key)}${hidden('channel', c.channel)}${hidden('textVersion', c.offer.textVersion)}
+<div class="consent"><input type="checkbox" id="give-${esc(id)}" name="agreed" value="yes">
+<label for="give-${esc(id)}">${esc(c.offer.text[lang])} <span class="version">(${esc(t.textVersion)} ${esc(c.offer.textVersion)})</span></label></div>
+<button type="submit">${esc(t.give)}</button></form>`
+    : c.notOffered
+      ? `<p class="muted">${esc(c.notOffered === 'web' ? t.notOfferedWeb : c.notOffered === 'confirm' ? t.notOfferedConfirm : t.notOfferedNoText)}</p>`
+      : ''
+  const withdraw = c.canWithdraw
+    ? action(
+        lang,
+        '/p/portal/consent',
+        csrf,
+        { action: 'withdraw', purpose: c.purpose.key, channel: c.channel },
+        t.withdraw,
+      )
+    : ''
+  return `<div class="item consent-item" id="consent-${esc(id)}"><h3>${esc(c.purpose.name[lang])}</h3>
+<p>${esc(c.purpose.description[lang])}</p>
+<p class="muted">${esc(t.channel)}: ${esc(CHANNEL_NAMES[c.channel][lang])}</p>
+<p class="state">${esc(status)}</p>${use}${withdraw}${give}</div>`
+}

@@ -1,0 +1,70 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { Schema, UnsubscribeTokenTable } from '../../platform/db/schema.ts'
+
+export type UnsubscribeTokenRow = Selectable<UnsubscribeTokenTable>
+
+/** SQL for unsubscribe links (table `unsubscribe_token`, migration 0018); one query per method. */
+export class UnsubscribeTokenRepository {
+  readonly #db: Kysely<Schema>
+  constructor(db: Kysely<Schema>) {
+    this.#db = db
+  }
+
+  /** Stores a link's digest unless it is stored already (the same link goes into every mail of its kind). */
+  async insertIfAbsent(
+    row: { tokenHash: Buffer; subjectId: string; purposeKey: string; channel: string; createdAt: Date },
+    db = this.#db,
+  ): Promise<void> {
+    await db
+      .insertInto('unsubscribe_token')
+      .values({
+        token_hash: row.tokenHash,
+        subject_id: row.subjectId,
+        purpose_key: row.purposeKey,
+        channel: row.channel,
+        created_at: row.createdAt,
+      })
+      .onConflict((oc) => oc.column('token_hash').doNothing())
+      .execute()
+  }
+
+  /** The link a token's digest belongs to. */
+  findByToken(tokenHash: Buffer, db = this.#db): Promise<UnsubscribeTokenRow | undefined> {
+    return db
+      .selectFrom('unsubscribe_token')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst()
+  }
+
+  /** Whether the subject exists and was erased; undefined when there is no such subject. */
+  async findSubject(subjectId: string, db = this.#db): Promise<{ erased: boolean } | undefined> {
+    const row = await db
+      .selectFrom('subject')
+      .select('erased_at')
+      .where('id', '=', subjectId)
+      .executeTakeFirst()
+    return row && { erased: row.erased_at !== null }
+  }
+
+  /** Locks the subject's row: two clicks on one link (mail providers sometimes POST twice) decide in turn. */
+  async lockSubject(subjectId: string, trx: Kysely<Schema>): Promise<{ erased: boolean } | undefined> {
+    const row = await trx
+      .selectFrom('subject')
+      .select('erased_at')
+      .where('id', '=', subjectId)
+      .forNoKeyUpdate()
+      .executeTakeFirst()
+    return row && { erased: row.erased_at !== null }
+  }
+
+  /** Notes when the link was first used to unsubscribe. */
+  async markUsed(tokenHash: Buffer, at: Date, trx: Kysely<Schema>): Promise<void> {
+    await trx
+      .updateTable('unsubscribe_token')
+      .set({ used_at: at })
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .execute()
+  }
+}
