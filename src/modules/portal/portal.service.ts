@@ -302,7 +302,7 @@ export class PortalService {
     const now = this.#clock()
     const status = current ? effectiveStatus(current, now) : null
     if (!needsGiving(purpose, status)) return 'unchanged'
-    const reference = this.#reference(session, client)
+    const proof = this.#proof(session, client)
     const base = {
       subjectId: session.subjectId,
       purposeKey: purpose.key,
@@ -317,18 +317,16 @@ export class PortalService {
       events.push({
         ...base,
         kind: 'granted',
-        proof: { source: 'portal', textVersion: text.textVersion, collectedAt: now.toISOString(), reference },
+        proof: { ...proof, textVersion: text.textVersion, collectedAt: now.toISOString() },
       })
     if (purpose.doubleOptIn) {
-      const ip = truncateIp(client.ip)
-      const userAgent = proofUserAgent(client.userAgent)
+      const { ip, userAgent } = proof
       events.push({
         ...base,
         kind: 'confirmed',
         proof: {
-          source: 'portal',
+          ...proof,
           textVersion: text.textVersion,
-          reference,
           doi: {
             requestedAt: session.linkSentAt.toISOString(),
             confirmedAt: now.toISOString(),
@@ -361,7 +359,7 @@ export class PortalService {
         at: this.#clock(),
         actor: subjectActor(session),
         requestId: client.requestId,
-        proof: { source: 'portal', reference: this.#reference(session, client) },
+        proof: this.#proof(session, client),
       },
     ])
     return 'consent-withdrawn'
@@ -458,13 +456,18 @@ export class PortalService {
     return { purpose, channel: found }
   }
 
-  /** What a portal consent event points to: the session, and the network and browser it came from. */
-  #reference(session: PortalSession, client: PortalClient): string {
+  /** The proof of a portal consent event: the session, and the network (truncated) and browser. */
+  #proof(
+    session: PortalSession,
+    client: PortalClient,
+  ): { source: 'portal'; reference: string; ip?: string; userAgent?: string } {
     const ip = truncateIp(client.ip)
     const userAgent = proofUserAgent(client.userAgent)
-    return [`portal session ${session.id}`, ip ? `from ${ip}` : '', userAgent ? `(${userAgent})` : '']
-      .filter(Boolean)
-      .join(' ')
-      .slice(0, 200)
+    return {
+      source: 'portal',
+      reference: `portal session ${session.id}`,
+      ...(ip ? { ip } : {}),
+      ...(userAgent ? { userAgent } : {}),
+    }
   }
 }
