@@ -94,7 +94,11 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
       remoteAddress: options.ip ?? nextIp(),
       payload: body as Record<string, unknown>,
     })
-  const follow = (url: string, options: { ip?: string; userAgent?: string; method?: 'GET' | 'HEAD' } = {}) =>
+  /** Opens a link (GET: its page) or, with POST, presses the page's button. */
+  const follow = (
+    url: string,
+    options: { ip?: string; userAgent?: string; method?: 'GET' | 'HEAD' | 'POST' } = {},
+  ) =>
     t.app.inject({
       method: options.method ?? 'GET',
       url: url.replace(PUBLIC_URL, ''),
@@ -256,7 +260,19 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     expect(digests).toContain(createHash('sha256').update(token).digest('hex'))
     expect(digests.join()).not.toContain(Buffer.from(token).toString('hex'))
 
-    const confirmed = await follow(link, { ip: '2001:db8:abcd:12::1', userAgent: 'MailClient/2.0' })
+    // Opening the link (as a mail server's link scanner does) shows a button and confirms nothing.
+    const opened = await follow(link, { ip: '192.0.2.200', userAgent: 'LinkScanner/1.0' })
+    expect(opened.statusCode).toBe(200)
+    expect(html(opened)).toContain('Anmeldung bestätigen')
+    expect(opened.body).toContain('Newsletter per E-Mail')
+    expect(opened.body).toMatch(/<form method="post" action="\/p\/confirm\/[A-Za-z0-9_-]{43}\?lang=de">/)
+    expect(newsletterOf(await permissionsOf(id))).toBe('requested')
+
+    const confirmed = await follow(link, {
+      method: 'POST',
+      ip: '2001:db8:abcd:12::1',
+      userAgent: 'MailClient/2.0',
+    })
     expect(confirmed.statusCode).toBe(200)
     expect(html(confirmed)).toContain('Anmeldung bestätigt')
     expect(confirmed.body).toContain('Newsletter per E-Mail')
@@ -284,9 +300,11 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     })
 
     // Replayed: says so, records nothing.
-    const again = await follow(link)
-    expect(again.statusCode).toBe(200)
-    expect(html(again)).toContain('Bereits bestätigt')
+    for (const method of ['GET', 'POST'] as const) {
+      const again = await follow(link, { method })
+      expect(again.statusCode).toBe(200)
+      expect(html(again)).toContain('Bereits bestätigt')
+    }
     expect((await permissionsOf(id)).history.filter((h) => h.what === 'confirmed')).toHaveLength(1)
 
     // A known address signing up again: no mail (nothing to confirm), the same answer.
@@ -311,6 +329,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     // Tampered: one character changed.
     const token = (LINK.exec(annaLink) as RegExpExecArray)[1] as string
     const flipped = `${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`
+    expect((await follow(annaLink.replace(token, flipped), { method: 'POST' })).statusCode).toBe(404)
     const tampered = await follow(annaLink.replace(token, flipped))
     expect(tampered.statusCode).toBe(404)
     // The link follows the language of the sign-up (the JSON post named none: English).
@@ -326,7 +345,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     expect(newsletterOf(await permissionsOf(anna))).toBe('requested')
 
     // Ben's link confirms Ben, not Anna.
-    expect((await follow(benLink)).statusCode).toBe(200)
+    expect((await follow(benLink, { method: 'POST' })).statusCode).toBe(200)
     expect(newsletterOf(await permissionsOf(ben))).toBe('confirmed')
     expect(newsletterOf(await permissionsOf(anna))).toBe('requested')
 
@@ -336,6 +355,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('subject_id', '=', anna)
       .execute()
+    expect((await follow(annaLink, { method: 'POST' })).statusCode).toBe(410)
     const expired = await follow(annaLink)
     expect(expired.statusCode).toBe(410)
     expect(html(expired)).toContain('Link expired')
@@ -485,7 +505,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     const [first, second] = smtp
       .mailsTo('flood@example.com')
       .map((m) => LINK.exec(m.parsed.text ?? '')?.[0] as string)
-    expect((await follow(second as string)).statusCode).toBe(200)
+    expect((await follow(second as string, { method: 'POST' })).statusCode).toBe(200)
     expect(html(await follow(first as string))).toContain('Already confirmed')
     expect(newsletterOf(await permissionsOf(id))).toBe('confirmed')
   })
@@ -737,7 +757,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
         .requests,
     ).toBe(1)
     expect(newsletterOf(await permissionsOf(late))).toBe('expired')
-    expect((await follow(link)).statusCode).toBe(410)
+    expect((await follow(link, { method: 'POST' })).statusCode).toBe(410)
     expect(newsletterOf(await permissionsOf(late))).toBe('expired')
   })
 

@@ -69,6 +69,9 @@ describe('permission management end to end in Chromium (form → mail → 360° 
     const confirmLink = linkIn(confirmation.parsed.text, '/p/confirm/')
     expect(confirmLink.startsWith(base)).toBe(true)
     await page.goto(confirmLink)
+    // Opening the link confirms nothing (mail scanners open links); the person's click does.
+    await page.getByRole('heading', { name: 'Confirm your sign-up' }).waitFor()
+    await page.getByRole('button', { name: 'Yes, I confirm' }).click()
     await page.getByRole('heading', { name: 'Sign-up confirmed' }).waitFor()
 
     // 3. The marketing user finds the person and sees the confirmed consent with its proof.

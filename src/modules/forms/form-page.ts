@@ -147,6 +147,18 @@ ${notice}
 }
 
 /** A page with a message: thanks, a confirmation's outcome, or why something didn't work. */
+/** The page of a confirmation link: what it confirms, and the button that does it (a POST). */
+export function renderConfirmPage(lang: Lang, action: string, consents: readonly string[]): string {
+  const t = PAGE_TEXTS[lang]
+  return layout(
+    lang,
+    t.confirmTitle,
+    `<p>${esc(t.confirmAsk)}</p><ul>${consents.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>
+<form method="post" action="${esc(action)}"><button type="submit">${esc(t.confirmButton)}</button></form>
+<p class="version">${esc(t.confirmWhy)}</p>`,
+  )
+}
+
 export function renderMessagePage(
   lang: Lang,
   title: string,

@@ -5,7 +5,7 @@ import { Type } from 'typebox'
 import { ProblemError } from '../../server/problem.ts'
 import { type Lang, pickLanguage } from './client-info.ts'
 import { PublicFormJson, PublicFormQuery, SubmissionBody, SubmissionResult } from './form.schemas.ts'
-import { PAGE_HEADERS, renderFormPage, renderMessagePage } from './form-page.ts'
+import { PAGE_HEADERS, renderConfirmPage, renderFormPage, renderMessagePage } from './form-page.ts'
 import type { FormSubmissionService } from './form-submission.service.ts'
 import { PAGE_TEXTS } from './form-texts.ts'
 import { FORM_FIELD_INPUTS } from './form-types.ts'
@@ -153,47 +153,65 @@ export const formPublicRoutes =
         },
       )
 
-      pages.get(
-        '/p/confirm/:token',
-        {
-          // The token is a secret until used: its path stays out of the request log.
-          logLevel: 'warn',
-          // A HEAD request (link checkers) must not confirm anything.
-          exposeHeadRoute: false,
-          config: { rateLimit: limit },
-          schema: { hide: true, params: Type.Object({ token: Type.String({ maxLength: 100 }) }) },
-        },
-        async (request, reply) => {
-          const { token } = request.params as { token: string }
-          const lang = langOf(request)
-          const t = PAGE_TEXTS[lang]
-          const { outcome, confirmed } = await submissions.confirm(token, {
-            lang,
-            ip: request.ip,
-            userAgent: request.headers['user-agent'],
-          })
-          switch (outcome) {
-            case 'confirmed':
-              return page(
-                reply,
-                200,
-                renderMessagePage(lang, t.confirmedTitle, [t.confirmed, t.withdrawHint], confirmed),
-              )
-            case 'already-confirmed':
-              return page(reply, 200, renderMessagePage(lang, t.alreadyTitle, [t.already]))
-            case 'expired':
-              return page(
-                reply,
-                410,
-                renderMessagePage(lang, t.expiredTitle, [
-                  t.expired.replace('{hours}', String(submissions.confirmationHours)),
-                ]),
-              )
-            case 'invalid':
-              return page(reply, 404, renderMessagePage(lang, t.invalidTitle, [t.invalid]))
-          }
-        },
-      )
+      const confirmRoute = {
+        // The token is a secret until used: its path stays out of the request log.
+        logLevel: 'warn' as const,
+        config: { rateLimit: limit },
+        schema: { hide: true, params: Type.Object({ token: Type.String({ maxLength: 100 }) }) },
+      }
+      const linkGone = (
+        reply: FastifyReply,
+        lang: Lang,
+        outcome: 'already-confirmed' | 'expired' | 'invalid',
+      ) => {
+        const t = PAGE_TEXTS[lang]
+        switch (outcome) {
+          case 'already-confirmed':
+            return page(reply, 200, renderMessagePage(lang, t.alreadyTitle, [t.already]))
+          case 'expired':
+            return page(
+              reply,
+              410,
+              renderMessagePage(lang, t.expiredTitle, [
+                t.expired.replace('{hours}', String(submissions.confirmationHours)),
+              ]),
+            )
+          case 'invalid':
+            return page(reply, 404, renderMessagePage(lang, t.invalidTitle, [t.invalid]))
+        }
+      }
+
+      // Following the link shows what it confirms and a button; it confirms nothing by itself:
+      // mail servers' link scanners open links, and their visit is not the person's confirmation.
+      // (A HEAD request gets nothing at all.)
+      pages.get('/p/confirm/:token', { ...confirmRoute, exposeHeadRoute: false }, async (request, reply) => {
+        const { token } = request.params as { token: string }
+        const lang = langOf(request)
+        const found = await submissions.inspect(token, lang)
+        if (found.outcome !== 'open') return linkGone(reply, lang, found.outcome)
+        return page(
+          reply,
+          200,
+          renderConfirmPage(lang, `/p/confirm/${encodeURIComponent(token)}?lang=${lang}`, found.consents),
+        )
+      })
+
+      pages.post('/p/confirm/:token', confirmRoute, async (request, reply) => {
+        const { token } = request.params as { token: string }
+        const lang = langOf(request)
+        const t = PAGE_TEXTS[lang]
+        const { outcome, confirmed } = await submissions.confirm(token, {
+          lang,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+        })
+        if (outcome !== 'confirmed') return linkGone(reply, lang, outcome)
+        return page(
+          reply,
+          200,
+          renderMessagePage(lang, t.confirmedTitle, [t.confirmed, t.withdrawHint], confirmed),
+        )
+      })
     })
   }
 

@@ -113,7 +113,21 @@ export class FormSubmissionService {
   }
 
   /**
-   * Follows a confirmation link (DoubleOptInService.confirm) with the request's shortened IP
+   * What a confirmation link is about, for its page (DoubleOptInService.inspect): `open` with the
+   * names of the consents it confirms, or why it doesn't work. Changes nothing.
+   */
+  async inspect(
+    token: string,
+    lang: Lang,
+  ): Promise<{ outcome: 'open' | Exclude<DoiOutcome['kind'], 'confirmed'>; consents: string[] }> {
+    const found = await this.#doubleOptIn.inspect(token)
+    if (found.kind !== 'open') return { outcome: found.kind, consents: [] }
+    const purposes = await this.#purposes.findMany(found.purposes.map((p) => p.purposeKey))
+    return { outcome: 'open', consents: [...purposes.values()].map((p) => p.name[lang]) }
+  }
+
+  /**
+   * Confirms through a confirmation link (DoubleOptInService.confirm) with the request's shortened IP
    * address and user agent as proof; returns the outcome and, when confirmed, the purposes' names.
    */
   async confirm(

@@ -24,6 +24,11 @@ export const PAGE_TEXTS = {
       'Von Ihrer Adresse kamen gerade zu viele Anfragen. Bitte versuchen Sie es in einer Minute noch einmal.',
     failedTitle: 'Etwas ist schiefgegangen',
     failed: 'Ihre Anfrage konnte gerade nicht bearbeitet werden. Bitte versuchen Sie es später noch einmal.',
+    confirmTitle: 'Anmeldung bestätigen',
+    confirmAsk: 'Bitte bestätigen Sie mit einem Klick, dass Sie einwilligen in:',
+    confirmButton: 'Ja, ich bestätige',
+    confirmWhy:
+      'Erst dieser Klick zählt: Mailprogramme und Virenscanner öffnen Links manchmal von selbst, und das soll nicht als Ihre Bestätigung gelten.',
     confirmedTitle: 'Anmeldung bestätigt',
     confirmed: 'Danke! Sie haben Ihre Einwilligung bestätigt für:',
     withdrawHint: 'Sie können sie jederzeit widerrufen, z. B. über den Abmeldelink in jeder E-Mail.',
@@ -56,6 +61,11 @@ export const PAGE_TEXTS = {
     tooMany: 'Too many requests came from your address just now. Please try again in a minute.',
     failedTitle: 'Something went wrong',
     failed: 'Your request could not be handled just now. Please try again later.',
+    confirmTitle: 'Confirm your sign-up',
+    confirmAsk: 'Please confirm with one click that you consent to:',
+    confirmButton: 'Yes, I confirm',
+    confirmWhy:
+      'Only this click counts: mail programs and virus scanners sometimes open links by themselves, and that must not count as your confirmation.',
     confirmedTitle: 'Sign-up confirmed',
     confirmed: 'Thank you! You have confirmed your consent to:',
     withdrawHint: 'You can withdraw it at any time, e.g. through the unsubscribe link in every e-mail.',
@@ -138,7 +148,7 @@ export const MAIL_TEXTS = {
     subject: 'Bitte bestätigen Sie Ihre Anmeldung',
     greeting: 'Guten Tag,',
     intro: 'über unser Formular „{form}“ wurde mit dieser E-Mail-Adresse um Folgendes gebeten:',
-    action: 'Bitte bestätigen Sie das mit einem Klick auf diesen Link:',
+    action: 'Bitte öffnen Sie diesen Link und bestätigen Sie dort mit einem Klick:',
     button: 'Anmeldung bestätigen',
     expiry: 'Der Link gilt bis {until} (UTC) und nur einmal.',
     ignore:
@@ -148,7 +158,7 @@ export const MAIL_TEXTS = {
     subject: 'Please confirm your sign-up',
     greeting: 'Hello,',
     intro: 'Using our form “{form}”, the following was asked for with this e-mail address:',
-    action: 'Please confirm it by following this link:',
+    action: 'Please open this link and confirm there with one click:',
     button: 'Confirm sign-up',
     expiry: 'The link is valid until {until} (UTC), and once only.',
     ignore:

@@ -177,7 +177,27 @@ export class DoubleOptInService {
   }
 
   /**
-   * Following a link: confirms the request's consents (those still requested or granted) with the
+   * What a link would do, without doing it (the page a GET shows: link scanners of mail servers
+   * follow links, and their visit must not count as the person's confirmation). `open`: the link
+   * works and these consents wait for the confirmation; otherwise the outcome `confirm` would give.
+   * Changes nothing.
+   */
+  async inspect(
+    token: string,
+  ): Promise<{ kind: 'open'; purposes: DoiPurpose[] } | Exclude<DoiOutcome, { kind: 'confirmed' }>> {
+    if (!TOKEN_PATTERN.test(token)) return { kind: 'invalid' }
+    // Erasure deletes a subject's requests and links: an erased person's link finds nothing.
+    const request = await this.#repo.findByToken(digest(token))
+    if (!request) return { kind: 'invalid' }
+    if (request.status === 'confirmed' || request.status === 'superseded')
+      return { kind: 'already-confirmed' }
+    if (request.status === 'expired' || request.expires_at.getTime() <= this.#clock().getTime())
+      return { kind: 'expired' }
+    return { kind: 'open', purposes: request.purposes as DoiPurpose[] }
+  }
+
+  /**
+   * Confirming (the button on the link's page): confirms the request's consents (those still requested or granted) with the
    * proof of this request, once. Nothing a stranger sends here does harm: an unknown, tampered,
    * used or expired link changes nothing and says only which of these it was.
    */
