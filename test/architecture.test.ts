@@ -93,6 +93,11 @@ const PERSONAL_TABLES = [
   'subject_note',
   'doi_request',
   'doi_token',
+  'portal_link',
+  'portal_session',
+  'portal_token',
+  'dsr_request',
+  'unsubscribe_token',
 ]
 const TABLE = PERSONAL_TABLES.join('|')
 const KYSELY_QUERY = new RegExp(
