@@ -1,32 +1,29 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import type { LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
 import { simpleParser } from 'mailparser'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { FormSubmissionService } from '../../src/modules/forms/form-submission.service.ts'
-import { createMailer, type Mailer } from '../../src/platform/mail/mailer.ts'
+import { createMailer } from '../../src/platform/mail/mailer.ts'
 import { expireDoiRequestsJob } from '../../src/privacy/double-opt-in/double-opt-in.jobs.ts'
-import { describeEachEngine, type TestRuntime } from '../support/engines.ts'
-import { buildTestApp, problemOf, type TestApp } from '../support/http.ts'
-import { startSmtpServer, type TestSmtpServer } from '../support/smtp.ts'
+import { openTestRuntime } from '../support/engines.ts'
+import {
+  addressSequence,
+  buildTestApp,
+  consentStatusOf,
+  permissionsOf as fetchPermissions,
+  htmlOf,
+  type PermissionsView,
+  problemOf,
+  type TestApp,
+} from '../support/http.ts'
+import { describeEachEngineWithMail } from '../support/mail-app.ts'
 
 const PUBLIC_URL = 'https://crm.example.test'
+/** Mail goes to the test SMTP server, from this sender; links point to PUBLIC_URL. */
+const MAIL = { publicUrl: PUBLIC_URL, mailFrom: 'Tresor <news@example.com>' }
 const LINK = /https:\/\/crm\.example\.test\/p\/confirm\/([A-Za-z0-9_-]{43})\?lang=(de|en)/
-
-interface Permissions {
-  consents: { purposeKey: string; channel: string; status: string }[]
-  decisions: { purposeKey: string; channel: string; allowed: boolean; rule?: string }[]
-  history: {
-    type: string
-    what: string
-    purposeKey: string | null
-    channel: string | null
-    proof: Record<string, unknown> | null
-    actor: { type: string; id: string }
-  }[]
-}
 
 /**
  * Issue #5, first part: the public forms (page, post, JSON), the double opt-in with a real SMTP
@@ -34,40 +31,20 @@ interface Permissions {
  * abuse protection (extra fields, honeypot, flood, rate limit), the expiry job, and data
  * minimisation when a form is defined.
  */
-describeEachEngine('public forms and double opt-in', (runtime) => {
-  let smtp: TestSmtpServer
-  let mailer: Mailer
+describeEachEngineWithMail('public forms and double opt-in', MAIL, (runtime, smtp, engine) => {
   let t: TestApp
   let admin: string
   let dpo: string
-  let ip = 0
   /** A fresh client address per use, so the per-IP rate limit only bites where a test wants it. */
-  const nextIp = () => `203.0.113.${++ip}`
+  const nextIp = addressSequence('203.0.113')
 
   beforeAll(async () => {
-    smtp = await startSmtpServer()
-    const rt = runtime()
-    const s = rt.services
-    mailer = createMailer({ smtpUrl: smtp.url, from: 'Tresor <news@example.com>', outboxDir: '/nonexistent' })
-    // The runtime's services, with mail going to the test SMTP server and links to PUBLIC_URL.
-    const formSubmissions = new FormSubmissionService({
-      forms: s.forms,
-      gate: s.gate,
-      permissions: s.permissions,
-      purposes: s.purposes,
-      doubleOptIn: s.doubleOptIn,
-      db: rt.database.db,
-      mailer,
-      publicUrl: PUBLIC_URL,
-    })
-    t = await buildTestApp({ ...rt, services: { ...s, formSubmissions } } as TestRuntime)
+    t = await buildTestApp(runtime())
     admin = await t.signIn('admin@forms.test', 'admin')
     dpo = await t.signIn('dpo@forms.test', 'dpo')
   })
   afterAll(async () => {
     await t?.app.close()
-    mailer?.close()
-    await smtp?.close()
   })
 
   const postForm = (
@@ -115,37 +92,19 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     expect(res.statusCode).toBe(200)
     return (res.json() as { items: { id: string }[] }).items[0]?.id
   }
-  const permissionsOf = async (subjectId: string): Promise<Permissions> => {
-    const res = await t.app.inject({
-      method: 'GET',
-      url: `/api/v1/subjects/${subjectId}/permissions`,
-      headers: { cookie: admin },
-    })
-    expect(res.statusCode).toBe(200)
-    return res.json() as Permissions
-  }
-  const newsletterOf = (p: Permissions) =>
-    p.consents.find((c) => c.purposeKey === 'newsletter_email' && c.channel === 'email')?.status
+  const permissionsOf = (subjectId: string) => fetchPermissions(t.app, admin, subjectId)
+  const newsletterOf = (p: PermissionsView) => consentStatusOf(p, 'newsletter_email', 'email')
   const linkOf = async (email: string): Promise<string> => {
-    const mail = await smtp.nextMailTo(email)
+    const mail = await smtp().nextMailTo(email)
     const match = LINK.exec(mail.parsed.text ?? '')
     if (!match) throw new Error(`no confirmation link in the mail: ${mail.parsed.text}`)
     return match[0]
-  }
-  /** The mails to an address after whatever is in flight has landed. */
-  const settledMailsTo = async (email: string) => {
-    await new Promise((r) => setTimeout(r, 300))
-    return smtp.mailsTo(email)
-  }
-  const html = (res: LightMyRequestResponse) => {
-    expect(res.headers['content-type']).toMatch(/^text\/html/)
-    return res.body
   }
 
   it('serves the form page: the fields, each consent as its own unticked box with its text, the Art. 13 notice', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/p/forms/contact?lang=de' })
     expect(res.statusCode).toBe(200)
-    const page = html(res)
+    const page = htmlOf(res)
     // No script and nothing loaded from elsewhere.
     expect(res.headers['content-security-policy']).toContain("default-src 'none'")
     expect(page).not.toMatch(/<script|<link|<img|src=|url\(/i)
@@ -182,7 +141,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
       headers: { 'accept-language': 'en-GB,en;q=0.9,de;q=0.5' },
     })
     expect(en.statusCode).toBe(200)
-    expect(html(en)).toContain('<html lang="en">')
+    expect(htmlOf(en)).toContain('<html lang="en">')
     expect(en.body).toContain('Yes, I would like to receive the newsletter')
     expect(en.body).toContain('Privacy information (Art. 13 GDPR)')
     expect(en.body).toContain('Your right to object (Art. 21 GDPR)')
@@ -190,7 +149,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
 
     const missing = await t.app.inject({ method: 'GET', url: '/p/forms/no-such-form?lang=en' })
     expect(missing.statusCode).toBe(404)
-    expect(html(missing)).toContain('Form not found')
+    expect(htmlOf(missing)).toContain('Form not found')
   })
 
   it('describes a form as JSON for websites that render it themselves', async () => {
@@ -220,10 +179,10 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
       },
     )
     expect(res.statusCode).toBe(200)
-    expect(html(res)).toContain('Vielen Dank')
+    expect(htmlOf(res)).toContain('Vielen Dank')
     expect(res.body).toContain('Bitte bestätigen Sie Ihre Anmeldung')
 
-    const mail = await smtp.nextMailTo('erika@example.com')
+    const mail = await smtp().nextMailTo('erika@example.com')
     expect(mail.from).toBe('news@example.com')
     expect(mail.parsed.subject).toBe('Bitte bestätigen Sie Ihre Anmeldung')
     expect(mail.parsed.text).toContain('Ja, ich möchte den Newsletter')
@@ -263,7 +222,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     // Opening the link (as a mail server's link scanner does) shows a button and confirms nothing.
     const opened = await follow(link, { ip: '192.0.2.200', userAgent: 'LinkScanner/1.0' })
     expect(opened.statusCode).toBe(200)
-    expect(html(opened)).toContain('Anmeldung bestätigen')
+    expect(htmlOf(opened)).toContain('Anmeldung bestätigen')
     expect(opened.body).toContain('Newsletter per E-Mail')
     expect(opened.body).toMatch(/<form method="post" action="\/p\/confirm\/[A-Za-z0-9_-]{43}\?lang=de">/)
     expect(newsletterOf(await permissionsOf(id))).toBe('requested')
@@ -274,7 +233,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
       userAgent: 'MailClient/2.0',
     })
     expect(confirmed.statusCode).toBe(200)
-    expect(html(confirmed)).toContain('Anmeldung bestätigt')
+    expect(htmlOf(confirmed)).toContain('Anmeldung bestätigt')
     expect(confirmed.body).toContain('Newsletter per E-Mail')
     expect(confirmed.body).not.toContain('erika@example.com')
 
@@ -303,7 +262,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     for (const method of ['GET', 'POST'] as const) {
       const again = await follow(link, { method })
       expect(again.statusCode).toBe(200)
-      expect(html(again)).toContain('Bereits bestätigt')
+      expect(htmlOf(again)).toContain('Bereits bestätigt')
     }
     expect((await permissionsOf(id)).history.filter((h) => h.what === 'confirmed')).toHaveLength(1)
 
@@ -311,7 +270,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     const repeat = await postForm('newsletter', 'email=erika%40example.com&consent=newsletter_email')
     expect(repeat.statusCode).toBe(200)
     expect(repeat.body).toContain('Bitte bestätigen Sie Ihre Anmeldung')
-    expect(await settledMailsTo('erika@example.com')).toHaveLength(1)
+    expect(await smtp().settledMailsTo('erika@example.com')).toHaveLength(1)
   })
 
   it('expired, tampered, unknown and other people’s links change nothing and say why, without the address', async () => {
@@ -333,7 +292,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     const tampered = await follow(annaLink.replace(token, flipped))
     expect(tampered.statusCode).toBe(404)
     // The link follows the language of the sign-up (the JSON post named none: English).
-    expect(html(tampered)).toContain('We do not know this confirmation link')
+    expect(htmlOf(tampered)).toContain('We do not know this confirmation link')
     // Unknown and malformed.
     for (const bogus of [`/p/confirm/${'x'.repeat(43)}`, '/p/confirm/abc', `/p/confirm/${token}${token}`]) {
       const res = await follow(bogus)
@@ -358,7 +317,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     expect((await follow(annaLink, { method: 'POST' })).statusCode).toBe(410)
     const expired = await follow(annaLink)
     expect(expired.statusCode).toBe(410)
-    expect(html(expired)).toContain('Link expired')
+    expect(htmlOf(expired)).toContain('Link expired')
     expect(expired.body).toContain('48 hours')
     expect(expired.body).not.toContain('anna@example.com')
     expect(newsletterOf(await permissionsOf(anna))).toBe('requested')
@@ -381,7 +340,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
       'email=extra%40example.com&consent=newsletter_email&isAdmin=1&lang=en',
     )
     expect(page.statusCode).toBe(400)
-    expect(html(page)).toContain('Please check your details')
+    expect(htmlOf(page)).toContain('Please check your details')
     expect(page.body).toContain('isAdmin: is not a field of this form')
     // The form again, the address kept, the box not ticked for the person.
     expect(page.body).toContain('value="extra@example.com"')
@@ -405,7 +364,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     expect(unticked.errors?.map((e) => e.field)).toEqual(['consent'])
 
     expect(await subjectIdOf('extra@example.com')).toBeUndefined()
-    expect(await settledMailsTo('extra@example.com')).toHaveLength(0)
+    expect(await smtp().settledMailsTo('extra@example.com')).toHaveLength(0)
   })
 
   it('answers a filled honeypot like any sign-up and drops it', async () => {
@@ -414,7 +373,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
       'email=bot%40example.com&consent=newsletter_email&website=http%3A%2F%2Fspam.example',
     )
     expect(page.statusCode).toBe(200)
-    expect(html(page)).toContain('Vielen Dank')
+    expect(htmlOf(page)).toContain('Vielen Dank')
     const json = await postJson('newsletter', {
       email: 'bot@example.com',
       consent: ['newsletter_email'],
@@ -424,7 +383,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     expect(json.statusCode).toBe(202)
     expect(json.json()).toEqual(normal.json())
     expect(await subjectIdOf('bot@example.com')).toBeUndefined()
-    expect(await settledMailsTo('bot@example.com')).toHaveLength(0)
+    expect(await smtp().settledMailsTo('bot@example.com')).toHaveLength(0)
     expect(await subjectIdOf('human@example.com')).toBeDefined()
   })
 
@@ -463,14 +422,14 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     // A call consent without a number is refused, in the page's language.
     const noPhone = await postForm('contact', 'email=dora%40example.com&lastName=Dix&consent=phone_marketing')
     expect(noPhone.statusCode).toBe(400)
-    expect(html(noPhone)).toContain('Telefonnummer: wird für die angekreuzte Einwilligung benötigt')
+    expect(htmlOf(noPhone)).toContain('Telefonnummer: wird für die angekreuzte Einwilligung benötigt')
     expect(await subjectIdOf('dora@example.com')).toBeUndefined()
 
     // Without any box ticked the request itself is still taken (its own purpose), with no consent.
     expect((await postForm('contact', 'email=dora%40example.com&lastName=Dix')).statusCode).toBe(200)
     const dora = (await subjectIdOf('dora@example.com')) as string
     expect((await permissionsOf(dora)).consents).toEqual([])
-    expect(await settledMailsTo('dora@example.com')).toHaveLength(0)
+    expect(await smtp().settledMailsTo('dora@example.com')).toHaveLength(0)
   })
 
   it('a flood of sign-ups for one address sends one confirmation mail per window and answers each the same', async () => {
@@ -485,7 +444,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
       expect(res.statusCode).toBe(202)
       expect(res.json()).toEqual({ status: 'received', confirmation: 'email' })
     }
-    expect(await settledMailsTo('flood@example.com')).toHaveLength(1)
+    expect(await smtp().settledMailsTo('flood@example.com')).toHaveLength(1)
     const id = (await subjectIdOf('flood@example.com')) as string
     expect((await permissionsOf(id)).history.filter((h) => h.what === 'requested')).toHaveLength(1)
 
@@ -500,13 +459,13 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
         postJson('newsletter', { email: 'flood@example.com', consent: ['newsletter_email'] }),
       ),
     )
-    expect(await settledMailsTo('flood@example.com')).toHaveLength(2)
+    expect(await smtp().settledMailsTo('flood@example.com')).toHaveLength(2)
     // Either link confirms; then the other one is done too.
-    const [first, second] = smtp
+    const [first, second] = smtp()
       .mailsTo('flood@example.com')
       .map((m) => LINK.exec(m.parsed.text ?? '')?.[0] as string)
     expect((await follow(second as string, { method: 'POST' })).statusCode).toBe(200)
-    expect(html(await follow(first as string))).toContain('Already confirmed')
+    expect(htmlOf(await follow(first as string))).toContain('Already confirmed')
     expect(newsletterOf(await permissionsOf(id))).toBe('confirmed')
   })
 
@@ -514,7 +473,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     const rt = runtime()
     const s = rt.services
     const broken = createMailer({
-      smtpUrl: smtp.url.replace('smtp-test-secret', 'wrong-password'),
+      smtpUrl: smtp().url.replace('smtp-test-secret', 'wrong-password'),
       from: 'news@example.com',
       outboxDir: '/nonexistent',
     })
@@ -540,7 +499,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     expect(answer).toEqual({ status: 'received', confirmation: 'email' })
     expect(errors).toHaveLength(1)
     expect(JSON.stringify(errors)).not.toContain('unlucky')
-    expect(await settledMailsTo('unlucky@example.com')).toHaveLength(0)
+    expect(await smtp().settledMailsTo('unlucky@example.com')).toHaveLength(0)
     // Within the window, the next sign-up sends the mail that never went out.
     expect(
       (await postJson('newsletter', { email: 'unlucky@example.com', consent: ['newsletter_email'] }))
@@ -563,7 +522,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
     for (let i = 0; i < 10; i++) await postForm('newsletter', 'email=x', { ip: from })
     const page = await postForm('newsletter', 'email=x', { ip: from, headers: { 'accept-language': 'en' } })
     expect(page.statusCode).toBe(429)
-    expect(html(page)).toContain('Too many requests')
+    expect(htmlOf(page)).toContain('Too many requests')
     // Another address is not affected.
     expect((await postJson('newsletter', { email: 'other@example.com' })).statusCode).toBe(400)
   })
@@ -804,7 +763,8 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
   })
 
   it('without TRESOR_SMTP_URL (the embedded default) the confirmation mail is an .eml file in <dataDir>/mail/outbox', async () => {
-    const rt = runtime()
+    // A runtime of its own, opened without mail settings.
+    const rt = await openTestRuntime(engine)
     expect(rt.config.mail.smtpUrl).toBeUndefined()
     const plain = await buildTestApp(rt)
     try {
@@ -825,6 +785,7 @@ describeEachEngine('public forms and double opt-in', (runtime) => {
       expect(mail.text).toMatch(/\/p\/confirm\/[A-Za-z0-9_-]{43}\?lang=en/)
     } finally {
       await plain.app.close()
+      await rt.dispose()
     }
   })
 })

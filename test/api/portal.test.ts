@@ -2,33 +2,24 @@ import { createHash } from 'node:crypto'
 import type { LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { PortalService } from '../../src/modules/portal/portal.service.ts'
 import { dueDate } from '../../src/modules/requests/request-deadline.ts'
-import { createMailer, type Mailer } from '../../src/platform/mail/mailer.ts'
 import { purgePortalAccessJob } from '../../src/privacy/portal-access/portal-access.jobs.ts'
-import { describeEachEngine, type TestRuntime } from '../support/engines.ts'
-import { buildTestApp, type TestApp } from '../support/http.ts'
-import { startSmtpServer, type TestSmtpServer } from '../support/smtp.ts'
+import {
+  addressSequence,
+  buildTestApp,
+  createSubject,
+  decisionOf,
+  permissionsOf as fetchPermissions,
+  htmlOf,
+  type TestApp,
+} from '../support/http.ts'
+import { describeEachEngineWithMail } from '../support/mail-app.ts'
 
 const PUBLIC_URL = 'https://crm.example.test'
+/** Mail goes to the test SMTP server, from this sender; links point to PUBLIC_URL. */
+const MAIL = { publicUrl: PUBLIC_URL, mailFrom: 'Tresor <privacy@example.com>' }
 const LINK = /https:\/\/crm\.example\.test\/p\/portal\/login\/([A-Za-z0-9_-]{43})\?lang=(de|en)/
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
-
-interface Permissions {
-  consents: { purposeKey: string; channel: string; status: string }[]
-  objections: { scope: string; purposeKey: string | null; channel: string | null; source: string }[]
-  decisions: { purposeKey: string; channel: string; allowed: boolean; rule?: string }[]
-  history: {
-    type: string
-    what: string
-    purposeKey: string | null
-    channel: string | null
-    scope: string | null
-    source: string | null
-    proof: Record<string, unknown> | null
-    actor: { type: string; id: string }
-  }[]
-}
 
 interface StaffRequest {
   id: string
@@ -54,55 +45,23 @@ interface Browser {
  * with since when, what can be done), each action through the permission service with proof,
  * CSRF, requests with their deadline, sign-out, and erasure taking links and sessions with it.
  */
-describeEachEngine('privacy portal', (runtime) => {
-  let smtp: TestSmtpServer
-  let mailer: Mailer
+describeEachEngineWithMail('privacy portal', MAIL, (runtime, smtp) => {
   let t: TestApp
   let admin: string
   let dpo: string
-  let ip = 0
   /** A fresh client address per call, so the per-IP rate limit only bites where a test wants it. */
-  const nextIp = () => `198.51.100.${++ip}`
+  const nextIp = addressSequence('198.51.100')
 
   beforeAll(async () => {
-    smtp = await startSmtpServer()
-    const rt = runtime()
-    const s = rt.services
-    mailer = createMailer({
-      smtpUrl: smtp.url,
-      from: 'Tresor <privacy@example.com>',
-      outboxDir: '/nonexistent',
-    })
-    // The runtime's services, with mail going to the test SMTP server and links to PUBLIC_URL.
-    const portal = new PortalService({
-      access: s.portalAccess,
-      permissions: s.permissions,
-      purposes: s.purposes,
-      consentTexts: s.consentTexts,
-      requests: s.requests,
-      mailer,
-      publicUrl: PUBLIC_URL,
-    })
-    t = await buildTestApp({ ...rt, services: { ...s, portal } } as TestRuntime)
+    t = await buildTestApp(runtime())
     admin = await t.signIn('admin@portal.test', 'admin')
     dpo = await t.signIn('dpo@portal.test', 'dpo')
   })
   afterAll(async () => {
     await t?.app.close()
-    mailer?.close()
-    await smtp?.close()
   })
 
-  const createPerson = async (email: string): Promise<string> => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/subjects',
-      headers: { cookie: admin },
-      payload: { kinds: ['customer'], identifiers: { email, firstName: 'Test' } },
-    })
-    expect(res.statusCode).toBe(201)
-    return (res.json() as { id: string }).id
-  }
+  const createPerson = (email: string) => createSubject(t.app, admin, { email, firstName: 'Test' })
   const askForLink = (email: string, options: { ip?: string; lang?: 'de' | 'en' } = {}) =>
     t.app.inject({
       method: 'POST',
@@ -112,7 +71,7 @@ describeEachEngine('privacy portal', (runtime) => {
       payload: `email=${encodeURIComponent(email)}`,
     })
   const linkOf = async (email: string): Promise<{ path: string; token: string }> => {
-    const mail = await smtp.nextMailTo(email)
+    const mail = await smtp().nextMailTo(email)
     const match = LINK.exec(mail.parsed.text ?? '')
     if (!match) throw new Error(`no sign-in link in the mail: ${mail.parsed.text}`)
     return { path: match[0].replace(PUBLIC_URL, ''), token: match[1] as string }
@@ -167,17 +126,7 @@ describeEachEngine('privacy portal', (runtime) => {
       },
       payload: new URLSearchParams({ ...(browser.csrf ? { csrf: browser.csrf } : {}), ...fields }).toString(),
     })
-  const permissionsOf = async (subjectId: string): Promise<Permissions> => {
-    const res = await t.app.inject({
-      method: 'GET',
-      url: `/api/v1/subjects/${subjectId}/permissions`,
-      headers: { cookie: admin },
-    })
-    expect(res.statusCode).toBe(200)
-    return res.json() as Permissions
-  }
-  const decision = (p: Permissions, purposeKey: string, channel: string) =>
-    p.decisions.find((d) => d.purposeKey === purposeKey && d.channel === channel)
+  const permissionsOf = (subjectId: string) => fetchPermissions(t.app, admin, subjectId)
   const staffRequests = async (subjectId: string): Promise<StaffRequest[]> => {
     const res = await t.app.inject({
       method: 'GET',
@@ -200,15 +149,9 @@ describeEachEngine('privacy portal', (runtime) => {
           .executeTakeFirstOrThrow()
       ).n,
     )
-  /** The mails to an address after whatever is in flight has landed. */
-  const settledMailsTo = async (email: string) => {
-    await new Promise((r) => setTimeout(r, 300))
-    return smtp.mailsTo(email)
-  }
   const html = (res: LightMyRequestResponse) => {
-    expect(res.headers['content-type']).toMatch(/^text\/html/)
     expect(res.headers['content-security-policy']).toContain("default-src 'none'")
-    return res.body
+    return htmlOf(res)
   }
 
   it('answers every address the same; only a known one gets a mail, a transactional one, once per window', async () => {
@@ -226,19 +169,19 @@ describeEachEngine('privacy portal', (runtime) => {
     expect(known.body).toBe(unknown.body)
     expect(known.body).not.toContain('known@example.com')
 
-    const mail = await smtp.nextMailTo('known@example.com')
+    const mail = await smtp().nextMailTo('known@example.com')
     expect(mail.from).toBe('privacy@example.com')
     expect(mail.parsed.subject).toBe('Ihr Anmeldelink zu Ihren Datenschutz-Einstellungen')
     expect(LINK.exec(mail.parsed.text ?? '')?.[2]).toBe('de')
     expect(mail.parsed.text).toContain('nur einmal')
     // A transactional mail the person asked for: no unsubscribe headers.
     expect(mail.parsed.headers.has('list-unsubscribe')).toBe(false)
-    expect(await settledMailsTo('nobody@example.com')).toHaveLength(0)
+    expect(await smtp().settledMailsTo('nobody@example.com')).toHaveLength(0)
 
     // Asked again within the resend window: the same answer, no second mail.
     const again = await askForLink('known@example.com')
     expect(again.body).toBe(unknown.body)
-    expect(await settledMailsTo('known@example.com')).toHaveLength(1)
+    expect(await smtp().settledMailsTo('known@example.com')).toHaveLength(1)
 
     // Not an address at all: said so, in the page's language, nothing sent.
     const bad = await askForLink('not-an-address', { lang: 'en' })
@@ -413,7 +356,7 @@ describeEachEngine('privacy portal', (runtime) => {
 
     const p = await permissionsOf(id)
     expect(p.consents.find((c) => c.purposeKey === 'newsletter_email')?.status).toBe('confirmed')
-    expect(decision(p, 'newsletter_email', 'email')?.allowed).toBe(true)
+    expect(decisionOf(p, 'newsletter_email', 'email')?.allowed).toBe(true)
     const events = p.history.filter((h) => h.purposeKey === 'newsletter_email')
     expect(events.map((e) => e.what)).toEqual(['granted', 'confirmed'])
     for (const e of events) expect(e.actor).toEqual({ type: 'subject', id })
@@ -456,7 +399,7 @@ describeEachEngine('privacy portal', (runtime) => {
     expect(withdrawn.statusCode).toBe(303)
     const q = await permissionsOf(id)
     expect(q.consents.find((c) => c.purposeKey === 'newsletter_email')?.status).toBe('withdrawn')
-    expect(decision(q, 'newsletter_email', 'email')).toMatchObject({
+    expect(decisionOf(q, 'newsletter_email', 'email')).toMatchObject({
       allowed: false,
       rule: 'consent-withdrawn',
     })
@@ -489,16 +432,16 @@ describeEachEngine('privacy portal', (runtime) => {
       agreed: 'yes',
     })
     let p = await permissionsOf(id)
-    expect(decision(p, 'postal_advertising', 'post')?.allowed).toBe(true)
-    expect(decision(p, 'newsletter_email', 'email')?.allowed).toBe(true)
+    expect(decisionOf(p, 'postal_advertising', 'post')?.allowed).toBe(true)
+    expect(decisionOf(p, 'newsletter_email', 'email')?.allowed).toBe(true)
 
     const raised = await post(browser, '/p/portal/objection', { scope: 'all_marketing', action: 'raise' })
     expect(raised.statusCode).toBe(303)
     p = await permissionsOf(id)
     // Art. 21(3): absolute and immediate, over the legitimate interest and over the consent.
-    expect(decision(p, 'postal_advertising', 'post')).toMatchObject({ allowed: false, rule: 'objected' })
-    expect(decision(p, 'newsletter_email', 'email')).toMatchObject({ allowed: false, rule: 'objected' })
-    expect(decision(p, 'order_processing', 'post')?.allowed).toBe(true)
+    expect(decisionOf(p, 'postal_advertising', 'post')).toMatchObject({ allowed: false, rule: 'objected' })
+    expect(decisionOf(p, 'newsletter_email', 'email')).toMatchObject({ allowed: false, rule: 'objected' })
+    expect(decisionOf(p, 'order_processing', 'post')?.allowed).toBe(true)
     expect(p.objections).toContainEqual(expect.objectContaining({ scope: 'all_marketing', source: 'portal' }))
     expect(p.history.at(-1)).toMatchObject({
       type: 'objection',
@@ -516,14 +459,14 @@ describeEachEngine('privacy portal', (runtime) => {
       (await post(browser, '/p/portal/objection', { scope: 'all_marketing', action: 'lift' })).statusCode,
     ).toBe(303)
     p = await permissionsOf(id)
-    expect(decision(p, 'postal_advertising', 'post')?.allowed).toBe(true)
-    expect(decision(p, 'newsletter_email', 'email')?.allowed).toBe(true)
+    expect(decisionOf(p, 'postal_advertising', 'post')?.allowed).toBe(true)
+    expect(decisionOf(p, 'newsletter_email', 'email')?.allowed).toBe(true)
 
     // One channel: no advertising calls, for every purpose.
     await post(browser, '/p/portal/objection', { scope: 'channel', channel: 'phone', action: 'raise' })
     p = await permissionsOf(id)
-    expect(decision(p, 'b2b_prospecting', 'phone')).toMatchObject({ allowed: false, rule: 'objected' })
-    expect(decision(p, 'b2b_prospecting', 'post')?.allowed).toBe(true)
+    expect(decisionOf(p, 'b2b_prospecting', 'phone')).toMatchObject({ allowed: false, rule: 'objected' })
+    expect(decisionOf(p, 'b2b_prospecting', 'post')?.allowed).toBe(true)
     expect((await me(browser.cookie)).body).toMatch(
       /Keine Werbung per Telefon<\/h3>\s*<p class="state">Widersprochen am/,
     )
@@ -534,13 +477,13 @@ describeEachEngine('privacy portal', (runtime) => {
       action: 'raise',
     })
     p = await permissionsOf(id)
-    expect(decision(p, 'postal_advertising', 'post')).toMatchObject({ allowed: false, rule: 'objected' })
+    expect(decisionOf(p, 'postal_advertising', 'post')).toMatchObject({ allowed: false, rule: 'objected' })
     await post(browser, '/p/portal/objection', {
       scope: 'purpose',
       purpose: 'postal_advertising',
       action: 'lift',
     })
-    expect(decision(await permissionsOf(id), 'postal_advertising', 'post')?.allowed).toBe(true)
+    expect(decisionOf(await permissionsOf(id), 'postal_advertising', 'post')?.allowed).toBe(true)
 
     // Not a direct-marketing purpose (Art. 21(1) needs grounds: that is a request) and made-up scopes.
     const made: Record<string, string>[] = [
@@ -702,9 +645,9 @@ describeEachEngine('privacy portal', (runtime) => {
     expect(request).toMatchObject({ kind: 'rectification', hasDetails: true, details: null })
 
     // The address is unknown now: the same answer as for anyone, no mail.
-    const mailsBefore = smtp.mailsTo('forget@example.com').length
+    const mailsBefore = smtp().mailsTo('forget@example.com').length
     expect((await askForLink('forget@example.com')).statusCode).toBe(200)
-    expect(await settledMailsTo('forget@example.com')).toHaveLength(mailsBefore)
+    expect(await smtp().settledMailsTo('forget@example.com')).toHaveLength(mailsBefore)
   })
 
   it('limits sign-in requests per IP address', async () => {

@@ -1,38 +1,28 @@
 import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import {
-  MarketingMailRefused,
-  MarketingMailService,
-} from '../../src/modules/unsubscribe/marketing-mail.service.ts'
+import { MarketingMailRefused } from '../../src/modules/unsubscribe/marketing-mail.service.ts'
 import { createLogger } from '../../src/platform/logger.ts'
-import { createMailer, type Mailer } from '../../src/platform/mail/mailer.ts'
-import { UnsubscribeService } from '../../src/privacy/unsubscribe/unsubscribe.service.ts'
-import { UnsubscribeTokenRepository } from '../../src/privacy/unsubscribe/unsubscribe-token.repository.ts'
 import { buildApp } from '../../src/server/app.ts'
-import { describeEachEngine, type TestRuntime } from '../support/engines.ts'
-import { buildTestApp, type TestApp } from '../support/http.ts'
-import { startSmtpServer, type TestSmtpServer } from '../support/smtp.ts'
+import type { TestRuntime } from '../support/engines.ts'
+import {
+  addressSequence,
+  buildTestApp,
+  consentStatusOf,
+  createSubject,
+  decisionOf,
+  permissionsOf as fetchPermissions,
+  htmlOf,
+  type PermissionsView,
+  type TestApp,
+} from '../support/http.ts'
+import { describeEachEngineWithMail } from '../support/mail-app.ts'
 
 const PUBLIC_URL = 'https://crm.example.test'
+/** Mail goes to the test SMTP server, from this sender; links point to PUBLIC_URL. */
+const MAIL = { publicUrl: PUBLIC_URL, mailFrom: 'Tresor <news@example.com>' }
 const LINK = /^https:\/\/crm\.example\.test\/p\/unsubscribe\/([A-Za-z0-9_-]{43})\?lang=(de|en)$/
 /** A purpose on legitimate interest: § 7(3) UWG mails to existing customers about similar goods. */
 const EXISTING_CUSTOMERS = 'existing_customer_email'
-
-interface Permissions {
-  consents: { purposeKey: string; channel: string; status: string }[]
-  objections: { scope: string; purposeKey: string | null; channel: string | null; source: string }[]
-  decisions: { purposeKey: string; channel: string; allowed: boolean; rule?: string }[]
-  history: {
-    type: string
-    what: string
-    purposeKey: string | null
-    channel: string | null
-    scope: string | null
-    source: string | null
-    proof: Record<string, unknown> | null
-    actor: { type: string; id: string }
-  }[]
-}
 
 /**
  * Issue #5: withdrawal as easy as giving. A marketing mail through the real SMTP server carries
@@ -41,34 +31,18 @@ interface Permissions {
  * interest (objection) against consent (withdrawal), the objection to all marketing, merges, the
  * rate limit and TRESOR_TRUST_PROXY.
  */
-describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
-  let smtp: TestSmtpServer
-  let mailer: Mailer
+describeEachEngineWithMail('unsubscribe links and marketing mail', MAIL, (runtime, smtp) => {
   let t: TestApp
   let admin: string
-  let marketingMail: MarketingMailService
-  let ip = 0
+  /** The runtime's marketing mail: links to PUBLIC_URL, mail to the test SMTP server. */
+  const marketingMail = () => runtime().services.marketingMail
   /** A fresh client address per request, so the per-IP rate limit only bites where a test wants it. */
-  const nextIp = () => `198.51.100.${++ip}`
+  const nextIp = addressSequence('198.51.100')
 
   beforeAll(async () => {
-    smtp = await startSmtpServer()
-    const rt = runtime()
-    const s = rt.services
-    mailer = createMailer({ smtpUrl: smtp.url, from: 'Tresor <news@example.com>', outboxDir: '/nonexistent' })
-    // The runtime's services, with links to PUBLIC_URL and mail to the test SMTP server.
-    const unsubscribe = new UnsubscribeService({
-      repository: new UnsubscribeTokenRepository(rt.database.db),
-      permissions: s.permissions,
-      purposes: s.purposes,
-      secrets: s.secrets,
-      db: rt.database.db,
-      publicUrl: PUBLIC_URL,
-    })
-    marketingMail = new MarketingMailService({ gate: s.gate, purposes: s.purposes, unsubscribe, mailer })
-    t = await buildTestApp({ ...rt, services: { ...s, unsubscribe, marketingMail } } as TestRuntime)
+    t = await buildTestApp(runtime())
     admin = await t.signIn('admin@unsubscribe.test', 'admin')
-    await s.purposes.create(
+    await runtime().services.purposes.create(
       {
         key: EXISTING_CUSTOMERS,
         name: { de: 'Angebote für Bestandskunden', en: 'Offers for existing customers' },
@@ -88,22 +62,13 @@ describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
   })
   afterAll(async () => {
     await t?.app.close()
-    mailer?.close()
-    await smtp?.close()
   })
 
   let people = 0
   /** A customer with an e-mail address; `newsletter`: with a confirmed newsletter consent. */
   const newCustomer = async (options: { newsletter?: boolean } = {}) => {
     const email = `person${++people}@unsubscribe.test`
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/subjects',
-      headers: { cookie: admin },
-      payload: { kinds: ['customer'], identifiers: { firstName: 'Erika', email } },
-    })
-    expect(res.statusCode).toBe(201)
-    const id = (res.json() as { id: string }).id
+    const id = await createSubject(t.app, admin, { firstName: 'Erika', email })
     if (options.newsletter) {
       for (const kind of ['requested', 'confirmed'])
         expect(
@@ -124,27 +89,17 @@ describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
     }
     return { id, email }
   }
-  const permissionsOf = async (subjectId: string): Promise<Permissions> => {
-    const res = await t.app.inject({
-      method: 'GET',
-      url: `/api/v1/subjects/${subjectId}/permissions`,
-      headers: { cookie: admin },
-    })
-    expect(res.statusCode).toBe(200)
-    return res.json() as Permissions
-  }
-  const newsletterOf = (p: Permissions) =>
-    p.consents.find((c) => c.purposeKey === 'newsletter_email' && c.channel === 'email')?.status
-  const allowed = (p: Permissions, purposeKey: string) =>
-    p.decisions.find((d) => d.purposeKey === purposeKey && d.channel === 'email')?.allowed
+  const permissionsOf = (subjectId: string) => fetchPermissions(t.app, admin, subjectId)
+  const newsletterOf = (p: PermissionsView) => consentStatusOf(p, 'newsletter_email', 'email')
+  const allowed = (p: PermissionsView, purposeKey: string) => decisionOf(p, purposeKey, 'email')?.allowed
   /** Sends a marketing mail and returns the mail as the SMTP server got it, with its link. */
   const sendAndReceive = async (
     to: { id: string; email: string },
     purposeKey = 'newsletter_email',
     lang: 'de' | 'en' = 'de',
   ) => {
-    const waiting = smtp.nextMailTo(to.email)
-    await marketingMail.send({
+    const waiting = smtp().nextMailTo(to.email)
+    await marketingMail().send({
       subjectId: to.id,
       purposeKey,
       subject: 'Unsere Angebote',
@@ -179,9 +134,8 @@ describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
   const visit = (path: string, method: 'GET' | 'HEAD' = 'GET') =>
     t.app.inject({ method, url: path, remoteAddress: nextIp() })
   const html = (res: LightMyRequestResponse) => {
-    expect(res.headers['content-type']).toMatch(/^text\/html/)
     expect(res.headers['set-cookie']).toBeUndefined()
-    return res.body
+    return htmlOf(res)
   }
   const tokenRows = (subjectId: string) =>
     runtime()
@@ -236,8 +190,8 @@ describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
     expect((await tokenRows(erika.id))[0]?.used_at).toBeInstanceOf(Date)
 
     // Sending again is refused, naming the rule; nothing goes out.
-    const sent = smtp.mailsTo(erika.email).length
-    const refused = await marketingMail
+    const sent = smtp().mailsTo(erika.email).length
+    const refused = await marketingMail()
       .send({ subjectId: erika.id, purposeKey: 'newsletter_email', subject: 's', text: 't', lang: 'de' })
       .then(
         () => undefined,
@@ -247,8 +201,7 @@ describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
     expect(refused).toMatchObject({ rule: 'consent-withdrawn', kind: 'conflict' })
     expect((refused as Error).message).toContain('consent-withdrawn')
     expect((refused as Error).message).not.toContain(erika.email)
-    await new Promise((r) => setTimeout(r, 200))
-    expect(smtp.mailsTo(erika.email)).toHaveLength(sent)
+    expect(await smtp().settledMailsTo(erika.email, 200)).toHaveLength(sent)
 
     // Replayed (a provider posting twice, a second click): answered, nothing recorded again.
     const again = await oneClick(path)
@@ -356,7 +309,7 @@ describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
     expect(allowed(after, EXISTING_CUSTOMERS)).toBe(false)
     for (const purposeKey of ['newsletter_email', EXISTING_CUSTOMERS])
       await expect(
-        marketingMail.send({ subjectId: lena.id, purposeKey, subject: 's', text: 't', lang: 'de' }),
+        marketingMail().send({ subjectId: lena.id, purposeKey, subject: 's', text: 't', lang: 'de' }),
       ).rejects.toMatchObject({ rule: 'objected' })
     const again = await click(path, 'all')
     expect(html(again)).toContain('bereits eingetragen')
@@ -396,7 +349,7 @@ describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
     ).toBe(false)
     expect(allowed(after, 'newsletter_email')).toBe(true)
     await expect(
-      marketingMail.send({
+      marketingMail().send({
         subjectId: kurt.id,
         purposeKey: EXISTING_CUSTOMERS,
         subject: 's',
@@ -413,7 +366,7 @@ describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
   it('sends only what the permission rules allow, and only for direct-marketing purposes', async () => {
     const nobody = await newCustomer()
     const send = (subjectId: string, purposeKey: string) =>
-      marketingMail.send({ subjectId, purposeKey, subject: 's', text: 't', lang: 'en' })
+      marketingMail().send({ subjectId, purposeKey, subject: 's', text: 't', lang: 'en' })
     await expect(send(nobody.id, 'newsletter_email')).rejects.toMatchObject({ rule: 'no-consent' })
     await expect(send(nobody.id, 'order_processing')).rejects.toMatchObject({ kind: 'validation' })
     await expect(send('00000000-0000-4000-8000-000000000000', 'newsletter_email')).rejects.toMatchObject({
@@ -434,8 +387,7 @@ describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
     await expect(send(nobody.id, 'newsletter_email')).rejects.toMatchObject({
       rule: 'consent-pending-confirmation',
     })
-    await new Promise((r) => setTimeout(r, 200))
-    expect(smtp.mailsTo(nobody.email)).toHaveLength(0)
+    expect(await smtp().settledMailsTo(nobody.email, 200)).toHaveLength(0)
     // No link for what isn't advertising.
     await expect(
       runtime().services.unsubscribe.linkFor(nobody.id, 'order_processing', 'email'),
@@ -481,8 +433,7 @@ describeEachEngine('unsubscribe links and marketing mail', (runtime) => {
     const logged = await buildApp({
       ...rt,
       logger: createLogger('info', { write: (line: string) => lines.push(line) }),
-      services: { ...rt.services, marketingMail },
-    } as TestRuntime)
+    })
     try {
       const person = await newCustomer({ newsletter: true })
       const { path } = await sendAndReceive(person)

@@ -19,6 +19,8 @@ export interface TestSmtpServer {
   readonly received: readonly ReceivedMail[]
   /** Every mail received so far for this address. */
   mailsTo(address: string): ReceivedMail[]
+  /** The mails for this address once whatever is in flight has landed (after `waitMs`). */
+  settledMailsTo(address: string, waitMs?: number): Promise<ReceivedMail[]>
   /**
    * The next mail to `address` this call has not handed out yet: one already received, or the
    * next to arrive (rejects after `timeoutMs`). Successive calls walk through the address's mails.
@@ -80,6 +82,10 @@ export async function startSmtpServer(
     url: `smtp://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}`,
     received,
     mailsTo,
+    async settledMailsTo(address, waitMs = 300) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs))
+      return mailsTo(address)
+    },
     nextMailTo(address, timeoutMs = 10_000) {
       const key = address.toLowerCase()
       return new Promise<ReceivedMail>((resolve, reject) => {
