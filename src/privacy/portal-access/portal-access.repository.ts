@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { PortalLinkTable, PortalSessionTable, Schema } from '../../platform/db/schema.ts'
+import { lockSubjectRow } from '../subjects/subject-lock.ts'
 
 export type PortalLinkRow = Selectable<PortalLinkTable>
 export type PortalSessionRow = Selectable<PortalSessionTable>
@@ -12,14 +13,8 @@ export class PortalAccessRepository {
   }
 
   /** Locks the subject's row: sign-in requests and sign-ins of one subject decide one after the other. */
-  async lockSubject(subjectId: string, trx: Kysely<Schema>): Promise<{ erased: boolean } | undefined> {
-    const row = await trx
-      .selectFrom('subject')
-      .select('erased_at')
-      .where('id', '=', subjectId)
-      .forNoKeyUpdate()
-      .executeTakeFirst()
-    return row && { erased: row.erased_at !== null }
+  lockSubject(subjectId: string, trx: Kysely<Schema>): Promise<{ erased: boolean } | undefined> {
+    return lockSubjectRow(trx, subjectId)
   }
 
   /** When the subject's latest sign-in link was made, or undefined. */

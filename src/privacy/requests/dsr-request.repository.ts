@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { DsrRequestTable, Schema } from '../../platform/db/schema.ts'
+import { lockSubjectRow } from '../subjects/subject-lock.ts'
 
 export type DsrRequestRow = Selectable<DsrRequestTable>
 
@@ -11,14 +12,8 @@ export class DsrRequestRepository {
   }
 
   /** Locks the subject's row (like every writer of a subject's records); undefined if unknown. */
-  async lockSubject(subjectId: string, trx: Kysely<Schema>): Promise<{ erased: boolean } | undefined> {
-    const row = await trx
-      .selectFrom('subject')
-      .select('erased_at')
-      .where('id', '=', subjectId)
-      .forNoKeyUpdate()
-      .executeTakeFirst()
-    return row && { erased: row.erased_at !== null }
+  lockSubject(subjectId: string, trx: Kysely<Schema>): Promise<{ erased: boolean } | undefined> {
+    return lockSubjectRow(trx, subjectId)
   }
 
   /** Whether the subject exists (erased or not). */

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { Schema, UnsubscribeTokenTable } from '../../platform/db/schema.ts'
+import { lockSubjectRow } from '../subjects/subject-lock.ts'
 
 export type UnsubscribeTokenRow = Selectable<UnsubscribeTokenTable>
 
@@ -48,14 +49,8 @@ export class UnsubscribeTokenRepository {
   }
 
   /** Locks the subject's row: two clicks on one link (mail providers sometimes POST twice) decide in turn. */
-  async lockSubject(subjectId: string, trx: Kysely<Schema>): Promise<{ erased: boolean } | undefined> {
-    const row = await trx
-      .selectFrom('subject')
-      .select('erased_at')
-      .where('id', '=', subjectId)
-      .forNoKeyUpdate()
-      .executeTakeFirst()
-    return row && { erased: row.erased_at !== null }
+  lockSubject(subjectId: string, trx: Kysely<Schema>): Promise<{ erased: boolean } | undefined> {
+    return lockSubjectRow(trx, subjectId)
   }
 
   /** Notes when the link was first used to unsubscribe. */
