@@ -26,7 +26,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'imports', to: '/imports', permission: 'subjects:import' },
   { key: 'segments' },
   { key: 'campaigns' },
-  { key: 'privacy', to: '/privacy', permission: ['forms:manage', 'purposes:manage'] },
+  { key: 'privacy', to: '/privacy', permission: ['forms:manage', 'purposes:manage', 'requests:manage'] },
   { key: 'audit' },
   { key: 'fields', to: '/settings/fields', permission: 'fields:manage' },
   { key: 'settings' },

@@ -108,7 +108,7 @@ const importsRoute = createRoute({
   component: ImportsPage,
 })
 
-/** The DPO's page: the public forms and the consent purposes with every version of their texts. */
+/** The DPO's page: the public forms, the consent texts with every version, the open requests. */
 const privacyRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/privacy',

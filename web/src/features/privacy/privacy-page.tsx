@@ -5,9 +5,10 @@ import { usePermissions } from '../auth/permissions'
 import { isOneOf } from '../subjects/contact-overview.api'
 import { ConsentTextsPanel } from './consent-texts-panel'
 import { FormsPanel } from './forms-panel'
+import { RequestsPanel } from './requests-panel'
 
 /** The tabs of the privacy page, kept in the URL so a tab can be linked to. */
-export const PRIVACY_TABS = ['forms', 'texts'] as const
+export const PRIVACY_TABS = ['forms', 'texts', 'requests'] as const
 export type PrivacyTab = (typeof PRIVACY_TABS)[number]
 
 export interface PrivacySearch {
@@ -22,16 +23,20 @@ const route = getRouteApi('/_app/privacy')
 
 /**
  * The data protection officer's page: the public forms (what each asks for and which consents it
- * offers with which text version) and the consent purposes with every version of their wording
- * (Art. 7(1): the controller proves which text a person agreed to). For roles that manage forms
- * or purposes; those who manage forms add new text versions.
+ * offers with which text version), the consent purposes with every version of their wording
+ * (Art. 7(1): the controller proves which text a person agreed to), and the open data subject
+ * requests with their due dates (Art. 12(3)). The forms and texts for roles that manage forms or
+ * purposes (those who manage forms add new text versions); the requests for `requests:manage`.
  */
 export function PrivacyPage() {
   const { t } = useTranslation()
   const { can, isPending } = usePermissions()
-  const { tab = 'forms' } = route.useSearch()
+  const search = route.useSearch()
   const navigate = useNavigate({ from: '/privacy' })
-  const allowed = can('forms:manage') || can('purposes:manage')
+  const configuration = can('forms:manage') || can('purposes:manage')
+  const tabs = PRIVACY_TABS.filter((tab) => (tab === 'requests' ? can('requests:manage') : configuration))
+  // A tab the role can't open (a shared link) falls back to the first one it can.
+  const tab = search.tab && tabs.includes(search.tab) ? search.tab : tabs[0]
   return (
     <Stack gap="md" maw={1200} data-testid="privacy-page">
       <Title order={1} size="h2">
@@ -44,7 +49,7 @@ export function PrivacyPage() {
         <Center py="xl">
           <Loader size="sm" aria-label={t('common.loading')} />
         </Center>
-      ) : allowed ? (
+      ) : tab ? (
         <Tabs
           value={tab}
           onChange={(value) => {
@@ -53,19 +58,27 @@ export function PrivacyPage() {
           keepMounted={false}
         >
           <Tabs.List>
-            <Tabs.Tab value="forms" data-testid="privacy-tab-forms">
-              {t('privacy.tabs.forms')}
-            </Tabs.Tab>
-            <Tabs.Tab value="texts" data-testid="privacy-tab-texts">
-              {t('privacy.tabs.texts')}
-            </Tabs.Tab>
+            {tabs.map((value) => (
+              <Tabs.Tab key={value} value={value} data-testid={`privacy-tab-${value}`}>
+                {t(`privacy.tabs.${value}`)}
+              </Tabs.Tab>
+            ))}
           </Tabs.List>
-          <Tabs.Panel value="forms" pt="md">
-            <FormsPanel />
-          </Tabs.Panel>
-          <Tabs.Panel value="texts" pt="md">
-            <ConsentTextsPanel manage={can('forms:manage')} />
-          </Tabs.Panel>
+          {configuration && (
+            <>
+              <Tabs.Panel value="forms" pt="md">
+                <FormsPanel />
+              </Tabs.Panel>
+              <Tabs.Panel value="texts" pt="md">
+                <ConsentTextsPanel manage={can('forms:manage')} />
+              </Tabs.Panel>
+            </>
+          )}
+          {can('requests:manage') && (
+            <Tabs.Panel value="requests" pt="md">
+              <RequestsPanel />
+            </Tabs.Panel>
+          )}
         </Tabs>
       ) : (
         <Alert

@@ -44,7 +44,7 @@ import { isOneOf, purposesQueryOptions } from './contact-overview.api'
 type Errors<K extends string> = Partial<Record<K, string>>
 
 /** "2026-03-01T14:05" in local time, what a datetime-local input shows. */
-function localInputValue(date: Date): string {
+export function localInputValue(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0')
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`
 }
@@ -183,7 +183,7 @@ function CollectedAtInput({
 }
 
 /** The time typed in local time as ISO, an error key when it is no time or in the future, or nothing. */
-function collectedAtOf(value: string): { iso?: string; error?: 'invalid' | 'future' } {
+export function collectedAtOf(value: string): { iso?: string; error?: 'invalid' | 'future' } {
   if (value.trim() === '') return {}
   const date = new Date(value)
   if (Number.isNaN(date.getTime())) return { error: 'invalid' }

@@ -33,6 +33,7 @@ import {
   type SubjectOverview,
 } from './contact-overview.api'
 import { PermissionAlerts, PermissionsCard } from './contact-permissions'
+import { RequestsCard } from './contact-requests'
 import { DealsCard, InvoicesCard } from './contact-sales'
 import { HiddenPlaceholder, LockIcon, SectionCard } from './contact-section'
 import { TimelineCard } from './contact-timeline'
@@ -190,6 +191,7 @@ function ContactView({ overview, purpose }: { overview: SubjectOverview; purpose
               hidden={hiddenPart('permissions')}
               format={format}
             />
+            <RequestsCard subjectId={subjectId} format={format} />
             <NotesCard
               subjectId={subjectId}
               notes={overview.notes}

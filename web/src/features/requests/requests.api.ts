@@ -1,0 +1,167 @@
+import { infiniteQueryOptions, type QueryClient, queryOptions } from '@tanstack/react-query'
+import { DETAILS_MAX_LENGTH, REQUEST_KIND_INFO } from '../../../../src/modules/requests/request-kinds'
+import {
+  DSR_CHANNELS,
+  DSR_KINDS,
+  DSR_STATUSES,
+  type DsrChannel,
+  type DsrKind,
+} from '../../../../src/privacy/requests/dsr'
+import { api, isProblem } from '../../app/api'
+
+export type { DsrChannel, DsrKind }
+// The server's closed vocabularies and the words of each kind (plain-data modules), so the labels
+// can never drift from what it sends.
+export { DETAILS_MAX_LENGTH, DSR_CHANNELS, DSR_KINDS, DSR_STATUSES, REQUEST_KIND_INFO }
+
+/**
+ * How staff record what reached them, in the order the form offers them (request.schemas.ts'
+ * STAFF_CHANNELS, which the UI can't import: it pulls in TypeBox). The person files in the portal.
+ */
+export const STAFF_CHANNELS = ['letter', 'phone', 'email', 'in-person'] as const satisfies readonly Exclude<
+  DsrChannel,
+  'portal'
+>[]
+export type StaffChannel = (typeof STAFF_CHANNELS)[number]
+
+/** The longest reference to the original (the scanned letter, the call note) the server takes. */
+export const REFERENCE_MAX = 200
+
+/** One data subject request as `GET /requests` and `GET /subjects/{id}/requests` send it. */
+export interface DataSubjectRequest {
+  id: string
+  subjectId: string
+  kind: string
+  channel: string
+  status: string
+  receivedAt: string
+  dueAt: string
+  /** Still open after its due date (the server's clock). */
+  overdue: boolean
+  hasDetails: boolean
+  /**
+   * What the person wrote: only on the subject's list; null once the subject was erased (the key
+   * that sealed it is destroyed).
+   */
+  details?: string | null
+  reference: string | null
+  recordedBy: { type: string; id: string }
+  recordedAt: string
+}
+
+export interface OpenRequestPage {
+  items: DataSubjectRequest[]
+  nextCursor: string | null
+  /** Every open request, on the first page. */
+  total?: number
+}
+
+/** GET /api/v1/request-kinds: the deadline every request gets (ISO 8601 duration). */
+export interface RequestKinds {
+  deadline: string
+  law: string
+  channels: string[]
+  kinds: { kind: string; article: string; detailsRequired: boolean }[]
+}
+
+/** POST /api/v1/subjects/{id}/requests. */
+export interface NewRequest {
+  kind: DsrKind
+  channel: StaffChannel
+  receivedAt?: string
+  details?: string
+  reference?: string
+}
+
+export const OPEN_REQUESTS_PAGE_SIZE = 50
+
+export const requestKeys = {
+  all: () => ['requests'] as const,
+  open: () => ['requests', 'open'] as const,
+  ofSubject: (subjectId: string) => ['requests', 'subject', subjectId] as const,
+  kinds: () => ['request-kinds'] as const,
+}
+
+const noRetryOnRefusal = (failures: number, error: unknown) =>
+  failures < 2 && !(isProblem(error) && error.status < 500)
+
+/** Everyone's open requests, the one due first on top, cursor-paginated; the look is audited. */
+export function openRequestsQueryOptions() {
+  return infiniteQueryOptions({
+    queryKey: requestKeys.open(),
+    queryFn: ({ pageParam, signal }) =>
+      api.get<OpenRequestPage>(
+        '/api/v1/requests',
+        { limit: OPEN_REQUESTS_PAGE_SIZE, cursor: pageParam },
+        signal,
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (lastPage) => lastPage.nextCursor,
+    retry: noRetryOnRefusal,
+  })
+}
+
+/** A subject's requests with what the person wrote, the latest received first; audited as a read. */
+export function subjectRequestsQueryOptions(subjectId: string, enabled = true) {
+  return queryOptions({
+    queryKey: requestKeys.ofSubject(subjectId),
+    queryFn: ({ signal }) =>
+      api.get<DataSubjectRequest[]>(`/api/v1/subjects/${encodeURIComponent(subjectId)}/requests`, {}, signal),
+    enabled,
+    retry: noRetryOnRefusal,
+  })
+}
+
+/** The kinds and the configured deadline: configuration, so it is kept for a while. */
+export function requestKindsQueryOptions() {
+  return queryOptions({
+    queryKey: requestKeys.kinds(),
+    queryFn: ({ signal }) => api.get<RequestKinds>('/api/v1/request-kinds', {}, signal),
+    staleTime: 5 * 60_000,
+    retry: noRetryOnRefusal,
+  })
+}
+
+export function recordRequest(subjectId: string, request: NewRequest): Promise<DataSubjectRequest> {
+  return api.post<DataSubjectRequest>(`/api/v1/subjects/${encodeURIComponent(subjectId)}/requests`, request)
+}
+
+/** After recording: the subject's list, everyone's open requests and the subject's history changed. */
+export async function invalidateAfterRequest(queryClient: QueryClient, subjectId: string): Promise<void> {
+  await Promise.all([
+    queryClient.invalidateQueries({ queryKey: requestKeys.all() }),
+    queryClient.invalidateQueries({ queryKey: ['subjects', 'history', subjectId] }),
+  ])
+}
+
+const DAY_MS = 86_400_000
+/** Due within this many days: shown as urgent. */
+export const DUE_SOON_DAYS = 7
+
+export type DueUrgency = 'overdue' | 'soon' | 'later' | 'closed'
+
+/**
+ * How pressing a request is: past its due date (red), due within a week (orange), or later. The
+ * server's `overdue` is what it saw when it answered; the clock here decides the rest.
+ */
+export function dueUrgency(
+  request: Pick<DataSubjectRequest, 'status' | 'dueAt' | 'overdue'>,
+  now = Date.now(),
+): { urgency: DueUrgency; days: number } {
+  const due = new Date(request.dueAt).getTime()
+  const left = due - now
+  // Whole days left, rounded up: due in 30 hours is "in 2 days"; overdue by 30 hours is "1 day".
+  const days = left >= 0 ? Math.ceil(left / DAY_MS) : Math.floor(-left / DAY_MS)
+  if (request.status !== 'received') return { urgency: 'closed', days }
+  if (request.overdue || left < 0) return { urgency: 'overdue', days }
+  if (left <= DUE_SOON_DAYS * DAY_MS) return { urgency: 'soon', days }
+  return { urgency: 'later', days }
+}
+
+/** The deadline `P1M` / `P30D` / `P4W` parsed for translation; null for anything else. */
+export function parseDeadline(deadline: string): { unit: 'months' | 'weeks' | 'days'; count: number } | null {
+  const match = /^P(\d+)([MWD])$/.exec(deadline)
+  if (!match) return null
+  const unit = match[2] === 'M' ? 'months' : match[2] === 'W' ? 'weeks' : 'days'
+  return { unit, count: Number(match[1]) }
+}
