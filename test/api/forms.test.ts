@@ -12,6 +12,7 @@ import {
   addressSequence,
   buildTestApp,
   consentStatusOf,
+  createSubject,
   permissionsOf as fetchPermissions,
   htmlOf,
   type PermissionsView,
@@ -746,6 +747,47 @@ describeEachEngineWithMail('public forms and double opt-in', MAIL, (runtime, smt
     )
     expect(await count('doi_request')).toBe(0)
     expect(await count('doi_token')).toBe(0)
+  })
+
+  it('a merge moves a pending confirmation: the link confirms the survivor, whose erasure takes it along', async () => {
+    expect(
+      (await postJson('newsletter', { email: 'twin-a@example.com', consent: ['newsletter_email'] }))
+        .statusCode,
+    ).toBe(202)
+    const link = await linkOf('twin-a@example.com')
+    const duplicate = (await subjectIdOf('twin-a@example.com')) as string
+    const survivor = await createSubject(t.app, admin, { email: 'twin-b@example.com', firstName: 'Twin' })
+    const merged = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/subjects/${survivor}/merge`,
+      headers: { cookie: admin },
+      payload: { duplicateId: duplicate, reason: 'same person' },
+    })
+    expect(merged.statusCode, merged.body).toBeLessThan(300)
+    expect(newsletterOf(await permissionsOf(survivor))).toBe('requested')
+    expect((await follow(link, { method: 'POST' })).statusCode).toBe(200)
+    expect(newsletterOf(await permissionsOf(survivor))).toBe('confirmed')
+
+    const db = runtime().database.db
+    const left = async () =>
+      (
+        await Promise.all(
+          (['doi_request', 'doi_token'] as const).map((table) =>
+            db
+              .selectFrom(table)
+              .select('subject_id')
+              .where('subject_id', 'in', [survivor, duplicate])
+              .execute(),
+          ),
+        )
+      ).flat()
+    expect((await left()).map((r) => r.subject_id)).toEqual([survivor, survivor])
+    await runtime().services.subjects.erase(
+      { actor: { type: 'system', id: 'test', role: 'admin' } },
+      survivor,
+      'test',
+    )
+    expect(await left()).toEqual([])
   })
 
   it('keeps double opt-in requests distribution-ready: keyed by subject, the link lookup by its digest', async () => {

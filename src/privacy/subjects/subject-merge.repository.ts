@@ -47,7 +47,8 @@ export class SubjectMergeRepository {
   /**
    * Consent, objection and restriction: every event moves (the proof of both stays); the state is
    * the later one per purpose and channel for consents, the union for objections (any objection
-   * counts), and a restriction of either holds. Unsubscribe links move too.
+   * counts), and a restriction of either holds. Unsubscribe links and pending double opt-in
+   * confirmations move too (their consent events did); the duplicate's portal sign-ins end.
    */
   async movePermissions(survivor: string, duplicate: string, trx: Kysely<Schema> = this.#db): Promise<void> {
     const s = sql`${survivor}::uuid`
@@ -76,6 +77,14 @@ export class SubjectMergeRepository {
     await sql`delete from restriction_state where subject_id = ${d}`.execute(trx)
     // The duplicate's unsubscribe links (in mails already sent) now unsubscribe the survivor.
     await sql`update unsubscribe_token set subject_id = ${s} where subject_id = ${d}`.execute(trx)
+    // A confirmation link mailed to the duplicate confirms the moved `requested` consents of the
+    // survivor; an erasure of the survivor then takes these rows with it.
+    await sql`update doi_request set subject_id = ${s} where subject_id = ${d}`.execute(trx)
+    await sql`update doi_token set subject_id = ${s} where subject_id = ${d}`.execute(trx)
+    // The duplicate's portal sign-ins end: the person signs in again as the survivor.
+    await sql`delete from portal_session where subject_id = ${d}`.execute(trx)
+    await sql`delete from portal_token where subject_id = ${d}`.execute(trx)
+    await sql`delete from portal_link where subject_id = ${d}`.execute(trx)
   }
 
   /** The duplicate's notes (sealed under its key), to re-seal under the survivor's. */
