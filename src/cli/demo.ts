@@ -33,6 +33,8 @@ export function registerDemo(program: Command): void {
       process.stderr.write(
         `demo records: ${records.organisations} organisations, ${records.touchpoints} touchpoints, ${records.orders} orders, ${records.invoices} invoices\n`,
       )
+      const requests = await runtime.services.requests.seedDemo()
+      process.stderr.write(`demo requests: ${requests} data subject requests\n`)
       process.stdout.write(`${written} subjects generated (seed ${options.seed})\n`)
     })
   })

@@ -23,6 +23,8 @@ export async function seedDemoIfEmpty(runtime: Runtime, count: number, seed: num
   await runtime.services.permissions.seedDemo({ seed })
   // Organisations, products, touchpoints, orders and invoices for them.
   await runtime.services.records.seedDemo({ seed })
+  // A few data subject requests, so the DPO's inbox is not empty.
+  await runtime.services.requests.seedDemo()
   return written
 }
 

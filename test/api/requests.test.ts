@@ -278,6 +278,23 @@ describeEachEngine('data subject requests (staff API)', (runtime) => {
     expect((await list(dpo, `/api/v1/subjects/${duplicate}/requests`)).json()).toEqual([])
   })
 
+  it('the demo data brings a few requests from demo people: one overdue, by portal, letter, phone and e-mail', async () => {
+    const demo = await runtime()
+      .database.db.insertInto('subject')
+      .values(Array.from({ length: 6 }, () => ({ kinds: ['customer'], source: 'demo' })))
+      .returning('id')
+      .execute()
+    expect(await runtime().services.requests.seedDemo()).toBe(5)
+    const all = (await list(dpo, '/api/v1/requests?limit=500')).json() as { items: RequestJson[] }
+    const ids = new Set(demo.map((d) => d.id))
+    const seeded = all.items.filter((r) => ids.has(r.subjectId))
+    expect(seeded).toHaveLength(5)
+    expect(new Set(seeded.map((r) => r.subjectId)).size).toBe(5)
+    expect(new Set(seeded.map((r) => r.channel))).toEqual(new Set(['portal', 'letter', 'phone', 'email']))
+    expect(seeded.filter((r) => r.overdue).map((r) => r.kind)).toEqual(['rectification'])
+    expect(seeded.find((r) => r.kind === 'rectification')?.hasDetails).toBe(true)
+  })
+
   it('says what the kinds are and which deadline they get', async () => {
     const res = await list(sales, '/api/v1/request-kinds')
     expect(res.statusCode).toBe(200)

@@ -90,6 +90,7 @@ describe('tresor CLI', () => {
     expect(res.code, res.stderr).toBe(0)
     expect(res.stdout).toBe('3000 subjects generated (seed 7)\n')
     expect(res.stderr).toMatch(/demo subjects: 3,000\/3,000 \(100%\)/)
+    expect(res.stderr).toContain('demo requests: 5 data subject requests')
     expect(res.stderr).not.toContain('\u001b[') // no terminal escape codes in logs
   })
 })

@@ -95,6 +95,38 @@ export class RequestService {
     return { kind: 'filed', request }
   }
 
+  /**
+   * A handful of requests for the demo data, so the DPO's inbox shows what it does: one just in
+   * from the portal, one due within the week, one overdue, received by letter, phone and e-mail.
+   * Recorded like any other (audited, details sealed), as the demo job; returns how many.
+   */
+  async seedDemo(): Promise<number> {
+    const plan: { kind: DsrKind; channel: NewRequest['channel']; daysAgo: number; details?: string }[] = [
+      { kind: 'access', channel: 'portal', daysAgo: 0 },
+      { kind: 'erasure', channel: 'letter', daysAgo: 26, details: 'Bitte löschen Sie alle meine Daten.' },
+      { kind: 'copy', channel: 'email', daysAgo: 12 },
+      {
+        kind: 'rectification',
+        channel: 'phone',
+        daysAgo: 40,
+        details: 'Die Hausnummer in der Anschrift ist falsch.',
+      },
+      { kind: 'objection', channel: 'letter', daysAgo: 3, details: 'Widerspruch gegen die Profilbildung.' },
+    ]
+    const subjects = await this.#store.demoSubjects(plan.length)
+    const now = this.#clock().getTime()
+    let recorded = 0
+    for (const [i, subjectId] of subjects.entries()) {
+      const { daysAgo, ...request } = plan[i] as (typeof plan)[number]
+      await this.record(
+        { subjectId, ...request, receivedAt: new Date(now - daysAgo * 86_400_000) },
+        { actor: { type: 'job', id: 'demo' } },
+      )
+      recorded++
+    }
+    return recorded
+  }
+
   /** A subject's requests with what the person wrote; the read is audited. */
   ofSubject(subjectId: string, reader: DsrActor): Promise<DsrRequest[]> {
     return this.#store.ofSubject(subjectId, { details: true, reader })

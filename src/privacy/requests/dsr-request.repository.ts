@@ -38,6 +38,21 @@ export class DsrRequestRepository {
   }
 
   /** Whether the subject has an open request of this kind. */
+  /** The first `count` living subjects of a source (oldest first): whom demo requests come from. */
+  async subjectsOfSource(source: string, count: number, db = this.#db): Promise<string[]> {
+    const rows = await db
+      .selectFrom('subject')
+      .select('id')
+      .where('source', '=', source)
+      .where('erased_at', 'is', null)
+      .where('merged_into', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(count)
+      .execute()
+    return rows.map((r) => r.id)
+  }
+
   async hasOpen(subjectId: string, kind: string, db = this.#db): Promise<boolean> {
     const row = await db
       .selectFrom('dsr_request')

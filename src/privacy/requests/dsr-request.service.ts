@@ -77,6 +77,11 @@ export class DsrRequestService {
   }
 
   /** Records a request; 404 for an unknown subject, 409 for an erased one. Audited. */
+  /** The first `count` living subjects the demo generator made (oldest first). */
+  demoSubjects(count: number): Promise<string[]> {
+    return this.#repo.subjectsOfSource('demo', count)
+  }
+
   async record(input: NewDsrRequest, by: DsrActor): Promise<DsrRequest> {
     return this.#db.transaction().execute(async (trx) => {
       const subject = await this.#repo.lockSubject(input.subjectId, trx)
