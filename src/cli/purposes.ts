@@ -46,6 +46,8 @@ export function registerPurposes(program: Command): void {
           p.channels.join(','),
           p.doubleOptIn ? 'double-opt-in' : '-',
           p.directMarketing ? 'direct-marketing' : '-',
+          // § 7(3) UWG: e-mail/SMS only to own customers.
+          p.existingCustomers ? 'existing-customers' : '-',
           `v${p.version}`,
           p.name.en,
         ])

@@ -21,8 +21,11 @@ const PUBLIC_URL = 'https://crm.example.test'
 /** Mail goes to the test SMTP server, from this sender; links point to PUBLIC_URL. */
 const MAIL = { publicUrl: PUBLIC_URL, mailFrom: 'Tresor <news@example.com>' }
 const LINK = /^https:\/\/crm\.example\.test\/p\/unsubscribe\/([A-Za-z0-9_-]{43})\?lang=(de|en)$/
-/** A purpose on legitimate interest: § 7(3) UWG mails to existing customers about similar goods. */
-const EXISTING_CUSTOMERS = 'existing_customer_email'
+/**
+ * A purpose on legitimate interest: § 7(3) UWG mails to existing customers about similar goods
+ * (the test's own, on two channels; the seed has existing_customer_email on e-mail only).
+ */
+const EXISTING_CUSTOMERS = 'existing_customer_offers'
 
 /**
  * Issue #5: withdrawal as easy as giving. A marketing mail through the real SMTP server carries
@@ -51,10 +54,12 @@ describeEachEngineWithMail('unsubscribe links and marketing mail', MAIL, (runtim
           en: 'Advertising for own similar goods by e-mail (§ 7(3) UWG).',
         },
         legalBasis: 'legitimate_interest',
-        channels: ['email', 'post'],
+        channels: ['email', 'sms'],
         doubleOptIn: false,
         profiling: false,
         directMarketing: true,
+        // § 7(2) No. 2 UWG: without consent only to customers who bought from us.
+        existingCustomers: true,
         retention: { period: null, rule: { de: 'Bis zum Widerspruch.', en: 'Until objected to.' } },
       },
       { actor: { type: 'system', id: 'test' } },
@@ -65,10 +70,26 @@ describeEachEngineWithMail('unsubscribe links and marketing mail', MAIL, (runtim
   })
 
   let people = 0
-  /** A customer with an e-mail address; `newsletter`: with a confirmed newsletter consent. */
-  const newCustomer = async (options: { newsletter?: boolean } = {}) => {
+  /**
+   * A customer with an e-mail address; `newsletter`: with a confirmed newsletter consent; `order`:
+   * who bought from us, so the existing-customer purpose may mail them (§ 7(3) UWG).
+   */
+  const newCustomer = async (options: { newsletter?: boolean; order?: boolean } = {}) => {
     const email = `person${++people}@unsubscribe.test`
     const id = await createSubject(t.app, admin, { firstName: 'Erika', email })
+    if (options.order) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/subjects/${id}/orders`,
+        headers: { cookie: admin },
+        payload: {
+          orderNumber: `A-${people}`,
+          orderedAt: '2026-01-15T10:00:00Z',
+          lines: [{ description: 'Kaffeemühle', quantity: 1, unitPriceCents: 4900 }],
+        },
+      })
+      expect(res.statusCode, res.body).toBe(201)
+    }
     if (options.newsletter) {
       for (const kind of ['requested', 'confirmed'])
         expect(
@@ -282,7 +303,8 @@ describeEachEngineWithMail('unsubscribe links and marketing mail', MAIL, (runtim
   })
 
   it('the second button objects to all direct marketing (Art. 21(2)), at once, once', async () => {
-    const lena = await newCustomer({ newsletter: true })
+    const lena = await newCustomer({ newsletter: true, order: true })
+    expect(allowed(await permissionsOf(lena.id), EXISTING_CUSTOMERS)).toBe(true)
     const { path } = await sendAndReceive(lena)
     const res = await click(path, 'all')
     expect(res.statusCode).toBe(200)
@@ -317,7 +339,7 @@ describeEachEngineWithMail('unsubscribe links and marketing mail', MAIL, (runtim
   })
 
   it('on legitimate interest (§ 7(3) UWG existing customers) "unsubscribe" objects to the purpose; the newsletter consent stays', async () => {
-    const kurt = await newCustomer({ newsletter: true })
+    const kurt = await newCustomer({ newsletter: true, order: true })
     // No consent needed for existing customers (until they object).
     const { path, mail } = await sendAndReceive(kurt, EXISTING_CUSTOMERS)
     expect(mail.parsed.text).toContain('Abmelden: ')
@@ -342,11 +364,9 @@ describeEachEngineWithMail('unsubscribe links and marketing mail', MAIL, (runtim
       purposeKey: EXISTING_CUSTOMERS,
       proof: { reference: 'unsubscribe page' },
     })
-    // This kind stops on every channel of it (post too); the newsletter they consented to stays.
+    // This kind stops on every channel of it (SMS too); the newsletter they consented to stays.
     expect(allowed(after, EXISTING_CUSTOMERS)).toBe(false)
-    expect(
-      after.decisions.find((d) => d.purposeKey === EXISTING_CUSTOMERS && d.channel === 'post')?.allowed,
-    ).toBe(false)
+    expect(decisionOf(after, EXISTING_CUSTOMERS, 'sms')).toMatchObject({ allowed: false, rule: 'objected' })
     expect(allowed(after, 'newsletter_email')).toBe(true)
     await expect(
       marketingMail().send({
@@ -368,6 +388,10 @@ describeEachEngineWithMail('unsubscribe links and marketing mail', MAIL, (runtim
     const send = (subjectId: string, purposeKey: string) =>
       marketingMail().send({ subjectId, purposeKey, subject: 's', text: 't', lang: 'en' })
     await expect(send(nobody.id, 'newsletter_email')).rejects.toMatchObject({ rule: 'no-consent' })
+    // § 7(2) No. 2, (3) UWG: no consent and no order, so no mail on legitimate interest either.
+    await expect(send(nobody.id, EXISTING_CUSTOMERS)).rejects.toMatchObject({
+      rule: 'not-existing-customer',
+    })
     await expect(send(nobody.id, 'order_processing')).rejects.toMatchObject({ kind: 'validation' })
     await expect(send('00000000-0000-4000-8000-000000000000', 'newsletter_email')).rejects.toMatchObject({
       kind: 'not-found',
@@ -411,7 +435,7 @@ describeEachEngineWithMail('unsubscribe links and marketing mail', MAIL, (runtim
   })
 
   it('an erasure (Art. 17) deletes the person’s links; the link then finds nothing and changes nothing', async () => {
-    const gone = await newCustomer({ newsletter: true })
+    const gone = await newCustomer({ newsletter: true, order: true })
     const { path } = await sendAndReceive(gone)
     await sendAndReceive(gone, EXISTING_CUSTOMERS)
     expect(await tokenRows(gone.id)).toHaveLength(2)

@@ -86,6 +86,7 @@ const history: HistoryEntry[] = [
 const state: SubjectPermissions = {
   subjectId: SUBJECT,
   erased: false,
+  customer: false,
   restriction: null,
   objections: [
     {

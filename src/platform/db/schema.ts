@@ -170,6 +170,8 @@ export interface PurposeTable {
   double_opt_in: boolean
   profiling: boolean
   direct_marketing: boolean
+  /** § 7(3) UWG: e-mail/SMS only to own customers (migration 0020). */
+  existing_customers: Defaulted<boolean>
   retention_period: string | null
   retention_rule_de: string
   retention_rule_en: string

@@ -23,6 +23,7 @@ const purpose = (
   art9Basis: null,
   doubleOptIn: false,
   directMarketing: false,
+  existingCustomers: false,
   ...p,
 })
 
@@ -50,6 +51,20 @@ const B2B = purpose({
   key: 'b2b_prospecting',
   legalBasis: 'legitimate_interest',
   channels: ['phone', 'post'],
+  directMarketing: true,
+})
+const EXISTING_CUSTOMERS = purpose({
+  key: 'existing_customer_email',
+  legalBasis: 'legitimate_interest',
+  channels: ['email'],
+  directMarketing: true,
+  existingCustomers: true,
+})
+/** Stored before the registry refused it: legitimate-interest e-mail advertising without the flag. */
+const LEGACY_EMAIL = purpose({
+  key: 'legacy_mailing',
+  legalBasis: 'legitimate_interest',
+  channels: ['email', 'post'],
   directMarketing: true,
 })
 const FRAUD = purpose({ key: 'fraud_prevention', legalBasis: 'legitimate_interest', channels: ['none'] })
@@ -273,6 +288,67 @@ const TABLE: Row[] = [
     expect: 'objected',
   },
   { law: 'legitimate interest needs no consent', purpose: B2B, channel: 'phone', expect: 'allowed' },
+  // § 7(2) No. 2, (3) UWG: e-mail/SMS advertising without consent only to existing customers
+  {
+    law: '§ 7(3) UWG: no order, no e-mail advertising without consent',
+    purpose: EXISTING_CUSTOMERS,
+    channel: 'email',
+    expect: 'not-existing-customer',
+  },
+  {
+    law: '§ 7(3) UWG: an existing customer, no consent needed',
+    purpose: EXISTING_CUSTOMERS,
+    channel: 'email',
+    subject: { customer: true },
+    expect: 'allowed',
+  },
+  {
+    law: '§ 7(3) UWG: the customer objected to all marketing',
+    purpose: EXISTING_CUSTOMERS,
+    channel: 'email',
+    subject: { customer: true, objections: [ALL_MARKETING] },
+    expect: 'objected',
+  },
+  {
+    law: '§ 7(3) UWG: the customer objected to e-mail',
+    purpose: EXISTING_CUSTOMERS,
+    channel: 'email',
+    subject: { customer: true, objections: [onChannel('email')] },
+    expect: 'objected',
+  },
+  {
+    law: '§ 7(3) UWG: an objection outranks the missing order',
+    purpose: EXISTING_CUSTOMERS,
+    channel: 'email',
+    subject: { objections: [onPurpose('existing_customer_email')] },
+    expect: 'objected',
+  },
+  {
+    law: '§ 7(3) UWG: restriction still stops it',
+    purpose: EXISTING_CUSTOMERS,
+    channel: 'email',
+    subject: { customer: true, restricted: true },
+    expect: 'restricted',
+  },
+  {
+    law: 'a stored legitimate-interest e-mail purpose without the flag: only existing customers',
+    purpose: LEGACY_EMAIL,
+    channel: 'email',
+    expect: 'not-existing-customer',
+  },
+  {
+    law: 'the same purpose by post needs no order (Recital 47)',
+    purpose: LEGACY_EMAIL,
+    channel: 'post',
+    expect: 'allowed',
+  },
+  {
+    law: 'an order does not replace consent on a consent purpose',
+    purpose: NEWSLETTER,
+    channel: 'email',
+    subject: { customer: true },
+    expect: 'no-consent',
+  },
   // Art. 21(1): non-marketing legitimate interest / public task — only a purpose objection counts
   {
     law: 'fraud prevention, all-marketing objection does not apply',
@@ -457,6 +533,7 @@ const facts = (partial: Partial<SubjectFacts> = {}): SubjectFacts => ({
   restricted: false,
   consent: null,
   objections: [],
+  customer: false,
   ...partial,
 })
 
@@ -499,6 +576,20 @@ describe('permission rules: one row per LEGAL.md case', () => {
     ])
   })
 
+  it('checks the existing customer after objections and before consent', () => {
+    expect(decisionPlan(EXISTING_CUSTOMERS, 'email', false).map((c) => c.kind)).toEqual([
+      'erased',
+      'restricted',
+      'objected',
+      'existing-customer',
+    ])
+    expect(decisionPlan(POSTAL, 'post', false).map((c) => c.kind)).not.toContain('existing-customer')
+    expect(decisionPlan(NEWSLETTER, 'email', false).map((c) => c.kind)).not.toContain('existing-customer')
+    const order = DENIAL_RULES.indexOf('not-existing-customer')
+    expect(DENIAL_RULES[order - 1]).toBe('objected')
+    expect(DENIAL_RULES[order + 1]).toBe('no-consent')
+  })
+
   it('derives the channel when the caller names none, only where that is unambiguous', () => {
     expect(defaultChannel(ORDER)).toBe('none')
     expect(defaultChannel(NEWSLETTER)).toBe('email')
@@ -522,6 +613,11 @@ describe('permission rules: one row per LEGAL.md case', () => {
     )
     expect(verdict('newsletter_email', 'email', { consent: consent('confirmed') })).toBe('allowed')
     expect(verdict('postal_advertising', 'post')).toBe('allowed')
+    expect(verdict('existing_customer_email', 'email')).toBe('not-existing-customer')
+    expect(verdict('existing_customer_email', 'email', { customer: true })).toBe('allowed')
+    expect(verdict('existing_customer_email', 'email', { customer: true, objections: [ALL_MARKETING] })).toBe(
+      'objected',
+    )
     expect(verdict('postal_advertising', 'post', { objections: [ALL_MARKETING] })).toBe('objected')
     expect(
       verdict('profiling_offers', 'none', { consent: consent('granted'), objections: [ALL_MARKETING] }),

@@ -2,6 +2,7 @@ import {
   type Art9Basis,
   type Channel,
   canBeObjectedTo,
+  ELECTRONIC_MAIL_CHANNELS,
   type LegalBasis,
   type PurposeDefinition,
 } from '../purposes/purpose.ts'
@@ -47,6 +48,7 @@ export const DENIAL_RULES = [
   'restricted',
   'channel-not-covered',
   'objected',
+  'not-existing-customer',
   'no-consent',
   'consent-withdrawn',
   'consent-expired',
@@ -72,12 +74,14 @@ export interface SubjectFacts {
   consent: ConsentState | null
   /** Every objection in force for the subject. */
   objections: readonly ObjectionKey[]
+  /** § 7(3) UWG: the subject bought from us (has at least one order). */
+  customer: boolean
 }
 
 /** The parts of a purpose the rules read. */
 export type PurposeRules = Pick<
   PurposeDefinition,
-  'key' | 'legalBasis' | 'art9Basis' | 'doubleOptIn' | 'directMarketing' | 'channels'
+  'key' | 'legalBasis' | 'art9Basis' | 'doubleOptIn' | 'directMarketing' | 'existingCustomers' | 'channels'
 >
 
 export interface DecisionInput {
@@ -102,6 +106,7 @@ export type Check =
   | { kind: 'restricted' }
   | { kind: 'channel-not-covered' }
   | { kind: 'objected'; matches: readonly ObjectionKey[] }
+  | { kind: 'existing-customer' }
   | { kind: 'consent'; doubleOptIn: boolean }
   | { kind: 'special-category'; needsConsent: boolean; doubleOptIn: boolean }
 
@@ -121,6 +126,7 @@ export function decisionPlan(purpose: PurposeRules, channel: Channel, specialCat
   }
   const matches = objectionsMatching(purpose, channel)
   if (matches.length > 0) plan.push({ kind: 'objected', matches })
+  if (needsExistingCustomer(purpose, channel)) plan.push({ kind: 'existing-customer' })
   // Art. 6(1)(a), Art. 7: consent must be given (and confirmed where double opt-in applies),
   // not withdrawn and not lapsed.
   if (purpose.legalBasis === 'consent') plan.push({ kind: 'consent', doubleOptIn: purpose.doubleOptIn })
@@ -135,6 +141,25 @@ export function decisionPlan(purpose: PurposeRules, channel: Channel, specialCat
     }
   }
   return plan
+}
+
+/**
+ * § 7(2) No. 2, (3) UWG: whether the purpose may reach the subject on the channel only if they are
+ * an existing customer. Purposes flagged `existingCustomers` (the registry keeps that to e-mail
+ * and SMS on legitimate interest); and, as a safety net for a purpose stored before the registry
+ * checked this, any legitimate-interest direct marketing by e-mail or SMS: without consent the
+ * existing-customer exception is its only lawful ground.
+ */
+export function needsExistingCustomer(
+  purpose: Pick<PurposeRules, 'legalBasis' | 'directMarketing' | 'existingCustomers'>,
+  channel: Channel,
+): boolean {
+  if (purpose.existingCustomers) return true
+  return (
+    purpose.legalBasis === 'legitimate_interest' &&
+    purpose.directMarketing &&
+    ELECTRONIC_MAIL_CHANNELS.includes(channel)
+  )
 }
 
 /**
@@ -192,6 +217,8 @@ export function checkSubject(check: Check, subject: SubjectFacts, now: Date): De
       )
         ? 'objected'
         : null
+    case 'existing-customer':
+      return subject.customer ? null : 'not-existing-customer'
     case 'consent':
       return consentDenial(subject.consent, check.doubleOptIn, now)
     case 'special-category':
@@ -224,6 +251,8 @@ export function denialReason(rule: DenialRule, purpose: Pick<PurposeRules, 'key'
       return `${p} does not use the channel ${channel}`
     case 'objected':
       return `the subject objected (Art. 21) to ${p} or to this kind of marketing on ${channel}`
+    case 'not-existing-customer':
+      return `${p} advertises on ${channel} without consent: only to existing customers who bought from us (§ 7(3) UWG); anyone else must consent first (§ 7(2) No. 2 UWG)`
     case 'no-consent':
       return `there is no consent for ${p} on ${channel} (Art. 6(1)(a))`
     case 'consent-withdrawn':

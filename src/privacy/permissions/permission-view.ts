@@ -12,6 +12,7 @@ export function permissionsJson({
   return {
     subjectId: state.subjectId,
     erased: state.erased,
+    customer: state.customer,
     restriction: state.restriction && { ...state.restriction, since: state.restriction.since.toISOString() },
     objections: state.objections.map((o) => ({ ...o, raisedAt: o.raisedAt.toISOString() })),
     consents: state.consents.map((c) => ({

@@ -96,6 +96,10 @@ const objected = (id: Ref, matches: readonly ObjectionKey[]): RawBuilder<SqlBool
     sql` or `,
   )}))`
 
+/** § 7(3) UWG: the subject bought from us (an order; the timeline index leads with subject_id). */
+const customer = (id: Ref): RawBuilder<SqlBool> =>
+  sql<SqlBool>`exists (select 1 from customer_order co where co.subject_id = ${id})`
+
 /**
  * The consent counts: a valid status and not lapsed (null when there is no row). The statuses are
  * literals (constants of the rules, never input), so the planner can match the partial audience
@@ -117,6 +121,8 @@ function branchesOf(check: Check, now: Date): RawBuilder<unknown>[] {
       return [when(sql<SqlBool>`true`, 'channel-not-covered')]
     case 'objected':
       return [when(objected(sql.ref('ids.id'), check.matches), 'objected')]
+    case 'existing-customer':
+      return [when(sql<SqlBool>`not ${customer(sql.ref('ids.id'))}`, 'not-existing-customer')]
     case 'consent':
       // Same order as consentDenial() in permission-rules.ts.
       return [
@@ -163,6 +169,8 @@ function conditionsOf(check: Check, now: Date, id: Ref): RawBuilder<SqlBool>[] {
       return [sql<SqlBool>`false`]
     case 'objected':
       return [sql<SqlBool>`not ${objected(id, check.matches)}`]
+    case 'existing-customer':
+      return [customer(id)]
     case 'consent':
       return [consentValid(check.doubleOptIn, now)]
     case 'special-category':
@@ -222,6 +230,16 @@ export class PermissionRepository {
       .select(['id', 'erased_at'])
       .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
       .execute()
+  }
+
+  /** § 7(3) UWG: which of the subjects have at least one order. */
+  async customers(subjectIds: readonly string[], db = this.#db): Promise<Set<string>> {
+    if (subjectIds.length === 0) return new Set()
+    const { rows } = await sql<{ id: string }>`
+      select i.id from unnest(${[...subjectIds]}::uuid[]) as i(id)
+      where exists (select 1 from customer_order co where co.subject_id = i.id)
+    `.execute(db)
+    return new Set(rows.map((r) => r.id))
   }
 
   consentStates(

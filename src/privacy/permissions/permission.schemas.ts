@@ -157,6 +157,10 @@ export const SubjectPermissions = Type.Object(
   {
     subjectId: Type.String({ format: 'uuid' }),
     erased: Type.Boolean(),
+    customer: Type.Boolean({
+      description:
+        '§ 7(3) UWG: the subject bought from us (at least one order), so existing-customer purposes may reach them.',
+    }),
     restriction: nullable(Restriction),
     objections: Type.Array(Objection),
     consents: Type.Array(ConsentState),

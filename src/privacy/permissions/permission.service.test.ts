@@ -8,7 +8,7 @@ import type { AuditActor, AuditRecordInput, AuditWriter } from '../audit/audit-r
 import { PurposeRepository } from '../purposes/purpose.repository.ts'
 import type { CreatePurposeBody } from '../purposes/purpose.schemas.ts'
 import { PurposeService } from '../purposes/purpose.service.ts'
-import type { Channel, Purpose } from '../purposes/purpose.ts'
+import type { Channel, Purpose, PurposeDefinition } from '../purposes/purpose.ts'
 import { PermissionRepository } from './permission.repository.ts'
 import { PermissionService, type SubjectPermissions } from './permission.service.ts'
 import {
@@ -79,6 +79,42 @@ const CARE_CONTRACT: CreatePurposeBody = {
   retention: { period: 'P3Y', rule: { de: 'Test', en: 'Test' } },
 }
 
+/** A purpose an older registry accepted: e-mail advertising on legitimate interest, no § 7(3) flag. */
+const LEGACY_MAILING: PurposeDefinition = {
+  key: 'legacy_mailing',
+  name: { de: 'Altbestand', en: 'Legacy mailing' },
+  description: { de: 'Test', en: 'Test' },
+  legalBasis: 'legitimate_interest',
+  art9Basis: null,
+  channels: ['email', 'post'],
+  doubleOptIn: false,
+  profiling: false,
+  directMarketing: true,
+  existingCustomers: false,
+  retention: { period: 'P2Y', rule: { de: 'Test', en: 'Test' } },
+  consentValidity: null,
+  dpvPurpose: 'dpv:DirectMarketing',
+  dpvLegalBasis: 'eu-gdpr:A6-1-f',
+}
+
+/** § 7(3) UWG: makes the subject an existing customer (one order). */
+async function addOrder(db: Kysely<Schema>, subjectId: string): Promise<void> {
+  await db
+    .insertInto('customer_order')
+    .values({
+      subject_id: subjectId,
+      order_number: 'A-1',
+      ordered_at: new Date('2026-01-05T10:00:00Z'),
+      status: 'fulfilled',
+      currency: 'EUR',
+      total_cents: 1999,
+      item_count: 1,
+      source: 'test',
+      created_at: new Date('2026-01-05T10:00:00Z'),
+    })
+    .execute()
+}
+
 describeEachEngine('permission service', (runtime) => {
   let audit: RecordingAudit
   let purposes: PurposeService
@@ -92,6 +128,9 @@ describeEachEngine('permission service', (runtime) => {
     purposes = new PurposeService(new PurposeRepository(db), db, audit)
     permissions = new PermissionService(new PermissionRepository(db), purposes, db, audit, () => clock)
     await purposes.create(CARE_CONTRACT, { actor: STAFF })
+    // Stored before the registry refused it (written past the validation, as an old database
+    // holds it): legitimate-interest advertising by e-mail without the existing-customer flag.
+    await new PurposeRepository(db).insert(LEGACY_MAILING)
   })
 
   describe('purpose registry', () => {
@@ -434,6 +473,7 @@ describeEachEngine('permission service', (runtime) => {
       { scope: 'purpose', target: 'postal_advertising' },
       { scope: 'purpose', target: 'newsletter_email' },
       { scope: 'purpose', target: 'fraud_prevention' },
+      { scope: 'purpose', target: 'existing_customer_email' },
     ]
     const QUESTIONS = [
       'newsletter_email',
@@ -441,6 +481,8 @@ describeEachEngine('permission service', (runtime) => {
       'phone_marketing',
       'postal_advertising',
       'b2b_prospecting',
+      'existing_customer_email',
+      'legacy_mailing',
       'fraud_prevention',
       'order_processing',
       'invoicing_retention',
@@ -456,6 +498,7 @@ describeEachEngine('permission service', (runtime) => {
     const subjectArb = fc.record({
       erased: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
       restricted: fc.boolean(),
+      customer: fc.boolean(),
       objections: fc.subarray([...OBJECTIONS], { maxLength: 3 }),
       consents: fc.array(
         fc.record({
@@ -505,6 +548,7 @@ describeEachEngine('permission service', (runtime) => {
                 })),
               )
             }
+            if (s.customer) await addOrder(db, subjectId)
             if (s.restricted)
               await permissions.setRestriction([{ subjectId, ground: 'legal-claims', actor: STAFF }])
           }
@@ -549,6 +593,7 @@ describeEachEngine('permission service', (runtime) => {
                         scope: o.scope,
                         target: o.purposeKey ?? o.channel ?? ALL_MARKETING_TARGET,
                       })),
+                      customer: state.customer,
                     },
                   })
                   const where = `${key}/${channel}/special=${specialCategory}`

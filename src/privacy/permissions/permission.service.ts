@@ -108,6 +108,8 @@ export interface RestrictionView {
 export interface SubjectPermissions {
   subjectId: string
   erased: boolean
+  /** § 7(3) UWG: the subject bought from us (has at least one order). */
+  customer: boolean
   restriction: RestrictionView | null
   objections: ObjectionView[]
   consents: ConsentView[]
@@ -550,8 +552,9 @@ export class PermissionService {
   ): Promise<SubjectPermissions[]> {
     const ids = [...new Set(subjectIds)]
     const db = trx ?? this.#db
-    const [subjects, consents, objections, restrictions] = await Promise.all([
+    const [subjects, customers, consents, objections, restrictions] = await Promise.all([
       this.#repo.findSubjects(ids, db),
+      this.#repo.customers(ids, db),
       this.#repo.consentStates(ids, purposeKey === undefined ? undefined : [purposeKey], db),
       this.#repo.objectionStates(ids, db),
       this.#repo.restrictionStates(ids, db),
@@ -559,7 +562,14 @@ export class PermissionService {
     const bySubject = new Map<string, SubjectPermissions>(
       subjects.map((s) => [
         s.id,
-        { subjectId: s.id, erased: s.erased_at !== null, restriction: null, objections: [], consents: [] },
+        {
+          subjectId: s.id,
+          erased: s.erased_at !== null,
+          customer: customers.has(s.id),
+          restriction: null,
+          objections: [],
+          consents: [],
+        },
       ]),
     )
     for (const r of restrictions) {
@@ -617,6 +627,7 @@ export class PermissionService {
             restricted: state.restriction !== null,
             consent: consent ? { status: consent.status, expiresAt: consent.expiresAt } : null,
             objections,
+            customer: state.customer,
           },
         })
         return decision.allowed

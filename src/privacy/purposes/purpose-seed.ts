@@ -20,6 +20,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: true,
     profiling: false,
     directMarketing: true,
+    existingCustomers: false,
     retention: {
       period: 'P3Y',
       rule: {
@@ -45,6 +46,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: true,
     profiling: false,
     directMarketing: true,
+    existingCustomers: false,
     retention: {
       period: 'P3Y',
       rule: {
@@ -69,6 +71,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: false,
     profiling: false,
     directMarketing: true,
+    existingCustomers: false,
     retention: {
       period: 'P5Y',
       // § 7a UWG: consent to phone advertising is documented and the proof kept 5 years.
@@ -95,6 +98,34 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: false,
     profiling: false,
     directMarketing: true,
+    existingCustomers: false,
+    retention: {
+      period: 'P2Y',
+      rule: {
+        de: 'Bis zum Widerspruch, längstens 2 Jahre nach dem letzten Kauf.',
+        en: 'Until the person objects, at most 2 years after the last purchase.',
+      },
+    },
+    consentValidity: null,
+    dpvPurpose: 'dpv:DirectMarketing',
+    dpvLegalBasis: 'eu-gdpr:A6-1-f',
+  },
+  {
+    key: 'existing_customer_email',
+    name: { de: 'Bestandskundenwerbung per E-Mail', en: 'E-mail offers to existing customers' },
+    description: {
+      de: 'Angebote für eigene ähnliche Waren und Dienstleistungen per E-Mail an Kundinnen und Kunden, die bei uns gekauft haben und ihre E-Mail-Adresse dabei angegeben haben. Sie können dem jederzeit widersprechen, ohne dass andere als die Übermittlungskosten nach den Basistarifen entstehen; darauf weisen wir bei der Erhebung der Adresse und in jeder E-Mail hin (§ 7 Abs. 3 UWG).',
+      en: 'Offers for our own similar goods and services by e-mail to customers who bought from us and gave their e-mail address when doing so. You can object at any time at no cost other than the basic transmission rates; we tell you so when the address is collected and in every e-mail (§ 7(3) UWG).',
+    },
+    // § 7(3) UWG: without consent, but only to own customers whose address was obtained in a sale,
+    // for own similar goods, until they object (Art. 21(3) GDPR: the objection is absolute).
+    legalBasis: 'legitimate_interest',
+    art9Basis: null,
+    channels: ['email'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: true,
+    existingCustomers: true,
     retention: {
       period: 'P2Y',
       rule: {
@@ -120,6 +151,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: false,
     profiling: false,
     directMarketing: true,
+    existingCustomers: false,
     retention: {
       period: 'P2Y',
       rule: {
@@ -144,6 +176,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: false,
     profiling: false,
     directMarketing: false,
+    existingCustomers: false,
     retention: {
       period: 'P6Y',
       rule: {
@@ -168,6 +201,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: false,
     profiling: false,
     directMarketing: false,
+    existingCustomers: false,
     retention: {
       period: 'P8Y',
       // BEG IV cut vouchers from 10 to 8 years for periods still running on 2025-01-01.
@@ -193,6 +227,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: false,
     profiling: false,
     directMarketing: false,
+    existingCustomers: false,
     retention: {
       period: 'P3Y',
       rule: {
@@ -218,6 +253,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     profiling: true,
     // Art. 21(2): profiling related to direct marketing is direct marketing.
     directMarketing: true,
+    existingCustomers: false,
     retention: {
       period: null,
       rule: {
@@ -243,6 +279,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: false,
     profiling: false,
     directMarketing: false,
+    existingCustomers: false,
     retention: {
       period: 'P13M',
       rule: {
@@ -269,6 +306,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: false,
     profiling: false,
     directMarketing: false,
+    existingCustomers: false,
     retention: {
       period: 'P1Y',
       rule: {
@@ -295,6 +333,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     doubleOptIn: false,
     profiling: false,
     directMarketing: false,
+    existingCustomers: false,
     retention: {
       period: 'P2Y',
       rule: {

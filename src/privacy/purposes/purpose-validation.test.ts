@@ -48,6 +48,52 @@ describe('purpose validation', () => {
     ).toEqual(['directMarketing'])
   })
 
+  describe('§ 7(2) No. 2, (3) UWG: e-mail and SMS advertising on legitimate interest', () => {
+    const existing = PURPOSE_SEED.find((p) => p.key === 'existing_customer_email') as PurposeDefinition
+    const wrong = (changes: Partial<PurposeDefinition>) =>
+      purposeProblems({ ...existing, ...changes }).map((e) => e.field)
+
+    it('seeds the existing-customer purpose and accepts it', () => {
+      expect(existing).toMatchObject({
+        legalBasis: 'legitimate_interest',
+        directMarketing: true,
+        existingCustomers: true,
+        channels: ['email'],
+        dpvPurpose: 'dpv:DirectMarketing',
+        dpvLegalBasis: 'eu-gdpr:A6-1-f',
+      })
+      expect(purposeProblems(existing)).toEqual([])
+      expect(wrong({ channels: ['sms'] })).toEqual([])
+      expect(wrong({ channels: ['email', 'sms'] })).toEqual([])
+    })
+
+    it('refuses e-mail or SMS advertising on legitimate interest to anyone but existing customers', () => {
+      expect(wrong({ existingCustomers: false })).toEqual(['existingCustomers'])
+      expect(wrong({ existingCustomers: false, channels: ['sms'] })).toEqual(['existingCustomers'])
+      expect(wrong({ existingCustomers: false, channels: ['post', 'email'] })).toEqual(['existingCustomers'])
+      const [error] = purposeProblems({ ...existing, existingCustomers: false })
+      expect(error?.reason).toMatch(/§ 7\(2\) No\. 2 UWG/)
+      expect(error?.reason).toMatch(/§ 7\(3\) UWG/)
+      // Post and phone on legitimate interest need no flag (Recital 47; B2B phone: § 7(2) No. 1).
+      expect(wrong({ existingCustomers: false, channels: ['post', 'phone'] })).toEqual([])
+      // Not advertising: no UWG question.
+      expect(wrong({ existingCustomers: false, directMarketing: false, dpvPurpose: 'dpv:Purpose' })).toEqual(
+        [],
+      )
+    })
+
+    it('allows the flag only on legitimate-interest direct marketing by e-mail or SMS', () => {
+      expect(wrong({ channels: ['email', 'post'] })).toEqual(['existingCustomers'])
+      expect(wrong({ channels: ['none'] })).toEqual(['existingCustomers'])
+      expect(wrong({ directMarketing: false })).toEqual(['existingCustomers'])
+      expect(wrong({ legalBasis: 'consent', doubleOptIn: true, dpvLegalBasis: 'eu-gdpr:A6-1-a' })).toEqual([
+        'existingCustomers',
+      ])
+      // A consent purpose by e-mail needs no flag, and a flag on it is refused.
+      expect(fieldsWrong({ existingCustomers: true })).toEqual(['existingCustomers'])
+    })
+  })
+
   it('refuses malformed keys, durations, channels and DPV terms', () => {
     expect(fieldsWrong({ key: 'Newsletter' })).toEqual(['key'])
     expect(fieldsWrong({ retention: { period: '8 years', rule: newsletter.retention.rule } })).toEqual([

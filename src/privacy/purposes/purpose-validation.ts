@@ -4,6 +4,7 @@ import {
   ART9_BASES,
   CHANNELS,
   DPV_LEGAL_BASIS,
+  ELECTRONIC_MAIL_CHANNELS,
   LEGAL_BASES,
   type PurposeDefinition,
   UNOBJECTABLE_BASES,
@@ -50,6 +51,27 @@ export function purposeProblems(purpose: PurposeDefinition, where = 'body'): Fie
     (UNOBJECTABLE_BASES.includes(purpose.legalBasis) || purpose.legalBasis === 'public_task')
   )
     add('directMarketing', 'direct marketing can only rest on consent or legitimate interest')
+  // § 7(2) No. 2 UWG: advertising by e-mail or SMS needs prior express consent (businesses too;
+  // presumed consent is for B2B phone calls only, § 7(2) No. 1). On legitimate interest the one
+  // way is § 7(3): own customers whose address was obtained in a sale (LEGAL.md, "Direct
+  // marketing channels").
+  const legitimateMarketing = purpose.directMarketing && purpose.legalBasis === 'legitimate_interest'
+  if (
+    legitimateMarketing &&
+    !purpose.existingCustomers &&
+    purpose.channels.some((c) => ELECTRONIC_MAIL_CHANNELS.includes(c))
+  )
+    add(
+      'existingCustomers',
+      'must be true: advertising by e-mail or SMS needs prior express consent (§ 7(2) No. 2 UWG); without consent it may only reach existing customers whose address was obtained in a sale (§ 7(3) UWG). Otherwise rest the purpose on consent or drop e-mail and SMS',
+    )
+  if (purpose.existingCustomers && !legitimateMarketing)
+    add(
+      'existingCustomers',
+      'applies only to direct marketing on legitimate interest (the § 7(3) UWG exception to consent)',
+    )
+  if (purpose.existingCustomers && purpose.channels.some((c) => !ELECTRONIC_MAIL_CHANNELS.includes(c)))
+    add('existingCustomers', 'applies only to the channels email and sms (§ 7(3) UWG, electronic mail)')
   if (purpose.profiling && purpose.legalBasis === 'legal_obligation')
     add('profiling', 'profiling is never a legal obligation')
 

@@ -14,6 +14,7 @@ export function toPurpose(row: PurposeRow): Purpose {
     doubleOptIn: row.double_opt_in,
     profiling: row.profiling,
     directMarketing: row.direct_marketing,
+    existingCustomers: row.existing_customers,
     retention: {
       period: row.retention_period,
       rule: { de: row.retention_rule_de, en: row.retention_rule_en },
@@ -40,6 +41,7 @@ export function toRow(p: PurposeDefinition): Insertable<PurposeTable> {
     double_opt_in: p.doubleOptIn,
     profiling: p.profiling,
     direct_marketing: p.directMarketing,
+    existing_customers: p.existingCustomers,
     retention_period: p.retention.period,
     retention_rule_de: p.retention.rule.de,
     retention_rule_en: p.retention.rule.en,

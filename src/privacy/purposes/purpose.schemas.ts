@@ -45,6 +45,10 @@ const definition = {
   doubleOptIn: Type.Boolean({ description: 'Consent counts only once confirmed by the address owner.' }),
   profiling: Type.Boolean({ description: 'Profiling (Art. 4(4)).' }),
   directMarketing: Type.Boolean({ description: 'Direct marketing: an objection is absolute (Art. 21(3)).' }),
+  existingCustomers: Type.Boolean({
+    description:
+      '§ 7(3) UWG: electronic mail only to own customers whose address was obtained in a sale. Required for direct marketing by e-mail or SMS on legitimate interest; the gate then allows only subjects with an order.',
+  }),
   retention: Type.Object(
     {
       period: nullable(Duration),
@@ -82,6 +86,7 @@ export const CreatePurposeBody = Type.Object(
     doubleOptIn: definition.doubleOptIn,
     profiling: definition.profiling,
     directMarketing: definition.directMarketing,
+    existingCustomers: Type.Optional({ ...definition.existingCustomers, default: false }),
     retention: definition.retention,
     consentValidity: Type.Optional(definition.consentValidity),
     dpvPurpose: Type.Optional({

@@ -25,6 +25,7 @@ const EDITABLE = [
   'doubleOptIn',
   'profiling',
   'directMarketing',
+  'existingCustomers',
   'retention',
   'consentValidity',
   'dpvPurpose',
@@ -124,6 +125,7 @@ export class PurposeService {
     const definition: PurposeDefinition = {
       ...input,
       art9Basis: input.art9Basis ?? null,
+      existingCustomers: input.existingCustomers ?? false,
       consentValidity: input.consentValidity ?? null,
       dpvPurpose: input.dpvPurpose ?? (input.directMarketing ? 'dpv:DirectMarketing' : 'dpv:Purpose'),
       dpvLegalBasis: input.dpvLegalBasis ?? DPV_LEGAL_BASIS[input.legalBasis],

@@ -53,6 +53,13 @@ export type Art9Basis = (typeof ART9_BASES)[number]
 export const CHANNELS = ['email', 'sms', 'phone', 'post', 'web', 'none'] as const
 export type Channel = (typeof CHANNELS)[number]
 
+/**
+ * § 7(2) No. 2 UWG "elektronische Post": advertising over these channels needs prior express
+ * consent, from consumers and businesses alike; the only exception is § 7(3) UWG (existing
+ * customers, see {@link PurposeDefinition.existingCustomers}).
+ */
+export const ELECTRONIC_MAIL_CHANNELS: readonly Channel[] = ['email', 'sms']
+
 /** Art. 6(1)(c)/(b)/(d): bases the subject can't object to (LEGAL.md, "can the subject object?"). */
 export const UNOBJECTABLE_BASES: readonly LegalBasis[] = ['contract', 'legal_obligation', 'vital_interest']
 
@@ -78,6 +85,12 @@ export interface PurposeDefinition {
   profiling: boolean
   /** Art. 21(2)-(3): an objection to direct marketing is absolute. */
   directMarketing: boolean
+  /**
+   * § 7(3) UWG: electronic mail only to own customers whose address was obtained in a sale (the
+   * existing-customer exception for e-mail and SMS advertising on legitimate interest). The gate
+   * then allows the purpose only for subjects with at least one order.
+   */
+  existingCustomers: boolean
   retention: {
     /** ISO 8601 duration (`P8Y`, `P6M`), or null when the rule is an event ("until withdrawn"). */
     period: string | null

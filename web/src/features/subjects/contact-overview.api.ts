@@ -119,6 +119,8 @@ export interface Decision {
 export interface SubjectPermissions {
   subjectId: string
   erased: boolean
+  /** § 7(3) UWG: the subject bought from us (at least one order). */
+  customer: boolean
   restriction: Restriction | null
   objections: Objection[]
   consents: ConsentState[]
@@ -222,6 +224,8 @@ export interface PurposeSummary {
   channels: string[]
   /** Direct marketing: an objection is absolute (Art. 21(3)). */
   directMarketing: boolean
+  /** § 7(3) UWG: e-mail/SMS only to own customers whose address was obtained in a sale. */
+  existingCustomers: boolean
   /** Profiling (Art. 4(4)). */
   profiling: boolean
   /** ISO 8601 duration after which a consent lapses; null: it doesn't. */
