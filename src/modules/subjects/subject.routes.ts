@@ -40,9 +40,9 @@ export const subjectRoutes =
         config: { access: 'subjects:read' },
         schema: {
           tags: ['subjects'],
-          summary: 'List subjects, or find one by e-mail',
+          summary: 'List subjects',
           description:
-            'Keyset-paginated; filter by kind; sort by createdAt or updatedAt. Lists show pseudonymous attributes; with `email` it is a lookup through the blind index and returns the full record the role may see. Subjects the purpose may not use are left out.',
+            'Keyset-paginated; filter by kind and attributes; sort by createdAt or updatedAt. Lists show pseudonymous attributes. Subjects the purpose may not use are left out. To find someone by e-mail address or name, POST /subjects/search (no address or name in a URL).',
           querystring: SubjectListQuery,
           response: { 200: SubjectPage },
         },
@@ -97,13 +97,7 @@ export const subjectRoutes =
       (request) =>
         'name' in request.body
           ? subjects.findByName(contextOf(request), request.body.name, request.body.purpose)
-          : subjects.list(contextOf(request), {
-              limit: 50,
-              sort: 'createdAt',
-              order: 'desc',
-              email: request.body.email,
-              ...(request.body.purpose ? { purpose: request.body.purpose } : {}),
-            }),
+          : subjects.findByEmail(contextOf(request), request.body.email, request.body.purpose),
     )
 
     app.post(

@@ -135,13 +135,6 @@ export const SubjectListQuery = Type.Object(
       }),
     ),
     purpose: Type.Optional(purposeParam),
-    email: Type.Optional(
-      Type.String({
-        maxLength: 320,
-        description:
-          'Find by e-mail address (case-insensitive, through the blind index). Prefer the body of a POST to /subjects/search to keep addresses out of URLs and logs.',
-      }),
-    ),
   },
   { additionalProperties: false },
 )

@@ -53,20 +53,28 @@ export class SubjectService {
     this.#count = count
   }
 
+  /**
+   * The subjects with this e-mail address (case-insensitive): a lookup through the blind index,
+   * nothing decrypted to search; the found subjects are read through the gate for the purpose.
+   */
+  async findByEmail(
+    ctx: RequestContext,
+    email: string,
+    purpose: string = CONTACT_MANAGEMENT_PURPOSE,
+  ): Promise<{ items: Subject[]; nextCursor: null; total: number }> {
+    const result = await this.#gate.readByEmail({
+      ...this.#use(ctx, purpose),
+      email,
+      fields: this.#allFields(),
+    })
+    return { items: result.subjects.map(toSubject), nextCursor: null, total: result.subjects.length }
+  }
+
   async list(
     ctx: RequestContext,
     query: SubjectListQuery,
   ): Promise<{ items: Subject[]; nextCursor: string | null; total?: number }> {
     const purpose = query.purpose ?? CONTACT_MANAGEMENT_PURPOSE
-    if (query.email !== undefined) {
-      // A lookup, not a page: the blind index finds the subject without decrypting anything.
-      const result = await this.#gate.readByEmail({
-        ...this.#use(ctx, purpose),
-        email: query.email,
-        fields: this.#allFields(),
-      })
-      return { items: result.subjects.map(toSubject), nextCursor: null, total: result.subjects.length }
-    }
     let after: { value: Date; id: string } | undefined
     if (query.cursor !== undefined) {
       const cursor = decodeCursor(query.cursor, query.sort, query.order)
