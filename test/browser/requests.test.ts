@@ -329,6 +329,8 @@ describe('data subject requests in Chromium', () => {
       expect(await inboxRow(overdueContact).getByTestId('request-kind').textContent()).toBe(
         'Widerspruch aus persönlichen Gründen',
       )
+      // The article in the German name of the law.
+      expect(await inboxRow(overdueContact).textContent()).toContain('Art. 21(1) DSGVO')
       expect(await inboxRow(overdueContact).getByTestId('request-due-badge').textContent()).toMatch(
         /^Seit \d+ Tagen überfällig$/,
       )

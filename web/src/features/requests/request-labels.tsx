@@ -14,11 +14,15 @@ import {
 
 /** Translated kinds, channels and statuses of requests; anything the UI doesn't know as sent. */
 export function useRequestLabels() {
-  const { t } = useTranslation()
+  const { t, i18n } = useTranslation()
   return {
     kind: (kind: string) => (isOneOf(DSR_KINDS, kind) ? t(`requests.kinds.${kind}`) : kind),
-    /** The article the kind rests on ("Art. 17 GDPR"), or nothing for an unknown kind. */
-    article: (kind: string) => (isOneOf(DSR_KINDS, kind) ? REQUEST_KIND_INFO[kind].article : undefined),
+    /** The article the kind rests on ("Art. 17 GDPR", in German "Art. 17 DSGVO"), or nothing for an unknown kind. */
+    article: (kind: string) => {
+      if (!isOneOf(DSR_KINDS, kind)) return undefined
+      const article = REQUEST_KIND_INFO[kind].article
+      return i18n.language.startsWith('de') ? article.replace(/\bGDPR\b/, 'DSGVO') : article
+    },
     channel: (channel: string) =>
       isOneOf(DSR_CHANNELS, channel) ? t(`requests.channels.${channel}`) : channel,
     status: (status: string) => (isOneOf(DSR_STATUSES, status) ? t(`requests.statuses.${status}`) : status),

@@ -291,7 +291,7 @@ function ConsentMatrix({
     )
   const actions = onWithdraw !== undefined || onRecord !== undefined
   return (
-    <Table.ScrollContainer minWidth={640}>
+    <Table.ScrollContainer minWidth={560}>
       <Table verticalSpacing={6} highlightOnHover data-testid="contact-consents">
         <Table.Caption>{t('consents.caption')}</Table.Caption>
         <Table.Thead>
@@ -299,7 +299,6 @@ function ConsentMatrix({
             <Table.Th>{t('contact.permissions.columns.purpose')}</Table.Th>
             <Table.Th>{t('contact.permissions.columns.channel')}</Table.Th>
             <Table.Th>{t('contact.permissions.columns.status')}</Table.Th>
-            <Table.Th>{t('contact.permissions.columns.since')}</Table.Th>
             <Table.Th>{t('contact.permissions.columns.usable')}</Table.Th>
             <Table.Th>{t('consents.columns.proof')}</Table.Th>
             {actions && (
@@ -336,23 +335,19 @@ function ConsentMatrix({
                   <Text size="sm">{format.channel(row.channel)}</Text>
                 </Table.Td>
                 <Table.Td>
+                  {/* The status and, under it, since when it holds (and when a given consent lapses). */}
                   <StatusBadge row={row} />
-                </Table.Td>
-                <Table.Td>
-                  {row.state ? (
-                    <>
-                      <Text size="sm" style={{ whiteSpace: 'nowrap' }} data-testid="consent-since">
-                        <time dateTime={row.state.since}>{format.date(row.state.since)}</time>
-                      </Text>
-                      {row.state.expiresAt && (
-                        <Text size="xs" c="dimmed">
-                          {t('contact.permissions.expires', { date: format.date(row.state.expiresAt) })}
-                        </Text>
-                      )}
-                    </>
-                  ) : (
-                    <Text size="sm" c="dimmed">
-                      {t('common.emptyValue')}
+                  {row.state && (
+                    <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
+                      {t('consents.sinceShort')}{' '}
+                      <time dateTime={row.state.since} data-testid="consent-since">
+                        {format.date(row.state.since)}
+                      </time>
+                    </Text>
+                  )}
+                  {row.state?.expiresAt && (
+                    <Text size="xs" c="dimmed">
+                      {t('contact.permissions.expires', { date: format.date(row.state.expiresAt) })}
                     </Text>
                   )}
                 </Table.Td>
