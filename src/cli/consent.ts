@@ -1,6 +1,9 @@
 import type { Command } from 'commander'
+import type { TSchema } from 'typebox'
+import { Value } from 'typebox/value'
 import type { ConsentProofViewJson } from '../modules/consents/consent-proof.schemas.ts'
 import { isUuid } from '../platform/uuid.ts'
+import { ConsentBody, ObjectionBody } from '../privacy/permissions/permission.schemas.ts'
 import { ProblemError } from '../server/problem.ts'
 import { CLI_ACTOR, withDataDirOption, withRuntime } from './shared.ts'
 
@@ -121,10 +124,161 @@ export function proofText(view: ConsentProofViewJson): string {
   return `${lines.join('\n')}\n`
 }
 
+/**
+ * The body checked against the API's own schema: the same rules as `POST /subjects/{id}/consents`
+ * and `/objections`, the first problem named by its option (exit 65).
+ */
+function checked<T>(schema: TSchema, body: T, optionOf: Record<string, string>): T {
+  const [first] = Value.Errors(schema, body)
+  if (!first) return body
+  const field = first.instancePath.split('/').filter(Boolean)
+  const name = optionOf[field.at(-1) ?? ''] ?? field.join('.')
+  const allowed = (first.params as { allowedValues?: unknown[] } | undefined)?.allowedValues
+  const values = Array.isArray(allowed) ? `: ${allowed.join(', ')}` : ''
+  throw new ProblemError('validation', `${name ? `${name}: ` : ''}${first.message}${values}`)
+}
+
+const CONSENT_OPTIONS: Record<string, string> = {
+  purposeKey: '--purpose',
+  channel: '--channel',
+  kind: '--kind',
+  source: '--source',
+  textVersion: '--text-version',
+  reference: '--reference',
+  collectedAt: '--collected-at',
+}
+
+const RECORD_HELP = `
+A consent or its withdrawal received outside Tresor — by phone, letter, in person or e-mail —
+recorded with its proof (Art. 7(1)): the source, the consent text version read out or signed, and
+a reference to where the evidence is kept (call note, scanned letter). The same rules as
+POST /api/v1/subjects/{id}/consents; the CLI (system actor tresor-cli) is named as the recorder.
+
+Examples:
+  tresor consent record --subject ID --purpose phone_marketing --channel phone --kind granted \
+    --source phone --text-version v1 --reference CALL-2026-0042
+  tresor consent record --subject ID --purpose newsletter_email --channel email --kind withdrawn \
+    --source letter --reference SCAN-2026-0117
+`
+
+const OBJECT_HELP = `
+An objection (Art. 21) received by letter, phone, e-mail or in person: to all direct marketing
+(--scope all_marketing, the do-not-contact flag), to one channel (--scope channel --channel phone)
+or to one purpose (--scope purpose --purpose KEY); in force at once. --lift takes one back. The same
+rules as POST /api/v1/subjects/{id}/objections.
+`
+
 export function registerConsent(program: Command): void {
   const consent = program
     .command('consent')
-    .description("a subject's consents: the proof of each, as a table, JSON or ISO/IEC TS 27560 records")
+    .description(
+      "a subject's consents: the proof of each (table, JSON, ISO/IEC TS 27560), and recording consents, withdrawals and objections received by phone or letter",
+    )
+
+  withDataDirOption(
+    consent
+      .command('record')
+      .description('record a consent event (granted, withdrawn, …) received by phone, letter or in person')
+      .requiredOption('--subject <id>', 'the subject id')
+      .requiredOption('--purpose <key>', 'the purpose key')
+      .requiredOption('--channel <channel>', 'email, sms, phone, post, web or none')
+      .requiredOption('--kind <kind>', 'granted, withdrawn, requested, confirmed or expired')
+      .requiredOption('--source <source>', 'how it reached us: phone, letter, in-person, email, …')
+      .option('--text-version <version>', 'the consent text version read out or signed')
+      .option('--reference <ref>', 'where the evidence is kept (call note, scanned letter)')
+      .option('--collected-at <time>', 'when it was given, if before now (ISO 8601)')
+      .addHelpText('after', RECORD_HELP),
+  ).action(
+    async (options: {
+      subject: string
+      purpose: string
+      channel: string
+      kind: string
+      source: string
+      textVersion?: string
+      reference?: string
+      collectedAt?: string
+      dataDir?: string
+    }) => {
+      if (!isUuid(options.subject))
+        throw new ProblemError('validation', '--subject: must be a subject id (UUID)')
+      const body = checked(
+        ConsentBody,
+        {
+          purposeKey: options.purpose,
+          channel: options.channel,
+          kind: options.kind,
+          proof: {
+            source: options.source,
+            ...(options.textVersion ? { textVersion: options.textVersion } : {}),
+            ...(options.reference ? { reference: options.reference } : {}),
+            ...(options.collectedAt ? { collectedAt: options.collectedAt } : {}),
+          },
+        } as ConsentBody,
+        CONSENT_OPTIONS,
+      )
+      await withRuntime(options, async (runtime) => {
+        await runtime.services.consents.assertMayRead({ actor: CLI_ACTOR }, options.subject, 'permissions')
+        const [state] = await runtime.services.permissions.recordConsent([
+          { ...body, subjectId: options.subject, actor: CLI_ACTOR },
+        ])
+        process.stdout.write(
+          `${body.purposeKey} on ${body.channel}: ${state?.status ?? body.kind} (recorded, source ${body.proof.source})\n`,
+        )
+      })
+    },
+  )
+
+  withDataDirOption(
+    consent
+      .command('object')
+      .description('record an objection (Art. 21) received by letter, phone or in person, or lift one')
+      .requiredOption('--subject <id>', 'the subject id')
+      .requiredOption('--scope <scope>', 'all_marketing, channel or purpose')
+      .option('--channel <channel>', 'with --scope channel: email, sms, phone, post or web')
+      .option('--purpose <key>', 'with --scope purpose: the purpose key')
+      .requiredOption('--source <source>', 'how it reached us: letter, phone, in-person, email, …')
+      .option('--reference <ref>', 'where the evidence is kept (scanned letter, call note)')
+      .option('--lift', 'take the objection back instead of raising it')
+      .addHelpText('after', OBJECT_HELP),
+  ).action(
+    async (options: {
+      subject: string
+      scope: string
+      channel?: string
+      purpose?: string
+      source: string
+      reference?: string
+      lift?: boolean
+      dataDir?: string
+    }) => {
+      if (!isUuid(options.subject))
+        throw new ProblemError('validation', '--subject: must be a subject id (UUID)')
+      const body = checked(
+        ObjectionBody,
+        {
+          scope: options.scope,
+          ...(options.channel ? { channel: options.channel } : {}),
+          ...(options.purpose ? { purposeKey: options.purpose } : {}),
+          action: options.lift ? 'lifted' : 'raised',
+          source: options.source,
+          ...(options.reference ? { reference: options.reference } : {}),
+        } as ObjectionBody,
+        { ...CONSENT_OPTIONS, scope: '--scope', action: '--lift' },
+      )
+      await withRuntime(options, async (runtime) => {
+        await runtime.services.consents.assertMayRead({ actor: CLI_ACTOR }, options.subject, 'permissions')
+        await runtime.services.permissions.recordObjection([
+          { ...body, action: body.action ?? 'raised', subjectId: options.subject, actor: CLI_ACTOR },
+        ])
+        const what =
+          body.scope === 'all_marketing'
+            ? 'all direct marketing'
+            : `${body.scope} ${body.channel ?? body.purposeKey}`
+        process.stdout.write(`objection to ${what}: ${body.action} (recorded, source ${body.source})\n`)
+      })
+    },
+  )
 
   withDataDirOption(
     consent

@@ -179,3 +179,121 @@ describe('tresor consent proof: bad input', () => {
     expect(help.stdout).toContain('ISO/IEC')
   })
 })
+
+describe('tresor consent record / object: a phone or letter received outside Tresor', () => {
+  it('records a phone consent, a letter withdrawal and a do-not-contact objection with their references', async () => {
+    const env = await installation('pglite')
+    const subject = await withInstallation(env, async (runtime) => {
+      const { id } = await runtime.database.db
+        .insertInto('subject')
+        .values({ kinds: ['customer'], source: 'manual' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return id
+    })
+    const base = ['--subject', subject]
+    const granted = await tresor(
+      [
+        'consent',
+        'record',
+        ...base,
+        '--purpose',
+        'phone_marketing',
+        '--channel',
+        'phone',
+        '--kind',
+        'granted',
+        '--source',
+        'phone',
+        '--text-version',
+        'v1',
+        '--reference',
+        'CALL-2026-0042',
+      ],
+      env,
+    )
+    expect(granted.code, granted.stderr).toBe(0)
+    expect(granted.stdout).toBe('phone_marketing on phone: granted (recorded, source phone)\n')
+
+    // Bad input names the option and records nothing.
+    const badChannel = await tresor(
+      [
+        'consent',
+        'record',
+        ...base,
+        '--purpose',
+        'phone_marketing',
+        '--channel',
+        'fax',
+        '--kind',
+        'withdrawn',
+        '--source',
+        'letter',
+      ],
+      env,
+    )
+    expect(badChannel.code).toBe(65)
+    expect(badChannel.stderr).toMatch(/^tresor: --channel: /)
+    const badSource = await tresor(
+      ['consent', 'object', ...base, '--scope', 'all_marketing', '--source', 'pigeon'],
+      env,
+    )
+    expect(badSource.code).toBe(65)
+    expect(badSource.stderr).toMatch(/^tresor: --source: /)
+
+    const withdrawn = await tresor(
+      [
+        'consent',
+        'record',
+        ...base,
+        '--purpose',
+        'phone_marketing',
+        '--channel',
+        'phone',
+        '--kind',
+        'withdrawn',
+        '--source',
+        'letter',
+        '--reference',
+        'SCAN-2026-0117',
+      ],
+      env,
+    )
+    expect(withdrawn.code, withdrawn.stderr).toBe(0)
+    const objected = await tresor(
+      [
+        'consent',
+        'object',
+        ...base,
+        '--scope',
+        'all_marketing',
+        '--source',
+        'letter',
+        '--reference',
+        'SCAN-2026-0118',
+      ],
+      env,
+    )
+    expect(objected.code, objected.stderr).toBe(0)
+    expect(objected.stdout).toBe('objection to all direct marketing: raised (recorded, source letter)\n')
+
+    const json = await tresor(['consent', 'proof', ...base, '--json'], env)
+    const view = JSON.parse(json.stdout) as ConsentProofViewJson
+    const cli = { type: 'system', id: 'tresor-cli' }
+    expect(view.doNotContact).toBe(true)
+    expect(view.events.map((e) => [e.kind, e.source, e.proof.reference, e.recordedBy])).toEqual([
+      ['granted', 'phone', 'CALL-2026-0042', cli],
+      ['withdrawn', 'letter', 'SCAN-2026-0117', cli],
+    ])
+    expect(view.objectionEvents).toEqual([
+      expect.objectContaining({ action: 'raised', scope: 'all_marketing', reference: 'SCAN-2026-0118' }),
+    ])
+
+    const lifted = await tresor(
+      ['consent', 'object', ...base, '--scope', 'all_marketing', '--source', 'phone', '--lift'],
+      env,
+    )
+    expect(lifted.code, lifted.stderr).toBe(0)
+    expect(lifted.stdout).toBe('objection to all direct marketing: lifted (recorded, source phone)\n')
+  }, 240_000) // several CLI starts; each opens the database
+})
