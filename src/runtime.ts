@@ -259,15 +259,16 @@ export function createServices(
     db: database.db,
     settings: config.portal,
   })
+  const access = new AccessService({
+    users,
+    roles,
+    audit,
+    secrets: totpBox,
+    policy: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours },
+  })
   return {
     roles,
-    access: new AccessService({
-      users,
-      roles,
-      audit,
-      secrets: totpBox,
-      policy: { idleMinutes: config.sessionIdleMinutes, absoluteHours: config.sessionAbsoluteHours },
-    }),
+    access,
     gate,
     fields,
     records,
@@ -295,7 +296,7 @@ export function createServices(
     masterKeys: new MasterKeyService(database.db, masterKeyRepository, keyring),
     purposes,
     permissions,
-    consents: new ConsentProofService({ permissions, purposes, roles, audit }),
+    consents: new ConsentProofService({ permissions, purposes, roles, audit, users: access }),
     audit,
     mailer,
     consentTexts,

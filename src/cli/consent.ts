@@ -38,7 +38,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 const when = (iso: string | null | undefined) => (iso ? iso.replace('.000Z', 'Z') : '-')
 const str = (value: unknown) => (typeof value === 'string' && value !== '' ? value : '-')
-const who = (actor: { type: string; id: string }) => `${actor.type}:${actor.id}`
+const who = (actor: { type: string; id: string; name?: string }) =>
+  `${actor.type}:${actor.id}${actor.name ? ` (${actor.name})` : ''}`
 
 /** The consent proof for a person at the terminal. */
 export function proofText(view: ConsentProofViewJson): string {

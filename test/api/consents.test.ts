@@ -132,7 +132,9 @@ describeEachEngine('consent proof: GET /api/v1/subjects/{id}/consents and /conse
       'profiling_offers:granted',
       'profiling_offers:expired',
     ])
-    for (const e of view.events) expect(e.recordedBy).toEqual({ type: 'user', id: marketingUserId })
+    // Who recorded it, by id and by name (Art. 7(1): the collecting staff member).
+    for (const e of view.events)
+      expect(e.recordedBy).toEqual({ type: 'user', id: marketingUserId, name: 'proof-marketing@example.com' })
     const [requested, confirmed, granted, withdrawn, sms] = view.events
     expect(requested).toMatchObject({
       channel: 'email',
@@ -205,7 +207,7 @@ describeEachEngine('consent proof: GET /api/v1/subjects/{id}/consents and /conse
         scope: 'all_marketing',
         source: 'letter',
         reference: 'scan-2026-11-91',
-        recordedBy: { type: 'user', id: marketingUserId },
+        recordedBy: { type: 'user', id: marketingUserId, name: 'proof-marketing@example.com' },
       }),
     ])
     // The consent itself still counts; the objection is what stops the calls.

@@ -8,6 +8,9 @@ const actor = Type.Object(
   {
     type: Type.String({ description: 'user, token, job, subject or system.' }),
     id: Type.String({ description: 'The user, token or job id.' }),
+    name: Type.Optional(
+      Type.String({ description: 'For a user: the name (or e-mail address) of the staff member.' }),
+    ),
   },
   { description: 'Who recorded it (the collecting actor).' },
 )

@@ -1,3 +1,4 @@
+import { isUuid } from '../../platform/uuid.ts'
 import type { AuditWriter } from '../../privacy/audit/audit-record.ts'
 import type { FieldCategory } from '../../privacy/fields/field-catalog.ts'
 import type { PermissionService } from '../../privacy/permissions/permission.service.ts'
@@ -21,6 +22,11 @@ import { iso27560Records } from './iso-27560-records.ts'
  */
 export const CONSENT_PROOF_CATEGORY: FieldCategory = 'contact'
 
+/** Looks up a staff member by user id (the access service). */
+export interface StaffDirectory {
+  findUserById(id: string): Promise<{ email: string; displayName: string | null } | undefined>
+}
+
 /**
  * Art. 7(1) and Art. 5(2): the controller must be able to demonstrate every consent. This service
  * shows a subject's consents as proof — the state per purpose and channel, every event with its
@@ -33,18 +39,22 @@ export class ConsentProofService {
   readonly #purposes: PurposeService
   readonly #roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
   readonly #audit: AuditWriter
+  readonly #users: StaffDirectory | undefined
   readonly #clock: () => Date
   constructor(deps: {
     permissions: PermissionService
     purposes: PurposeService
     roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
     audit: AuditWriter
+    /** Names the staff members who recorded events (Art. 7(1): who collected the consent). */
+    users?: StaffDirectory
     clock?: () => Date
   }) {
     this.#permissions = deps.permissions
     this.#purposes = deps.purposes
     this.#roles = deps.roles
     this.#audit = deps.audit
+    this.#users = deps.users
     this.#clock = deps.clock ?? (() => new Date())
   }
 
@@ -112,6 +122,26 @@ export class ConsentProofService {
     throw new ProblemError('forbidden', `your role lacks the field category ${CONSENT_PROOF_CATEGORY}`)
   }
 
+  /** The view with the staff members who recorded its events named (users only; ids stay). */
+  async #named(view: ConsentProofViewJson): Promise<ConsentProofViewJson> {
+    const users = this.#users
+    if (!users) return view
+    const ids = [
+      ...new Set(
+        [...view.events, ...view.objectionEvents].flatMap((e) =>
+          e.recordedBy.type === 'user' && isUuid(e.recordedBy.id) ? [e.recordedBy.id] : [],
+        ),
+      ),
+    ]
+    const found = await Promise.all(ids.map(async (id) => [id, await users.findUserById(id)] as const))
+    const names = new Map(found.flatMap(([id, u]) => (u ? [[id, u.displayName ?? u.email] as const] : [])))
+    const name = <T extends { recordedBy: { type: string; id: string } }>(e: T): T => {
+      const n = e.recordedBy.type === 'user' ? names.get(e.recordedBy.id) : undefined
+      return n ? { ...e, recordedBy: { ...e.recordedBy, name: n } } : e
+    }
+    return { ...view, events: view.events.map(name), objectionEvents: view.objectionEvents.map(name) }
+  }
+
   async #read(
     ctx: RequestContext,
     subjectId: string,
@@ -126,7 +156,9 @@ export class ConsentProofService {
       this.#permissions.history(subjectId),
       this.#retention([subjectId], purposes),
     ])
-    const view = consentProofView({ state, history, purposes, retention, now: this.#clock() })
+    const view = await this.#named(
+      consentProofView({ state, history, purposes, retention, now: this.#clock() }),
+    )
     // Nothing is returned unless the look is on record (Art. 5(2)).
     await this.#audit.append([
       { actor: ctx.actor, action: 'read', subjectIds: [subjectId], ...requestId, reason },

@@ -18,13 +18,14 @@ export function useSourceLabel(): (source: string | null | undefined) => string 
 }
 
 /** Who recorded it: "You" for the signed-in user, else the kind of actor and a short id. */
-export function useActorLabel(): (actor: { type: string; id: string }) => string {
+export function useActorLabel(): (actor: { type: string; id: string; name?: string }) => string {
   const { t } = useTranslation()
   const me = useQuery(sessionQueryOptions)
   return (actor) => {
     if (actor.type === 'user' && actor.id === me.data?.id)
       return t('consents.proof.you', { email: me.data.email })
     const type = isOneOf(HISTORY_ACTOR_TYPES, actor.type) ? t(`history.actorTypes.${actor.type}`) : actor.type
+    if (actor.name) return `${type} · ${actor.name}`
     const id = actor.id.length > 20 ? `${actor.id.slice(0, 8)}…` : actor.id
     return `${type} · ${id}`
   }

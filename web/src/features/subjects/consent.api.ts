@@ -56,6 +56,8 @@ export { CONSENT_EVENT_KINDS, type ConsentEventKind, DENIAL_RULES, OBJECTION_SCO
 interface Actor {
   type: string
   id: string
+  /** A staff member's name (or e-mail address), for users. */
+  name?: string
 }
 
 /** The state of one purpose × channel, as `GET /subjects/{id}/consents` sends it. */
