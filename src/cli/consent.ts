@@ -2,9 +2,9 @@ import type { Command } from 'commander'
 import type { TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import type { ConsentProofViewJson } from '../modules/consents/consent-proof.schemas.ts'
+import { ProblemError } from '../platform/problem.ts'
 import { isUuid } from '../platform/uuid.ts'
 import { ConsentBody, ObjectionBody } from '../privacy/permissions/permission.schemas.ts'
-import { ProblemError } from '../server/problem.ts'
 import { CLI_ACTOR, withDataDirOption, withRuntime } from './shared.ts'
 
 const FORMATS = ['table', 'json', '27560'] as const

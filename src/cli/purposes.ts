@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
+import { ProblemError } from '../platform/problem.ts'
 import type { AuditActor } from '../privacy/audit/audit-record.ts'
 import { CreatePurposeBody, UpdatePurposeBody } from '../privacy/purposes/purpose.schemas.ts'
-import { ProblemError } from '../server/problem.ts'
 import { fieldErrors, validatorCompiler } from '../server/validation.ts'
 import { withDataDirOption, withRuntime } from './shared.ts'
 

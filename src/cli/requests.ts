@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { DataSubjectRequest } from '../modules/requests/request.service.ts'
-import { ProblemError } from '../server/problem.ts'
+import { ProblemError } from '../platform/problem.ts'
 import { CLI_ACTOR, withDataDirOption, withRuntime } from './shared.ts'
 
 const LIST_HELP = `

@@ -3,8 +3,8 @@ import { type Config, ConfigError, loadConfig } from '../platform/config.ts'
 import { DatabaseInUseError } from '../platform/db/database.ts'
 import { MigrationError } from '../platform/db/migrate.ts'
 import { createLogger } from '../platform/logger.ts'
+import { ProblemError } from '../platform/problem.ts'
 import { openRuntime, type Runtime } from '../runtime.ts'
-import { ProblemError } from '../server/problem.ts'
 
 /**
  * Who the CLI acts as: Tresor itself, in the admin role (whoever runs it can open the database

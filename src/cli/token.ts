@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { ProblemError } from '../server/problem.ts'
+import { ProblemError } from '../platform/problem.ts'
 import { withDataDirOption, withRuntime } from './shared.ts'
 
 export function registerToken(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
+import { ProblemError } from '../platform/problem.ts'
 import type { Runtime } from '../runtime.ts'
-import { ProblemError } from '../server/problem.ts'
 import { CLI_OPERATOR } from './roles.ts'
 import { readStdin, withDataDirOption, withRuntime } from './shared.ts'
 

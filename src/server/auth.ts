@@ -7,7 +7,7 @@ import {
 } from '../modules/access/access.service.ts'
 import type { ChangedBy, RolePolicy } from '../modules/access/role.service.ts'
 import type { RouteAccess } from '../modules/access/roles.ts'
-import { ProblemError } from './problem.ts'
+import { ProblemError } from '../platform/problem.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

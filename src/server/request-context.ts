@@ -1,12 +1,8 @@
 import type { FastifyRequest } from 'fastify'
-import type { GateActor } from '../privacy/gate/gate.service.ts'
+import type { RequestContext } from '../privacy/gate/request-context.ts'
 import { actorOf } from './auth.ts'
 
-/** Who is asking and in which request: what every service call that touches personal data carries. */
-export interface RequestContext {
-  actor: GateActor
-  requestId?: string
-}
+export type { RequestContext }
 
 /** The gate's view of who is asking: the user or API token, in its role. */
 export function contextOf(request: FastifyRequest): RequestContext {

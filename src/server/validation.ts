@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
-import type { FieldError } from './problem.ts'
+import type { FieldError } from '../platform/problem.ts'
 
 /**
  * Two validators: request bodies are checked strictly (a string "5" is not the number 5, and

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { invalidField, ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditRecordInput, AuditWriter } from '../../privacy/audit/audit-record.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
 import { AttemptLimiter } from './attempt-limiter.ts'
 import { decoyHash, generatePassword, hashPassword, passwordProblem, verifyPassword } from './password.ts'
 import type { ChangedBy, RoleService } from './role.service.ts'

@@ -1,6 +1,6 @@
+import { invalidField, ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../../privacy/audit/audit-record.ts'
 import { FIELD_CATEGORIES, type FieldCategory } from '../../privacy/fields/field-catalog.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
 import type { RoleRepository, RoleRow } from './role.repository.ts'
 import {
   isPermission,

@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox'
+import { nullable } from '../../platform/nullable.ts'
 import { Objection } from '../../privacy/permissions/permission.schemas.ts'
 import { CONSENT_EVENT_KINDS, DENIAL_RULES } from '../../privacy/permissions/permission-rules.ts'
-import { nullable } from '../../server/nullable.ts'
 
 const timestamp = Type.String({ format: 'date-time' })
 const actor = Type.Object(

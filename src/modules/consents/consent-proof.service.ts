@@ -1,11 +1,11 @@
+import { ProblemError } from '../../platform/problem.ts'
 import { isUuid } from '../../platform/uuid.ts'
 import type { AuditWriter } from '../../privacy/audit/audit-record.ts'
 import type { FieldCategory } from '../../privacy/fields/field-catalog.ts'
+import type { RequestContext } from '../../privacy/gate/request-context.ts'
 import type { PermissionService } from '../../privacy/permissions/permission.service.ts'
 import type { PurposeService } from '../../privacy/purposes/purpose.service.ts'
 import type { Purpose } from '../../privacy/purposes/purpose.ts'
-import { ProblemError } from '../../server/problem.ts'
-import type { RequestContext } from '../../server/request-context.ts'
 import type { ConsentProofViewJson, ConsentRecords27560 } from './consent-proof.schemas.ts'
 import {
   type ConsentProofRetention,

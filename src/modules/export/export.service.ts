@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Writable } from 'node:stream'
+import { invalidField } from '../../platform/problem.ts'
 import type { AuditWriter } from '../../privacy/audit/audit-record.ts'
 import {
   type FieldCategory,
@@ -7,8 +8,7 @@ import {
   type PersonalField,
 } from '../../privacy/fields/field-catalog.ts'
 import type { Gate } from '../../privacy/gate/gate.service.ts'
-import { invalidField } from '../../server/problem.ts'
-import type { RequestContext } from '../../server/request-context.ts'
+import type { RequestContext } from '../../privacy/gate/request-context.ts'
 import { type Cell, writeCsv, writeXlsx } from '../spreadsheets/write-table.ts'
 import { CONTACT_MANAGEMENT_PURPOSE } from '../subjects/subject.service.ts'
 

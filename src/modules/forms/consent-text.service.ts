@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
+import { invalidField, ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../../privacy/audit/audit-record.ts'
 import type { PurposeService } from '../../privacy/purposes/purpose.service.ts'
 import { type Texts, usesConsent } from '../../privacy/purposes/purpose.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
 import type { ConsentTextRepository, ConsentTextRow } from './consent-text.repository.ts'
 import { CONSENT_TEXT_SEED } from './consent-text-seed.ts'
 

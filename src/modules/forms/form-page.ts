@@ -1,4 +1,4 @@
-import type { FieldError } from '../../server/problem.ts'
+import type { FieldError } from '../../platform/problem.ts'
 import type { Lang } from './client-info.ts'
 import type { LiveForm } from './form.service.ts'
 import { composeNotice } from './form-notice.ts'

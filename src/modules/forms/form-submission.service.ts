@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
 import type { Mailer } from '../../platform/mail/mailer.ts'
+import { type FieldError, ProblemError } from '../../platform/problem.ts'
 import type {
   ClientProof,
   DoiAskResult,
@@ -11,7 +12,6 @@ import type { Gate, GateActor } from '../../privacy/gate/gate.service.ts'
 import type { ConsentEventInput, PermissionService } from '../../privacy/permissions/permission.service.ts'
 import type { PurposeService } from '../../privacy/purposes/purpose.service.ts'
 import type { Channel } from '../../privacy/purposes/purpose.ts'
-import { type FieldError, ProblemError } from '../../server/problem.ts'
 import { type Lang, proofUserAgent, truncateIp } from './client-info.ts'
 import { confirmationMail } from './confirmation-mail.ts'
 import type { FormService, LiveForm, OfferedConsent } from './form.service.ts'

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox'
+import { nullable } from '../../platform/nullable.ts'
 import { PurposeKey } from '../../privacy/purposes/purpose.schemas.ts'
-import { nullable } from '../../server/nullable.ts'
 import { FORM_FIELDS, FORM_TYPES } from './form-types.ts'
 
 const texts = (maxLength: number, description?: string) =>

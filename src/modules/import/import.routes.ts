@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { invalidField } from '../../server/problem.ts'
+import { invalidField } from '../../platform/problem.ts'
 import { contextOf } from '../../server/request-context.ts'
 import { ImportParams, ImportQuery, type ImportResult } from './import.schemas.ts'
 import { type ImportService, problemsCsv, toImportResult, toImportSummary } from './import.service.ts'

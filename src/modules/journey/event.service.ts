@@ -1,6 +1,6 @@
 import { isUuid } from '../../platform/uuid.ts'
+import type { RequestContext } from '../../privacy/gate/request-context.ts'
 import type { RecordGate, TouchpointInput } from '../../privacy/records/record-gate.ts'
-import type { RequestContext } from '../../server/request-context.ts'
 import type { EventBatch, EventBatchResult } from './event.schemas.ts'
 import { isTouchpointType, TOUCHPOINT_CHANNELS, TOUCHPOINT_TYPES } from './touchpoint-types.ts'
 

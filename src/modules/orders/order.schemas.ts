@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox'
-import { nullable } from '../../server/nullable.ts'
+import { nullable } from '../../platform/nullable.ts'
 
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', default: 'EUR', description: 'ISO 4217.' })
 const Cents = Type.Integer({ minimum: 0, maximum: 1e12, description: 'Amount in the smallest unit (cents).' })

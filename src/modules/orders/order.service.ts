@@ -1,6 +1,6 @@
+import { invalidField, ProblemError } from '../../platform/problem.ts'
+import type { RequestContext } from '../../privacy/gate/request-context.ts'
 import type { InvoiceRow, OrderLineRow, OrderRow, RecordGate } from '../../privacy/records/record-gate.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
-import type { RequestContext } from '../../server/request-context.ts'
 import type { Invoice, NewInvoice, NewOrder, NewProduct, Order, Product } from './order.schemas.ts'
 import type { ProductRepository, ProductRow } from './product.repository.ts'
 

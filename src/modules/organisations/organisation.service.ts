@@ -1,6 +1,6 @@
+import { ProblemError } from '../../platform/problem.ts'
+import type { RequestContext } from '../../privacy/gate/request-context.ts'
 import type { RecordGate } from '../../privacy/records/record-gate.ts'
-import { ProblemError } from '../../server/problem.ts'
-import type { RequestContext } from '../../server/request-context.ts'
 import type { OrganisationRepository, OrganisationRow } from './organisation.repository.ts'
 import type {
   Membership,

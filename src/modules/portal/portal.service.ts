@@ -1,4 +1,5 @@
 import type { Mailer } from '../../platform/mail/mailer.ts'
+import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor } from '../../privacy/audit/audit-record.ts'
 import type {
   ConsentEventInput,
@@ -21,7 +22,6 @@ import {
   usesConsent,
 } from '../../privacy/purposes/purpose.ts'
 import { type DsrKind, isDsrKind } from '../../privacy/requests/dsr.ts'
-import { ProblemError } from '../../server/problem.ts'
 import { type Lang, proofUserAgent, truncateIp } from '../forms/client-info.ts'
 import type { ConsentText, ConsentTextService } from '../forms/consent-text.service.ts'
 import type { DataSubjectRequest, RequestService } from '../requests/request.service.ts'

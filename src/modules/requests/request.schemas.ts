@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox'
+import { Page } from '../../platform/pagination.ts'
 import { DSR_CHANNELS, DSR_KINDS, DSR_STATUSES } from '../../privacy/requests/dsr.ts'
-import { Page } from '../../server/pagination.ts'
 import { DETAILS_MAX_LENGTH } from './request-kinds.ts'
 
 const timestamp = (description: string) => Type.String({ format: 'date-time', description })

@@ -1,7 +1,7 @@
+import { decodeCursor, encodeCursor } from '../../platform/pagination.ts'
+import { invalidField } from '../../platform/problem.ts'
 import type { DsrChannel, DsrKind } from '../../privacy/requests/dsr.ts'
 import type { DsrActor, DsrRequest, DsrRequestService } from '../../privacy/requests/dsr-request.service.ts'
-import { decodeCursor, encodeCursor } from '../../server/pagination.ts'
-import { invalidField } from '../../server/problem.ts'
 import { dueDate } from './request-deadline.ts'
 import { DETAILS_MAX_LENGTH, REQUEST_KIND_INFO } from './request-kinds.ts'
 

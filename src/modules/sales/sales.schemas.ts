@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox'
-import { nullable } from '../../server/nullable.ts'
+import { nullable } from '../../platform/nullable.ts'
 
 const StageKey = Type.String({
   pattern: '^[a-z][a-z0-9_]{1,39}$',

@@ -1,6 +1,6 @@
+import { invalidField, ProblemError } from '../../platform/problem.ts'
+import type { RequestContext } from '../../privacy/gate/request-context.ts'
 import type { DealRow, OpenedNote, RecordGate } from '../../privacy/records/record-gate.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
-import type { RequestContext } from '../../server/request-context.ts'
 import type { PipelineRepository } from './pipeline.repository.ts'
 import type { Deal, NewDeal, NewNote, Note, PipelineStage } from './sales.schemas.ts'
 

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox'
-import { nullable } from '../../server/nullable.ts'
+import { nullable } from '../../platform/nullable.ts'
 import { Invoice, Order } from '../orders/order.schemas.ts'
 import { Organisation } from '../organisations/organisation.schemas.ts'
 import { Deal, Note } from '../sales/sales.schemas.ts'

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox'
-import { Page, pageQuery } from '../../server/pagination.ts'
+import { Page, pageQuery } from '../../platform/pagination.ts'
 import { SUBJECT_KINDS, SUBJECT_SORT_FIELDS } from './subject-kinds.ts'
 
 export { SUBJECT_KINDS }

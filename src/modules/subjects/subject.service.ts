@@ -1,12 +1,12 @@
+import { decodeCursor, encodeCursor } from '../../platform/pagination.ts'
+import { invalidField, ProblemError } from '../../platform/problem.ts'
 import {
   IDENTIFIER_FIELDS,
   type IdentifierField,
   type PersonalField,
 } from '../../privacy/fields/field-catalog.ts'
 import type { Gate, GatedSubject, NewSubject } from '../../privacy/gate/gate.service.ts'
-import { decodeCursor, encodeCursor } from '../../server/pagination.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
-import type { RequestContext } from '../../server/request-context.ts'
+import type { RequestContext } from '../../privacy/gate/request-context.ts'
 import type { NewSubjectInput, Subject, SubjectListQuery, SubjectPatch } from './subject.schemas.ts'
 import type { SubjectSort } from './subject-kinds.ts'
 

@@ -1,8 +1,8 @@
 import type { Mailer, MailLanguage } from '../../platform/mail/mailer.ts'
+import { invalidField, ProblemError } from '../../platform/problem.ts'
 import type { Gate, GateActor } from '../../privacy/gate/gate.service.ts'
 import type { PurposeService } from '../../privacy/purposes/purpose.service.ts'
 import type { UnsubscribeService } from '../../privacy/unsubscribe/unsubscribe.service.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
 
 /** One marketing mail to one person. */
 export interface MarketingMail {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
-import { ProblemError } from '../../server/problem.ts'
+import { ProblemError } from '../../platform/problem.ts'
 import type { AuditChainRow, AuditCheckpointRow, AuditRepository, NewAuditEvent } from './audit.repository.ts'
 import {
   AuditChainVerifier,

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox'
-import { Page } from '../../server/pagination.ts'
+import { Page } from '../../platform/pagination.ts'
 import { AUDIT_ACTIONS, AUDIT_ACTOR_TYPES } from './audit-record.ts'
 
 export const SubjectHistoryParams = Type.Object(

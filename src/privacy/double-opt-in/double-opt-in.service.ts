@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
-import { ProblemError } from '../../server/problem.ts'
+import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor } from '../audit/audit-record.ts'
 import type { ConsentEventInput, PermissionService } from '../permissions/permission.service.ts'
 import type { Channel } from '../purposes/purpose.ts'

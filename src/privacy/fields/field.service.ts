@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
+import { invalidField, ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
 import type { FieldDefinitionRow, FieldRepository } from './field.repository.ts'
 import type { CatalogFieldJson, FieldPatch, NewField } from './field.schemas.ts'

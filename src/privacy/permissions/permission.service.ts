@@ -5,7 +5,7 @@ import type {
   Schema,
   SubjectRow,
 } from '../../platform/db/schema.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
+import { invalidField, ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditRecordInput, AuditWriter } from '../audit/audit-record.ts'
 import { ATTRIBUTE_FIELDS } from '../fields/field-catalog.ts'
 import type { PurposeService } from '../purposes/purpose.service.ts'

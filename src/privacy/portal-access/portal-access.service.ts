@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
-import { invalidField } from '../../server/problem.ts'
+import { invalidField } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
 import type { PortalAccessRepository } from './portal-access.repository.ts'
 

@@ -1,4 +1,4 @@
-import type { FieldError } from '../../server/problem.ts'
+import type { FieldError } from '../../platform/problem.ts'
 import { isIsoDuration } from './iso-duration.ts'
 import {
   ART9_BASES,

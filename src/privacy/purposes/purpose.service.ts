@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { Kysely, Updateable } from 'kysely'
 import type { PurposeTable, Schema } from '../../platform/db/schema.ts'
-import { ProblemError } from '../../server/problem.ts'
+import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
 import { type PurposeRepository, toPurpose, toRow } from './purpose.repository.ts'
 import type { CreatePurposeBody, UpdatePurposeBody } from './purpose.schemas.ts'

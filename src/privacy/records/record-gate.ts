@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Schema, SubjectRow } from '../../platform/db/schema.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
+import { invalidField, ProblemError } from '../../platform/problem.ts'
 import type { AuditRecordInput, AuditWriter } from '../audit/audit-record.ts'
 import type { FieldCategory, RecordField } from '../fields/field-catalog.ts'
 import { type FieldDenial, splitFieldsByRole } from '../gate/field-access.ts'

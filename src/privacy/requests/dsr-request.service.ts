@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
-import { ProblemError } from '../../server/problem.ts'
+import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
 import { type DsrChannel, type DsrKind, type DsrStatus, dsrDetailsAad } from './dsr.ts'
 import type { DsrRequestRepository, DsrRequestRow } from './dsr-request.repository.ts'

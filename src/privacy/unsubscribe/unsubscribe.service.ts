@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
-import { invalidField, ProblemError } from '../../server/problem.ts'
+import { invalidField, ProblemError } from '../../platform/problem.ts'
 import type { AuditActor } from '../audit/audit-record.ts'
 import { VAULT_SECRETS, type VaultSecretService } from '../keys/vault-secret.service.ts'
 import type { PermissionService } from '../permissions/permission.service.ts'

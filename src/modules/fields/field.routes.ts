@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { auditActor } from '../../modules/access/access.service.ts'
+import { FieldParams, FieldPatch, NewField } from '../../privacy/fields/field.schemas.ts'
+import type { FieldService } from '../../privacy/fields/field.service.ts'
 import { actorOf } from '../../server/auth.ts'
-import { FieldParams, FieldPatch, NewField } from './field.schemas.ts'
-import type { FieldService } from './field.service.ts'
+import { auditActor } from '../access/access.service.ts'
 
 export const fieldRoutes =
   (fields: FieldService): FastifyPluginAsyncTypebox =>

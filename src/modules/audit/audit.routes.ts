@@ -1,8 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { decodeCursor, encodeCursor } from '../../server/pagination.ts'
-import { invalidField } from '../../server/problem.ts'
-import { SubjectHistoryPage, SubjectHistoryParams, SubjectHistoryQuery } from './audit.schemas.ts'
-import type { AuditLog } from './audit-log.service.ts'
+import { decodeCursor, encodeCursor } from '../../platform/pagination.ts'
+import { invalidField } from '../../platform/problem.ts'
+import {
+  SubjectHistoryPage,
+  SubjectHistoryParams,
+  SubjectHistoryQuery,
+} from '../../privacy/audit/audit.schemas.ts'
+import type { AuditLog } from '../../privacy/audit/audit-log.service.ts'
 
 // The history is always newest first; the cursor carries the last seq shown and the subject it
 // belongs to, so a cursor of one subject can't page through another's history.

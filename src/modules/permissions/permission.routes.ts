@@ -1,11 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { auditActor } from '../../modules/access/access.service.ts'
+import {
+  ConsentBody,
+  ObjectionBody,
+  RestrictionBody,
+  SubjectParams,
+} from '../../privacy/permissions/permission.schemas.ts'
+import type { PermissionService } from '../../privacy/permissions/permission.service.ts'
+import { permissionsJson as toJson } from '../../privacy/permissions/permission-view.ts'
 import { actorOf } from '../../server/auth.ts'
 import { contextOf, type RequestContext } from '../../server/request-context.ts'
-import { ConsentBody, ObjectionBody, RestrictionBody, SubjectParams } from './permission.schemas.ts'
-import type { PermissionService } from './permission.service.ts'
-import { permissionsJson as toJson } from './permission-view.ts'
+import { auditActor } from '../access/access.service.ts'
 
 /**
  * Asks whether the caller's role may see this subject's permissions (the contact category);

@@ -1,16 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { auditActor } from '../../modules/access/access.service.ts'
-import { actorOf } from '../../server/auth.ts'
 import {
   CreatePurposeBody,
   type PurposeJson,
   PurposeList,
   PurposeParams,
   UpdatePurposeBody,
-} from './purpose.schemas.ts'
-import type { PurposeService } from './purpose.service.ts'
-import type { Purpose } from './purpose.ts'
+} from '../../privacy/purposes/purpose.schemas.ts'
+import type { PurposeService } from '../../privacy/purposes/purpose.service.ts'
+import type { Purpose } from '../../privacy/purposes/purpose.ts'
+import { actorOf } from '../../server/auth.ts'
+import { auditActor } from '../access/access.service.ts'
 
 export const purposeJson = (p: Purpose): PurposeJson => ({
   ...p,
