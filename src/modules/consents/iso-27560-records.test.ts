@@ -87,6 +87,8 @@ const state: SubjectPermissions = {
   subjectId: SUBJECT,
   erased: false,
   customer: false,
+  invoiced: false,
+  kinds: ['customer'],
   restriction: null,
   objections: [
     {

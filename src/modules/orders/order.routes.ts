@@ -100,7 +100,8 @@ export const orderRoutes =
         schema: {
           tags: ['orders'],
           summary: "A customer's invoices, newest first, with paid / open / overdue",
-          description: 'Needs the billing field category. Audited.',
+          description:
+            'Needs the billing field category. Read for order processing unless another purpose is named; `invoicing_retention` (the § 147 AO / § 257 HGB retention duty) reaches only subjects with invoices, also restricted ones (Art. 18(2)), and only the invoices and the billing identity. Audited.',
           params: SubjectRecordParams,
           querystring: PurposeQuery,
           response: { 200: Type.Array(Invoice) },

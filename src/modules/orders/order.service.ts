@@ -6,7 +6,11 @@ import type { ProductRepository, ProductRow } from './product.repository.ts'
 
 /** Orders are processed to fulfil the contract (Art. 6(1)(b)). */
 export const ORDER_PURPOSE = 'order_processing'
-/** Invoices are kept because the law says so (Art. 6(1)(c); § 147 AO, § 257 HGB). */
+/**
+ * Invoices are issued and paid to fulfil the contract (Art. 6(1)(b), order processing), and kept
+ * because the law says so (Art. 6(1)(c); § 147 AO, § 257 HGB): reading them under this purpose
+ * reaches only subjects with invoices, also restricted ones (Art. 18(2)).
+ */
 export const INVOICE_PURPOSE = 'invoicing_retention'
 
 const toProduct = (r: ProductRow): Product => ({
@@ -133,7 +137,7 @@ export class OrderService {
     if (input.paidAt && Date.parse(input.paidAt) < Date.parse(input.issuedAt))
       throw invalidField('body', 'paidAt', 'is before the invoice was issued')
     const id = await this.#records.addInvoice(
-      { actor: ctx.actor, purpose: INVOICE_PURPOSE, subjectId, requestId: ctx.requestId },
+      { actor: ctx.actor, purpose: ORDER_PURPOSE, subjectId, requestId: ctx.requestId },
       {
         invoiceNumber: input.invoiceNumber,
         orderNumber: input.orderNumber,
@@ -149,7 +153,7 @@ export class OrderService {
     return invoice
   }
 
-  async invoices(ctx: RequestContext, subjectId: string, purpose = INVOICE_PURPOSE): Promise<Invoice[]> {
+  async invoices(ctx: RequestContext, subjectId: string, purpose = ORDER_PURPOSE): Promise<Invoice[]> {
     const result = await this.#records.read({
       actor: ctx.actor,
       purpose,
@@ -170,7 +174,7 @@ export class OrderService {
     paidAt?: string,
   ): Promise<Invoice> {
     await this.#records.markInvoicePaid(
-      { actor: ctx.actor, purpose: INVOICE_PURPOSE, subjectId, requestId: ctx.requestId },
+      { actor: ctx.actor, purpose: ORDER_PURPOSE, subjectId, requestId: ctx.requestId },
       invoiceId,
       paidAt ? new Date(paidAt) : this.#clock(),
     )

@@ -4,6 +4,7 @@ import { contextOf } from '../../server/request-context.ts'
 import {
   NewSubjectInput,
   SubjectKind,
+  SubjectListPage,
   SubjectListQuery,
   SubjectPage,
   SubjectParams,
@@ -42,9 +43,9 @@ export const subjectRoutes =
           tags: ['subjects'],
           summary: 'List subjects',
           description:
-            'Keyset-paginated; filter by kind and attributes; sort by createdAt or updatedAt. Lists show pseudonymous attributes. Subjects the purpose may not use are left out. To find someone by e-mail address or name, POST /subjects/search (no address or name in a URL).',
+            'Keyset-paginated; filter by kind and attributes; sort by createdAt or updatedAt. Lists show pseudonymous attributes. Subjects the purpose may not use on the channel are left out, and not counted in `total` (`excluded` says how many were left out). A purpose with several channels (and not `none`) is listed for one: name it in `channel`. To find someone by e-mail address or name, POST /subjects/search (no address or name in a URL).',
           querystring: SubjectListQuery,
-          response: { 200: SubjectPage },
+          response: { 200: SubjectListPage },
         },
       },
       (request) => subjects.list(contextOf(request), request.query),
@@ -73,7 +74,7 @@ export const subjectRoutes =
           tags: ['subjects'],
           summary: 'Find subjects by e-mail address or by name (keeps them out of the URL)',
           description:
-            'By e-mail: case-insensitive, through the e-mail blind index. By name: every word of `name` must be a word of the first or last name (case, accents and umlauts folded: "mueller" finds "Müller"), through the name blind index (docs/adr/0008); up to 50 subjects. Nothing is decrypted to search; the found subjects are read through the gate for the purpose.',
+            'By e-mail: case-insensitive, through the e-mail blind index. By name: every word of `name` must be a word of the first or last name (case, accents and umlauts folded: "mueller" finds "Müller"), through the name blind index (docs/adr/0008); up to 50 subjects. Nothing is decrypted to search; the found subjects are read through the gate for the purpose. Looking up by an identifier uses it: your role (and the purpose) must hold its field category — e-mail: contact, name: identity — or the search is refused (403, naming the field) before anything is looked up, and the refusal is audited.',
           body: Type.Union([
             Type.Object(
               {
@@ -144,7 +145,7 @@ export const subjectRoutes =
           tags: ['subjects'],
           summary: 'Likely duplicates of a subject (Art. 5(1)(d) accuracy)',
           description:
-            'Other subjects with the same e-mail address or phone number, or with the same words in first and last name (case, accents and umlauts folded), found through the blind indexes without decrypting anything, then read through the gate. `matched` says what matched.',
+            'Other subjects with the same e-mail address or phone number, or with the same words in first and last name (case, accents and umlauts folded), found through the blind indexes without decrypting anything, then read through the gate. `matched` says what matched. Matching uses those identifiers: your role (and the purpose) must hold their field categories (contact and identity), or the request is refused (403, naming the fields) before anything is looked up, and the refusal is audited.',
           params: SubjectParams,
           querystring: SubjectReadQuery,
           response: {

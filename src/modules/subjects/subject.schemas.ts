@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox'
 import { Page, pageQuery } from '../../platform/pagination.ts'
-import { SUBJECT_KINDS, SUBJECT_SORT_FIELDS } from './subject-kinds.ts'
+import { CHANNELS } from '../../privacy/purposes/purpose.ts'
+import { SUBJECT_KINDS, SUBJECT_SORT_FIELDS } from '../../privacy/subjects/subject-kinds.ts'
 
 export { SUBJECT_KINDS }
 
@@ -78,6 +79,12 @@ const purposeParam = Type.String({
   description: 'The purpose of this use (a key of the purpose registry); default contact_management.',
 })
 
+/** The channel a list or export is for: what the purpose may do depends on it (consent, objections). */
+export const channelParam = Type.Enum(CHANNELS, {
+  description:
+    'The channel of the purpose the subjects are used on (email, sms, phone, post, web, or none: without contacting anyone); only subjects the purpose may use on it. Must be one of the purpose’s channels; needed when the purpose has several and `none` is not one of them (e.g. b2b_prospecting: phone or post); default `none` or the purpose’s only channel.',
+})
+
 export const NewSubjectInput = Type.Object(
   {
     kinds: Type.Array(SubjectKind, { minItems: 1, uniqueItems: true }),
@@ -135,6 +142,7 @@ export const SubjectListQuery = Type.Object(
       }),
     ),
     purpose: Type.Optional(purposeParam),
+    channel: Type.Optional(channelParam),
   },
   { additionalProperties: false },
 )
@@ -150,3 +158,20 @@ export const SubjectReadQuery = Type.Object(
 )
 
 export const SubjectPage = Page(Type.Ref('Subject'))
+
+/** A page of the list: the total counts only the subjects the purpose may use on the channel. */
+export const SubjectListPage = Type.Object({
+  ...SubjectPage.properties,
+  total: Type.Optional(
+    Type.Integer({
+      description:
+        'Subjects matching the filter that the purpose may use (on the channel), over all pages. Only on the first page (no `cursor`): counting is the costly part of a list call, and the total does not change meaningfully while one pages on.',
+    }),
+  ),
+  excluded: Type.Optional(
+    Type.Integer({
+      description:
+        'Subjects matching the filter that the purpose may not use on the channel (an objection, no consent, a restriction, outside the purpose’s scope, ...): left out of every page. Only beside `total`.',
+    }),
+  ),
+})

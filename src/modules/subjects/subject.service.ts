@@ -8,7 +8,7 @@ import {
 import type { Gate, GatedSubject, NewSubject } from '../../privacy/gate/gate.service.ts'
 import type { RequestContext } from '../../privacy/gate/request-context.ts'
 import type { NewSubjectInput, Subject, SubjectListQuery, SubjectPatch } from './subject.schemas.ts'
-import type { SubjectSort } from './subject-kinds.ts'
+import type { SubjectSort } from '../../privacy/subjects/subject-kinds.ts'
 
 /**
  * The purpose of everyday CRM work (looking a contact up, keeping the record): legitimate
@@ -73,7 +73,7 @@ export class SubjectService {
   async list(
     ctx: RequestContext,
     query: SubjectListQuery,
-  ): Promise<{ items: Subject[]; nextCursor: string | null; total?: number }> {
+  ): Promise<{ items: Subject[]; nextCursor: string | null; total?: number; excluded?: number }> {
     const purpose = query.purpose ?? CONTACT_MANAGEMENT_PURPOSE
     let after: { value: Date; id: string } | undefined
     if (query.cursor !== undefined) {
@@ -83,23 +83,23 @@ export class SubjectService {
         throw invalidField('query', 'cursor', 'is not a cursor this API issued')
       after = { value, id: cursor.id }
     }
-    const [page, total] = await Promise.all([
-      this.#gate.page({
-        ...this.#use(ctx, purpose),
-        // A list shows the pseudonymous attributes; identifiers are read one contact at a time.
-        fields: this.#gate.fields.attributes(),
-        query: {
-          limit: query.limit,
-          sort: query.sort as SubjectSort,
-          order: query.order,
-          kind: query.kind,
-          attributes: parseAttributeFilter(query.attributes),
-          after,
-        },
-      }),
-      // Counted for the first page only; later pages skip the scan (see the Page schema).
-      after === undefined ? this.#count(query.kind, parseAttributeFilter(query.attributes)) : undefined,
-    ])
+    const page = await this.#gate.page({
+      ...this.#use(ctx, purpose),
+      ...(query.channel === undefined ? {} : { channel: query.channel }),
+      // A list shows the pseudonymous attributes; identifiers are read one contact at a time.
+      fields: this.#gate.fields.attributes(),
+      query: {
+        limit: query.limit,
+        sort: query.sort as SubjectSort,
+        order: query.order,
+        kind: query.kind,
+        attributes: parseAttributeFilter(query.attributes),
+        after,
+      },
+      // Counted for the first page only; later pages skip the scan (see the Page schema). Only the
+      // subjects the purpose may use count: a total must not reveal those it may not.
+      count: after === undefined,
+    })
     const last = page.last
     const nextCursor =
       page.hasMore && last
@@ -110,7 +110,11 @@ export class SubjectService {
             id: last.id,
           })
         : null
-    return { items: page.subjects.map(toSubject), nextCursor, ...(total === undefined ? {} : { total }) }
+    return {
+      items: page.subjects.map(toSubject),
+      nextCursor,
+      ...(page.total === undefined ? {} : { total: page.total, excluded: page.excluded ?? 0 }),
+    }
   }
 
   /** Art. 5(1)(d): merges the duplicate into the subject `id` (see Gate.combine); returns the survivor. */

@@ -172,6 +172,12 @@ export interface PurposeTable {
   direct_marketing: boolean
   /** § 7(3) UWG: e-mail/SMS only to own customers (migration 0020). */
   existing_customers: Defaulted<boolean>
+  /** What the purpose covers (migration 0021); null roles: not declared yet (filled at start-up). */
+  scope_roles: string[] | null
+  scope_subject_kinds: Defaulted<string[]>
+  scope_requires_record: string | null
+  scope_field_categories: Defaulted<string[]>
+  scope_restriction_exception: string | null
   retention_period: string | null
   retention_rule_de: string
   retention_rule_en: string

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Channel } from '../purposes/purpose.ts'
+import type { Channel, PurposeScope } from '../purposes/purpose.ts'
 import { PURPOSE_SEED } from '../purposes/purpose-seed.ts'
 import {
   type ConsentState,
@@ -17,14 +17,24 @@ const NOW = new Date('2026-06-01T12:00:00Z')
 const LATER = new Date('2027-01-01T00:00:00Z')
 const EARLIER = new Date('2026-01-01T00:00:00Z')
 
+const OPEN_SCOPE: PurposeScope = {
+  roles: [],
+  subjectKinds: [],
+  requiresRecord: null,
+  fieldCategories: [],
+  restrictionException: null,
+}
+
 const purpose = (
-  p: Partial<PurposeRules> & Pick<PurposeRules, 'key' | 'legalBasis' | 'channels'>,
+  p: Partial<Omit<PurposeRules, 'scope'>> &
+    Pick<PurposeRules, 'key' | 'legalBasis' | 'channels'> & { scope?: Partial<PurposeScope> },
 ): PurposeRules => ({
   art9Basis: null,
   doubleOptIn: false,
   directMarketing: false,
   existingCustomers: false,
   ...p,
+  scope: { ...OPEN_SCOPE, ...p.scope },
 })
 
 const NEWSLETTER = purpose({
@@ -49,6 +59,14 @@ const POSTAL = purpose({
 })
 const B2B = purpose({
   key: 'b2b_prospecting',
+  legalBasis: 'legitimate_interest',
+  channels: ['phone', 'post'],
+  directMarketing: true,
+  scope: { subjectKinds: ['b2b_contact'] },
+})
+/** Stored before the registry checked § 7(2) No. 1 UWG: calls on legitimate interest, no kinds named. */
+const LEGACY_CALLS = purpose({
+  key: 'legacy_calls',
   legalBasis: 'legitimate_interest',
   channels: ['phone', 'post'],
   directMarketing: true,
@@ -78,7 +96,10 @@ const INVOICING = purpose({
   key: 'invoicing_retention',
   legalBasis: 'legal_obligation',
   channels: ['none', 'post'],
+  scope: { requiresRecord: 'invoice', restrictionException: 'important_public_interest' },
 })
+/** A legal obligation without an Art. 18(2) ground: restricted subjects are only stored. */
+const RECORDS_DUTY = purpose({ key: 'records_duty', legalBasis: 'legal_obligation', channels: ['none'] })
 const VITAL = purpose({ key: 'emergency', legalBasis: 'vital_interest', channels: ['phone'] })
 const HEALTH_OFFERS = purpose({
   key: 'health_offers',
@@ -277,17 +298,52 @@ const TABLE: Row[] = [
     law: 'objection to the phone does not stop post',
     purpose: B2B,
     channel: 'post',
-    subject: { objections: [onChannel('phone')] },
+    subject: { objections: [onChannel('phone')], kinds: ['b2b_contact'] },
     expect: 'allowed',
   },
   {
     law: 'objection to the phone stops phone prospecting',
     purpose: B2B,
     channel: 'phone',
-    subject: { objections: [onChannel('phone')] },
+    subject: { objections: [onChannel('phone')], kinds: ['b2b_contact'] },
     expect: 'objected',
   },
-  { law: 'legitimate interest needs no consent', purpose: B2B, channel: 'phone', expect: 'allowed' },
+  {
+    law: 'legitimate interest needs no consent',
+    purpose: B2B,
+    channel: 'phone',
+    subject: { kinds: ['b2b_contact'] },
+    expect: 'allowed',
+  },
+  // § 7(2) No. 1 UWG: advertising calls without consent reach businesses only
+  {
+    law: '§ 7(2) No. 1 UWG: B2B prospecting does not call a consumer',
+    purpose: B2B,
+    channel: 'phone',
+    subject: { kinds: ['customer', 'lead'] },
+    expect: 'subject-kind-not-covered',
+  },
+  {
+    law: '§ 7(2) No. 1 UWG: nor write to one (the purpose reaches B2B contacts only)',
+    purpose: B2B,
+    channel: 'post',
+    subject: { kinds: ['lead'] },
+    expect: 'subject-kind-not-covered',
+  },
+  {
+    law: '§ 7(2) No. 1 UWG: a purpose stored without kinds still calls businesses only',
+    purpose: LEGACY_CALLS,
+    channel: 'phone',
+    subject: { kinds: ['customer'] },
+    expect: 'subject-kind-not-covered',
+  },
+  {
+    law: '… while its letters reach everyone (Recital 47)',
+    purpose: LEGACY_CALLS,
+    channel: 'post',
+    subject: { kinds: ['customer'] },
+    expect: 'allowed',
+  },
   // § 7(2) No. 2, (3) UWG: e-mail/SMS advertising without consent only to existing customers
   {
     law: '§ 7(3) UWG: no order, no e-mail advertising without consent',
@@ -391,7 +447,7 @@ const TABLE: Row[] = [
     law: 'legal obligation can not be objected to',
     purpose: INVOICING,
     channel: 'none',
-    subject: { objections: [onPurpose('invoicing_retention')] },
+    subject: { objections: [onPurpose('invoicing_retention')], invoiced: true },
     expect: 'allowed',
   },
   {
@@ -430,11 +486,25 @@ const TABLE: Row[] = [
     expect: 'restricted',
   },
   {
-    law: 'restricted: legal-obligation retention continues',
+    law: 'restricted: retention for the tax audit continues (Art. 18(2) important public interest)',
+    purpose: INVOICING,
+    channel: 'none',
+    subject: { restricted: true, invoiced: true },
+    expect: 'allowed',
+  },
+  {
+    law: 'Art. 18(2): a legal obligation without an exception ground only stores',
+    purpose: RECORDS_DUTY,
+    channel: 'none',
+    subject: { restricted: true },
+    expect: 'restricted',
+  },
+  {
+    law: 'record-bound duty: invoicing retention reaches only subjects with an invoice',
     purpose: INVOICING,
     channel: 'none',
     subject: { restricted: true },
-    expect: 'allowed',
+    expect: 'record-not-held',
   },
   // Art. 17: erased blocks everything, legal obligation included
   {
@@ -534,6 +604,8 @@ const facts = (partial: Partial<SubjectFacts> = {}): SubjectFacts => ({
   consent: null,
   objections: [],
   customer: false,
+  kinds: ['customer'],
+  invoiced: false,
   ...partial,
 })
 
@@ -567,8 +639,9 @@ describe('permission rules: one row per LEGAL.md case', () => {
     for (const rule of DENIAL_RULES) expect(covered.has(rule), rule).toBe(true)
   })
 
-  it('restricts every basis except legal obligation, and stops at a channel the purpose lacks', () => {
-    expect(decisionPlan(INVOICING, 'none', false).map((c) => c.kind)).toEqual(['erased'])
+  it('restricts every purpose without an Art. 18(2) ground, and stops at a channel the purpose lacks', () => {
+    expect(decisionPlan(INVOICING, 'none', false).map((c) => c.kind)).toEqual(['erased', 'record'])
+    expect(decisionPlan(RECORDS_DUTY, 'none', false).map((c) => c.kind)).toEqual(['erased', 'restricted'])
     expect(decisionPlan(ORDER, 'sms', false).map((c) => c.kind)).toEqual([
       'erased',
       'restricted',
@@ -623,7 +696,11 @@ describe('permission rules: one row per LEGAL.md case', () => {
       verdict('profiling_offers', 'none', { consent: consent('granted'), objections: [ALL_MARKETING] }),
     ).toBe('objected')
     expect(verdict('order_processing', 'email', { objections: [ALL_MARKETING] })).toBe('allowed')
-    expect(verdict('invoicing_retention', 'none', { restricted: true })).toBe('allowed')
+    expect(verdict('invoicing_retention', 'none', { restricted: true })).toBe('record-not-held')
+    expect(verdict('invoicing_retention', 'none', { restricted: true, invoiced: true })).toBe('allowed')
+    expect(verdict('legal_claims', 'none', { restricted: true })).toBe('allowed')
+    expect(verdict('b2b_prospecting', 'phone', { kinds: ['customer'] })).toBe('subject-kind-not-covered')
+    expect(verdict('b2b_prospecting', 'phone', { kinds: ['b2b_contact'] })).toBe('allowed')
     expect(verdict('customer_service', 'phone', { restricted: true })).toBe('restricted')
     expect(verdict('fraud_prevention', 'none', { objections: [onPurpose('fraud_prevention')] })).toBe(
       'objected',

@@ -1,11 +1,15 @@
 import {
   type Art9Basis,
+  BUSINESS_KINDS,
   type Channel,
   canBeObjectedTo,
   ELECTRONIC_MAIL_CHANNELS,
   type LegalBasis,
   type PurposeDefinition,
+  type RequiredRecord,
 } from '../purposes/purpose.ts'
+
+export { BUSINESS_KINDS }
 
 /**
  * The decision rules of the gate (DESIGN.md, "the one rule", step 2): may this purpose use this
@@ -46,6 +50,8 @@ export const ALL_MARKETING_TARGET = '*'
 export const DENIAL_RULES = [
   'erased',
   'restricted',
+  'subject-kind-not-covered',
+  'record-not-held',
   'channel-not-covered',
   'objected',
   'not-existing-customer',
@@ -76,12 +82,23 @@ export interface SubjectFacts {
   objections: readonly ObjectionKey[]
   /** § 7(3) UWG: the subject bought from us (has at least one order). */
   customer: boolean
+  /** The subject's kinds (customer, lead, b2b_contact, ...). */
+  kinds: readonly string[]
+  /** The subject has at least one invoice (record-bound duties, § 147 AO). */
+  invoiced: boolean
 }
 
 /** The parts of a purpose the rules read. */
 export type PurposeRules = Pick<
   PurposeDefinition,
-  'key' | 'legalBasis' | 'art9Basis' | 'doubleOptIn' | 'directMarketing' | 'existingCustomers' | 'channels'
+  | 'key'
+  | 'legalBasis'
+  | 'art9Basis'
+  | 'doubleOptIn'
+  | 'directMarketing'
+  | 'existingCustomers'
+  | 'channels'
+  | 'scope'
 >
 
 export interface DecisionInput {
@@ -104,6 +121,8 @@ export type Decision =
 export type Check =
   | { kind: 'erased' }
   | { kind: 'restricted' }
+  | { kind: 'subject-kind'; kinds: readonly string[] }
+  | { kind: 'record'; record: RequiredRecord }
   | { kind: 'channel-not-covered' }
   | { kind: 'objected'; matches: readonly ObjectionKey[] }
   | { kind: 'existing-customer' }
@@ -117,9 +136,13 @@ export type Check =
 export function decisionPlan(purpose: PurposeRules, channel: Channel, specialCategory: boolean): Check[] {
   // Art. 17: after erasure nothing of the subject may be used, whatever the basis.
   const plan: Check[] = [{ kind: 'erased' }]
-  // Art. 18(2): a restricted subject's data is only stored; keeping records the law demands
-  // (legal obligation, e.g. § 257 HGB, § 147 AO) continues.
-  if (purpose.legalBasis !== 'legal_obligation') plan.push({ kind: 'restricted' })
+  // Art. 18(2): a restricted subject's data is only stored, unless the purpose serves one of the
+  // grounds the article names (legal claims, another's rights, important public interest, consent).
+  if (purpose.scope.restrictionException === null) plan.push({ kind: 'restricted' })
+  // Art. 5(1)(b): the purpose reaches only the subjects it was declared for.
+  const kinds = subjectKindsOf(purpose, channel)
+  if (kinds.length > 0) plan.push({ kind: 'subject-kind', kinds })
+  if (purpose.scope.requiresRecord !== null) plan.push({ kind: 'record', record: purpose.scope.requiresRecord })
   if (!purpose.channels.includes(channel)) {
     plan.push({ kind: 'channel-not-covered' })
     return plan
@@ -141,6 +164,23 @@ export function decisionPlan(purpose: PurposeRules, channel: Channel, specialCat
     }
   }
   return plan
+}
+
+/**
+ * The subject kinds the purpose reaches on the channel (empty: all). § 7(2) No. 1 UWG: advertising
+ * calls without consent reach businesses only (presumed consent), never consumers; a purpose stored
+ * before the registry checked this is held to it here.
+ */
+export function subjectKindsOf(
+  purpose: Pick<PurposeRules, 'legalBasis' | 'directMarketing' | 'scope'>,
+  channel: Channel,
+): readonly string[] {
+  const declared = purpose.scope.subjectKinds
+  if (purpose.legalBasis === 'legitimate_interest' && purpose.directMarketing && channel === 'phone') {
+    const business = declared.filter((k) => BUSINESS_KINDS.includes(k))
+    return business.length > 0 ? business : BUSINESS_KINDS
+  }
+  return declared
 }
 
 /**
@@ -209,6 +249,10 @@ export function checkSubject(check: Check, subject: SubjectFacts, now: Date): De
       return subject.erased ? 'erased' : null
     case 'restricted':
       return subject.restricted ? 'restricted' : null
+    case 'subject-kind':
+      return subject.kinds.some((k) => check.kinds.includes(k)) ? null : 'subject-kind-not-covered'
+    case 'record':
+      return (check.record === 'invoice' ? subject.invoiced : subject.customer) ? null : 'record-not-held'
     case 'channel-not-covered':
       return 'channel-not-covered'
     case 'objected':
@@ -247,6 +291,10 @@ export function denialReason(rule: DenialRule, purpose: Pick<PurposeRules, 'key'
       return 'the subject was erased (Art. 17): none of their data may be used'
     case 'restricted':
       return `processing is restricted (Art. 18): the data is only stored, not used for ${p}`
+    case 'subject-kind-not-covered':
+      return `${p} does not reach subjects of this kind (its scope names the kinds it covers)`
+    case 'record-not-held':
+      return `${p} covers only subjects with the records it exists for, and this subject has none`
     case 'channel-not-covered':
       return `${p} does not use the channel ${channel}`
     case 'objected':

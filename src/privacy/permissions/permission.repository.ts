@@ -20,7 +20,7 @@ import type {
   SubjectRow,
 } from '../../platform/db/schema.ts'
 import type { AttributeField } from '../fields/field-catalog.ts'
-import type { Channel } from '../purposes/purpose.ts'
+import type { Channel, RequiredRecord } from '../purposes/purpose.ts'
 import { type Check, type DenialRule, type ObjectionKey, validConsentStatuses } from './permission-rules.ts'
 
 /** Narrows the audience to part of the subjects; every part is optional, all given parts must hold. */
@@ -100,6 +100,16 @@ const objected = (id: Ref, matches: readonly ObjectionKey[]): RawBuilder<SqlBool
 const customer = (id: Ref): RawBuilder<SqlBool> =>
   sql<SqlBool>`exists (select 1 from customer_order co where co.subject_id = ${id})`
 
+/** The subject has any of the kinds (the subject row; GIN-free: the row is read by primary key). */
+const ofKinds = (id: Ref, kinds: readonly string[]): RawBuilder<SqlBool> =>
+  sql<SqlBool>`exists (select 1 from subject k where k.id = ${id} and k.kinds && ${[...kinds]}::text[])`
+
+/** The subject holds a record of the kind (both tables' indexes lead with subject_id). */
+const holds = (id: Ref, record: RequiredRecord): RawBuilder<SqlBool> =>
+  record === 'invoice'
+    ? sql<SqlBool>`exists (select 1 from invoice iv where iv.subject_id = ${id})`
+    : customer(id)
+
 /**
  * The consent counts: a valid status and not lapsed (null when there is no row). The statuses are
  * literals (constants of the rules, never input), so the planner can match the partial audience
@@ -117,6 +127,10 @@ function branchesOf(check: Check, now: Date): RawBuilder<unknown>[] {
       return [when(sql<SqlBool>`s.erased_at is not null`, 'erased')]
     case 'restricted':
       return [when(restricted(sql.ref('ids.id')), 'restricted')]
+    case 'subject-kind':
+      return [when(sql<SqlBool>`not (s.kinds && ${[...check.kinds]}::text[])`, 'subject-kind-not-covered')]
+    case 'record':
+      return [when(sql<SqlBool>`not ${holds(sql.ref('ids.id'), check.record)}`, 'record-not-held')]
     case 'channel-not-covered':
       return [when(sql<SqlBool>`true`, 'channel-not-covered')]
     case 'objected':
@@ -165,6 +179,10 @@ function conditionsOf(check: Check, now: Date, id: Ref): RawBuilder<SqlBool>[] {
       return [sql<SqlBool>`not ${erasedById(id)}`]
     case 'restricted':
       return [sql<SqlBool>`not ${restricted(id)}`]
+    case 'subject-kind':
+      return [ofKinds(id, check.kinds)]
+    case 'record':
+      return [holds(id, check.record)]
     case 'channel-not-covered':
       return [sql<SqlBool>`false`]
     case 'objected':
@@ -223,11 +241,14 @@ export class PermissionRepository {
       .execute()
   }
 
-  findSubjects(ids: readonly string[], db = this.#db): Promise<{ id: string; erased_at: Date | null }[]> {
+  findSubjects(
+    ids: readonly string[],
+    db = this.#db,
+  ): Promise<{ id: string; erased_at: Date | null; kinds: string[] }[]> {
     if (ids.length === 0) return Promise.resolve([])
     return db
       .selectFrom('subject')
-      .select(['id', 'erased_at'])
+      .select(['id', 'erased_at', 'kinds'])
       .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`)
       .execute()
   }
@@ -240,6 +261,25 @@ export class PermissionRepository {
       where exists (select 1 from customer_order co where co.subject_id = i.id)
     `.execute(db)
     return new Set(rows.map((r) => r.id))
+  }
+
+  /** Record-bound duties (§ 147 AO): which of the subjects have at least one invoice. */
+  async invoiced(subjectIds: readonly string[], db = this.#db): Promise<Set<string>> {
+    if (subjectIds.length === 0) return new Set()
+    const { rows } = await sql<{ id: string }>`
+      select i.id from unnest(${[...subjectIds]}::uuid[]) as i(id)
+      where exists (select 1 from invoice iv where iv.subject_id = i.id)
+    `.execute(db)
+    return new Set(rows.map((r) => r.id))
+  }
+
+  /** Art. 18(2) exceptions: which of the subjects are restricted (to audit the ground used). */
+  async restrictedAmong(subjectIds: readonly string[], db = this.#db): Promise<string[]> {
+    if (subjectIds.length === 0) return []
+    const { rows } = await sql<{ id: string }>`
+      select r.subject_id as id from restriction_state r where r.subject_id = any(${[...subjectIds]}::uuid[])
+    `.execute(db)
+    return rows.map((r) => r.id)
   }
 
   consentStates(
@@ -518,6 +558,32 @@ export class PermissionRepository {
           .where(and([...allowedConditions(query.plan, query.now, sql.ref('s.id')), ...filter]))
           .executeTakeFirstOrThrow()
     return Number(row.n)
+  }
+
+  /**
+   * Of the subjects a list shows — not erased, of `kind`, whose attributes contain `attributes`
+   * (the subject list's own filter: JSON containment) — how many there are and how many no check
+   * of the plan denies. One query over the whole set.
+   */
+  async countListed(
+    query: PlanQuery & { kind?: string | undefined; attributes?: Record<string, unknown> | undefined },
+    db = this.#db,
+  ): Promise<{ listed: number; usable: number }> {
+    const filter = [sql<SqlBool>`s.erased_at is null`]
+    if (query.kind !== undefined) filter.push(sql<SqlBool>`s.kinds @> array[${query.kind}]::text[]`)
+    if (query.attributes !== undefined && Object.keys(query.attributes).length > 0)
+      filter.push(sql<SqlBool>`s.attributes @> ${JSON.stringify(query.attributes)}::jsonb`)
+    // The consent row of the purpose and channel, where the plan reads it (absent: no consent).
+    const consent = needsConsentRow(query.plan)
+      ? sql`left join permission_state p on p.subject_id = s.id and p.purpose_key = ${query.purposeKey} and p.channel = ${query.channel}`
+      : sql``
+    const allowed = and(allowedConditions(query.plan, query.now, sql.ref('s.id')))
+    const { rows } = await sql<{ listed: number; usable: number }>`
+      select count(*) as listed, count(*) filter (where ${allowed}) as usable
+      from subject s ${consent}
+      where ${and(filter)}
+    `.execute(db)
+    return { listed: Number(rows[0]?.listed ?? 0), usable: Number(rows[0]?.usable ?? 0) }
   }
 
   /**

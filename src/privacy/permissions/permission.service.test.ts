@@ -7,7 +7,7 @@ import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditRecordInput, AuditWriter } from '../audit/audit-record.ts'
 import { PurposeRepository } from '../purposes/purpose.repository.ts'
 import type { CreatePurposeBody } from '../purposes/purpose.schemas.ts'
-import { PurposeService } from '../purposes/purpose.service.ts'
+import { DEFAULT_SCOPE, PurposeService } from '../purposes/purpose.service.ts'
 import type { Channel, Purpose, PurposeDefinition } from '../purposes/purpose.ts'
 import { PermissionRepository } from './permission.repository.ts'
 import { PermissionService, type SubjectPermissions } from './permission.service.ts'
@@ -93,6 +93,7 @@ const LEGACY_MAILING: PurposeDefinition = {
   existingCustomers: false,
   retention: { period: 'P2Y', rule: { de: 'Test', en: 'Test' } },
   consentValidity: null,
+  scope: DEFAULT_SCOPE,
   dpvPurpose: 'dpv:DirectMarketing',
   dpvLegalBasis: 'eu-gdpr:A6-1-f',
 }
@@ -111,6 +112,22 @@ async function addOrder(db: Kysely<Schema>, subjectId: string): Promise<void> {
       item_count: 1,
       source: 'test',
       created_at: new Date('2026-01-05T10:00:00Z'),
+    })
+    .execute()
+}
+
+/** Record-bound duties (§ 147 AO): gives the subject one invoice. */
+async function addInvoice(db: Kysely<Schema>, subjectId: string): Promise<void> {
+  await db
+    .insertInto('invoice')
+    .values({
+      subject_id: subjectId,
+      invoice_number: 'R-1',
+      issued_at: new Date('2026-01-06T10:00:00Z'),
+      due_on: '2026-01-20',
+      amount_cents: 1999,
+      currency: 'EUR',
+      created_at: new Date('2026-01-06T10:00:00Z'),
     })
     .execute()
 }
@@ -335,8 +352,9 @@ describeEachEngine('permission service', (runtime) => {
       ).toBe('conflict')
     })
 
-    it('restricts everything but legal-obligation retention, and lifts', async () => {
+    it('restricts everything but the Art. 18(2) exceptions (invoice retention for the tax audit), and lifts', async () => {
       const [id] = (await newSubjects(db, 1)) as [string]
+      await addInvoice(db, id)
       await permissions.setRestriction([{ subjectId: id, ground: 'accuracy-contested', actor: STAFF }])
       expect(
         (await permissions.denials({ purposeKey: 'order_processing', subjectIds: [id] })).get(id)?.rule,
@@ -344,6 +362,7 @@ describeEachEngine('permission service', (runtime) => {
       expect((await permissions.denials({ purposeKey: 'invoicing_retention', subjectIds: [id] })).size).toBe(
         0,
       )
+      expect(await permissions.restrictedAmong([id])).toEqual([id])
       await permissions.liftRestriction([{ subjectId: id, actor: STAFF }])
       expect((await permissions.denials({ purposeKey: 'order_processing', subjectIds: [id] })).size).toBe(0)
       expect(await problemKind(permissions.liftRestriction([{ subjectId: id, actor: STAFF }]))).toBe(
@@ -486,6 +505,7 @@ describeEachEngine('permission service', (runtime) => {
       'fraud_prevention',
       'order_processing',
       'invoicing_retention',
+      'legal_claims',
       'care_contract',
     ]
     const kind = fc.constantFrom<ConsentEventKind>(
@@ -499,6 +519,8 @@ describeEachEngine('permission service', (runtime) => {
       erased: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
       restricted: fc.boolean(),
       customer: fc.boolean(),
+      invoiced: fc.boolean(),
+      kinds: fc.subarray(['customer', 'lead', 'b2b_contact'], { minLength: 1 }),
       objections: fc.subarray([...OBJECTIONS], { maxLength: 3 }),
       consents: fc.array(
         fc.record({
@@ -549,6 +571,8 @@ describeEachEngine('permission service', (runtime) => {
               )
             }
             if (s.customer) await addOrder(db, subjectId)
+            if (s.invoiced) await addInvoice(db, subjectId)
+            await db.updateTable('subject').set({ kinds: s.kinds }).where('id', '=', subjectId).execute()
             if (s.restricted)
               await permissions.setRestriction([{ subjectId, ground: 'legal-claims', actor: STAFF }])
           }
@@ -594,6 +618,8 @@ describeEachEngine('permission service', (runtime) => {
                         target: o.purposeKey ?? o.channel ?? ALL_MARKETING_TARGET,
                       })),
                       customer: state.customer,
+                      kinds: state.kinds,
+                      invoiced: state.invoiced,
                     },
                   })
                   const where = `${key}/${channel}/special=${specialCategory}`

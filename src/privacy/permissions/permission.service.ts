@@ -110,6 +110,10 @@ export interface SubjectPermissions {
   erased: boolean
   /** § 7(3) UWG: the subject bought from us (has at least one order). */
   customer: boolean
+  /** Record-bound duties: the subject has at least one invoice. */
+  invoiced: boolean
+  /** The subject's kinds (purposes may reach only some). */
+  kinds: string[]
   restriction: RestrictionView | null
   objections: ObjectionView[]
   consents: ConsentView[]
@@ -552,9 +556,10 @@ export class PermissionService {
   ): Promise<SubjectPermissions[]> {
     const ids = [...new Set(subjectIds)]
     const db = trx ?? this.#db
-    const [subjects, customers, consents, objections, restrictions] = await Promise.all([
+    const [subjects, customers, invoiced, consents, objections, restrictions] = await Promise.all([
       this.#repo.findSubjects(ids, db),
       this.#repo.customers(ids, db),
+      this.#repo.invoiced(ids, db),
       this.#repo.consentStates(ids, purposeKey === undefined ? undefined : [purposeKey], db),
       this.#repo.objectionStates(ids, db),
       this.#repo.restrictionStates(ids, db),
@@ -566,6 +571,8 @@ export class PermissionService {
           subjectId: s.id,
           erased: s.erased_at !== null,
           customer: customers.has(s.id),
+          invoiced: invoiced.has(s.id),
+          kinds: s.kinds,
           restriction: null,
           objections: [],
           consents: [],
@@ -628,6 +635,8 @@ export class PermissionService {
             consent: consent ? { status: consent.status, expiresAt: consent.expiresAt } : null,
             objections,
             customer: state.customer,
+            kinds: state.kinds,
+            invoiced: state.invoiced,
           },
         })
         return decision.allowed
@@ -868,6 +877,55 @@ export class PermissionService {
         denied.set(row.id, { rule: row.rule, reason: denialReason(row.rule, purpose, channel) })
     }
     return denied
+  }
+
+  /** Which of the subjects are restricted now (Art. 18): the gate audits an Art. 18(2) exception used. */
+  restrictedAmong(subjectIds: readonly string[]): Promise<string[]> {
+    return this.#repo.restrictedAmong(subjectIds)
+  }
+
+  /**
+   * The channel a use of the purpose means: the one given, which must be one of the purpose's
+   * channels, or its default (`none`, or its only channel). A 400 problem naming `channel` when
+   * the purpose has several and none is given, or the one given isn't the purpose's.
+   */
+  async channelFor(purposeKey: string, channel?: string | undefined): Promise<Channel> {
+    const { purpose, channel: resolved } = await this.#question({ purposeKey, channel })
+    if (!purpose.channels.includes(resolved))
+      throw invalidField(
+        'query',
+        'channel',
+        `purpose ${purpose.key} uses the channels ${purpose.channels.join(', ')}, not ${resolved}`,
+      )
+    return resolved
+  }
+
+  /**
+   * Of the subjects a list shows (not erased; of the kind; whose attributes contain `attributes`):
+   * how many the purpose may use on the channel, and how many it may not. One SQL query over the
+   * whole set, with the decision plan the reads use.
+   */
+  async countListed(query: {
+    purposeKey: string
+    channel?: string | undefined
+    kind?: string | undefined
+    attributes?: Record<string, unknown> | undefined
+    specialCategory?: boolean | undefined
+  }): Promise<{ usable: number; excluded: number }> {
+    const { purpose, channel, now } = await this.#question({
+      purposeKey: query.purposeKey,
+      channel: query.channel,
+    })
+    const plan = decisionPlan(purpose, channel, query.specialCategory ?? false)
+    const counts = await this.#repo.countListed({
+      purposeKey: purpose.key,
+      channel,
+      plan,
+      now,
+      kind: query.kind,
+      attributes: query.attributes,
+    })
+    return { usable: counts.usable, excluded: counts.listed - counts.usable }
   }
 
   /**

@@ -29,6 +29,15 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    // Marketing sends it; the DPO answers for it. Name and address to write to, the pseudonymous
+    // attributes to choose the content — nothing of orders, invoices or notes.
+    scope: {
+      roles: ['marketing', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact', 'socio_demographic'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:DirectMarketing',
     dpvLegalBasis: 'eu-gdpr:A6-1-a',
   },
@@ -55,6 +64,13 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    scope: {
+      roles: ['marketing', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:DirectMarketing',
     dpvLegalBasis: 'eu-gdpr:A6-1-a',
   },
@@ -81,6 +97,13 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    scope: {
+      roles: ['marketing', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact', 'socio_demographic'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:DirectMarketing',
     dpvLegalBasis: 'eu-gdpr:A6-1-a',
   },
@@ -107,6 +130,13 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    scope: {
+      roles: ['marketing', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'address', 'socio_demographic'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:DirectMarketing',
     dpvLegalBasis: 'eu-gdpr:A6-1-f',
   },
@@ -134,6 +164,15 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    // § 7(3) No. 2 UWG: offers for own similar goods — what they bought decides what is similar. (The
+    // existing-customer flag above already limits it to subjects with an order.)
+    scope: {
+      roles: ['marketing', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact', 'purchases'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:DirectMarketing',
     dpvLegalBasis: 'eu-gdpr:A6-1-f',
   },
@@ -160,6 +199,15 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    // § 7(2) No. 1 UWG: presumed consent covers calls to businesses only; a consumer must consent
+    // first (phone_marketing). So B2B contacts only, and their organisation.
+    scope: {
+      roles: ['marketing', 'sales', 'dpo'],
+      subjectKinds: ['b2b_contact'],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact', 'address', 'organisation'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:DirectMarketing',
     dpvLegalBasis: 'eu-gdpr:A6-1-f',
   },
@@ -185,6 +233,15 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    // Art. 6(1)(b): what fulfilling, delivering and invoicing an order needs (incl. bank data for a
+    // direct debit); not interests or behaviour.
+    scope: {
+      roles: ['sales', 'service', 'accounting', 'logistics', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact', 'address', 'bank', 'organisation', 'purchases', 'billing'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:CustomerOrderManagement',
     dpvLegalBasis: 'eu-gdpr:A6-1-b',
   },
@@ -211,6 +268,17 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    // § 147 AO, § 257 HGB keep vouchers, not people: only subjects with an invoice, only the invoices
+    // and the billing identity on them (name, address, bank, organisation) — not phone, interests or
+    // notes. Art. 18(2): a restricted subject's invoices stay available to the tax audit (an important
+    // public interest of a Member State).
+    scope: {
+      roles: ['accounting', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: 'invoice',
+      fieldCategories: ['identity', 'address', 'bank', 'organisation', 'billing'],
+      restrictionException: 'important_public_interest',
+    },
     dpvPurpose: 'dpv:LegalCompliance',
     dpvLegalBasis: 'eu-gdpr:A6-1-c',
   },
@@ -236,6 +304,13 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    scope: {
+      roles: ['service', 'sales', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact', 'address', 'notes', 'socio_demographic', 'behavioural', 'organisation', 'purchases', 'billing'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:CustomerCare',
     dpvLegalBasis: 'eu-gdpr:A6-1-b',
   },
@@ -262,6 +337,14 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    // Profiling works on pseudonymous data: no identifier of any kind.
+    scope: {
+      roles: ['marketing', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['socio_demographic', 'behavioural', 'psychographic', 'derived', 'purchases'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:PersonalisedAdvertising',
     dpvLegalBasis: 'eu-gdpr:A6-1-a',
   },
@@ -289,6 +372,14 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     },
     // Product default, not a statutory period: the banner asks again after a year.
     consentValidity: 'P12M',
+    // § 25 TDDDG consent covers the visit data only.
+    scope: {
+      roles: ['marketing', 'product', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['behavioural'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:ServiceUsageAnalytics',
     dpvLegalBasis: 'eu-gdpr:A6-1-a',
   },
@@ -315,6 +406,13 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    scope: {
+      roles: ['accounting', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact', 'address', 'bank', 'behavioural', 'purchases', 'billing'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:FraudPreventionAndDetection',
     dpvLegalBasis: 'eu-gdpr:A6-1-f',
   },
@@ -342,7 +440,51 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       },
     },
     consentValidity: null,
+    // The everyday CRM read of every department; the role decides the fields within it. Bank data
+    // only under order processing and invoicing.
+    scope: {
+      roles: ['marketing', 'sales', 'service', 'accounting', 'logistics', 'product', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact', 'address', 'notes', 'socio_demographic', 'behavioural', 'psychographic', 'derived', 'organisation', 'purchases', 'billing', 'pipeline'],
+      restrictionException: null,
+    },
     dpvPurpose: 'dpv:CustomerRelationshipManagement',
+    dpvLegalBasis: 'eu-gdpr:A6-1-f',
+  },
+{
+    key: 'legal_claims',
+    name: { de: 'Geltendmachung und Abwehr von Rechtsansprüchen', en: 'Legal claims' },
+    description: {
+      de: 'Durchsetzung offener Forderungen und Verteidigung gegen Ansprüche, etwa bei einer unbezahlten Rechnung oder einem Streitfall.',
+      en: 'Enforcing open claims and defending against claims, for example an unpaid invoice or a dispute.',
+    },
+    // Art. 6(1)(f) with Art. 17(3)(e): what a claim needs is kept and used for it despite an erasure
+    // request; Art. 21(1) names legal claims among the grounds that outweigh an objection.
+    legalBasis: 'legitimate_interest',
+    art9Basis: null,
+    channels: ['none', 'post'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: false,
+    existingCustomers: false,
+    retention: {
+      period: 'P3Y',
+      rule: {
+        de: 'Bis der Anspruch erledigt ist, danach bis zum Ende der Verjährung (3 Jahre zum Jahresende, §§ 195, 199 BGB).',
+        en: 'Until the claim is settled, then until it is time-barred (3 years to the end of the year, §§ 195, 199 BGB).',
+      },
+    },
+    consentValidity: null,
+    // Art. 18(2): legal claims are a ground to process restricted data beyond storage.
+    scope: {
+      roles: ['accounting', 'dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact', 'address', 'bank', 'organisation', 'purchases', 'billing', 'notes'],
+      restrictionException: 'legal_claims',
+    },
+    dpvPurpose: 'dpv:DisputeManagement',
     dpvLegalBasis: 'eu-gdpr:A6-1-f',
   },
 ]

@@ -75,7 +75,16 @@ describe('purpose validation', () => {
       expect(error?.reason).toMatch(/§ 7\(2\) No\. 2 UWG/)
       expect(error?.reason).toMatch(/§ 7\(3\) UWG/)
       // Post and phone on legitimate interest need no flag (Recital 47; B2B phone: § 7(2) No. 1).
-      expect(wrong({ existingCustomers: false, channels: ['post', 'phone'] })).toEqual([])
+      expect(wrong({ existingCustomers: false, channels: ['post'] })).toEqual([])
+      // … phone only to businesses (presumed consent): the scope must say so.
+      expect(wrong({ existingCustomers: false, channels: ['post', 'phone'] })).toEqual(['scope.subjectKinds'])
+      expect(
+        wrong({
+          existingCustomers: false,
+          channels: ['post', 'phone'],
+          scope: { ...existing.scope, subjectKinds: ['b2b_contact'] },
+        }),
+      ).toEqual([])
       // Not advertising: no UWG question.
       expect(wrong({ existingCustomers: false, directMarketing: false, dpvPurpose: 'dpv:Purpose' })).toEqual(
         [],

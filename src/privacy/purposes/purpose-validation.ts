@@ -2,6 +2,7 @@ import type { FieldError } from '../../platform/problem.ts'
 import { isIsoDuration } from './iso-duration.ts'
 import {
   ART9_BASES,
+  BUSINESS_KINDS,
   CHANNELS,
   DPV_LEGAL_BASIS,
   ELECTRONIC_MAIL_CHANNELS,
@@ -75,6 +76,24 @@ export function purposeProblems(purpose: PurposeDefinition, where = 'body'): Fie
   if (purpose.profiling && purpose.legalBasis === 'legal_obligation')
     add('profiling', 'profiling is never a legal obligation')
 
+  // The scope (Art. 5(1)(b)-(c), Art. 18(2)).
+  const scope = purpose.scope
+  // § 7(2) No. 1 UWG: advertising calls to consumers need prior express consent; on legitimate
+  // interest (presumed consent) a purpose may call businesses only.
+  if (
+    legitimateMarketing &&
+    purpose.channels.includes('phone') &&
+    (scope.subjectKinds.length === 0 || scope.subjectKinds.some((k) => !BUSINESS_KINDS.includes(k)))
+  )
+    add(
+      'scope.subjectKinds',
+      `must name only ${BUSINESS_KINDS.join(', ')}: advertising calls without consent may reach businesses only (presumed consent, § 7(2) No. 1 UWG); consumers must consent first`,
+    )
+  if (scope.fieldCategories.length === 0)
+    add('scope.fieldCategories', 'must name at least one field category: a purpose that uses no data has no use')
+  // Art. 18(2): "with the data subject's consent" — only a purpose that rests on consent can claim it.
+  if (scope.restrictionException === 'consent' && !consentBased)
+    add('scope.restrictionException', 'consent is a ground only for purposes that rest on consent (Art. 18(2))')
   if (purpose.retention.period !== null && !isIsoDuration(purpose.retention.period))
     add('retention.period', 'must be an ISO 8601 duration such as P8Y or P6M, or null')
   if (!purpose.retention.rule.de.trim() || !purpose.retention.rule.en.trim())

@@ -1,6 +1,16 @@
 import type { Insertable, Kysely, Updateable } from 'kysely'
+import type { FieldCategory } from '../fields/field-catalog.ts'
+import type { SubjectKind } from '../subjects/subject-kinds.ts'
 import type { PurposeRow, PurposeTable, Schema } from '../../platform/db/schema.ts'
-import type { Art9Basis, Channel, LegalBasis, Purpose, PurposeDefinition } from './purpose.ts'
+import type {
+  Art9Basis,
+  Channel,
+  LegalBasis,
+  Purpose,
+  PurposeDefinition,
+  RequiredRecord,
+  RestrictionException,
+} from './purpose.ts'
 
 /** Row ↔ domain object. Values were checked on the way in (and by the table's constraints). */
 export function toPurpose(row: PurposeRow): Purpose {
@@ -20,6 +30,13 @@ export function toPurpose(row: PurposeRow): Purpose {
       rule: { de: row.retention_rule_de, en: row.retention_rule_en },
     },
     consentValidity: row.consent_validity,
+    scope: {
+      roles: row.scope_roles ?? [],
+      subjectKinds: row.scope_subject_kinds as SubjectKind[],
+      requiresRecord: row.scope_requires_record as RequiredRecord | null,
+      fieldCategories: row.scope_field_categories as FieldCategory[],
+      restrictionException: row.scope_restriction_exception as RestrictionException | null,
+    },
     dpvPurpose: row.dpv_purpose,
     dpvLegalBasis: row.dpv_legal_basis,
     version: row.version,
@@ -46,6 +63,11 @@ export function toRow(p: PurposeDefinition): Insertable<PurposeTable> {
     retention_rule_de: p.retention.rule.de,
     retention_rule_en: p.retention.rule.en,
     consent_validity: p.consentValidity,
+    scope_roles: p.scope.roles,
+    scope_subject_kinds: p.scope.subjectKinds,
+    scope_requires_record: p.scope.requiresRecord,
+    scope_field_categories: p.scope.fieldCategories,
+    scope_restriction_exception: p.scope.restrictionException,
     dpv_purpose: p.dpvPurpose,
     dpv_legal_basis: p.dpvLegalBasis,
   }
@@ -106,6 +128,11 @@ export class PurposeRepository {
       .where('key', '=', key)
       .returningAll()
       .executeTakeFirstOrThrow()
+  }
+
+  /** The purposes whose scope was never declared (stored before migration 0021). */
+  undeclaredScope(db = this.#db): Promise<PurposeRow[]> {
+    return db.selectFrom('purpose').selectAll().where('scope_roles', 'is', null).orderBy('key').execute()
   }
 
   /** Whether any consent or objection was recorded for the purpose (its basis is then fixed). */

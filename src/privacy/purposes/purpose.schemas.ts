@@ -1,5 +1,7 @@
 import { type Static, type TSchema, Type } from 'typebox'
-import { ART9_BASES, CHANNELS, LEGAL_BASES } from './purpose.ts'
+import { FIELD_CATEGORIES } from '../fields/field-catalog.ts'
+import { SUBJECT_KINDS } from '../subjects/subject-kinds.ts'
+import { ART9_BASES, CHANNELS, LEGAL_BASES, REQUIRED_RECORDS, RESTRICTION_EXCEPTIONS } from './purpose.ts'
 
 const texts = (maxLength: number, description: string) =>
   Type.Object(
@@ -35,6 +37,43 @@ const Curie = Type.String({
   pattern: '^[a-z][a-z0-9-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$',
 })
 
+const RoleName = Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$', description: 'A role name.' })
+
+/** What a purpose covers: who may act under it, whom it reaches, which data it uses. */
+export const PurposeScopeSchema = Type.Object(
+  {
+    roles: Type.Array(RoleName, {
+      maxItems: 100,
+      uniqueItems: true,
+      description:
+        'The roles whose users and API tokens may act under the purpose; anyone else naming it gets 403. The admin role may act under every purpose.',
+    }),
+    subjectKinds: Type.Array(Type.Enum(SUBJECT_KINDS), {
+      uniqueItems: true,
+      description:
+        'The subject kinds it reaches (any of them qualifies); empty: every kind. B2B prospecting reaches only b2b_contact (§ 7(2) No. 1 UWG).',
+    }),
+    requiresRecord: nullable(
+      Type.Enum(REQUIRED_RECORDS, {
+        description:
+          'A record the subject must have: a record-bound duty reaches only subjects with such records (invoicing retention: invoice).',
+      }),
+    ),
+    fieldCategories: Type.Array(Type.Enum(FIELD_CATEGORIES), {
+      uniqueItems: true,
+      description:
+        'The field categories it uses (Art. 5(1)(c)); fields and record kinds of other categories are withheld under it whatever the role may see.',
+    }),
+    restrictionException: nullable(
+      Type.Enum(RESTRICTION_EXCEPTIONS, {
+        description:
+          'Art. 18(2): the ground on which it may process restricted subjects (within its scope); each such use is audited with it. Null: restricted subjects are only stored.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'What the purpose covers (Art. 5(1)(b)-(c), Art. 18(2)).' },
+)
+
 /** The editable properties of a purpose, each as the API and the CLI file take them. */
 const definition = {
   name: texts(200, 'Name shown to staff and data subjects.'),
@@ -57,6 +96,7 @@ const definition = {
     { additionalProperties: false },
   ),
   consentValidity: nullable(Duration),
+  scope: PurposeScopeSchema,
   dpvPurpose: Curie,
   dpvLegalBasis: Curie,
 }
@@ -89,6 +129,13 @@ export const CreatePurposeBody = Type.Object(
     existingCustomers: Type.Optional({ ...definition.existingCustomers, default: false }),
     retention: definition.retention,
     consentValidity: Type.Optional(definition.consentValidity),
+    scope: Type.Optional(
+      Type.Partial(PurposeScopeSchema, {
+        additionalProperties: false,
+        description:
+          'What the purpose covers; omitted parts default to: roles [dpo], every subject kind, no record required, every field category, no Art. 18(2) exception.',
+      }),
+    ),
     dpvPurpose: Type.Optional({
       ...definition.dpvPurpose,
       description: 'Default dpv:DirectMarketing or dpv:Purpose.',

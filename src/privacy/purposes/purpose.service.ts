@@ -5,7 +5,7 @@ import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
 import { type PurposeRepository, toPurpose, toRow } from './purpose.repository.ts'
 import type { CreatePurposeBody, UpdatePurposeBody } from './purpose.schemas.ts'
-import { DPV_LEGAL_BASIS, type Purpose, type PurposeDefinition } from './purpose.ts'
+import { DPV_LEGAL_BASIS, type Purpose, type PurposeDefinition, type PurposeScope } from './purpose.ts'
 import { PURPOSE_SEED } from './purpose-seed.ts'
 import { purposeProblems } from './purpose-validation.ts'
 
@@ -28,6 +28,7 @@ const EDITABLE = [
   'existingCustomers',
   'retention',
   'consentValidity',
+  'scope',
   'dpvPurpose',
   'dpvLegalBasis',
 ] as const satisfies readonly (keyof PurposeDefinition)[]
@@ -41,6 +42,33 @@ function assertValid(definition: PurposeDefinition): void {
   const errors = purposeProblems(definition)
   if (errors.length > 0)
     throw new ProblemError('validation', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors })
+}
+
+/**
+ * The scope of a purpose created without one, and of a purpose stored before scopes existed that
+ * the seed doesn't know: only the DPO (and the admin) may act under it, until the DPO names the
+ * roles; every subject kind and field category, as before. Narrow where a wrong guess would leak.
+ */
+export const DEFAULT_SCOPE: PurposeScope = {
+  roles: ['dpo'],
+  subjectKinds: [],
+  requiresRecord: null,
+  fieldCategories: [
+    'identity',
+    'contact',
+    'address',
+    'bank',
+    'notes',
+    'socio_demographic',
+    'behavioural',
+    'psychographic',
+    'derived',
+    'organisation',
+    'purchases',
+    'billing',
+    'pipeline',
+  ],
+  restrictionException: null,
 }
 
 /** How long a purpose read outside a transaction may be reused (changes by other processes). */
@@ -74,6 +102,36 @@ export class PurposeService {
     this.#cache.clear()
     return this.#db.transaction().execute(async (trx) => {
       const inserted = await this.#purposes.insertMissing(purposes, trx)
+      // Purposes stored before scopes existed (migration 0021) get the seeded scope, or the narrow
+      // default for the DPO's own purposes; audited, so the DPO sees what was assumed.
+      const undeclared = await this.#purposes.undeclaredScope(trx)
+      for (const row of undeclared) {
+        const scope = purposes.find((p) => p.key === row.key)?.scope ?? DEFAULT_SCOPE
+        await this.#purposes.update(
+          row.key,
+          {
+            scope_roles: scope.roles,
+            scope_subject_kinds: scope.subjectKinds,
+            scope_requires_record: scope.requiresRecord,
+            scope_field_categories: scope.fieldCategories,
+            scope_restriction_exception: scope.restrictionException,
+          },
+          trx,
+        )
+      }
+      if (undeclared.length > 0) {
+        await this.#audit.append(
+          [
+            {
+              actor: { type: 'system', id: 'tresor' },
+              action: 'configure',
+              fields: ['scope'],
+              reason: `purpose scope declared from the defaults: ${undeclared.map((r) => r.key).join(', ')}`,
+            },
+          ],
+          trx,
+        )
+      }
       if (inserted.length > 0) {
         await this.#audit.append(
           [
@@ -127,6 +185,7 @@ export class PurposeService {
       art9Basis: input.art9Basis ?? null,
       existingCustomers: input.existingCustomers ?? false,
       consentValidity: input.consentValidity ?? null,
+      scope: { ...DEFAULT_SCOPE, ...input.scope },
       dpvPurpose: input.dpvPurpose ?? (input.directMarketing ? 'dpv:DirectMarketing' : 'dpv:Purpose'),
       dpvLegalBasis: input.dpvLegalBasis ?? DPV_LEGAL_BASIS[input.legalBasis],
     }

@@ -1,8 +1,11 @@
 /**
  * What a purpose is: why personal data is processed, on which legal basis, over which channels,
  * and the consent and retention rules that follow. Plain data and closed vocabularies with no
- * imports, so the rules, the registry, the routes and the web UI share one definition.
+ * imports but other plain vocabularies, so the rules, the registry, the routes and the web UI share one definition.
  */
+
+import type { FieldCategory } from '../fields/field-catalog.ts'
+import type { SubjectKind } from '../subjects/subject-kinds.ts'
 
 /** Art. 6(1) GDPR: every purpose names exactly one of these (LEGAL.md, "Lawful bases"). */
 export const LEGAL_BASES = [
@@ -63,6 +66,61 @@ export const ELECTRONIC_MAIL_CHANNELS: readonly Channel[] = ['email', 'sms']
 /** Art. 6(1)(c)/(b)/(d): bases the subject can't object to (LEGAL.md, "can the subject object?"). */
 export const UNOBJECTABLE_BASES: readonly LegalBasis[] = ['contract', 'legal_obligation', 'vital_interest']
 
+/**
+ * Art. 18(2): the grounds on which a restricted subject's data may be processed beyond storage. A
+ * purpose flagged with one of them keeps working for restricted subjects (within its scope), and
+ * every such use is audited with the ground.
+ */
+export const RESTRICTION_EXCEPTIONS = [
+  /** the subject's consent to this processing despite the restriction */
+  'consent',
+  /** the establishment, exercise or defence of legal claims */
+  'legal_claims',
+  /** the protection of the rights of another natural or legal person */
+  'rights_of_others',
+  /** important public interest of the Union or of a Member State (e.g. § 147 AO tax audits) */
+  'important_public_interest',
+] as const
+export type RestrictionException = (typeof RESTRICTION_EXCEPTIONS)[number]
+
+/** The subject kinds a B2B purpose on presumed consent may call (§ 7(2) No. 1 UWG). */
+export const BUSINESS_KINDS: readonly SubjectKind[] = ['b2b_contact']
+
+/**
+ * Records a purpose can require of a subject: a record-bound duty reaches only the subjects that
+ * have such records (invoicing retention: subjects with invoices; § 147 AO keeps vouchers, not people).
+ */
+export const REQUIRED_RECORDS = ['order', 'invoice'] as const
+export type RequiredRecord = (typeof REQUIRED_RECORDS)[number]
+
+/**
+ * What a purpose covers (Art. 5(1)(b)-(c), Art. 18(2), § 7 UWG): who may act under it, which
+ * subjects it reaches, which data it uses, and whether it survives a restriction. The gate reads it
+ * on every use; the DPO edits it like the rest of the purpose.
+ */
+export interface PurposeScope {
+  /**
+   * The roles whose users and tokens may act under the purpose. The `admin` role may act under
+   * every purpose (it holds every permission and can't be narrowed); Tresor's own jobs act as admin.
+   */
+  roles: string[]
+  /**
+   * The subject kinds it reaches (a subject qualifies with any of them); empty: every kind.
+   * § 7(2) No. 1 UWG: calls to consumers need prior express consent, so B2B prospecting on
+   * presumed consent reaches B2B contacts only.
+   */
+  subjectKinds: SubjectKind[]
+  /** A record the subject must have for the purpose to reach them; null: none needed. */
+  requiresRecord: RequiredRecord | null
+  /**
+   * The field categories it uses (data minimisation, Art. 5(1)(c)): fields and record kinds of
+   * other categories are withheld under it, whatever the role may see.
+   */
+  fieldCategories: FieldCategory[]
+  /** Art. 18(2): the ground on which it may process restricted subjects; null: it may not. */
+  restrictionException: RestrictionException | null
+}
+
 /** Texts the DPO maintains in both UI languages. */
 export interface Texts {
   de: string
@@ -99,6 +157,8 @@ export interface PurposeDefinition {
   }
   /** ISO 8601 duration after which a consent lapses and must be asked for again; null: it doesn't. */
   consentValidity: string | null
+  /** Who may act under it, whom it reaches, which data it uses (Art. 5(1)(b)-(c), Art. 18(2)). */
+  scope: PurposeScope
   /** W3C DPV purpose concept as a CURIE (`dpv:DirectMarketing`), see {@link DPV_PREFIXES}. */
   dpvPurpose: string
   /** W3C DPV legal basis concept as a CURIE (`eu-gdpr:A6-1-a`). */

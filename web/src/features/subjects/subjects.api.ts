@@ -1,5 +1,5 @@
 import { infiniteQueryOptions, queryOptions, skipToken } from '@tanstack/react-query'
-import { SUBJECT_KINDS, type SubjectKind } from '../../../../src/modules/subjects/subject-kinds'
+import { SUBJECT_KINDS, type SubjectKind } from '../../../../src/privacy/subjects/subject-kinds'
 import { api, buildUrl } from '../../app/api'
 
 export { SUBJECT_KINDS, type SubjectKind }
