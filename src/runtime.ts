@@ -171,6 +171,7 @@ export function createServices(
     keyring,
     secrets,
     phoneRegion: config.phoneRegion,
+    concurrentWriters: database.engine === 'postgres',
   })
   const permissions = new PermissionService(
     new PermissionRepository(database.db),
@@ -212,7 +213,10 @@ export function createServices(
   // Sealed under a vault secret (not a key derived from the master key), so a master-key
   // rotation rewraps it like every other secret and TOTP keeps working.
   const totpBox = deferredSecretBox()
-  const subjects = new SubjectService(gate, (kind, attributes) => subjectRepository.count(kind, attributes))
+  const subjects = new SubjectService(gate, (kind, attributes) => subjectRepository.count(kind, attributes), {
+    mayRecord: (role) => roles.has(role, 'permissions:write'),
+    record: (events, trx) => permissions.recordConsent(events, trx),
+  })
   const events = new EventService(records)
   const products = new ProductRepository(database.db)
   const mailer = createMailer(config.mail)

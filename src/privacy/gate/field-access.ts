@@ -6,7 +6,11 @@ const BUILTIN = new FieldRegistry()
 
 export interface FieldDenial {
   field: PersonalField
-  rule: 'role-lacks-field-category' | 'unknown-field' | 'special-category-without-art9-basis'
+  rule:
+    | 'role-lacks-field-category'
+    | 'purpose-lacks-field-category'
+    | 'unknown-field'
+    | 'special-category-without-art9-basis'
   category: FieldCategory
 }
 

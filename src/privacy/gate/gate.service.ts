@@ -11,17 +11,13 @@ import {
   type PersonalField,
 } from '../fields/field-catalog.ts'
 import type { FieldRegistry } from '../fields/field-registry.ts'
-import { NOTE_AAD } from '../records/record-gate.ts'
-import { dsrDetailsAad } from '../requests/dsr.ts'
+import { COMBINE_AAD, kindsMerged, RECTIFICATION_AAD } from '../records/record-kinds.ts'
 import type { NewSubject, SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
-import type { SubjectMergeRepository } from '../subjects/subject-merge.repository.ts'
+import type { ResealedColumn, SubjectMergeRepository } from '../subjects/subject-merge.repository.ts'
 
 export type { NewSubject }
 
-/** What the old/new values of a rectification are sealed as (the vault binds it to the subject too). */
-export const RECTIFICATION_AAD = 'audit:rectification'
-/** What a merged duplicate's identifiers and attributes are kept as, under the survivor's key. */
-export const COMBINE_AAD = 'audit:combine'
+export { COMBINE_AAD, RECTIFICATION_AAD }
 
 import {
   type FieldDenial,
@@ -29,11 +25,15 @@ import {
   splitFieldsByRole,
   withholdSpecialCategories,
 } from './field-access.ts'
+import { type GateScope, mayActUnder, purposeNotHeld, withholdOutsideScope } from './purpose-scope.ts'
 
 /** Who is asking: an audit actor that acts in a role. */
 export interface GateActor extends AuditActor {
   role: string
 }
+
+/** A purpose as the Art. 9 check needs it: with the channels its consent can be given on. */
+type GatePurposeWithChannels = GatePurpose & { channels: readonly string[] }
 
 /** Why the gate refused one subject: a rule from the permission rules, and a sentence. */
 export interface SubjectDenial {
@@ -48,6 +48,8 @@ export interface GatePurpose {
   legalBasis: string
   /** Art. 9(2) basis, for special categories; none: the purpose may not use them. */
   art9Basis?: string | null
+  /** Who may act under it, which data it uses, whether it survives a restriction. */
+  scope: GateScope
 }
 
 /** The parts the gate composes; each is the kernel's own (vault, audit, permissions, roles). */
@@ -76,13 +78,18 @@ export interface GatePorts {
       trx?: Kysely<Schema>,
       options?: { normalized?: boolean },
     ): Promise<Map<string, string[]>>
+    /** Claims normalised values until `trx` ends, then: per entry, whether either value is stored. */
+    claimAndFindStored(
+      entries: readonly { email?: string | undefined; phone?: string | undefined }[],
+      trx: Kysely<Schema>,
+    ): Promise<boolean[]>
     shred(subjectIds: readonly string[], trx?: Kysely<Schema>): Promise<void>
     seal(subjectId: string, plaintext: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer>
     open(subjectId: string, sealed: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer | null>
   }
   /** Moves a duplicate's records and permissions to the survivor of a merge. */
   merges: SubjectMergeRepository
-  purposes: { find(key: string): Promise<GatePurpose | undefined> }
+  purposes: { find(key: string): Promise<(GatePurpose & { channels: readonly string[] }) | undefined> }
   permissions: {
     /**
      * Set-based, one query: the subjects of the set as stored (unknown ids absent), and those the
@@ -94,6 +101,34 @@ export interface GatePorts {
       subjectIds: readonly string[]
       specialCategory: boolean
     }): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }>
+    /** Which of the subjects are restricted (Art. 18): to audit an Art. 18(2) exception used. */
+    restrictedAmong(subjectIds: readonly string[]): Promise<string[]>
+    /** The verdicts only (subject id → denial), inside a transaction where one is given. */
+    denied(
+      args: {
+        purposeKey: string
+        channel?: string | undefined
+        subjectIds: readonly string[]
+        specialCategory: boolean
+      },
+      trx?: Kysely<Schema>,
+    ): Promise<Map<string, { rule: string; reason: string }>>
+    /**
+     * The channel a use of the purpose means: the one given, if the purpose uses it, else its
+     * default; a validation problem naming `channel` when there is none or it isn't the purpose's.
+     */
+    channelFor(purposeKey: string, channel?: string | undefined): Promise<string>
+    /**
+     * Of the subjects a list shows (not erased, of the kind, with the attributes): how many the
+     * purpose may use on the channel and how many it may not. One SQL query over the set.
+     */
+    countListed(args: {
+      purposeKey: string
+      channel: string
+      kind?: string | undefined
+      attributes?: Record<string, unknown> | undefined
+      specialCategory: boolean
+    }): Promise<{ usable: number; excluded: number }>
   }
   roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
   /** The field catalog: categories, identifiers, attributes and their values, special categories. */
@@ -153,6 +188,13 @@ export interface CollectRequest {
    * stored or nothing.
    */
   alsoInTransaction?: (ids: readonly string[], trx: Kysely<Schema>) => Promise<void>
+  /**
+   * Imports: per subject, its e-mail address and phone number as `normalizeIdentifier` gives them.
+   * A subject either of them is stored for already is left out, and its place in the result is
+   * null. Checked inside the transaction after claiming the values (`claimAndFindStored`), so two
+   * collections at once cannot both store one.
+   */
+  unlessStored?: readonly { email?: string | undefined; phone?: string | undefined }[]
 }
 
 /**
@@ -173,10 +215,17 @@ export class Gate {
     return this.#p.fields
   }
 
-  /** Step 1: the role's fields, less special categories the purpose has no Art. 9 basis for. */
+  /**
+   * Step 1: the role's fields, less those of categories the purpose doesn't use and special
+   * categories it has no Art. 9 basis for.
+   */
   #split(fields: readonly PersonalField[], role: string, purpose: GatePurpose): FieldSplit {
     return withholdSpecialCategories(
-      splitFieldsByRole(fields, this.#p.roles.fieldCategoriesOf(role), this.#p.fields),
+      withholdOutsideScope(
+        splitFieldsByRole(fields, this.#p.roles.fieldCategoriesOf(role), this.#p.fields),
+        purpose.scope,
+        this.#p.fields,
+      ),
       purpose,
       this.#p.fields,
     )
@@ -187,18 +236,84 @@ export class Gate {
    * categories only for a purpose with an Art. 9 basis that the field serves. Throws a validation
    * problem naming the field.
    */
-  #checkWritable(attributes: Readonly<Record<string, unknown>>, purpose: GatePurpose | undefined): void {
+  async #checkWritable(
+    attributes: Readonly<Record<string, unknown>>,
+    purpose: GatePurpose | undefined,
+  ): Promise<Map<string, GatePurposeWithChannels[]>> {
+    const needs = new Map<string, GatePurposeWithChannels[]>()
     for (const [key, value] of Object.entries(attributes)) {
       const problem = this.#p.fields.valueProblem(key, value)
       if (problem) throw invalidField('body', `attributes.${key}`, problem)
       const definition = this.#p.fields.get(key)
-      if (definition?.specialCategory && value !== null) {
-        if (!purpose?.art9Basis || !(definition.purposes ?? []).includes(purpose.key))
-          throw invalidField(
-            'body',
-            `attributes.${key}`,
-            'is a special category (Art. 9): it can be written only for a purpose with an Art. 9 basis that it serves',
+      if (!definition?.specialCategory || value === null) continue
+      const served = definition.purposes ?? []
+      // Art. 9(2)(b)-(j): a purpose on another Art. 9 exception (employment law, health care, ...)
+      // that the field serves needs no consent of its own.
+      if (purpose?.art9Basis && purpose.art9Basis !== 'explicit_consent' && served.includes(purpose.key))
+        continue
+      // Art. 9(2)(a): otherwise the person's explicit consent to a purpose the field serves.
+      const candidates: GatePurposeWithChannels[] = []
+      for (const k of served) {
+        const p = await this.#p.purposes.find(k)
+        if (p?.art9Basis === 'explicit_consent') candidates.push(p)
+      }
+      if (candidates.length === 0)
+        throw invalidField(
+          'body',
+          `attributes.${key}`,
+          'is a special category (Art. 9): it can be written only for a purpose with an Art. 9 basis that it serves',
+        )
+      needs.set(key, candidates)
+    }
+    return needs
+  }
+
+  /**
+   * Art. 9(1)-(2)(a): storing or changing a special-category value needs, for that subject, a valid
+   * explicit consent to a purpose the field serves — recorded before, or in the same transaction.
+   * Refuses naming the field and the consent that is missing.
+   */
+  async #requireExplicitConsent(
+    wanted: readonly { subjectId: string; fields: ReadonlyMap<string, readonly GatePurposeWithChannels[]> }[],
+    trx?: Kysely<Schema>,
+  ): Promise<void> {
+    const verdicts = new Map<string, Set<string>>() // purpose key → subjects it allows
+    for (const { subjectId, fields } of wanted) {
+      for (const [field, candidates] of fields) {
+        let allowed = false
+        for (const purpose of candidates) {
+          let allows = verdicts.get(purpose.key)
+          if (!allows) {
+            allows = new Set<string>()
+            const ids = wanted.map((w) => w.subjectId)
+            // Consent is per channel: any channel of the purpose with a valid consent will do.
+            for (const channel of purpose.channels) {
+              const denied = await this.#p.permissions.denied(
+                { purposeKey: purpose.key, channel, subjectIds: ids, specialCategory: true },
+                trx,
+              )
+              for (const id of ids) if (!denied.has(id)) allows.add(id)
+            }
+            verdicts.set(purpose.key, allows)
+          }
+          if (allows.has(subjectId)) allowed = true
+        }
+        if (!allowed) {
+          const names = candidates.map((c) => c.key).join(' or ')
+          throw new ProblemError(
+            'forbidden',
+            `attributes.${field} is a special category (Art. 9): it needs the person's explicit consent to ${names}`,
+            {
+              errors: [
+                {
+                  in: 'body',
+                  field: `attributes.${field}`,
+                  reason: `is a special category (Art. 9(1)): storing it needs the person's explicit consent (Art. 9(2)(a)) to ${names}, recorded before or with this request; there is no valid one`,
+                },
+              ],
+            },
           )
+        }
       }
     }
   }
@@ -206,7 +321,7 @@ export class Gate {
   /** Uses a set of subjects for a purpose; the result keeps the order of `subjectIds`. */
   async use(request: UseRequest): Promise<UseResult> {
     const ids = [...new Set(request.subjectIds)]
-    const purpose = await this.#purpose(request.purpose)
+    const purpose = await this.#purpose(request.purpose, request)
     const fields = this.#split(request.fields, request.actor.role, purpose)
     const { subjects: found, denied: basisDenials } = await this.#check(
       request,
@@ -280,14 +395,32 @@ export class Gate {
         })
       }
     }
-    if (fields.denied.length > 0 && allowedRows.length > 0) {
-      records.push({
-        ...common,
-        action: 'denied',
-        subjectIds: allowedRows.map((r) => r.id),
-        fields: fields.denied.map((d) => d.field),
-        reason: `role ${request.actor.role} lacks the field categories ${[...new Set(fields.denied.map((d) => d.category))].join(', ')}`,
-      })
+    // One record per rule that withheld fields, each with its own reason (a special category held
+    // back for want of an Art. 9 basis is not the role's doing).
+    if (allowedRows.length > 0) {
+      for (const [rule, group] of groupBy(fields.denied, (d) => d.rule)) {
+        records.push({
+          ...common,
+          action: 'denied',
+          subjectIds: allowedRows.map((r) => r.id),
+          fields: group.map((d) => d.field),
+          reason: fieldDenialReason(rule, group, request.actor.role, purpose.key),
+        })
+      }
+    }
+    // Art. 18(2): a purpose flagged with an exception reaches restricted subjects too; each use of
+    // the exception is recorded with its ground.
+    const exception = purpose.scope.restrictionException
+    if (exception !== null && usable.length > 0) {
+      const restricted = await this.#p.permissions.restrictedAmong(usable.map((r) => r.id))
+      if (restricted.length > 0)
+        records.push({
+          ...common,
+          action: request.action ?? 'read',
+          subjectIds: restricted,
+          fields: fields.allowed,
+          reason: `Art. 18(2) exception used for restricted subjects: ${exception}`,
+        })
     }
     // No audit, no data: the record is written first (or, on PostgreSQL, while the identifiers are
     // decrypted), and nothing is returned unless it is committed.
@@ -319,6 +452,8 @@ export class Gate {
     request: Omit<UseRequest, 'subjectIds'> & { subjectId: string },
   ): Promise<UseResult & { matches: Map<string, string[]> }> {
     const { subjectId, ...rest } = request
+    // The duplicates are matched on these: a role (or purpose) without them learns nothing.
+    await this.#mayLookUpBy(rest, ['email', 'phone', 'firstName', 'lastName'], 'request', (f) => f)
     const self = await this.use({ ...rest, subjectIds: [subjectId], fields: [] })
     const denial = self.denied[0]
     if (denial?.rule === 'erased' || (self.subjects.length === 0 && !denial)) {
@@ -340,6 +475,7 @@ export class Gate {
     request: Omit<UseRequest, 'subjectIds'> & { name: string; limit: number },
   ): Promise<UseResult> {
     const { name, limit, ...rest } = request
+    await this.#mayLookUpBy(rest, ['firstName', 'lastName'], 'body', () => 'name')
     const subjectIds = await this.#p.vault.findByName(name, limit)
     return this.use({ ...rest, subjectIds })
   }
@@ -347,8 +483,47 @@ export class Gate {
   /** Looks a subject up by e-mail through the blind index (nothing decrypted to search), then uses it. */
   async readByEmail(request: Omit<UseRequest, 'subjectIds'> & { email: string }): Promise<UseResult> {
     const { email, ...rest } = request
+    await this.#mayLookUpBy(rest, ['email'], 'body', () => 'email')
     const subjectIds = await this.#p.vault.findByBlindIndex('email', email)
     return this.use({ ...rest, subjectIds })
+  }
+
+  /**
+   * A lookup by identifiers uses them: comparing is processing, and a match re-identifies whoever
+   * it finds (a pseudonymous role finding a profile by its e-mail address). So the role and the
+   * purpose must allow every field compared, as for reading it; otherwise the lookup is refused —
+   * and the refusal audited — before the blind index is asked. `inputOf` names the request field
+   * a compared field stands for.
+   */
+  async #mayLookUpBy(
+    request: Omit<UseRequest, 'subjectIds'>,
+    compared: readonly IdentifierField[],
+    where: string,
+    inputOf: (field: string) => string,
+  ): Promise<void> {
+    const purpose = await this.#purpose(request.purpose, request)
+    const { denied } = this.#split(compared, request.actor.role, purpose)
+    if (denied.length === 0) return
+    await this.#p.audit.append(
+      [...groupBy(denied, (d) => d.rule)].map(([rule, group]) => ({
+        actor: request.actor,
+        action: 'denied' as const,
+        purpose: purpose.key,
+        legalBasis: purpose.legalBasis,
+        fields: group.map((d) => d.field),
+        reason: `lookup by ${group.map((d) => d.field).join(', ')}: ${fieldDenialReason(rule, group, request.actor.role, purpose.key)}`,
+        ...(request.requestId ? { requestId: request.requestId } : {}),
+      })),
+    )
+    const errors = fieldErrors(denied, where).map((e) => ({ ...e, field: inputOf(e.field) }))
+    const distinct = errors.filter(
+      (e, i) => errors.findIndex((o) => o.field === e.field && o.reason === e.reason) === i,
+    )
+    throw new ProblemError(
+      'forbidden',
+      `your role may not look subjects up by ${[...new Set(distinct.map((e) => e.field))].join(', ')} for this purpose`,
+      { errors: distinct },
+    )
   }
 
   /**
@@ -401,15 +576,22 @@ export class Gate {
    * Collection: stores new subjects, their identifiers encrypted under fresh data keys, and the
    * audit record, in one transaction — all of it or nothing.
    */
-  async collect(request: CollectRequest): Promise<string[]> {
-    const purpose = request.purpose === undefined ? undefined : await this.#purpose(request.purpose)
+  collect(
+    request: CollectRequest & { unlessStored: NonNullable<CollectRequest['unlessStored']> },
+  ): Promise<(string | null)[]>
+  collect(request: CollectRequest): Promise<string[]>
+  async collect(request: CollectRequest): Promise<(string | null)[]> {
+    const purpose = request.purpose === undefined ? undefined : await this.#purpose(request.purpose, request)
     const provided = new Set<PersonalField>()
+    // Per subject: the special-category values that need the person's explicit consent.
+    const art9 = new Map<NewSubject, Map<string, GatePurposeWithChannels[]>>()
     for (const s of request.subjects) {
       for (const [k, v] of Object.entries(s.identifiers))
         if (v != null && isIdentifierField(k)) provided.add(k)
       // Every attribute must be one of the catalog, with a valid value (a special category only
       // for an Art. 9 purpose it serves).
-      this.#checkWritable(s.attributes, purpose)
+      const needs = await this.#checkWritable(s.attributes, purpose)
+      if (needs.size > 0) art9.set(s, needs)
       for (const k of Object.keys(s.attributes)) provided.add(k)
     }
     const fields = splitFieldsByRole(
@@ -434,12 +616,27 @@ export class Gate {
       )
     }
     return this.#p.db.transaction().execute(async (trx) => {
-      const ids = await this.#p.subjects.insertMany(request.subjects, trx)
+      // First, before any other lock: the claims wait for a collection of the same values at once.
+      const stored = request.unlessStored
+        ? await this.#p.vault.claimAndFindStored(request.unlessStored, trx)
+        : []
+      const subjects = request.subjects.filter((_, i) => !stored[i])
+      if (request.unlessStored && subjects.length === 0) return request.subjects.map(() => null)
+      const ids = await this.#p.subjects.insertMany(subjects, trx)
       await this.#p.vault.writeIdentifiers(
-        request.subjects.map((s, i) => ({ subjectId: ids[i] as string, identifiers: s.identifiers })),
+        subjects.map((s, i) => ({ subjectId: ids[i] as string, identifiers: s.identifiers })),
         trx,
       )
       if (request.alsoInTransaction) await request.alsoInTransaction(ids, trx)
+      // Art. 9(2)(a): the consents recorded with the collection count; nothing is stored without.
+      const wanted = subjects.flatMap((s, i) => {
+        const needs = art9.get(s)
+        return needs ? [{ subjectId: ids[i] as string, fields: needs }] : []
+      })
+      if (wanted.length > 0) await this.#requireExplicitConsent(wanted, trx)
+      const art9Purposes = [
+        ...new Set(wanted.flatMap((w) => [...w.fields.values()].flat().map((p) => p.key))),
+      ]
       await this.#p.audit.append(
         [
           {
@@ -449,12 +646,19 @@ export class Gate {
             fields: fields.allowed,
             ...(purpose ? { purpose: purpose.key, legalBasis: purpose.legalBasis } : {}),
             ...(request.requestId ? { requestId: request.requestId } : {}),
-            ...(request.reason ? { reason: request.reason } : {}),
+            ...(art9Purposes.length > 0
+              ? {
+                  reason: `${request.reason ? `${request.reason}; ` : ''}special categories on the subjects' explicit consent (Art. 9(2)(a)) to ${art9Purposes.join(' or ')}`,
+                }
+              : request.reason
+                ? { reason: request.reason }
+                : {}),
           },
         ],
         trx,
       )
-      return ids
+      let next = 0
+      return request.subjects.map((_, i) => (stored[i] ? null : (ids[next++] as string)))
     })
   }
 
@@ -474,9 +678,9 @@ export class Gate {
     reason: string
     requestId?: string
   }): Promise<void> {
-    const purpose = await this.#purpose(request.purpose)
+    const purpose = await this.#purpose(request.purpose, request)
     const identifierFields = Object.keys(request.identifiers ?? {}).filter(isIdentifierField)
-    this.#checkWritable(request.attributes ?? {}, purpose)
+    const art9 = await this.#checkWritable(request.attributes ?? {}, purpose)
     const attributeFields = Object.keys(request.attributes ?? {})
     const fields = splitFieldsByRole(
       [...identifierFields, ...attributeFields],
@@ -517,6 +721,21 @@ export class Gate {
         'forbidden',
         `the purpose ${purpose.key} may not use this subject: ${denial.rule}`,
       )
+    }
+    if (art9.size > 0) {
+      try {
+        await this.#requireExplicitConsent([{ subjectId: row.id, fields: art9 }])
+      } catch (error) {
+        await this.#p.audit.append([
+          {
+            ...common,
+            action: 'denied',
+            fields: [...art9.keys()],
+            reason: 'rectify: special category without the explicit consent of Art. 9(2)(a)',
+          },
+        ])
+        throw error
+      }
     }
     const old = identifierFields.length
       ? ((await this.#p.vault.readIdentifiers([row.id], identifierFields)).get(row.id) ?? {})
@@ -588,7 +807,7 @@ export class Gate {
     purpose?: string
     requestId?: string
   }): Promise<void> {
-    const purpose = await this.#purpose(request.purpose ?? 'contact_management')
+    const purpose = await this.#purpose(request.purpose ?? 'contact_management', request)
     const survivorId = request.survivorId.toLowerCase()
     const duplicateId = request.duplicateId.toLowerCase()
     if (survivorId === duplicateId) throw invalidField('body', 'duplicateId', 'is the subject itself')
@@ -656,23 +875,25 @@ export class Gate {
       if (Object.keys(missing).length > 0)
         await this.#p.vault.writeIdentifiers([{ subjectId: survivorId, identifiers: missing }], trx)
       await this.#p.subjects.update(survivorId, { attributes, kinds }, new Date(), trx)
+      // Every record kind as the registry says (record-kinds.ts): moved, merged, or dropped.
       await this.#p.merges.moveRecords(survivorId, duplicateId, trx)
-      await this.#p.merges.movePermissions(survivorId, duplicateId, trx)
-      for (const note of await this.#p.merges.notes(duplicateId, trx)) {
-        const text = await this.#p.vault.open(duplicateId, note.sealed_text, NOTE_AAD, trx)
-        if (text === null) continue
-        const sealed = await this.#p.vault.seal(survivorId, text, NOTE_AAD, trx)
-        await this.#p.merges.moveNote(duplicateId, survivorId, note.id, sealed, trx)
-      }
-      // Data subject requests move with their deadlines; what the person wrote is re-sealed.
-      for (const request of await this.#p.merges.dsrRequests(duplicateId, trx)) {
-        const aad = dsrDetailsAad(request.id)
-        const details = request.details_sealed
-          ? await this.#p.vault.open(duplicateId, request.details_sealed, aad, trx)
-          : null
-        const sealed = details ? await this.#p.vault.seal(survivorId, details, aad, trx) : null
-        await this.#p.merges.moveDsrRequest(duplicateId, survivorId, request.id, sealed, trx)
-      }
+      // Sealed ones (notes; data subject requests, whose deadlines run on) are sealed again under the
+      // survivor's key. A value that no longer opens moves as null where the column allows it, else
+      // its row stays with the duplicate, shredded with it.
+      for (const kind of kindsMerged('reseal'))
+        for (const row of await this.#p.merges.sealedRows(kind, duplicateId, trx)) {
+          const values: { column: ResealedColumn; sealed: Uint8Array | null; nullable: boolean }[] = []
+          for (const column of kind.sealed) {
+            const aad =
+              typeof column.aad === 'string' ? column.aad : column.aad.aad(String(row[column.aad.of]))
+            const stored = row[column.column] as Uint8Array | null
+            const plain = stored === null ? null : await this.#p.vault.open(duplicateId, stored, aad, trx)
+            const sealed = plain === null ? null : await this.#p.vault.seal(survivorId, plain, aad, trx)
+            values.push({ column: column.column, sealed, nullable: column.nullable })
+          }
+          if (values.every((v) => v.sealed !== null || v.nullable))
+            await this.#p.merges.moveSealed(kind, duplicateId, survivorId, row.id, values, trx)
+        }
       const keptValues = await this.#p.vault.seal(
         survivorId,
         Buffer.from(
@@ -742,15 +963,30 @@ export class Gate {
 
   /**
    * One keyset page of subjects for a purpose, with the pseudonymous fields the role may see.
-   * Erased subjects are not listed; subjects the purpose may not use are left out of the page.
+   * Erased subjects are not listed; subjects the purpose may not use (on the channel) are left out
+   * of the page. Purpose and channel are checked before anything is read, also for an empty page
+   * (an export validates by its first page). With `count`, also how many subjects of the list the
+   * purpose may use (`total`) and may not (`excluded`), counted in SQL over the whole set.
    */
-  async page(
-    request: Omit<UseRequest, 'subjectIds'> & { query: SubjectListQuery },
-  ): Promise<
-    UseResult & { hasMore: boolean; last: { id: string; createdAt: Date; updatedAt: Date } | undefined }
+  async page(request: Omit<UseRequest, 'subjectIds'> & { query: SubjectListQuery; count?: boolean }): Promise<
+    UseResult & {
+      hasMore: boolean
+      last: { id: string; createdAt: Date; updatedAt: Date } | undefined
+      total?: number
+      excluded?: number
+    }
   > {
-    const { query, ...rest } = request
-    const purpose = await this.#purpose(rest.purpose)
+    const { query, count, ...asked } = request
+    // A list names its purpose in the query string, not in a body.
+    const purpose = await this.#purpose(asked.purpose, asked).catch((error: unknown) => {
+      throw error instanceof ProblemError && error.kind === 'validation'
+        ? new ProblemError('validation', error.detail, {
+            errors: error.errors?.map((e) => ({ ...e, in: 'query' })) ?? [],
+          })
+        : error
+    })
+    // A purpose with several channels is listed for one of them (the decision depends on it).
+    const rest = { ...asked, channel: await this.#p.permissions.channelFor(purpose.key, asked.channel) }
     const fields = this.#split(rest.fields, rest.actor.role, purpose)
     // Filtering on an attribute is using it: only on attributes the role may see for this purpose,
     // with values of the catalog (a list asks for subjects having all its values).
@@ -766,7 +1002,19 @@ export class Gate {
       const problem = this.#p.fields.valueProblem(key, value)
       if (problem) throw invalidField('query', `attributes.${key}`, problem)
     }
-    const rows = await this.#p.subjects.list({ ...query, limit: query.limit + 1 })
+    const [rows, counted] = await this.#both(
+      () => this.#p.subjects.list({ ...query, limit: query.limit + 1 }),
+      async () =>
+        count
+          ? this.#p.permissions.countListed({
+              purposeKey: purpose.key,
+              channel: rest.channel,
+              kind: query.kind,
+              attributes: query.attributes,
+              specialCategory: fields.specialCategory,
+            })
+          : undefined,
+    )
     const page = rows.slice(0, query.limit)
     const { denied } = await this.#check(
       rest,
@@ -781,6 +1029,7 @@ export class Gate {
       hasMore: rows.length > query.limit,
       // The cursor moves past denied subjects too, so a page never repeats.
       last: last && { id: last.id, createdAt: last.created_at, updatedAt: last.updated_at },
+      ...(counted ? { total: counted.usable, excluded: counted.excluded } : {}),
     }
   }
 
@@ -791,9 +1040,29 @@ export class Gate {
     return [first, await b()]
   }
 
-  async #purpose(key: string): Promise<GatePurpose> {
+  /**
+   * The purpose from the registry; with `who`, only when the actor's role may act under it
+   * (Art. 5(1)(b): the purpose's scope names the roles) — otherwise the refusal is audited and 403.
+   */
+  async #purpose(
+    key: string,
+    who?: { actor: GateActor; requestId?: string | undefined },
+  ): Promise<GatePurpose> {
     const purpose = await this.#p.purposes.find(key)
     if (!purpose) throw invalidField('body', 'purpose', 'is not a purpose in the registry')
+    if (who && !mayActUnder(who.actor.role, purpose.scope)) {
+      await this.#p.audit.append([
+        {
+          actor: who.actor,
+          action: 'denied',
+          purpose: purpose.key,
+          legalBasis: purpose.legalBasis,
+          reason: `purpose scope: role ${who.actor.role} may not act under ${purpose.key}`,
+          ...(who.requestId ? { requestId: who.requestId } : {}),
+        },
+      ])
+      throw purposeNotHeld(purpose.key, who.actor.role)
+    }
     return purpose
   }
 }
@@ -824,10 +1093,34 @@ function fieldErrors(denied: readonly FieldDenial[], where: string) {
     reason:
       d.rule === 'role-lacks-field-category'
         ? `your role lacks the field category ${d.category}`
-        : d.rule === 'unknown-field'
-          ? 'is not a field of the catalog'
-          : 'is a special category without an Art. 9 basis for this purpose',
+        : d.rule === 'purpose-lacks-field-category'
+          ? `the purpose does not use the field category ${d.category}`
+          : d.rule === 'unknown-field'
+            ? 'is not a field of the catalog'
+            : 'is a special category without an Art. 9 basis for this purpose',
   }))
+}
+
+/** The audit reason for fields withheld by one rule (field-access.ts): names the rule's own cause. */
+function fieldDenialReason(
+  rule: string,
+  denied: readonly FieldDenial[],
+  role: string,
+  purposeKey: string,
+): string {
+  const categories = [...new Set(denied.map((d) => d.category))].join(', ')
+  switch (rule) {
+    case 'role-lacks-field-category':
+      return `role ${role} lacks the field categories ${categories}`
+    case 'purpose-lacks-field-category':
+      return `purpose ${purposeKey} does not use the field categories ${categories}`
+    case 'special-category-without-art9-basis':
+      return `special categories (Art. 9(1)): purpose ${purposeKey} has no Art. 9(2) basis that these fields serve`
+    case 'unknown-field':
+      return 'not fields of the catalog'
+    default:
+      return `withheld: ${rule}`
+  }
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -754,8 +754,11 @@ export class PermissionService {
   }
 
   /** Resolves purpose and channel of an audience question; 404 / 400 problems when they don't fit. */
-  async #question(query: AudienceQuery): Promise<{ purpose: Purpose; channel: Channel; now: Date }> {
-    const purpose = await this.#purposes.get(query.purposeKey)
+  async #question(
+    query: AudienceQuery,
+    trx?: Kysely<Schema>,
+  ): Promise<{ purpose: Purpose; channel: Channel; now: Date }> {
+    const purpose = await this.#purposes.get(query.purposeKey, trx)
     let channel: Channel | undefined
     if (query.channel === undefined) {
       channel = defaultChannel(purpose)
@@ -860,16 +863,20 @@ export class PermissionService {
    */
   async denied(
     query: AudienceQuery & { subjectIds: readonly string[] },
+    trx?: Kysely<Schema>,
   ): Promise<Map<string, { rule: SetDenialRule; reason: string }>> {
-    const { purpose, channel, now } = await this.#question(query)
+    const { purpose, channel, now } = await this.#question(query, trx)
     const plan = decisionPlan(purpose, channel, query.specialCategory ?? false)
-    const rows = await this.#repo.denialRules({
-      purposeKey: purpose.key,
-      channel,
-      plan,
-      now,
-      subjectIds: query.subjectIds,
-    })
+    const rows = await this.#repo.denialRules(
+      {
+        purposeKey: purpose.key,
+        channel,
+        plan,
+        now,
+        subjectIds: query.subjectIds,
+      },
+      trx,
+    )
     const denied = new Map<string, { rule: SetDenialRule; reason: string }>()
     for (const row of rows) {
       if (!row.known) denied.set(row.id, { rule: 'unknown-subject', reason: 'there is no such subject' })

@@ -90,10 +90,16 @@ export function purposeProblems(purpose: PurposeDefinition, where = 'body'): Fie
       `must name only ${BUSINESS_KINDS.join(', ')}: advertising calls without consent may reach businesses only (presumed consent, § 7(2) No. 1 UWG); consumers must consent first`,
     )
   if (scope.fieldCategories.length === 0)
-    add('scope.fieldCategories', 'must name at least one field category: a purpose that uses no data has no use')
+    add(
+      'scope.fieldCategories',
+      'must name at least one field category: a purpose that uses no data has no use',
+    )
   // Art. 18(2): "with the data subject's consent" — only a purpose that rests on consent can claim it.
   if (scope.restrictionException === 'consent' && !consentBased)
-    add('scope.restrictionException', 'consent is a ground only for purposes that rest on consent (Art. 18(2))')
+    add(
+      'scope.restrictionException',
+      'consent is a ground only for purposes that rest on consent (Art. 18(2))',
+    )
   if (purpose.retention.period !== null && !isIsoDuration(purpose.retention.period))
     add('retention.period', 'must be an ISO 8601 duration such as P8Y or P6M, or null')
   if (!purpose.retention.rule.de.trim() || !purpose.retention.rule.en.trim())

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Updateable } from 'kysely'
+import type { PurposeRow, PurposeTable, Schema } from '../../platform/db/schema.ts'
 import type { FieldCategory } from '../fields/field-catalog.ts'
 import type { SubjectKind } from '../subjects/subject-kinds.ts'
-import type { PurposeRow, PurposeTable, Schema } from '../../platform/db/schema.ts'
 import type {
   Art9Basis,
   Channel,

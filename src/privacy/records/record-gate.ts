@@ -5,6 +5,7 @@ import type { AuditRecordInput, AuditWriter } from '../audit/audit-record.ts'
 import type { FieldCategory, RecordField } from '../fields/field-catalog.ts'
 import { type FieldDenial, splitFieldsByRole } from '../gate/field-access.ts'
 import type { GateActor, GatePurpose } from '../gate/gate.service.ts'
+import { mayActUnder, purposeNotHeld, withholdOutsideScope } from '../gate/purpose-scope.ts'
 import { withTransaction } from '../keys/with-transaction.ts'
 import { seedDemoRecords } from './demo-records.ts'
 import type {
@@ -18,6 +19,7 @@ import type {
   RecordRepository,
   TouchpointRow,
 } from './record.repository.ts'
+import { NOTE_AAD } from './record-kinds.ts'
 
 export type { DealRow, InvoiceRow, MembershipRow, OrderLineRow, OrderRow, TouchpointRow }
 
@@ -139,8 +141,7 @@ export interface RecordWrite {
   reason?: string | undefined
 }
 
-/** What a note's text is sealed as (the vault binds it to the subject too). */
-export const NOTE_AAD = 'record:note'
+export { NOTE_AAD }
 
 /**
  * The gate for the records kept about subjects (the CRM core): touchpoints, orders, invoices,
@@ -300,8 +301,12 @@ export class RecordGate {
     limit?: number
     requestId?: string | undefined
   }): Promise<RecordReadResult> {
-    const purpose = await this.#purpose(request.purpose)
-    const split = splitFieldsByRole(request.fields, this.#p.roles.fieldCategoriesOf(request.actor.role))
+    const purpose = await this.#purpose(request.purpose, request)
+    // The role's record kinds, less those of categories the purpose doesn't use (Art. 5(1)(c)).
+    const split = withholdOutsideScope(
+      splitFieldsByRole(request.fields, this.#p.roles.fieldCategoriesOf(request.actor.role)),
+      purpose.scope,
+    )
     const allowed = split.allowed as RecordField[]
     const subject = await this.#allowed(request, purpose, allowed)
     const limit = request.limit ?? 50
@@ -372,8 +377,8 @@ export class RecordGate {
   }): Promise<
     ({ status: 'imported' | 'duplicate' } | { status: 'rejected'; rule: string; reason: string })[]
   > {
-    const purpose = await this.#purpose(request.purpose ?? 'order_processing')
-    this.#requireCategory(request.actor, 'orders')
+    const purpose = await this.#purpose(request.purpose ?? 'order_processing', request)
+    this.#requireCategory(request.actor, 'orders', purpose)
     const denied = await this.#p.permissions.denied({
       purposeKey: purpose.key,
       channel: recordChannel(purpose),
@@ -657,8 +662,8 @@ export class RecordGate {
     action: 'create' | 'update',
     fn: (trx: Kysely<Schema>) => Promise<T>,
   ): Promise<T> {
-    const purpose = await this.#purpose(write.purpose)
-    this.#requireCategory(write.actor, field)
+    const purpose = await this.#purpose(write.purpose, write)
+    this.#requireCategory(write.actor, field, purpose)
     const subject = await this.#allowed(write, purpose, [field])
     return withTransaction(this.#p.db, undefined, async (trx) => {
       const result = await fn(trx)
@@ -718,18 +723,44 @@ export class RecordGate {
     return subject.id
   }
 
-  #requireCategory(actor: GateActor, field: RecordField): void {
+  #requireCategory(actor: GateActor, field: RecordField, purpose?: RecordPurpose): void {
     const split = splitFieldsByRole([field], this.#p.roles.fieldCategoriesOf(actor.role))
     if (split.denied.length > 0)
       throw new ProblemError(
         'forbidden',
         `your role may not work with ${field} (field category ${split.denied[0]?.category})`,
       )
+    const scoped = purpose ? withholdOutsideScope(split, purpose.scope) : split
+    if (scoped.denied.length > 0)
+      throw new ProblemError(
+        'forbidden',
+        `the purpose ${purpose?.key} does not cover ${field} (field category ${scoped.denied[0]?.category})`,
+      )
   }
 
-  async #purpose(key: string): Promise<RecordPurpose> {
+  /**
+   * The purpose from the registry; with `who`, only when the actor's role may act under it
+   * (Art. 5(1)(b)) — otherwise the refusal is audited and 403.
+   */
+  async #purpose(
+    key: string,
+    who?: { actor: GateActor; requestId?: string | undefined },
+  ): Promise<RecordPurpose> {
     const purpose = await this.#p.purposes.find(key)
     if (!purpose) throw new ProblemError('not-found', `there is no purpose ${key}`)
+    if (who && !mayActUnder(who.actor.role, purpose.scope)) {
+      await this.#p.audit.append([
+        {
+          actor: who.actor,
+          action: 'denied',
+          purpose: purpose.key,
+          legalBasis: purpose.legalBasis,
+          reason: `purpose scope: role ${who.actor.role} may not act under ${purpose.key}`,
+          ...(who.requestId ? { requestId: who.requestId } : {}),
+        },
+      ])
+      throw purposeNotHeld(purpose.key, who.actor.role)
+    }
     return purpose
   }
 
