@@ -197,6 +197,7 @@ export function createServices(
     registry: fieldRegistry,
     purposes,
   })
+  purposes.setRoleCatalog((name) => roles.exists(name))
   const gate = new Gate({
     merges: new SubjectMergeRepository(database.db),
     fields: fieldRegistry,
@@ -292,7 +293,9 @@ export function createServices(
       purposes,
       products,
       fields: fieldRegistry,
-      repository: new ImportRepository(database.db),
+      repository: new ImportRepository(database.db, {
+        concurrentProcesses: database.engine === 'postgres',
+      }),
     }),
     vault,
     totpBox,
@@ -372,6 +375,12 @@ export async function openRuntime(
     // Consent texts (version 1 where a consent purpose has none) and the five seeded forms.
     await services.consentTexts.seed()
     await services.forms.seed()
+    // Imports a process that ended mid-way left `running` (no live process holds them).
+    if (options.migrate !== false) {
+      const interrupted = await services.imports.markInterrupted()
+      if (interrupted > 0)
+        logger.warn({ imports: interrupted }, 'imports left running by an ended process marked interrupted')
+    }
   } catch (error) {
     await database.close()
     throw error

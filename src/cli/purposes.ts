@@ -48,6 +48,8 @@ export function registerPurposes(program: Command): void {
           p.directMarketing ? 'direct-marketing' : '-',
           // § 7(3) UWG: e-mail/SMS only to own customers.
           p.existingCustomers ? 'existing-customers' : '-',
+          // Who may act under it (the admin role always may).
+          `roles:${p.scope.roles.join(',') || '-'}`,
           `v${p.version}`,
           p.name.en,
         ])
@@ -62,7 +64,12 @@ export function registerPurposes(program: Command): void {
   )
 
   withDataDirOption(
-    purposes.command('show').description('print one purpose as JSON').argument('<key>', 'purpose key'),
+    purposes
+      .command('show')
+      .description(
+        'print one purpose as JSON, with its scope: the roles that may act under it, the subject kinds it reaches, a record it requires, the field categories it uses and its Art. 18(2) exception',
+      )
+      .argument('<key>', 'purpose key'),
   ).action(async (key: string, options: { dataDir?: string }) => {
     await withRuntime(options, async (runtime) => {
       process.stdout.write(`${JSON.stringify(await runtime.services.purposes.get(key), null, 2)}\n`)

@@ -113,14 +113,15 @@ describeEachEngine('the field catalog', (runtime) => {
     })
   })
 
-  it('writes and shows a special category only for a purpose with an Art. 9 basis that it serves', async () => {
+  it('writes and shows a special category only for a purpose with an Art. 9 basis that it serves, and only with the explicit consent', async () => {
     const special = { dietaryRequirements: ['vegan'] }
-    const newSubject = (purpose?: string) =>
+    const newSubject = (purpose?: string, extra: Record<string, unknown> = {}) =>
       call('POST', '/subjects', admin, {
         kinds: ['customer'],
         identifiers: { email: `s${Math.random()}@fields.test` },
         attributes: special,
         ...(purpose ? { purpose } : {}),
+        ...extra,
       })
     expect(problemOf(await newSubject()).errors?.[0]?.field).toBe('attributes.dietaryRequirements')
     const purpose = await call('POST', '/purposes', dpo, {
@@ -144,7 +145,25 @@ describeEachEngine('the field catalog', (runtime) => {
     expect(
       (await call('PATCH', '/fields/dietaryRequirements', dpo, { purposes: ['event_catering'] })).statusCode,
     ).toBe(200)
-    const res = await newSubject('event_catering')
+    // Art. 9(1)-(2)(a): not a byte without the person's explicit consent — the purpose's Art. 9
+    // basis alone is not enough. The refusal names the field and the consent missing; nothing is stored.
+    const before = ((await call('GET', '/subjects/count', admin)).json() as { total: number }).total
+    const refused = await newSubject('event_catering')
+    expect(refused.statusCode, refused.body).toBe(403)
+    expect(problemOf(refused).errors?.[0]).toMatchObject({
+      in: 'body',
+      field: 'attributes.dietaryRequirements',
+    })
+    expect(problemOf(refused).errors?.[0]?.reason).toMatch(/explicit consent.*event_catering/)
+    expect(((await call('GET', '/subjects/count', admin)).json() as { total: number }).total).toBe(before)
+    // Given in the same request (a signed registration form), with its proof: stored.
+    const consent = {
+      purposeKey: 'event_catering',
+      channel: 'none',
+      kind: 'granted',
+      proof: { source: 'form', formKey: 'event-registration', textVersion: 'v1' },
+    }
+    const res = await newSubject('event_catering', { consents: [consent] })
     expect(res.statusCode, res.body).toBe(201)
     const id = (res.json() as { id: string }).id
     // Under contact management the special category is withheld, even from the DPO…
@@ -152,19 +171,45 @@ describeEachEngine('the field catalog', (runtime) => {
       attributes: Record<string, unknown>
     }
     expect(plain.attributes).not.toHaveProperty('dietaryRequirements')
-    // …and for its own purpose it needs the explicit consent (Art. 9(2)(a)).
-    expect((await call('GET', `/subjects/${id}?purpose=event_catering`, dpo)).statusCode).toBe(403)
-    const consent = await call('POST', `/subjects/${id}/consents`, dpo, {
-      purposeKey: 'event_catering',
-      channel: 'none',
-      kind: 'granted',
-      proof: { source: 'form', formKey: 'event-registration', textVersion: 'v1' },
-    })
-    expect(consent.statusCode, consent.body).toBe(201)
+    // …and for its own purpose it is there, with the explicit consent (Art. 9(2)(a)).
     const allowed = (await call('GET', `/subjects/${id}?purpose=event_catering`, dpo)).json() as {
       attributes: Record<string, unknown>
     }
     expect(allowed.attributes).toEqual({ dietaryRequirements: ['vegan'] })
+
+    // Rectification: changing the value needs the consent too; once withdrawn, no new value.
+    const other = await call('POST', '/subjects', admin, {
+      kinds: ['customer'],
+      identifiers: { email: `o${Math.random()}@fields.test` },
+    })
+    const otherId = (other.json() as { id: string }).id
+    const change = (subject: string) =>
+      call('PATCH', `/subjects/${subject}`, admin, {
+        attributes: { dietaryRequirements: ['vegetarian'] },
+        purpose: 'event_catering',
+        reason: 'told us at the desk',
+      })
+    // A subject without consent can't be used for the consent purpose at all (Art. 6(1)(a) for the
+    // contract purpose's special categories) — and never gets the value.
+    expect((await change(otherId)).statusCode).toBe(403)
+    const viaContactManagement = await call('PATCH', `/subjects/${otherId}`, admin, {
+      attributes: { dietaryRequirements: ['vegetarian'] },
+      reason: 'told us at the desk',
+    })
+    expect(viaContactManagement.statusCode, viaContactManagement.body).toBe(403)
+    expect(problemOf(viaContactManagement).errors?.[0]?.field).toBe('attributes.dietaryRequirements')
+    expect((await change(id)).statusCode).toBe(200)
+    const withdrawn = await call('POST', `/subjects/${id}/consents`, dpo, {
+      ...consent,
+      kind: 'withdrawn',
+    })
+    expect(withdrawn.statusCode, withdrawn.body).toBe(201)
+    const afterWithdrawal = await call('PATCH', `/subjects/${id}`, admin, {
+      attributes: { dietaryRequirements: ['vegan'] },
+      reason: 'told us at the desk',
+    })
+    expect(afterWithdrawal.statusCode).toBe(403)
+    expect(problemOf(afterWithdrawal).errors?.[0]?.field).toBe('attributes.dietaryRequirements')
   })
 
   it('filters lists on attributes the role may see, counting only the matches', async () => {

@@ -90,7 +90,7 @@ export const permissionRoutes =
           tags: ['permissions'],
           summary: 'Restrict processing (Art. 18)',
           description:
-            'The data is then only stored: every purpose except keeping records the law demands (legal obligation) is denied until the restriction is lifted. Audited.',
+            "The data is then only stored (Art. 18(2)): every purpose is denied until the restriction is lifted, except the purposes whose scope names an Art. 18(2) ground (legal claims, the rights of others, an important public interest such as the tax audit of invoices under invoicing_retention, the subject's consent) — and those only within their scope; each such use is audited with its ground. Audited.",
           params: SubjectParams,
           body: RestrictionBody,
           response: { 200: Type.Ref('SubjectPermissions') },

@@ -88,10 +88,29 @@ export class PurposeService {
    * process (the worker, a CLI) is seen within PURPOSE_CACHE_MS.
    */
   readonly #cache = new Map<string, { purpose: Purpose; at: number }>()
+  /** Whether a role exists (the access module's roles); unset: any well-formed name is taken. */
+  #roleExists: ((name: string) => boolean) | undefined
   constructor(purposes: PurposeRepository, db: Kysely<Schema>, audit: AuditWriter) {
     this.#purposes = purposes
     this.#db = db
     this.#audit = audit
+  }
+
+  /** Lets the registry refuse a scope naming a role that doesn't exist (a typo would grant nobody). */
+  setRoleCatalog(exists: (name: string) => boolean): void {
+    this.#roleExists = exists
+  }
+
+  #assertRoles(definition: PurposeDefinition): void {
+    const exists = this.#roleExists
+    if (!exists) return
+    const unknown = definition.scope.roles.filter((r) => !exists(r))
+    if (unknown.length > 0)
+      throw new ProblemError('validation', `scope.roles: there is no role ${unknown.join(', ')}`, {
+        errors: [
+          { in: 'body', field: 'scope.roles', reason: `names no existing role: ${unknown.join(', ')}` },
+        ],
+      })
   }
 
   /**
@@ -190,6 +209,7 @@ export class PurposeService {
       dpvLegalBasis: input.dpvLegalBasis ?? DPV_LEGAL_BASIS[input.legalBasis],
     }
     assertValid(definition)
+    this.#assertRoles(definition)
     return this.#db.transaction().execute(async (trx) => {
       const row = await this.#purposes.insert(definition, trx)
       if (!row) throw new ProblemError('conflict', `a purpose ${definition.key} exists already`)
@@ -241,6 +261,7 @@ export class PurposeService {
       const changed = EDITABLE.filter((field) => !isDeepStrictEqual(current[field], next[field]))
       if (changed.length === 0) return current
       assertValid(next)
+      if (changed.includes('scope')) this.#assertRoles(next)
       if (
         (changed.includes('legalBasis') || changed.includes('art9Basis')) &&
         (await this.#purposes.hasPermissionEvents(key, trx))
