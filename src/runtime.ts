@@ -198,6 +198,18 @@ export function createServices(
     purposes,
   })
   purposes.setRoleCatalog((name) => roles.exists(name))
+  roles.setPurposes({
+    exists: async (key) => (await purposes.find(key)) !== undefined,
+    addRole: async (key, role, by) => {
+      const purpose = await purposes.get(key)
+      if (purpose.scope.roles.includes(role)) return
+      await purposes.update(
+        key,
+        { scope: { ...purpose.scope, roles: [...purpose.scope.roles, role] } },
+        { actor: by.actor, requestId: by.requestId },
+      )
+    },
+  })
   const gate = new Gate({
     merges: new SubjectMergeRepository(database.db),
     fields: fieldRegistry,

@@ -149,6 +149,38 @@ describeEachEngine('the purpose scope', (runtime) => {
     expect(problemOf(consumers).errors?.[0]?.reason).toMatch(/§ 7\(2\) No\. 1 UWG/)
   })
 
+  it('names a new role in the scope of the purposes it is created for (default: contact management)', async () => {
+    const create = (payload: object) => call('POST', '/roles', admin, payload)
+    const plain = await create({
+      name: 'desk',
+      permissions: ['subjects:read'],
+      fieldCategories: ['identity'],
+    })
+    expect(plain.statusCode, plain.body).toBe(201)
+    const named = await create({
+      name: 'claims-desk',
+      permissions: ['subjects:read'],
+      fieldCategories: ['identity', 'billing'],
+      purposes: ['legal_claims', 'contact_management'],
+    })
+    expect(named.statusCode, named.body).toBe(201)
+    const scopeOf = async (key: string) =>
+      ((await call('GET', `/purposes/${key}`, dpo)).json() as PurposeJson).scope
+    expect((await scopeOf('contact_management')).roles).toEqual(
+      expect.arrayContaining(['desk', 'claims-desk']),
+    )
+    expect((await scopeOf('legal_claims')).roles).toContain('claims-desk')
+    expect((await scopeOf('legal_claims')).roles).not.toContain('desk')
+    const unknown = await create({
+      name: 'nobody',
+      permissions: ['subjects:read'],
+      fieldCategories: ['identity'],
+      purposes: ['no_such_purpose'],
+    })
+    expect(problemOf(unknown).errors?.[0]?.field).toBe('purposes')
+    expect((await call('GET', '/roles', admin)).body).not.toContain('"nobody"')
+  })
+
   it('keeps invoicing retention to the subjects with invoices and to the billing identity, also when restricted', async () => {
     const noInvoice = await createSubject(t.app, admin, { firstName: 'Lea', email: 'lea@scope.test' })
     const withInvoice = await createSubject(t.app, admin, {

@@ -165,11 +165,74 @@ describeEachEngine('roles in the database', (runtime) => {
       (await post({ name: 'sneaky', permissions: [], fieldCategories: ['bank'] }, desk)).statusCode,
     ).toBe(403)
     expect((await patch('product', { permissions: ['subjects:export'] }, desk)).statusCode).toBe(403)
-    // Taking away is always allowed, granting within one's own role too.
+    // Granting within one's own role is allowed.
     expect(
       (await post({ name: 'lite', permissions: ['subjects:read'], fieldCategories: ['contact'] }, desk))
         .statusCode,
     ).toBe(201)
+  })
+
+  it('lets a role manager take away only what their own role has (issue #12), and audits a refusal', async () => {
+    await runtime().services.roles.create(
+      {
+        name: 'strip-desk',
+        permissions: ['roles:manage', 'subjects:read'],
+        fieldCategories: ['identity', 'socio_demographic'],
+      },
+      SYSTEM,
+    )
+    const desk = await t.signIn('strip.desk@example.com', 'strip-desk')
+    const before = runtime().services.roles.get('product')
+    expect(before?.permissions).toContain('catalog:manage')
+    expect(before?.fieldCategories).toContain('behavioural')
+    // product holds catalog:manage and the behavioural category; the desk holds neither.
+    const strip = await patch(
+      'product',
+      { permissions: before?.permissions.filter((p) => p !== 'catalog:manage') },
+      desk,
+    )
+    expect(strip.statusCode, strip.body).toBe(403)
+    expect(problemOf(strip).errors).toEqual([
+      expect.objectContaining({
+        in: 'body',
+        field: 'permissions',
+        reason: expect.stringContaining('catalog:manage'),
+      }),
+    ])
+    const narrow = await patch(
+      'product',
+      { fieldCategories: ['socio_demographic', 'derived', 'purchases'] },
+      desk,
+    )
+    expect(narrow.statusCode, narrow.body).toBe(403)
+    expect(problemOf(narrow).errors).toEqual([
+      expect.objectContaining({ field: 'fieldCategories', reason: expect.stringContaining('behavioural') }),
+    ])
+    expect(runtime().services.roles.get('product')).toEqual(before)
+    // Granting is refused the same way, naming what is missing.
+    const grant = await post({ name: 'sneaky2', permissions: ['users:manage'], fieldCategories: [] }, desk)
+    expect(problemOf(grant).errors).toEqual([
+      expect.objectContaining({ field: 'permissions', reason: expect.stringContaining('users:manage') }),
+    ])
+    const { rows } = await runtime().database.transaction((tx) =>
+      tx.query<{ reason: string }>(
+        `select reason from audit_event where action = 'denied' and actor_role = 'strip-desk' order by seq`,
+      ),
+    )
+    expect(rows.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/role product.*catalog:manage/),
+      expect.stringMatching(/role product.*behavioural/),
+      expect.stringMatching(/role sneaky2.*users:manage/),
+    ])
+    // What the desk holds itself it may take away (and give back).
+    const socio = await patch(
+      'product',
+      { fieldCategories: before?.fieldCategories.filter((c) => c !== 'socio_demographic') },
+      desk,
+    )
+    expect(socio.statusCode, socio.body).toBe(200)
+    expect((await patch('product', { fieldCategories: before?.fieldCategories }, desk)).statusCode).toBe(200)
+    expect(runtime().services.roles.get('product')).toEqual(before)
   })
 
   it('deletes only admin-defined roles nobody uses', async () => {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { newToken, tokenHash } from '../../platform/crypto/token-hash.ts'
 import { invalidField, ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditRecordInput, AuditWriter } from '../../privacy/audit/audit-record.ts'
 import { AttemptLimiter } from './attempt-limiter.ts'
@@ -73,9 +73,9 @@ const WRONG_CREDENTIALS = 'e-mail address or password is wrong'
 const WRONG_CODE = 'the code is wrong, was used already, or the sign-in has expired'
 const SYSTEM: AuditActor = { type: 'system', id: 'tresor' }
 
-const sha256 = (secret: string): string => createHash('sha256').update(secret).digest('hex')
+/** Sessions, sign-in challenges and API tokens keep the digest as hex text. */
+const digestHex = (secret: string): string => tokenHash(secret).toString('hex')
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase()
-const newSecret = (): string => randomBytes(32).toString('base64url')
 /** The sealed TOTP secret is bound to its user: copied to another row it does not open. */
 const totpAad = (userId: string): string => `tresor/totp/${userId}`
 
@@ -268,9 +268,9 @@ export class AccessService {
     }
     this.#loginLimiter.reset(`account:${normalized}`)
     if (row.totp_enabled_at !== null) {
-      const challenge = newSecret()
+      const challenge = newToken()
       const expiresAt = new Date(Date.now() + CHALLENGE_TTL_MS)
-      await this.#users.insertChallenge({ tokenHash: sha256(challenge), userId: row.id, expiresAt })
+      await this.#users.insertChallenge({ tokenHash: digestHex(challenge), userId: row.id, expiresAt })
       return { status: 'totp-required', challenge, expiresAt }
     }
     return { status: 'signed-in', ...(await this.#openSession(row, 'password', context)) }
@@ -284,7 +284,7 @@ export class AccessService {
   ): Promise<{ user: PublicUser; sessionSecret: string }> {
     const ipKey = `ip:${context.ip}`
     this.#throttle(this.#totpLimiter, [ipKey])
-    const challengeHash = sha256(challenge)
+    const challengeHash = digestHex(challenge)
     const attempt = await this.#users.countChallengeAttempt(challengeHash, CHALLENGE_ATTEMPTS)
     if (!attempt) {
       this.#totpLimiter.fail(ipKey)
@@ -318,23 +318,24 @@ export class AccessService {
   }
 
   async authenticateSession(secret: string): Promise<Actor | undefined> {
-    const tokenHash = sha256(secret)
-    const found = await this.#users.findActiveSession(tokenHash, this.#idleSince())
+    const sessionHash = digestHex(secret)
+    const found = await this.#users.findActiveSession(sessionHash, this.#idleSince())
     if (!found) return undefined
-    if (Date.now() - found.last_seen_at.getTime() > TOUCH_AFTER_MS) await this.#users.touchSession(tokenHash)
+    if (Date.now() - found.last_seen_at.getTime() > TOUCH_AFTER_MS)
+      await this.#users.touchSession(sessionHash)
     return {
       userId: found.id,
       email: found.email,
       displayName: found.display_name,
       role: found.role,
       via: 'session',
-      sessionHash: tokenHash,
+      sessionHash,
     }
   }
 
   /** Ends a session; audited as a logout when `by` names who signed out. */
   async logout(secret: string, by?: ChangedBy): Promise<void> {
-    const userId = await this.#users.deleteSession(sha256(secret))
+    const userId = await this.#users.deleteSession(digestHex(secret))
     if (userId && by) await this.#audit.append([{ ...this.#record(by, 'signed out'), action: 'logout' }])
   }
 
@@ -451,7 +452,7 @@ export class AccessService {
    */
   async authenticateToken(token: string): Promise<Actor | undefined> {
     if (!token.startsWith(TOKEN_PREFIX)) return undefined
-    const found = await this.#users.findActiveToken(sha256(token))
+    const found = await this.#users.findActiveToken(digestHex(token))
     if (!found) return undefined
     if (!this.#roles.covers(found.role, found.token_role)) return undefined
     if (!found.last_used_at || Date.now() - found.last_used_at.getTime() > TOUCH_AFTER_MS) {
@@ -483,12 +484,12 @@ export class AccessService {
     if (!this.#roles.covers(owner.role, tokenRole)) {
       throw new ProblemError('forbidden', `a token can only act in a role within your own (${owner.role})`)
     }
-    const token = `${TOKEN_PREFIX}${newSecret()}`
+    const token = `${TOKEN_PREFIX}${newToken()}`
     const info = await this.#users.transaction(async (repo, trx) => {
       const row = await repo.insertToken({
         userId: owner.userId,
         name,
-        tokenHash: sha256(token),
+        tokenHash: digestHex(token),
         prefix: token.slice(0, TOKEN_PREFIX.length + 6),
         role: tokenRole,
       })
@@ -520,10 +521,10 @@ export class AccessService {
     how: string,
     context: AttemptContext,
   ): Promise<{ user: PublicUser; sessionSecret: string }> {
-    const sessionSecret = newSecret()
+    const sessionSecret = newToken()
     await this.#users.transaction(async (repo, trx) => {
       await repo.insertSession({
-        tokenHash: sha256(sessionSecret),
+        tokenHash: digestHex(sessionSecret),
         userId: row.id,
         expiresAt: new Date(Date.now() + this.#policy.absoluteHours * 3_600_000),
       })

@@ -26,6 +26,8 @@ export const roleRoutes =
         schema: {
           tags: ['roles'],
           summary: 'Define a role (granting only what your own role has)',
+          description:
+            'A permission or field category your own role does not have is refused (403, named in `errors`), and the refusal is audited.',
           body: CreateRoleBody,
           response: { 201: RoleEnvelope },
         },
@@ -43,6 +45,8 @@ export const roleRoutes =
         schema: {
           tags: ['roles'],
           summary: "Change a role's description, permissions or field categories (applies at once)",
+          description:
+            'The lists replace the role’s. You can grant or take away only permissions and field categories your own role has (the admin role has all): otherwise 403, naming them in `errors`, and the refusal is audited.',
           params: RoleParams,
           body: UpdateRoleBody,
           response: { 200: RoleEnvelope },

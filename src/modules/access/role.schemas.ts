@@ -33,6 +33,14 @@ export const CreateRoleBody = Type.Object(
     description: Type.Optional(Description),
     permissions: Permissions,
     fieldCategories: FieldCategories,
+    purposes: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$' }), {
+        maxItems: 100,
+        uniqueItems: true,
+        description:
+          'The purposes the role acts under: the role is added to each purpose’s scope (audited as a change of the purpose). Default: contact_management. Other purposes are granted by the DPO in the purpose’s scope.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

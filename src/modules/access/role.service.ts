@@ -29,7 +29,10 @@ export interface RolePolicy {
   fieldCategoriesOf(role: string): readonly FieldCategory[]
 }
 
-/** Who changes a role, for the audit record. With `actor.role` set, only what that role has can be granted. */
+/**
+ * Who changes a role, for the audit record. With `actor.role` set, only what that role has can be
+ * granted or taken away.
+ */
 export interface ChangedBy {
   actor: AuditActor
   requestId?: string | undefined
@@ -40,7 +43,18 @@ export interface NewRole {
   description?: string | undefined
   permissions: readonly string[]
   fieldCategories: readonly string[]
+  /** The purposes the new role acts under (added to their scope); default contact_management. */
+  purposes?: readonly string[] | undefined
 }
+
+/** The purpose registry as role creation needs it: a new role is named in the scope of its purposes. */
+export interface RolePurposes {
+  exists(key: string): Promise<boolean>
+  addRole(key: string, role: string, by: ChangedBy): Promise<void>
+}
+
+/** Art. 5(1)(b): the everyday CRM purpose a new role works under unless told otherwise. */
+export const DEFAULT_ROLE_PURPOSES: readonly string[] = ['contact_management']
 
 export interface RolePatch {
   description?: string | undefined
@@ -78,6 +92,18 @@ function mergeSeed(
   return [...new Set([...current, ...added])].filter((v) => !dropped.includes(v))
 }
 
+/** Permissions and field categories a change touches. */
+interface Change {
+  permissions: readonly Permission[]
+  categories: readonly FieldCategory[]
+}
+
+/** What is in one list and not the other: granted or taken away. */
+const symmetricDifference = <T extends string>(a: readonly T[], b: readonly T[]): T[] => [
+  ...a.filter((v) => !b.includes(v)),
+  ...b.filter((v) => !a.includes(v)),
+]
+
 const sameSet = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && a.every((v) => b.includes(v))
 
@@ -107,6 +133,7 @@ export class RoleService implements RolePolicy {
   #cache = new Map<string, CachedRole>()
   #loadedAt = 0
   #refreshing: Promise<void> | undefined
+  #purposes: RolePurposes | undefined
 
   constructor(repo: RoleRepository, audit: AuditWriter, options: { maxAgeMs?: number } = {}) {
     this.#repo = repo
@@ -248,7 +275,19 @@ export class RoleService implements RolePolicy {
     )
   }
 
+  /** Connects the purpose registry, so that a new role can be named in its purposes' scopes. */
+  setPurposes(purposes: RolePurposes): void {
+    this.#purposes = purposes
+  }
+
   async create(input: NewRole, by: ChangedBy): Promise<RoleDefinition> {
+    const purposeKeys = [...new Set(input.purposes ?? DEFAULT_ROLE_PURPOSES)]
+    const registry = this.#purposes
+    if (registry) {
+      for (const key of purposeKeys)
+        if (!(await registry.exists(key)))
+          throw invalidField('body', 'purposes', `names no purpose of the registry: ${key}`)
+    }
     if (!NAME.test(input.name)) {
       throw invalidField(
         'body',
@@ -258,7 +297,8 @@ export class RoleService implements RolePolicy {
     }
     const permissions = this.#validPermissions(input.permissions)
     const fieldCategories = this.#validCategories(input.fieldCategories)
-    this.#mayGrant(by, permissions, fieldCategories)
+    const notHeld = this.#notHeld(by, { permissions, categories: fieldCategories })
+    if (notHeld) await this.#refuse(by, input.name, notHeld)
     const created = await this.#repo.transaction(async (repo, trx) => {
       const row = await repo.insert({
         name: input.name,
@@ -277,13 +317,15 @@ export class RoleService implements RolePolicy {
       return definition
     })
     await this.reload()
+    // The role acts under these purposes from now on; each scope change is audited by the registry.
+    if (registry) for (const key of purposeKeys) await registry.addRole(key, created.name, by)
     return created
   }
 
   async update(name: string, patch: RolePatch, by: ChangedBy): Promise<RoleDefinition> {
     const permissions = patch.permissions && this.#validPermissions(patch.permissions)
     const fieldCategories = patch.fieldCategories && this.#validCategories(patch.fieldCategories)
-    const updated = await this.#repo.transaction(async (repo, trx) => {
+    const updated = await this.#repo.transaction(async (repo, trx): Promise<RoleDefinition | Change> => {
       const row = await repo.findForUpdate(name)
       if (!row) throw new ProblemError('not-found', 'no such role')
       const before = toDefinition(row)
@@ -301,12 +343,14 @@ export class RoleService implements RolePolicy {
           `the role ${SUPER_ROLE} always holds every permission and field category, so there is always a way back in`,
         )
       }
-      // Only what is newly granted needs the changer to hold it; taking away is always allowed.
-      this.#mayGrant(
-        by,
-        next.permissions.filter((p) => !before.permissions.includes(p)),
-        next.fieldCategories.filter((c) => !before.fieldCategories.includes(c)),
-      )
+      // What changes — granted or taken away — the changer must hold: otherwise a role manager
+      // could strip a role of permissions they were never given (e.g. the DPO's audit access).
+      const notHeld = this.#notHeld(by, {
+        permissions: symmetricDifference(before.permissions, next.permissions),
+        categories: symmetricDifference(before.fieldCategories, next.fieldCategories),
+      })
+      // Refused after the transaction, which then has changed nothing (the refusal's record must stay).
+      if (notHeld) return notHeld
       const saved = await repo.update(name, next)
       if (!saved) throw new ProblemError('not-found', 'no such role')
       const after = toDefinition(saved)
@@ -316,6 +360,7 @@ export class RoleService implements RolePolicy {
       )
       return after
     })
+    if (!('name' in updated)) return this.#refuse(by, name, updated)
     await this.reload()
     return updated
   }
@@ -372,20 +417,57 @@ export class RoleService implements RolePolicy {
     return canonicalCategories(values)
   }
 
-  /** No privilege escalation: a user can only hand out what their own role holds. */
-  #mayGrant(by: ChangedBy, permissions: readonly Permission[], categories: readonly FieldCategory[]): void {
+  /**
+   * No privilege escalation, and no stripping from above: a user can only grant or take away what
+   * their own role holds. What of `change` they don't hold; undefined when they hold all of it
+   * (always for the operator at the CLI, who acts in no role).
+   */
+  #notHeld(by: ChangedBy, change: Change): Change | undefined {
     const role = by.actor.role
-    if (role === undefined) return // the operator at the CLI
-    const missing = [
-      ...permissions.filter((p) => !this.has(role, p)),
-      ...categories.filter((c) => !this.fieldCategoriesOf(role).includes(c)),
-    ]
-    if (missing.length > 0) {
-      throw new ProblemError(
-        'forbidden',
-        `you can only grant what your own role has; missing: ${missing.join(', ')}`,
-      )
+    if (role === undefined) return undefined
+    const missing = {
+      permissions: change.permissions.filter((p) => !this.has(role, p)),
+      categories: change.categories.filter((c) => !this.fieldCategoriesOf(role).includes(c)),
     }
+    return missing.permissions.length + missing.categories.length > 0 ? missing : undefined
+  }
+
+  /** Refuses a change beyond the changer's own role: audited, then 403 naming what they lack. */
+  async #refuse(by: ChangedBy, roleName: string, missing: Change): Promise<never> {
+    const named = [...missing.permissions, ...missing.categories].join(', ')
+    await this.#audit.append([
+      {
+        actor: by.actor,
+        action: 'denied',
+        ...(by.requestId ? { requestId: by.requestId } : {}),
+        reason: `role ${roleName}: granting or taking away what the changer's role ${by.actor.role ?? '-'} lacks: ${named}`,
+      },
+    ])
+    const errors = [
+      ...(missing.permissions.length > 0
+        ? [
+            {
+              in: 'body',
+              field: 'permissions',
+              reason: `your role lacks ${missing.permissions.join(', ')}: you can grant or take away only what it has`,
+            },
+          ]
+        : []),
+      ...(missing.categories.length > 0
+        ? [
+            {
+              in: 'body',
+              field: 'fieldCategories',
+              reason: `your role lacks ${missing.categories.join(', ')}: you can grant or take away only what it has`,
+            },
+          ]
+        : []),
+    ]
+    throw new ProblemError(
+      'forbidden',
+      `you can only grant or take away what your own role has; missing: ${named}`,
+      { errors },
+    )
   }
 
   #fill(rows: readonly RoleRow[]): void {

@@ -19,6 +19,8 @@ export interface ExportRequest {
   format: 'csv' | 'xlsx'
   /** The purpose of the export (Art. 5(1)(b)); subjects it may not use are left out. */
   purpose?: string | undefined
+  /** The channel of the purpose; needed when it has several (and not `none`). */
+  channel?: string | undefined
   /** Only subjects of this kind. */
   kind?: string | undefined
   /** The fields to export; default every field the role may see. */
@@ -32,6 +34,15 @@ export interface ExportSummary {
   columns: string[]
   /** Fields asked for that the role may not see (left out of the file). */
   withheldFields: string[]
+}
+
+/** An export checked and begun (its first page read): what it will write, and the writing. */
+export interface StartedExport {
+  columns: string[]
+  /** Fields asked for that the role may not see (left out of the file). */
+  withheld: string[]
+  /** Writes the file to `out`, page by page, and audits the export as a whole. */
+  write(out: Writable): Promise<ExportSummary>
 }
 
 /**
@@ -68,24 +79,31 @@ export class ExportService {
     return { fields, withheld: asked.filter((f) => !fields.includes(f as PersonalField)) }
   }
 
-  async export(ctx: RequestContext, request: ExportRequest, out: Writable): Promise<ExportSummary> {
+  /**
+   * Checks everything and reads the first page — purpose, channel and fields are validated (400
+   * problems naming the field) before a single byte is written — and returns the writing of the rest.
+   */
+  async start(ctx: RequestContext, request: ExportRequest): Promise<StartedExport> {
     const purpose = request.purpose ?? CONTACT_MANAGEMENT_PURPOSE
     const { fields, withheld } = this.plan(ctx, request)
     const columns = ['id', 'kinds', 'createdAt', ...fields]
+    const gate = this.#gate
+    const pageAfter = (after: { value: Date; id: string } | undefined) =>
+      gate.page({
+        actor: ctx.actor,
+        purpose,
+        ...(request.channel === undefined ? {} : { channel: request.channel }),
+        action: 'export',
+        fields,
+        ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+        query: { limit: PAGE, sort: 'createdAt', order: 'asc', kind: request.kind, after },
+      })
+    const first = await pageAfter(undefined)
     const hash = createHash('sha256')
     let rows = 0
-    const gate = this.#gate
     async function* cells(): AsyncGenerator<Cell[]> {
-      let after: { value: Date; id: string } | undefined
+      let page = first
       for (;;) {
-        const page = await gate.page({
-          actor: ctx.actor,
-          purpose,
-          action: 'export',
-          fields,
-          ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
-          query: { limit: PAGE, sort: 'createdAt', order: 'asc', kind: request.kind, after },
-        })
         for (const s of page.subjects) {
           hash.update(`${s.id}\n`)
           rows++
@@ -103,23 +121,34 @@ export class ExportService {
           ]
         }
         if (!page.hasMore || !page.last) return
-        after = { value: page.last.createdAt, id: page.last.id }
+        page = await pageAfter({ value: page.last.createdAt, id: page.last.id })
       }
     }
-    if (request.format === 'xlsx') await writeXlsx(out, columns, cells(), { sheetName: 'Export' })
-    else await writeCsv(out, columns, cells())
-    const idsDigest = hash.digest('hex')
-    // The export as a whole: how many rows left Tresor, and which (by digest), for the DPO (Art. 5(2)).
-    await this.#audit.append([
-      {
-        actor: ctx.actor,
-        action: 'export',
-        purpose,
-        fields,
-        ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
-        reason: `export finished: ${rows} rows as ${request.format}, sha256 of the ids ${idsDigest}`,
+    return {
+      columns,
+      withheld,
+      write: async (out) => {
+        if (request.format === 'xlsx') await writeXlsx(out, columns, cells(), { sheetName: 'Export' })
+        else await writeCsv(out, columns, cells())
+        const idsDigest = hash.digest('hex')
+        // The export as a whole: how many rows left Tresor, and which (by digest), for the DPO (Art. 5(2)).
+        await this.#audit.append([
+          {
+            actor: ctx.actor,
+            action: 'export',
+            purpose,
+            fields,
+            ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+            reason: `export finished: ${rows} rows as ${request.format}, sha256 of the ids ${idsDigest}`,
+          },
+        ])
+        return { rows, idsDigest, columns, withheldFields: withheld }
       },
-    ])
-    return { rows, idsDigest, columns, withheldFields: withheld }
+    }
+  }
+
+  /** Checks, then writes the whole export to `out` (see `start`). */
+  async export(ctx: RequestContext, request: ExportRequest, out: Writable): Promise<ExportSummary> {
+    return (await this.start(ctx, request)).write(out)
   }
 }

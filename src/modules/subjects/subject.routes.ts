@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { contextOf } from '../../server/request-context.ts'
 import {
   NewSubjectInput,
+  SubjectGetQuery,
   SubjectKind,
   SubjectListPage,
   SubjectListQuery,
@@ -130,11 +131,12 @@ export const subjectRoutes =
           description:
             'Only the fields your role may see; refused (403) when the purpose may not use the subject.',
           params: SubjectParams,
-          querystring: SubjectReadQuery,
+          querystring: SubjectGetQuery,
           response: { 200: Type.Ref('Subject') },
         },
       },
-      (request) => subjects.get(contextOf(request), request.params.id, request.query.purpose),
+      (request) =>
+        subjects.get(contextOf(request), request.params.id, request.query.purpose, request.query.channel),
     )
 
     app.get(

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox'
 import { Page, pageQuery } from '../../platform/pagination.ts'
+import { ConsentBody } from '../../privacy/permissions/permission.schemas.ts'
 import { CHANNELS } from '../../privacy/purposes/purpose.ts'
 import { SUBJECT_KINDS, SUBJECT_SORT_FIELDS } from '../../privacy/subjects/subject-kinds.ts'
 
@@ -92,6 +93,13 @@ export const NewSubjectInput = Type.Object(
     attributes: Type.Optional(Attributes),
     source: Type.Optional(Type.Enum(SOURCES, { description: 'Default manual.' })),
     purpose: Type.Optional(purposeParam),
+    consents: Type.Optional(
+      Type.Array(ConsentBody, {
+        maxItems: 20,
+        description:
+          'Consents the person gave with this data (a signed form, a letter), each with its proof: recorded in the same transaction (needs permissions:write). A special-category attribute (Art. 9) is stored only with the explicit consent to a purpose it serves, given here or before.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -154,6 +162,12 @@ export const SubjectParams = Type.Object(
 )
 export const SubjectReadQuery = Type.Object(
   { purpose: Type.Optional(purposeParam) },
+  { additionalProperties: false },
+)
+
+/** Reading one subject: for a purpose, and for a purpose with several channels the one it is read for. */
+export const SubjectGetQuery = Type.Object(
+  { purpose: Type.Optional(purposeParam), channel: Type.Optional(channelParam) },
   { additionalProperties: false },
 )
 

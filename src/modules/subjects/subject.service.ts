@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely'
+import type { Schema } from '../../platform/db/schema.ts'
 import { decodeCursor, encodeCursor } from '../../platform/pagination.ts'
 import { invalidField, ProblemError } from '../../platform/problem.ts'
 import {
@@ -7,8 +9,9 @@ import {
 } from '../../privacy/fields/field-catalog.ts'
 import type { Gate, GatedSubject, NewSubject } from '../../privacy/gate/gate.service.ts'
 import type { RequestContext } from '../../privacy/gate/request-context.ts'
-import type { NewSubjectInput, Subject, SubjectListQuery, SubjectPatch } from './subject.schemas.ts'
+import type { ConsentEventInput } from '../../privacy/permissions/permission.service.ts'
 import type { SubjectSort } from '../../privacy/subjects/subject-kinds.ts'
+import type { NewSubjectInput, Subject, SubjectListQuery, SubjectPatch } from './subject.schemas.ts'
 
 /**
  * The purpose of everyday CRM work (looking a contact up, keeping the record): legitimate
@@ -45,12 +48,25 @@ function parseAttributeFilter(text: string | undefined): Record<string, unknown>
 }
 
 /** Subjects as the CRM sees them: every read and write goes through the privacy gate. */
+/** Consents given together with a new subject (a letter, a signed form): recorded in its transaction. */
+export interface ConsentRecorder {
+  /** Whether the role may record consents (the `permissions:write` permission). */
+  mayRecord(role: string): boolean
+  record(events: readonly ConsentEventInput[], trx: Kysely<Schema>): Promise<unknown>
+}
+
 export class SubjectService {
   readonly #gate: Gate
   readonly #count: (kind?: string, attributes?: Record<string, unknown>) => Promise<number>
-  constructor(gate: Gate, count: (kind?: string, attributes?: Record<string, unknown>) => Promise<number>) {
+  readonly #consents: ConsentRecorder | undefined
+  constructor(
+    gate: Gate,
+    count: (kind?: string, attributes?: Record<string, unknown>) => Promise<number>,
+    consents?: ConsentRecorder,
+  ) {
     this.#gate = gate
     this.#count = count
+    this.#consents = consents
   }
 
   /**
@@ -163,9 +179,15 @@ export class SubjectService {
     return { items: result.subjects.map(toSubject), nextCursor: null, total: result.subjects.length }
   }
 
-  async get(ctx: RequestContext, id: string, purpose = CONTACT_MANAGEMENT_PURPOSE): Promise<Subject> {
+  async get(
+    ctx: RequestContext,
+    id: string,
+    purpose = CONTACT_MANAGEMENT_PURPOSE,
+    channel?: string,
+  ): Promise<Subject> {
     const result = await this.#gate.use({
       ...this.#use(ctx, purpose),
+      ...(channel === undefined ? {} : { channel }),
       subjectIds: [id],
       fields: this.#allFields(),
     })
@@ -188,10 +210,33 @@ export class SubjectService {
   }
 
   async create(ctx: RequestContext, input: NewSubjectInput): Promise<Subject> {
+    const consents = input.consents ?? []
+    if (consents.length > 0 && !this.#consents?.mayRecord(ctx.actor.role))
+      throw new ProblemError('forbidden', 'recording consents needs the permission permissions:write', {
+        errors: [{ in: 'body', field: 'consents', reason: 'your role may not record consents' }],
+      })
+    const recorder = this.#consents
     const [id] = await this.#gate.collect({
       actor: ctx.actor,
       ...(input.purpose ? { purpose: input.purpose } : {}),
       ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+      // Art. 7(1), 9(2)(a): consents given with the data (a signed form, a letter) are recorded in
+      // the same transaction, so an explicit consent counts for the special categories stored with it.
+      ...(consents.length > 0 && recorder
+        ? {
+            alsoInTransaction: async (ids: readonly string[], trx: Kysely<Schema>) => {
+              await recorder.record(
+                consents.map((c) => ({
+                  ...c,
+                  subjectId: ids[0] as string,
+                  actor: ctx.actor,
+                  ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+                })),
+                trx,
+              )
+            },
+          }
+        : {}),
       subjects: [
         {
           kinds: input.kinds,

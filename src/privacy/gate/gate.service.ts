@@ -360,13 +360,17 @@ export class Gate {
     fields: FieldSplit,
     rows: readonly SubjectRow[],
     denials: Map<string, { rule: string; reason: string }>,
+    options: { listWithoutFields?: boolean } = {},
   ): Promise<UseResult> {
     const known = new Set(rows.map((r) => r.id))
     // Ids that name no subject are simply not found; they are nobody's data to deny.
     const basisDenials = new Map([...denials].filter(([id]) => known.has(id)))
     const denied: SubjectDenial[] = [...basisDenials].map(([subjectId, d]) => ({ subjectId, ...d }))
     const allowedRows = rows.filter((r) => !basisDenials.has(r.id))
-    const usable = fields.allowed.length > 0 ? allowedRows : []
+    // A list names the subjects the purpose may use by their pseudonymous ids even when none of the
+    // listed fields is the purpose's (B2B prospecting lists contacts without their segmentation
+    // attributes); a read of fields without any allowed field hands out nobody.
+    const usable = fields.allowed.length > 0 || options.listWithoutFields ? allowedRows : []
 
     const records: AuditRecordInput[] = []
     const common = {
@@ -1022,7 +1026,7 @@ export class Gate {
       fields.specialCategory,
       page.map((r) => r.id),
     )
-    const result = await this.#decide(rest, purpose, fields, page, denied)
+    const result = await this.#decide(rest, purpose, fields, page, denied, { listWithoutFields: true })
     const last = page.at(-1)
     return {
       ...result,

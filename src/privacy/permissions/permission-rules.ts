@@ -142,7 +142,8 @@ export function decisionPlan(purpose: PurposeRules, channel: Channel, specialCat
   // Art. 5(1)(b): the purpose reaches only the subjects it was declared for.
   const kinds = subjectKindsOf(purpose, channel)
   if (kinds.length > 0) plan.push({ kind: 'subject-kind', kinds })
-  if (purpose.scope.requiresRecord !== null) plan.push({ kind: 'record', record: purpose.scope.requiresRecord })
+  if (purpose.scope.requiresRecord !== null)
+    plan.push({ kind: 'record', record: purpose.scope.requiresRecord })
   if (!purpose.channels.includes(channel)) {
     plan.push({ kind: 'channel-not-covered' })
     return plan

@@ -18,7 +18,6 @@ import {
   usesConsent,
 } from '../purposes/purpose.ts'
 import { applyConsentEvent, type ConsentRecord } from './consent-transition.ts'
-import { seedDemoPermissions } from './demo-permissions.ts'
 import type { AudienceFilter, PermissionRepository } from './permission.repository.ts'
 import type { ConsentProof, PermissionSource, RestrictionGround } from './permission.schemas.ts'
 import {
@@ -933,15 +932,5 @@ export class PermissionService {
       attributes: query.attributes,
     })
     return { usable: counts.usable, excluded: counts.listed - counts.usable }
-  }
-
-  /**
-   * Demo data: a deterministic permission state for every demo subject (set-based SQL, see
-   * demo-permissions.ts). Not audited: synthetic data for trying Tresor out and for benchmarks.
-   */
-  seedDemo(options: {
-    seed: number
-  }): Promise<{ consents: number; objections: number; restrictions: number }> {
-    return seedDemoPermissions(this.#db, options)
   }
 }
