@@ -241,6 +241,71 @@ describeEachEngine('import of subjects, touchpoints and orders', (runtime) => {
     expect(res.json()).toMatchObject({ imported: 1, rejected: 1, problems: [{ row: 3, column: 'E-Mail' }] })
   })
 
+  it('reports a malformed CSV record with its line and reason and imports every other row', async () => {
+    const csv = [
+      'E-Mail;Nachname;Notiz',
+      'good1@malformed.test;Eins;',
+      // typed in a cell by hand and saved by a tool that does not quote: a quote in an unquoted field
+      'formula@malformed.test;Formel;=HYPERLINK("https://x.test";"Profil")',
+      'good2@malformed.test;Zwei;',
+      'short@malformed.test',
+      'good3@malformed.test;"Drei";',
+      // a quote that never closes: the lines after it are still records of their own
+      'open@malformed.test;"nie geschlossen;',
+      'good4@malformed.test;Vier;',
+    ].join('\r\n')
+    const res = await upload(
+      { kind: 'subjects', source: 'crm-migration', purpose: 'contact_management' },
+      Buffer.from(csv),
+    )
+    expect(res.statusCode, res.body).toBe(200)
+    const result = res.json() as Result
+    expect(result).toMatchObject({ status: 'done', rows: 7, imported: 4, rejected: 3 })
+    expect(result.problems).toEqual([
+      {
+        row: 3,
+        reason:
+          'CSV syntax error: a quote appears inside a field that does not start with one in column 3 (C)',
+      },
+      { row: 5, reason: 'row has 1 cell, the header has 3' },
+      { row: 7, reason: 'CSV syntax error: a quoted field is never closed' },
+    ])
+    // no cell value in the report (personal data)
+    expect(JSON.stringify(result)).not.toMatch(/HYPERLINK|malformed\.test|geschlossen/)
+    for (const email of ['good1', 'good2', 'good3', 'good4']) {
+      const found = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/subjects/search',
+        headers: { cookie: admin },
+        payload: { email: `${email}@malformed.test` },
+      })
+      expect((found.json() as { items: unknown[] }).items, email).toHaveLength(1)
+    }
+  })
+
+  it('reports an XLSX row that does not fit the header like a CSV one, and imports the others', async () => {
+    const workbook = new ExcelJS.Workbook()
+    workbook.addWorksheet('Kontakte').addRows([
+      ['E-Mail', 'Nachname'],
+      ['xlsx1@malformed.test', 'Eins'],
+      ['xlsx2@malformed.test', 'Zwei', 'daneben'],
+      ['xlsx3@malformed.test', 'Drei'],
+    ])
+    const res = await upload(
+      { kind: 'subjects', source: 'crm-migration', purpose: 'contact_management' },
+      Buffer.from(await workbook.xlsx.writeBuffer()),
+      admin,
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    )
+    expect(res.json(), res.body).toMatchObject({
+      status: 'done',
+      rows: 3,
+      imported: 2,
+      rejected: 1,
+      problems: [{ row: 3, reason: "row has a value in column C, right of the header's last column (B)" }],
+    })
+  })
+
   it('imports touchpoints with the other columns as properties, once', async () => {
     const csv = [
       'E-Mail,Typ,Zeitpunkt,Formular',

@@ -78,7 +78,10 @@ export const ImportResult = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     kind: Type.String(),
-    status: Type.String({ description: 'running, done or failed' }),
+    status: Type.String({
+      description:
+        'running, done, failed, or interrupted (its process ended mid-way: run the same file again to complete it)',
+    }),
     rows: Type.Integer(),
     imported: Type.Integer(),
     skipped: Type.Integer({ description: 'Already stored (a re-run, or known people): not written again.' }),
@@ -106,7 +109,10 @@ export const ImportSummary = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     kind: Type.String(),
-    status: Type.String({ description: 'running, done or failed' }),
+    status: Type.String({
+      description:
+        'running, done, failed, or interrupted (its process ended mid-way: run the same file again to complete it)',
+    }),
     rows: Type.Integer(),
     imported: Type.Integer(),
     skipped: Type.Integer(),

@@ -8,6 +8,7 @@ import type { RequestContext } from '../../privacy/gate/request-context.ts'
 import type { PermissionService } from '../../privacy/permissions/permission.service.ts'
 import type { Purpose } from '../../privacy/purposes/purpose.ts'
 import type { NewOrderRecord, RecordGate } from '../../privacy/records/record-gate.ts'
+import { SUBJECT_KINDS } from '../../privacy/subjects/subject-kinds.ts'
 import type { EventService } from '../journey/event.service.ts'
 import type { ProductRepository } from '../orders/product.repository.ts'
 import {
@@ -18,7 +19,6 @@ import {
   type TableSource,
 } from '../spreadsheets/read-table.ts'
 import { writeCsv } from '../spreadsheets/write-table.ts'
-import { SUBJECT_KINDS } from '../subjects/subject-kinds.ts'
 import { CDNOW_COLUMNS, cdnowRows } from './cdnow.ts'
 import type { ImportBatchRow, ImportBatchSummaryRow, ImportRepository } from './import.repository.ts'
 import type {
@@ -253,17 +253,25 @@ export class ImportService {
       report.ignoredColumns = request.kind === 'events' ? [] : unmapped
     }
 
-    await this.#repo.start({
-      id,
-      kind: request.kind,
-      actorType: ctx.actor.type,
-      actorId: ctx.actor.id,
-      source: request.provenance?.source ?? null,
-      purposeKey: purpose?.key ?? null,
-      consentReference: request.provenance?.consentReference ?? null,
-      format: { ...report.source, preset: request.preset ?? null },
-      startedAt: this.#clock(),
-    })
+    // Held by this process while it runs: if the process dies, the next start marks it interrupted.
+    const held = await this.#repo.hold(id)
+    try {
+      await this.#repo.start({
+        id,
+        kind: request.kind,
+        actorType: ctx.actor.type,
+        actorId: ctx.actor.id,
+        source: request.provenance?.source ?? null,
+        purposeKey: purpose?.key ?? null,
+        consentReference: request.provenance?.consentReference ?? null,
+        format: { ...report.source, preset: request.preset ?? null },
+        startedAt: this.#clock(),
+      })
+    } catch (error) {
+      await held.release()
+      await close()
+      throw error
+    }
     const context: BatchContext = {
       ctx,
       request,
@@ -342,19 +350,34 @@ export class ImportService {
       await close()
       // In file order (duplicates within the file are found after the row checks of their batch).
       report.problems.sort((a, b) => a.row - b.row)
-      await this.#repo.finish(id, {
-        status: report.status,
-        rows: report.rows,
-        imported: report.imported,
-        skipped: report.skipped,
-        rejected: report.rejected,
-        problems: report.problems,
-        problemsTruncated: report.problemsTruncated,
-        error: report.error ?? null,
-        finishedAt: this.#clock(),
-      })
+      try {
+        await this.#repo.finish(id, {
+          status: report.status,
+          rows: report.rows,
+          imported: report.imported,
+          skipped: report.skipped,
+          rejected: report.rejected,
+          problems: report.problems,
+          problemsTruncated: report.problemsTruncated,
+          error: report.error ?? null,
+          finishedAt: this.#clock(),
+        })
+      } finally {
+        await held.release()
+      }
     }
     return report
+  }
+
+  /**
+   * At start-up: imports a process left `running` when it ended mid-way (killed, crashed, the
+   * machine restarted) and no live process holds become `interrupted`. Their files can be run again
+   * to complete them: what their finished batches stored is recognised. Returns how many.
+   */
+  markInterrupted(): Promise<number> {
+    return this.#repo.markInterrupted(
+      'the import stopped before its end (its process ended); the rows of the batches before are stored: run the same file again to complete it (stored rows are recognised)',
+    )
   }
 
   async get(id: string): Promise<ImportBatchRow> {
@@ -479,19 +502,25 @@ export class ImportService {
     return fresh
   }
 
-  /** Stores the new people of a batch in one transaction, with their consent events and proof. */
+  /**
+   * Stores the new people of a batch in one transaction, with their consent events and proof. The
+   * gate checks again, in that transaction and under a claim on the addresses and numbers, which of
+   * them are stored already: another import of the same people at the same time (another request,
+   * the CLI) may have stored them since `#prepareSubjects` looked. Those are skipped, as known.
+   */
   async #writeSubjects(c: BatchContext, fresh: readonly SubjectCandidate[]): Promise<void> {
     if (fresh.length === 0) return
     const purpose = c.purpose as Purpose
     const provenance = c.request.provenance as ImportProvenance
     const consentChannel = purpose.channels.find((ch) => ch !== 'none') ?? purpose.channels[0]
-    await this.#gate.collect({
+    const ids = await this.#gate.collect({
       actor: c.ctx.actor,
       action: 'import',
       purpose: purpose.key,
       ...(c.ctx.requestId ? { requestId: c.ctx.requestId } : {}),
       reason: `import ${c.id} from ${provenance.source}`,
       subjects: fresh.map(({ row: _row, email: _e, phone: _p, ...subject }) => subject),
+      unlessStored: fresh.map(({ email, phone }) => ({ email, phone })),
       alsoInTransaction:
         purpose.legalBasis === 'consent' && consentChannel
           ? async (ids, trx) => {
@@ -531,7 +560,9 @@ export class ImportService {
             }
           : undefined,
     })
-    c.report.imported += fresh.length
+    const stored = ids.filter((id) => id !== null).length
+    c.report.imported += stored
+    c.report.skipped += fresh.length - stored
   }
 
   #subjectRow(c: BatchContext, row: TableRow): SubjectCandidate | { problem: ImportProblem } {
@@ -845,6 +876,8 @@ export class ImportService {
           attributes: { country: 'US' },
           identifiers: { email, lastName: `CDNOW ${email.slice(6, email.indexOf('@'))}` },
         })),
+        // another import of the file at the same time may have created some meanwhile
+        unlessStored: missing.map((email) => ({ email })),
       })
       byEmail = (await this.#gate.existingSubjects({ emails })).byEmail
     }

@@ -52,7 +52,12 @@ async function readHeader(
 ): Promise<{ lineNumber: number; headers: string[] }> {
   if (skipSeparatorLine) await records.next()
   for (let next = await records.next(); !next.done; next = await records.next()) {
-    const { cells, lineNumber } = next.value
+    const { cells, lineNumber, syntaxError } = next.value
+    if (syntaxError !== undefined)
+      throw new TableFormatError(
+        `CSV syntax error in the record starting at line ${lineNumber}: ${syntaxError}`,
+        lineNumber,
+      )
     if (isBlank(cells)) continue
     return {
       lineNumber,
@@ -66,7 +71,16 @@ async function* dataRows(
   records: AsyncGenerator<CsvRecord>,
   headers: readonly string[],
 ): AsyncGenerator<TableRow> {
-  for await (const { cells, lineNumber } of records) {
+  for await (const { cells, lineNumber, syntaxError } of records) {
+    if (syntaxError !== undefined) {
+      // Reported like a row that does not fit the header: the importer rejects it and goes on.
+      yield {
+        rowNumber: lineNumber,
+        cells: cellsByName(headers, []),
+        problem: `CSV syntax error: ${syntaxError}`,
+      }
+      continue
+    }
     if (isBlank(cells)) continue
     const row: TableRow = { rowNumber: lineNumber, cells: cellsByName(headers, cells) }
     // Cells beyond the header that are empty are Excel's trailing separators, not data.

@@ -281,37 +281,101 @@ describe('openTable on CSV: bad rows and bad files', () => {
     await expect(openTable({ bytes: new Uint8Array() })).rejects.toThrow('the file has no header row')
   })
 
-  it('delivers the rows before a malformed quote, then fails naming its line and column', async () => {
-    const text = 'a;b\n1;"two\nlines"\n3;4\n5;x"y\n7;8\n'
-    const { rows, error } = await readUntilError({ bytes: Buffer.from(text) })
-    expect(rows.map((row) => row.rowNumber)).toEqual([2, 4])
-    expect(error).toBeInstanceOf(TableFormatError)
-    expect(error).toMatchObject({
-      rowNumber: 5,
-      message:
-        'CSV syntax error in the record starting at line 5: a quote appears inside a field that does not start with one in column 2 (B)',
-    })
-    // The message names where, never what: the field's value stays out of it.
-    expect(String(error)).not.toContain('x"y')
+  it('reports a record with a quote inside an unquoted field (Excel users type =HYPERLINK("…","…")) and keeps every other row', async () => {
+    const semicolons = 'a;b;c\n1;"two\nlines";3\n4;=HYPERLINK("http://x","y");6\n7;8;9\n'
+    expect((await readAll({ bytes: Buffer.from(semicolons) })).rows).toEqual([
+      { rowNumber: 2, cells: { a: '1', b: 'two\nlines', c: '3' } },
+      {
+        rowNumber: 4,
+        cells: { a: '', b: '', c: '' },
+        problem:
+          'CSV syntax error: a quote appears inside a field that does not start with one in column 2 (B)',
+      },
+      { rowNumber: 5, cells: { a: '7', b: '8', c: '9' } },
+    ])
+    // With commas the formula's own comma starts a quoted field that never closes properly: the
+    // lines after it are still read as records of their own, not swallowed into it.
+    const commas = 'a,b,c\r\n1,=HYPERLINK("http://x","y"),3\r\n4,5,6\r\n7,"8",9\r\n'
+    const { rows } = await readAll({ bytes: Buffer.from(commas) })
+    expect(rows.map((row) => [row.rowNumber, row.problem === undefined ? row.cells : 'problem'])).toEqual([
+      [2, 'problem'],
+      [3, { a: '4', b: '5', c: '6' }],
+      [4, { a: '7', b: '8', c: '9' }],
+    ])
+    // The reason names where, never what: the field's value stays out of it.
+    expect(JSON.stringify(rows)).not.toContain('HYPERLINK')
   })
 
-  it('fails on a quote that is never closed, naming the line where its record starts', async () => {
-    const { rows, error } = await readUntilError({ bytes: Buffer.from('a;b\r\n1;2\r\n3;"open\r\n5;6\r\n') })
-    expect(rows).toHaveLength(1)
-    expect(error).toMatchObject({
-      rowNumber: 3,
-      message: 'CSV syntax error in the record starting at line 3: a quoted field is never closed',
-    })
+  it('reports a record whose quote never closes and reads the lines after it as records', async () => {
+    const { rows } = await readAll({ bytes: Buffer.from('a;b\r\n1;2\r\n3;"open\r\n\r\n5;6\r\n7;8\r\n') })
+    expect(rows).toEqual([
+      { rowNumber: 2, cells: { a: '1', b: '2' } },
+      {
+        rowNumber: 3,
+        cells: { a: '', b: '' },
+        problem: 'CSV syntax error: a quoted field is never closed',
+      },
+      { rowNumber: 5, cells: { a: '5', b: '6' } },
+      { rowNumber: 6, cells: { a: '7', b: '8' } },
+    ])
+    // closed too late: a quote that ends a field further down, followed by more text
+    const late = await readAll({ bytes: Buffer.from('a;b\n1;"Müller" GmbH\n3;4\n5;"6"x\n7;8\n') })
+    expect(late.rows.map((row) => [row.rowNumber, row.problem ?? row.cells])).toEqual([
+      [2, 'CSV syntax error: a closing quote is followed by other characters in column 2 (B)'],
+      [3, { a: '3', b: '4' }],
+      [4, 'CSV syntax error: a closing quote is followed by other characters in column 2 (B)'],
+      [5, { a: '7', b: '8' }],
+    ])
   })
 
-  it('gives up on a quote that swallows more than 8 MiB instead of reading the file into one field', async () => {
-    const text = `a;b\n1;2\n3;"open\n${'x;'.repeat(4_500_000)}\n`
-    const { rows, error } = await readUntilError({ bytes: Buffer.from(text) })
-    expect(rows).toHaveLength(1)
-    expect(error).toMatchObject({
-      rowNumber: 3,
+  it('keeps line numbers right after a malformed record wherever the read chunks end', async () => {
+    const cases = [
+      [';y"z', 'a quote appears inside a field that does not start with one in column 2 (B)'],
+      [';"y', 'a closing quote is followed by other characters in column 2 (B)'],
+    ] as const
+    for (const [bad, reason] of cases) {
+      // The CR of the malformed line lands on the last byte of the first 64 KiB chunk, or near it.
+      for (const shift of [-3, -2, -1, 0, 1, 2]) {
+        const filler = `a;b\r\n${'1;2\r\n'.repeat(13_000)}`
+        const pad = 'x'.repeat(65_535 - filler.length - bad.length + shift)
+        const text = `${filler}${pad}${bad}\r\n4;"5"\r\n\r\n6;7\r\n`
+        const { rows } = await readAll(await fixture(text))
+        expect(rows.slice(-3), `${bad} shifted by ${shift}`).toEqual([
+          { rowNumber: 13_002, cells: { a: '', b: '' }, problem: `CSV syntax error: ${reason}` },
+          { rowNumber: 13_003, cells: { a: '4', b: '5' } },
+          { rowNumber: 13_005, cells: { a: '6', b: '7' } },
+        ])
+        expect(rows).toHaveLength(13_003)
+      }
+    }
+  })
+
+  it('reports a record longer than 8 MiB (a quote that is never closed) instead of reading the file into one field', async () => {
+    const text = `a;b\n1;2\n3;"open\n${'x;'.repeat(4_500_000)}\n5;6\n`
+    const { rows } = await readAll({ bytes: Buffer.from(text) })
+    expect(rows.map((row) => [row.rowNumber, row.problem ?? row.cells])).toEqual([
+      [2, { a: '1', b: '2' }],
+      [3, 'CSV syntax error: the record is longer than 8 MiB, probably a quote that is never closed'],
+      // the line after it is read as a record again: too long for the header, not for the reader
+      [4, 'row has 4500001 cells, the header has 2'],
+      [5, { a: '5', b: '6' }],
+    ])
+  })
+
+  it('still refuses a file whose header is not valid CSV, and one that is hardly CSV at all', async () => {
+    await expect(openTable({ bytes: Buffer.from('a;b"c\n1;2\n') })).rejects.toMatchObject({
+      name: 'TableFormatError',
+      rowNumber: 1,
       message:
-        'CSV syntax error in the record starting at line 3: the record is longer than 8 MiB, probably a quote that is never closed',
+        'CSV syntax error in the record starting at line 1: a quote appears inside a field that does not start with one in column 2 (B)',
+    })
+    const { rows, error } = await readUntilError({
+      bytes: Buffer.from(`a;b\n${'1;x"y\n'.repeat(1_001)}`),
+    })
+    expect(rows).toHaveLength(1_000)
+    expect(error).toMatchObject({
+      name: 'TableFormatError',
+      message: expect.stringContaining('more than 1,000 records are not valid CSV'),
     })
   })
 

@@ -27,7 +27,10 @@ export interface TableRow {
   rowNumber: number
   /** Header name → cell text, untrimmed; a cell the row lacks is ''. */
   cells: Record<string, string>
-  /** Set when the row does not fit the header; the row is still delivered so the importer can report it. */
+  /**
+   * Set when the row does not fit the header, or (CSV) is not valid CSV — then its cells are all '';
+   * the row is still delivered so the importer can report it, and the rows after it follow.
+   */
   problem?: string
 }
 
@@ -57,8 +60,9 @@ const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]
 
 /**
  * Opens a CSV or XLSX file for import and reads it up to the header. Throws TableFormatError for files
- * that cannot be read as a table (unknown format, bad header, ...); syntax errors further down surface
- * while iterating the rows, after the rows before them.
+ * that cannot be read as a table (unknown format, bad header, ...); a malformed record further down is a
+ * row with `problem` set, and only a file that is hardly CSV at all (or a damaged workbook) fails while
+ * the rows are iterated, after the rows before.
  */
 export async function openTable(input: TableInput, options: OpenTableOptions = {}): Promise<OpenedTable> {
   const format = options.format ?? (await detectFormat(input))

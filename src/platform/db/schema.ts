@@ -95,6 +95,11 @@ export interface BlindIndexTable {
   subject_id: string
 }
 
+/** Claims of blind-index keys while a transaction stores people (migration 0022); never committed. */
+export interface BlindIndexClaimTable {
+  key: string
+}
+
 export interface RoleTable {
   name: string
   description: Defaulted<string>
@@ -574,6 +579,7 @@ export interface Schema {
   subject_key: SubjectKeyTable
   subject_identifier: SubjectIdentifierTable
   blind_index: BlindIndexTable
+  blind_index_claim: BlindIndexClaimTable
   audit_event: AuditEventTable
   audit_subject_set: AuditSubjectSetTable
   audit_head: AuditHeadTable

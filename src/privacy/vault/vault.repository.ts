@@ -236,6 +236,60 @@ export class VaultRepository {
     return rows.map((r) => r.subject_id)
   }
 
+  /**
+   * Claims blind-index keys until the end of `trx` (migration 0022): inserted in key order, so two
+   * transactions claiming overlapping sets wait for each other instead of deadlocking. A transaction
+   * that claims a key another one holds waits until that one ends.
+   */
+  async claim(keys: readonly string[], trx: Kysely<Schema>): Promise<void> {
+    if (keys.length === 0) return
+    await trx
+      .insertInto('blind_index_claim')
+      .columns(['key'])
+      .expression(sql`select distinct k from unnest(${textArray(keys)}::bigint[]) as k order by k`)
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+  }
+
+  /**
+   * Deletes the claims of `trx` again: nothing is kept, yet they hold until the transaction ends
+   * (a row deleted by a running transaction still occupies its key in the unique index).
+   */
+  async dropClaims(keys: readonly string[], trx: Kysely<Schema>): Promise<void> {
+    if (keys.length === 0) return
+    await trx
+      .deleteFrom('blind_index_claim')
+      .where('key', '=', sql<string>`any(${textArray(keys)}::bigint[])`)
+      .execute()
+  }
+
+  /** Which of these e-mail and phone digests are stored (for anyone): one query for both sets. */
+  async storedDigests(
+    emails: readonly Uint8Array[],
+    phones: readonly Uint8Array[],
+    trx: Kysely<Schema>,
+  ): Promise<{ kind: BlindIndexKind; digest: Uint8Array }[]> {
+    if (emails.length + phones.length === 0) return []
+    const rows = await trx
+      .selectFrom('blind_index')
+      .select(['kind', 'digest'])
+      .distinct()
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('kind', '=', 'email'),
+            eb('digest', '=', sql<Uint8Array>`any(${byteaArray(emails)}::bytea[])`),
+          ]),
+          eb.and([
+            eb('kind', '=', 'phone'),
+            eb('digest', '=', sql<Uint8Array>`any(${byteaArray(phones)}::bytea[])`),
+          ]),
+        ]),
+      )
+      .execute()
+    return rows.map((r) => ({ kind: r.kind as BlindIndexKind, digest: r.digest }))
+  }
+
   /** For each digest of `kind`, the subjects that have it: one query for a set. */
   findByDigests(
     kind: BlindIndexKind,

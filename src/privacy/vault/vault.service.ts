@@ -43,6 +43,11 @@ export interface VaultDependencies {
   secrets: VaultSecretService
   /** Region for phone numbers without a country code (config `phoneRegion`). */
   phoneRegion: string
+  /**
+   * Whether other sessions write at the same time (PostgreSQL, the default). PGlite is one session
+   * whose transactions run one after the other: `claimAndFindStored` needs no claims there.
+   */
+  concurrentWriters?: boolean
 }
 
 /** Subjects per statement batch inside one call: bounds statement size and memory, not atomicity. */
@@ -73,6 +78,7 @@ export class VaultService {
   readonly #keyring: Keyring
   readonly #secrets: VaultSecretService
   readonly #phoneRegion: string
+  readonly #concurrentWriters: boolean
   #blindIndex: BlindIndex | undefined
 
   constructor(deps: VaultDependencies) {
@@ -83,6 +89,7 @@ export class VaultService {
     this.#secrets = deps.secrets
     assertPhoneRegion(deps.phoneRegion)
     this.#phoneRegion = deps.phoneRegion
+    this.#concurrentWriters = deps.concurrentWriters ?? true
   }
 
   /** Loads (on first start: creates) the blind-index key, outside any caller's transaction. */
@@ -400,6 +407,46 @@ export class VaultService {
     return found
   }
 
+  /**
+   * For a collection that must not store a known e-mail address or phone number again (an import):
+   * claims the values (normalised, as `normalize` gives them) until `trx` ends — a transaction that
+   * claims one of them meanwhile waits for this one — and then says, per entry, whether its e-mail
+   * address or its phone number is stored already. Call it first in the transaction, before other
+   * locks are taken. Values that are not an address / number count as not stored.
+   */
+  async claimAndFindStored(
+    entries: readonly { email?: string | undefined; phone?: string | undefined }[],
+    trx: Kysely<Schema>,
+  ): Promise<boolean[]> {
+    const index = await this.#index(trx)
+    const digests = { email: new Map<string, Buffer>(), phone: new Map<string, Buffer>() }
+    for (const entry of entries)
+      for (const kind of ['email', 'phone'] as const) {
+        const value = entry[kind]
+        if (value && !digests[kind].has(value)) digests[kind].set(value, index.digestNormalized(kind, value))
+      }
+    if (digests.email.size + digests.phone.size === 0) return entries.map(() => false)
+    if (this.#concurrentWriters) {
+      // The claim key: the digest's first 8 bytes (a collision only makes two values wait for each other).
+      const keys = [...new Set([...digests.email.values(), ...digests.phone.values()].map(claimKey))]
+      await this.#repo.claim(keys, trx)
+      await this.#repo.dropClaims(keys, trx)
+    }
+    // After the claims, in statements of their own: they see what a transaction waited for committed.
+    const stored = new Set<string>()
+    for (const row of await this.#repo.storedDigests(
+      [...digests.email.values()],
+      [...digests.phone.values()],
+      trx,
+    ))
+      stored.add(`${row.kind}:${Buffer.from(row.digest).toString('base64')}`)
+    const has = (kind: 'email' | 'phone', value: string | undefined) => {
+      const digest = value ? digests[kind].get(value) : undefined
+      return digest !== undefined && stored.has(`${kind}:${digest.toString('base64')}`)
+    }
+    return entries.map((entry) => has('email', entry.email) || has('phone', entry.phone))
+  }
+
   /** Subjects that look like the same person (same e-mail, phone, or first and last name words). */
   lookalikes(
     subjectId: string,
@@ -523,4 +570,9 @@ export class VaultService {
     const key = aeadKey(this.#keyring.unwrap(stored.wrapped, stored.keyId, subjectKeyAad(id)))
     return aeadDecrypt(key, sealed, sealedAad(id, aad))
   }
+}
+
+/** The key a blind-index digest is claimed by (`claimAndFindStored`): its first 8 bytes as an int8. */
+function claimKey(digest: Buffer): string {
+  return digest.readBigInt64BE(0).toString()
 }

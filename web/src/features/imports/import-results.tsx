@@ -24,11 +24,12 @@ import { IMPORT_KINDS, type ImportProblem, type ImportResult, latestImportsQuery
 /** Rejected rows shown on the page; the downloadable report has the rest. */
 const PROBLEMS_SHOWN = 100
 
-const STATUSES = ['running', 'done', 'failed'] as const
+const STATUSES = ['running', 'done', 'failed', 'interrupted'] as const
 const STATUS_COLORS: Record<(typeof STATUSES)[number], string> = {
   running: 'blue',
   done: 'teal',
   failed: 'red',
+  interrupted: 'orange',
 }
 
 const COUNTS = [
@@ -42,7 +43,13 @@ function StatusBadge({ status }: { status: string }) {
   const { t } = useTranslation()
   const known = isOneOf(STATUSES, status)
   return (
-    <Badge variant="light" color={known ? STATUS_COLORS[status] : 'gray'} data-status={status}>
+    <Badge
+      variant="light"
+      color={known ? STATUS_COLORS[status] : 'gray'}
+      data-status={status}
+      // an import whose process ended: what to do about it
+      title={status === 'interrupted' ? t('imports.latest.interruptedHint') : undefined}
+    >
       {known ? t(`imports.statuses.${status}`) : status}
     </Badge>
   )

@@ -16,14 +16,14 @@ import {
   TextInput,
   Title,
 } from '@mantine/core'
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
 import { usePermissions } from '../auth/permissions'
-import { purposesQueryOptions } from '../subjects/contact-overview.api'
+import { useRolePurposes } from '../subjects/contact-overview.api'
 import { isOneOf, LEGAL_BASES } from '../subjects/subject-history.api'
 import { useKindLabel } from '../subjects/subject-kind-badges'
 import { SUBJECT_KINDS } from '../subjects/subjects.api'
@@ -108,7 +108,8 @@ function ImportForm() {
   const kindLabel = useKindLabel()
   const language = currentLanguage()
   const kindLabelId = useId()
-  const purposes = useQuery(purposesQueryOptions())
+  // Only the purposes the role may act under: the server refuses the import for any other.
+  const purposes = useRolePurposes()
 
   const [kind, setKind] = useState<ImportKind>('subjects')
   const [file, setFile] = useState<File | null>(null)

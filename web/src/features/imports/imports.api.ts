@@ -21,7 +21,7 @@ export interface ImportProblem {
 export interface ImportResult {
   id: string
   kind: string
-  /** running, done or failed */
+  /** running, done, failed, or interrupted (its process ended before the import did) */
   status: string
   rows: number
   imported: number
