@@ -10,6 +10,7 @@ import {
 } from './harness.ts'
 import { apiRead } from './scenarios/api-read.ts'
 import { auditAppend, auditVerify } from './scenarios/audit.ts'
+import { clvFit } from './scenarios/clv-fit.ts'
 import { eventsIngest, overview } from './scenarios/crm.ts'
 import { gateAudience } from './scenarios/gate-audience.ts'
 import { gateRead } from './scenarios/gate-read.ts'
@@ -31,6 +32,7 @@ const SCENARIOS: readonly Scenario[] = [
   eventsIngest,
   overview,
   importSubjects,
+  clvFit,
 ]
 
 const USAGE = `usage: npm run bench [-- --scenario NAME ... --scale N --db pglite|postgres]
