@@ -18,24 +18,21 @@ export function registerDemo(program: Command): void {
   ).action(async (options: { subjects: number; seed: number; dataDir?: string }) => {
     await withRuntime(options, async (runtime) => {
       const progress = startProgress('demo subjects', options.subjects)
-      const written = await generateDemoData(runtime.services.subjects, {
+      const demo = await generateDemoData(runtime.services, {
         subjects: options.subjects,
         seed: options.seed,
         onProgress: (n) => progress.tick(n),
       })
       progress.done()
-      // Consents, objections and restrictions for the demo subjects (set-based, deterministic).
-      const permissions = await runtime.services.permissions.seedDemo({ seed: options.seed })
       process.stderr.write(
-        `demo permissions: ${permissions.consents} consents, ${permissions.objections} objections, ${permissions.restrictions} restrictions\n`,
+        `demo permissions: ${demo.consents} consents, ${demo.objections} objections, ${demo.restrictions} restrictions\n`,
       )
-      const records = await runtime.services.records.seedDemo({ seed: options.seed })
       process.stderr.write(
-        `demo records: ${records.organisations} organisations, ${records.touchpoints} touchpoints, ${records.orders} orders, ${records.invoices} invoices\n`,
+        `demo records: ${demo.organisations} organisations, ${demo.memberships} memberships, ${demo.touchpoints} touchpoints, ${demo.orders} orders, ${demo.invoices} invoices\n`,
       )
       const requests = await runtime.services.requests.seedDemo()
       process.stderr.write(`demo requests: ${requests} data subject requests\n`)
-      process.stdout.write(`${written} subjects generated (seed ${options.seed})\n`)
+      process.stdout.write(`${demo.subjects} subjects generated (seed ${options.seed})\n`)
     })
   })
 }

@@ -13,19 +13,16 @@ export async function seedDemoIfEmpty(runtime: Runtime, count: number, seed: num
   // Loaded only when needed: the generator's locale data is a noticeable part of a cold start.
   const { generateDemoData } = await import('../modules/demo/demo.service.ts')
   const progress = startProgress('demo subjects', count)
-  const written = await generateDemoData(runtime.services.subjects, {
+  // Subjects with their consents, objections, restrictions and records, batch by batch.
+  const demo = await generateDemoData(runtime.services, {
     subjects: count,
     seed,
     onProgress: (n) => progress.tick(n),
   })
   progress.done()
-  // Consents, objections and restrictions for the demo subjects (set-based, deterministic).
-  await runtime.services.permissions.seedDemo({ seed })
-  // Organisations, products, touchpoints, orders and invoices for them.
-  await runtime.services.records.seedDemo({ seed })
   // A few data subject requests, so the DPO's inbox is not empty.
   await runtime.services.requests.seedDemo()
-  return written
+  return demo.subjects
 }
 
 /** Creates the first admin when there are no users at all; returns the credentials to show once. */

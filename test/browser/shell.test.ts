@@ -64,7 +64,7 @@ describe('web shell in Chromium', () => {
     await page.getByTestId('contacts-empty').waitFor()
     expect(new URL(page.url()).pathname).toBe('/contacts')
 
-    await generateDemoData(runtime.services.subjects, { subjects: 30, seed: 7 })
+    await generateDemoData(runtime.services, { subjects: 30, seed: 7 })
     await page.reload()
     await page.getByTestId('contacts-table').waitFor()
     expect(await page.getByTestId('contacts-total').getAttribute('data-total')).toBe('30')

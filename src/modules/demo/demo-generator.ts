@@ -19,7 +19,7 @@ import {
   type Randomizer,
   sv,
 } from '@faker-js/faker'
-import type { SUBJECT_KINDS } from '../subjects/subject-kinds.ts'
+import type { SUBJECT_KINDS } from '../../privacy/subjects/subject-kinds.ts'
 
 /** A subject kind, as the subjects module defines them. */
 export type DemoKind = (typeof SUBJECT_KINDS)[number]

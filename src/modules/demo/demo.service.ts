@@ -1,26 +1,65 @@
-import type { RequestContext, SubjectService } from '../subjects/subject.service.ts'
+import type { RequestContext } from '../../privacy/gate/request-context.ts'
+import type { SubjectService } from '../subjects/subject.service.ts'
+import type { DemoSubject } from './demo-bucket.ts'
 import { generatePeople } from './demo-generator.ts'
+import { type DemoPermissionPorts, seedDemoPermissions } from './demo-permissions.ts'
+import { type DemoRecordPorts, seedDemoCatalogue, seedDemoRecords } from './demo-records.ts'
 
 export interface DemoOptions {
   subjects: number
   seed: number
-  /** Rows per INSERT; large enough to amortise round trips, small enough for the 65,535-parameter limit. */
+  /** Subjects per batch; large enough to amortise round trips, small enough for the 65,535-parameter limit. */
   batchSize?: number
   onProgress?: (done: number) => void
 }
 
-/** The demo generator acts as a job of Tresor itself, in the admin role (it writes every field). */
-const DEMO_CONTEXT: RequestContext = { actor: { type: 'job', id: 'demo', role: 'admin' } }
+/** The services the demo writes through: the gate's entry points, never the personal tables. */
+export interface DemoServices extends DemoPermissionPorts, DemoRecordPorts {
+  subjects: Pick<SubjectService, 'importMany'>
+}
 
-/** Writes `subjects` synthetic subjects; returns how many were written. */
-export async function generateDemoData(subjects: SubjectService, options: DemoOptions): Promise<number> {
+/** What a demo run wrote. */
+export interface DemoSummary {
+  subjects: number
+  consents: number
+  objections: number
+  restrictions: number
+  organisations: number
+  memberships: number
+  touchpoints: number
+  orders: number
+  invoices: number
+}
+
+/** The demo generator acts as a job of Tresor itself, in the admin role (it writes every field). */
+const DEMO_CONTEXT = { actor: { type: 'job', id: 'demo', role: 'admin' } } satisfies RequestContext
+
+/**
+ * Writes `subjects` synthetic subjects, batch by batch, each batch with its consents, objections,
+ * restrictions and records (memberships, touchpoints, orders, invoices): all of it through the
+ * gate like any import, audited as the demo job.
+ */
+export async function generateDemoData(services: DemoServices, options: DemoOptions): Promise<DemoSummary> {
   const batchSize = options.batchSize ?? 2_000
-  let written = 0
+  const catalogue = await seedDemoCatalogue(services, { subjects: options.subjects })
+  const summary: DemoSummary = {
+    subjects: 0,
+    consents: 0,
+    objections: 0,
+    restrictions: 0,
+    organisations: catalogue.organisationIds.length,
+    memberships: 0,
+    touchpoints: 0,
+    orders: 0,
+    invoices: 0,
+  }
   for (let offset = 0; offset < options.subjects; offset += batchSize) {
     const count = Math.min(batchSize, options.subjects - offset)
-    const batch = []
-    for (const person of generatePeople({ seed: options.seed, count, offset })) {
-      batch.push({
+    const people = [...generatePeople({ seed: options.seed, count, offset })]
+    // Through the gate like any import: encrypted per subject, audited as one import per batch.
+    const ids = await services.subjects.importMany(
+      DEMO_CONTEXT,
+      people.map((person) => ({
         kinds: person.kinds,
         source: 'demo',
         attributes: { ...person.attributes },
@@ -36,12 +75,33 @@ export async function generateDemoData(subjects: SubjectService, options: DemoOp
           city: person.city,
           countryCode: person.country,
         },
-      })
-    }
-    // Through the gate like any import: encrypted per subject, audited as one import per batch.
-    await subjects.importMany(DEMO_CONTEXT, batch)
-    written += batch.length
+      })),
+    )
+    const batch: DemoSubject[] = people.map((person, i) => ({
+      id: ids[i] as string,
+      index: person.index,
+      kinds: person.kinds,
+      createdAt: new Date(person.createdAt),
+    }))
+    // Permissions first: the record gate checks the legal basis of each record against them.
+    const permissions = await seedDemoPermissions(services, batch, {
+      seed: options.seed,
+      actor: DEMO_CONTEXT.actor,
+    })
+    const records = await seedDemoRecords(services, batch, {
+      seed: options.seed,
+      actor: DEMO_CONTEXT.actor,
+      catalogue,
+    })
+    summary.subjects += batch.length
+    summary.consents += permissions.consents
+    summary.objections += permissions.objections
+    summary.restrictions += permissions.restrictions
+    summary.memberships += records.memberships
+    summary.touchpoints += records.touchpoints
+    summary.orders += records.orders
+    summary.invoices += records.invoices
     options.onProgress?.(batch.length)
   }
-  return written
+  return summary
 }

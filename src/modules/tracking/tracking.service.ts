@@ -118,6 +118,9 @@ export class TrackingService {
     const from = query.from ?? dayOf(new Date(Date.parse(to) - (STATS_DEFAULT_DAYS - 1) * DAY_MS))
     const span = (Date.parse(to) - Date.parse(from)) / DAY_MS
     if (span < 0) throw invalidField('query', 'from', 'is after to')
+    // The default range ends before the year 1 for a `to` in January of the year 1: no such dates.
+    if (!/^\d{4}-/.test(from) || from < '0001-01-01')
+      throw invalidField('query', query.from === undefined ? 'to' : 'from', 'is before the year 1')
     if (span >= STATS_MAX_DAYS)
       throw invalidField('query', 'from', `the range is at most ${STATS_MAX_DAYS} days`)
     const days = await this.#p.counts.list({ from, to, source: query.source })

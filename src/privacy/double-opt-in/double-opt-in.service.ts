@@ -1,5 +1,6 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import { newToken, tokenHash } from '../../platform/crypto/token-hash.ts'
 import type { Schema } from '../../platform/db/schema.ts'
 import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor } from '../audit/audit-record.ts'
@@ -63,7 +64,6 @@ const EXPIRY_JOB: AuditActor = { type: 'job', id: 'doi.expire' }
 /** base64url of 32 random bytes. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/
 
-const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest()
 const slot = (p: { purposeKey: string; channel: string }) => `${p.purposeKey}\u0000${p.channel}`
 
 /**
@@ -151,7 +151,7 @@ export class DoubleOptInService {
       ),
       trx,
     )
-    const token = randomBytes(32).toString('base64url')
+    const token = newToken()
     const expiresAt = new Date(now.getTime() + this.#settings.expiryHours * 3_600_000)
     await this.#repo.insert(
       {
@@ -164,7 +164,7 @@ export class DoubleOptInService {
         // Claimed now, in the transaction: a concurrent sign-up of the same subject waits for the
         // lock and then finds it, so two mails can't both go out.
         mailedAt: now,
-        tokenHash: digest(token),
+        tokenHash: tokenHash(token),
       },
       trx,
     )
@@ -187,7 +187,7 @@ export class DoubleOptInService {
   ): Promise<{ kind: 'open'; purposes: DoiPurpose[] } | Exclude<DoiOutcome, { kind: 'confirmed' }>> {
     if (!TOKEN_PATTERN.test(token)) return { kind: 'invalid' }
     // Erasure deletes a subject's requests and links: an erased person's link finds nothing.
-    const request = await this.#repo.findByToken(digest(token))
+    const request = await this.#repo.findByToken(tokenHash(token))
     if (!request) return { kind: 'invalid' }
     if (request.status === 'confirmed' || request.status === 'superseded')
       return { kind: 'already-confirmed' }
@@ -203,7 +203,7 @@ export class DoubleOptInService {
    */
   async confirm(token: string, client: ClientProof): Promise<DoiOutcome> {
     if (!TOKEN_PATTERN.test(token)) return { kind: 'invalid' }
-    const found = await this.#repo.findByToken(digest(token))
+    const found = await this.#repo.findByToken(tokenHash(token))
     if (!found) return { kind: 'invalid' }
     return this.#db.transaction().execute(async (trx) => {
       const subject = await this.#repo.lockSubject(found.subject_id, trx)

@@ -931,11 +931,14 @@ export class Gate {
   }
 
   /**
-   * Art. 17 erasure by crypto-shredding: destroys the data keys (the identifiers become noise in
-   * every copy), the blind indexes, the attributes and every record kept about the subject
-   * (touchpoints, orders, invoices, deals, notes); the subject stays as a tombstone so the
-   * audit trail keeps its references. Art. 17(3) exceptions are checked by the caller (the DSR
-   * workflow) before it asks for this.
+   * Art. 17 erasure by crypto-shredding, as the registry of record kinds says per table
+   * (record-kinds.ts): destroys the data keys (the identifiers become noise in every copy), the
+   * blind indexes and the attributes (`shred`), deletes every record of the `delete` kinds
+   * (touchpoints, orders, invoices, deals, notes, memberships, pending confirmations, portal
+   * sign-ins, unsubscribe links) and keeps the proof the law asks for (`keep`: consent and
+   * objection events, requests, the audit trail); the subject stays as a tombstone so the audit
+   * trail keeps its references. Art. 17(3) exceptions are checked by the caller (the DSR workflow)
+   * before it asks for this.
    */
   async erase(request: {
     actor: GateActor

@@ -1,5 +1,6 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import { newToken, tokenHash } from '../../platform/crypto/token-hash.ts'
 import type { Schema } from '../../platform/db/schema.ts'
 import { invalidField } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
@@ -53,8 +54,6 @@ export const PORTAL_ACTOR: AuditActor = { type: 'system', id: 'privacy-portal' }
 
 /** base64url of 32 random bytes. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/
-const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest()
-const newToken = (): string => randomBytes(32).toString('base64url')
 const csrfOf = (sessionToken: string): string =>
   createHmac('sha256', sessionToken).update('tresor portal csrf').digest('base64url')
 /** Links stay known this long after they ran out, so an old link says "expired" rather than "unknown". */
@@ -122,7 +121,7 @@ export class PortalAccessService {
       const linkId = randomUUID()
       const expiresAt = new Date(now.getTime() + this.#settings.linkMinutes * 60_000)
       await this.#repo.insertLink(
-        { subjectId, id: linkId, createdAt: now, expiresAt, tokenHash: digest(token) },
+        { subjectId, id: linkId, createdAt: now, expiresAt, tokenHash: tokenHash(token) },
         trx,
       )
       await this.#audit.append(
@@ -152,7 +151,7 @@ export class PortalAccessService {
    */
   async linkState(token: string): Promise<{ state: LinkState; subjectId?: string }> {
     if (!TOKEN_PATTERN.test(token)) return { state: 'invalid' }
-    const link = await this.#repo.findLink(digest(token))
+    const link = await this.#repo.findLink(tokenHash(token))
     if (!link) return { state: 'invalid' }
     if (link.used_at !== null) return { state: 'used' }
     if (link.expires_at.getTime() <= this.#clock().getTime()) return { state: 'expired' }
@@ -166,7 +165,7 @@ export class PortalAccessService {
    */
   async signIn(token: string, meta: { requestId?: string | undefined } = {}): Promise<SignIn> {
     if (!TOKEN_PATTERN.test(token)) return { kind: 'invalid' }
-    const found = await this.#repo.findLink(digest(token))
+    const found = await this.#repo.findLink(tokenHash(token))
     if (!found) return { kind: 'invalid' }
     return this.#db.transaction().execute(async (trx): Promise<SignIn> => {
       const subject = await this.#repo.lockSubject(found.subject_id, trx)
@@ -187,7 +186,7 @@ export class PortalAccessService {
           linkSentAt: link.created_at,
           createdAt: now,
           expiresAt,
-          tokenHash: digest(sessionToken),
+          tokenHash: tokenHash(sessionToken),
         },
         trx,
       )
@@ -211,7 +210,7 @@ export class PortalAccessService {
   /** The live session of a token: not signed out, not run out, its subject not erased. */
   async session(token: string | undefined): Promise<PortalSession | undefined> {
     if (!token || !TOKEN_PATTERN.test(token)) return undefined
-    const row = await this.#repo.findLiveSession(digest(token), this.#clock())
+    const row = await this.#repo.findLiveSession(tokenHash(token), this.#clock())
     return (
       row && {
         id: row.id,
@@ -234,7 +233,7 @@ export class PortalAccessService {
   /** Ends the session of a token (if there is one); audited as the subject's sign-out. */
   async signOut(token: string | undefined, meta: { requestId?: string | undefined } = {}): Promise<void> {
     if (!token || !TOKEN_PATTERN.test(token)) return
-    const ended = await this.#repo.deleteSession(digest(token))
+    const ended = await this.#repo.deleteSession(tokenHash(token))
     if (ended)
       await this.#audit.append([
         {

@@ -7,7 +7,6 @@ import { type FieldDenial, splitFieldsByRole } from '../gate/field-access.ts'
 import type { GateActor, GatePurpose } from '../gate/gate.service.ts'
 import { mayActUnder, purposeNotHeld, withholdOutsideScope } from '../gate/purpose-scope.ts'
 import { withTransaction } from '../keys/with-transaction.ts'
-import { seedDemoRecords } from './demo-records.ts'
 import type {
   DealRow,
   InvoiceRow,
@@ -100,6 +99,40 @@ export interface NewOrderRecord {
     quantity: number
     unitPriceCents: number
   }[]
+}
+
+/** Who writes many records at once, for which purpose (default: the kind's), in which request. */
+export interface BulkWrite {
+  actor: GateActor
+  purpose?: string | undefined
+  requestId?: string | undefined
+  reason?: string | undefined
+}
+
+/** What became of one record of a bulk write. */
+export type ImportOutcome =
+  | { status: 'imported' | 'duplicate' }
+  | { status: 'rejected'; rule: string; reason: string }
+
+/** A person's place in an organisation (B2B contact). */
+export interface NewMembershipRecord {
+  subjectId: string
+  organisationId: string
+  jobTitle?: string | null | undefined
+  department?: string | null | undefined
+}
+
+/** One invoice to import; `orderNumber` names the subject's order it bills. */
+export interface NewInvoiceRecord {
+  subjectId: string
+  invoiceNumber: string
+  orderNumber?: string | null | undefined
+  issuedAt: Date
+  /** ISO date (`YYYY-MM-DD`). */
+  dueOn: string
+  amountCents: number
+  currency: string
+  paidAt?: Date | null | undefined
 }
 
 /** A note or task as the gate hands it out: the text opened from the vault. */
@@ -640,11 +673,115 @@ export class RecordGate {
   }
 
   /**
-   * Demo data: organisations, products, memberships, touchpoints, orders and invoices for the demo
-   * subjects (set-based, see demo-records.ts). Not audited: synthetic data.
+   * Links many people to their organisations at once (demo data, B2B imports): one permission
+   * query for the set, one statement, one audit record. A link already there gets the new job
+   * title and department; per link `imported` or rejected with the legal-basis rule.
    */
-  seedDemo(options: { seed: number }) {
-    return seedDemoRecords(this.#p.db, options)
+  linkOrganisations(
+    request: BulkWrite & { links: readonly NewMembershipRecord[] },
+  ): Promise<ImportOutcome[]> {
+    return this.#importMany(
+      request,
+      'contact_management',
+      'organisations',
+      request.links,
+      async (links, trx) => {
+        const now = this.#clock()
+        await this.#p.records.upsertMemberships(
+          links.map((l) => ({
+            subject_id: l.subjectId,
+            organisation_id: l.organisationId,
+            job_title: l.jobTitle ?? null,
+            department: l.department ?? null,
+            created_at: now,
+          })),
+          trx,
+        )
+        return new Set(links)
+      },
+    )
+  }
+
+  /**
+   * Imports many invoices at once (demo data, accounting imports): one permission query for the
+   * set, one insert, one audit record. An invoice names its order by number (left empty if the
+   * subject has no such order); per invoice `imported`, `duplicate` (the subject has the number
+   * already) or rejected with the legal-basis rule.
+   */
+  importInvoices(request: BulkWrite & { invoices: readonly NewInvoiceRecord[] }): Promise<ImportOutcome[]> {
+    return this.#importMany(
+      request,
+      'order_processing',
+      'invoices',
+      request.invoices,
+      async (invoices, trx) => {
+        const now = this.#clock()
+        const stored = await this.#p.records.insertInvoices(
+          invoices.map((i) => ({
+            subject_id: i.subjectId,
+            invoice_number: i.invoiceNumber,
+            order_number: i.orderNumber ?? null,
+            issued_at: i.issuedAt,
+            due_on: i.dueOn,
+            amount_cents: i.amountCents,
+            currency: i.currency,
+            paid_at: i.paidAt ?? null,
+            created_at: now,
+          })),
+          trx,
+        )
+        return new Set(invoices.filter((i) => stored.has(`${i.subjectId}|${i.invoiceNumber}`)))
+      },
+    )
+  }
+
+  /**
+   * A write of many records of one kind for a purpose: the role must hold the kind's category,
+   * one permission query decides for the set, the rows the basis holds for are written with one
+   * audit record, in one transaction. `write` returns the items it stored (the rest were there).
+   */
+  async #importMany<T extends { subjectId: string }>(
+    request: BulkWrite,
+    defaultPurpose: string,
+    field: RecordField,
+    items: readonly T[],
+    write: (allowed: readonly T[], trx: Kysely<Schema>) => Promise<Set<T>>,
+  ): Promise<ImportOutcome[]> {
+    const purpose = await this.#purpose(request.purpose ?? defaultPurpose, request)
+    this.#requireCategory(request.actor, field, purpose)
+    const denied = await this.#p.permissions.denied({
+      purposeKey: purpose.key,
+      channel: recordChannel(purpose),
+      subjectIds: [...new Set(items.map((i) => i.subjectId))],
+      specialCategory: false,
+    })
+    const allowed = items.filter((i) => !denied.has(i.subjectId))
+    const stored = await withTransaction(this.#p.db, undefined, async (trx) => {
+      const done = allowed.length > 0 ? await write(allowed, trx) : new Set<T>()
+      const subjectIds = [...new Set(allowed.filter((i) => done.has(i)).map((i) => i.subjectId))]
+      if (subjectIds.length > 0)
+        await this.#p.audit.append(
+          [
+            {
+              actor: request.actor,
+              action: 'import',
+              subjectIds,
+              purpose: purpose.key,
+              legalBasis: purpose.legalBasis,
+              fields: [field],
+              ...(request.requestId ? { requestId: request.requestId } : {}),
+              ...(request.reason ? { reason: request.reason } : {}),
+            },
+          ],
+          trx,
+        )
+      return done
+    })
+    return items.map((i) => {
+      const denial = denied.get(i.subjectId)
+      if (denial) return { status: 'rejected', rule: denial.rule, reason: denial.reason }
+      return { status: stored.has(i) ? 'imported' : 'duplicate' }
+    })
   }
 
   /** Art. 17: deletes every record about the subjects, in the erasure's transaction. */

@@ -11,6 +11,7 @@ import type {
   SubjectOrganisationTable,
   TouchpointTable,
 } from '../../platform/db/schema.ts'
+import { kindsErased } from './record-kinds.ts'
 
 export type TouchpointRow = Selectable<TouchpointTable>
 export type OrderRow = Selectable<CustomerOrderTable>
@@ -302,6 +303,58 @@ export class RecordRepository {
       .execute()
   }
 
+  /** Links many people to organisations in one statement per 2,000; a link there already is updated. */
+  async upsertMemberships(
+    rows: readonly Insertable<SubjectOrganisationTable>[],
+    db = this.#db,
+  ): Promise<void> {
+    for (let i = 0; i < rows.length; i += 2_000)
+      await db
+        .insertInto('subject_organisation')
+        .values(rows.slice(i, i + 2_000))
+        .onConflict((oc) =>
+          oc.columns(['subject_id', 'organisation_id']).doUpdateSet((eb) => ({
+            job_title: eb.ref('excluded.job_title'),
+            department: eb.ref('excluded.department'),
+          })),
+        )
+        .execute()
+  }
+
+  /**
+   * Inserts many invoices in one statement, each linked to the subject's order of its number (none
+   * if there is no such order); an invoice number the subject has already is skipped. Returns the
+   * inserted ones as `subject|invoiceNumber`.
+   */
+  async insertInvoices(
+    rows: readonly (Omit<Insertable<InvoiceTable>, 'id' | 'order_id'> & { order_number: string | null })[],
+    db = this.#db,
+  ): Promise<Set<string>> {
+    if (rows.length === 0) return new Set()
+    const at = (d: Date | string | null | undefined) => (d instanceof Date ? d.toISOString() : (d ?? null))
+    const inserted = await sql<{ subject_id: string; invoice_number: string }>`
+      insert into invoice (subject_id, invoice_number, order_id, issued_at, due_on, amount_cents, currency, paid_at,
+                           created_at)
+      select i.subject_id, i.invoice_number, o.id, i.issued_at, i.due_on, i.amount_cents, i.currency, i.paid_at,
+             i.created_at
+      from unnest(
+        ${textArray(rows.map((r) => r.subject_id))}::uuid[],
+        ${textArray(rows.map((r) => r.invoice_number))}::text[],
+        ${textArray(rows.map((r) => r.order_number))}::text[],
+        ${textArray(rows.map((r) => at(r.issued_at)))}::timestamptz[],
+        ${textArray(rows.map((r) => r.due_on))}::date[],
+        ${integerArray(rows.map((r) => r.amount_cents))}::int8[],
+        ${textArray(rows.map((r) => r.currency))}::text[],
+        ${textArray(rows.map((r) => at(r.paid_at)))}::timestamptz[],
+        ${textArray(rows.map((r) => at(r.created_at)))}::timestamptz[]
+      ) as i(subject_id, invoice_number, order_number, issued_at, due_on, amount_cents, currency, paid_at, created_at)
+      left join customer_order o on o.subject_id = i.subject_id and o.order_number = i.order_number
+      on conflict (subject_id, invoice_number) do nothing
+      returning subject_id, invoice_number
+    `.execute(db)
+    return new Set(inserted.rows.map((r) => `${r.subject_id}|${r.invoice_number}`))
+  }
+
   async deleteMembership(subjectId: string, organisationId: string, db = this.#db): Promise<boolean> {
     const result = await db
       .deleteFrom('subject_organisation')
@@ -322,28 +375,15 @@ export class RecordRepository {
       .execute()
   }
 
-  /** Art. 17: every record about the subjects goes with them (the caller decided Art. 17(3)). */
+  /**
+   * Art. 17: every row of the kinds the registry erases by deleting (records, pending
+   * confirmations, portal sign-ins, unsubscribe links) goes with the subjects, children before
+   * parents; the caller decided Art. 17(3) and shreds the vault in the same transaction.
+   */
   async deleteAll(subjectIds: readonly string[], db = this.#db): Promise<void> {
     if (subjectIds.length === 0) return
     const ids = sql<string>`any(${textArray(subjectIds)}::uuid[])`
-    // Children before parents: invoices and lines reference orders.
-    await db.deleteFrom('invoice').where('subject_id', '=', ids).execute()
-    await db.deleteFrom('order_line').where('subject_id', '=', ids).execute()
-    await db.deleteFrom('customer_order').where('subject_id', '=', ids).execute()
-    await db.deleteFrom('touchpoint').where('subject_id', '=', ids).execute()
-    await db.deleteFrom('deal').where('subject_id', '=', ids).execute()
-    await db.deleteFrom('subject_note').where('subject_id', '=', ids).execute()
-    await db.deleteFrom('subject_organisation').where('subject_id', '=', ids).execute()
-    // pending or closed double opt-in confirmations (the consent events keep the proof)
-    await db.deleteFrom('doi_token').where('subject_id', '=', ids).execute()
-    await db.deleteFrom('doi_request').where('subject_id', '=', ids).execute()
-    // privacy portal sign-in links and sessions (a signed-in browser is signed out); the data subject
-    // requests stay as proof of receipt, their details shredded with the key
-    await db.deleteFrom('portal_token').where('subject_id', '=', ids).execute()
-    await db.deleteFrom('portal_session').where('subject_id', '=', ids).execute()
-    await db.deleteFrom('portal_link').where('subject_id', '=', ids).execute()
-    // unsubscribe links: after an erasure a link finds nothing (the consent and objection events
-    // keep the proof of the withdrawal)
-    await db.deleteFrom('unsubscribe_token').where('subject_id', '=', ids).execute()
+    for (const { table } of kindsErased('delete'))
+      await db.deleteFrom(table).where('subject_id', '=', ids).execute()
   }
 }

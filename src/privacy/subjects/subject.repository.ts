@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
-import type { SubjectSort } from '../../modules/subjects/subject-kinds.ts'
+import type { SubjectSort } from './subject-kinds.ts'
 import { textArray } from '../../platform/db/array-literal.ts'
 import type { Schema, SubjectRow } from '../../platform/db/schema.ts'
 

@@ -1,5 +1,6 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import { tokenHash } from '../../platform/crypto/token-hash.ts'
 import type { Schema } from '../../platform/db/schema.ts'
 import { invalidField, ProblemError } from '../../platform/problem.ts'
 import type { AuditActor } from '../audit/audit-record.ts'
@@ -84,7 +85,6 @@ export interface UnsubscribeRequest {
 
 /** base64url of 32 bytes (an HMAC-SHA-256). */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/
-const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest()
 const REFERENCE: Record<UnsubscribeVia, string> = {
   'one-click': 'one-click unsubscribe (RFC 8058 List-Unsubscribe-Post)',
   page: 'unsubscribe page',
@@ -159,7 +159,7 @@ export class UnsubscribeService {
     if (!subject || subject.erased) throw new ProblemError('not-found', 'there is no such subject')
     const token = await this.#token(id, purpose.key, channel)
     await this.#repo.insertIfAbsent({
-      tokenHash: digest(token),
+      tokenHash: tokenHash(token),
       subjectId: id,
       purposeKey: purpose.key,
       channel,
@@ -178,7 +178,7 @@ export class UnsubscribeService {
   /** What a link is about, for its page; reads nothing about the person but that they exist. */
   async describe(token: string): Promise<UnsubscribeLinkInfo> {
     if (!TOKEN_PATTERN.test(token)) return { kind: 'invalid' }
-    const row = await this.#repo.findByToken(digest(token))
+    const row = await this.#repo.findByToken(tokenHash(token))
     if (!row || !isLinkChannel(row.channel)) return { kind: 'invalid' }
     const [subject, purpose] = await Promise.all([
       this.#repo.findSubject(row.subject_id),
@@ -196,8 +196,8 @@ export class UnsubscribeService {
    */
   async unsubscribe(token: string, request: UnsubscribeRequest): Promise<UnsubscribeOutcome> {
     if (!TOKEN_PATTERN.test(token)) return { kind: 'invalid' }
-    const tokenHash = digest(token)
-    const row = await this.#repo.findByToken(tokenHash)
+    const digest = tokenHash(token)
+    const row = await this.#repo.findByToken(digest)
     if (!row || !isLinkChannel(row.channel)) return { kind: 'invalid' }
     const channel = row.channel
     return this.#db.transaction().execute(async (trx): Promise<UnsubscribeOutcome> => {
@@ -272,7 +272,7 @@ export class UnsubscribeService {
       } else {
         return { kind: 'none', purpose, channel }
       }
-      await this.#repo.markUsed(tokenHash, now, trx)
+      await this.#repo.markUsed(digest, now, trx)
       return { kind: 'done', ...result }
     })
   }
