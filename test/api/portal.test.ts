@@ -465,8 +465,11 @@ describeEachEngineWithMail('privacy portal', MAIL, (runtime, smtp) => {
     // One channel: no advertising calls, for every purpose.
     await post(browser, '/p/portal/objection', { scope: 'channel', channel: 'phone', action: 'raise' })
     p = await permissionsOf(id)
-    expect(decisionOf(p, 'b2b_prospecting', 'phone')).toMatchObject({ allowed: false, rule: 'objected' })
-    expect(decisionOf(p, 'b2b_prospecting', 'post')?.allowed).toBe(true)
+    // (B2B prospecting would not call this consumer anyway, § 7(2) No. 1 UWG; phone marketing asks
+    // for consent, but the objection on the channel comes first.)
+    expect(decisionOf(p, 'b2b_prospecting', 'phone')?.allowed).toBe(false)
+    expect(decisionOf(p, 'phone_marketing', 'phone')).toMatchObject({ allowed: false, rule: 'objected' })
+    expect(decisionOf(p, 'postal_advertising', 'post')?.allowed).toBe(true)
     expect((await me(browser.cookie)).body).toMatch(
       /Keine Werbung per Telefon<\/h3>\s*<p class="state">Widersprochen am/,
     )
