@@ -5,10 +5,11 @@ import { usePermissions } from '../auth/permissions'
 import { isOneOf } from '../subjects/contact-overview.api'
 import { ConsentTextsPanel } from './consent-texts-panel'
 import { FormsPanel } from './forms-panel'
+import { PurposesPanel } from './purposes-panel'
 import { RequestsPanel } from './requests-panel'
 
 /** The tabs of the privacy page, kept in the URL so a tab can be linked to. */
-export const PRIVACY_TABS = ['forms', 'texts', 'requests'] as const
+export const PRIVACY_TABS = ['forms', 'texts', 'purposes', 'requests'] as const
 export type PrivacyTab = (typeof PRIVACY_TABS)[number]
 
 export interface PrivacySearch {
@@ -24,9 +25,11 @@ const route = getRouteApi('/_app/privacy')
 /**
  * The data protection officer's page: the public forms (what each asks for and which consents it
  * offers with which text version), the consent purposes with every version of their wording
- * (Art. 7(1): the controller proves which text a person agreed to), and the open data subject
- * requests with their due dates (Art. 12(3)). The forms and texts for roles that manage forms or
- * purposes (those who manage forms add new text versions); the requests for `requests:manage`.
+ * (Art. 7(1): the controller proves which text a person agreed to), the purpose registry with
+ * each purpose's scope (who may act under it, whom it reaches, which data it uses), and the open
+ * data subject requests with their due dates (Art. 12(3)). The forms and texts for roles that
+ * manage forms or purposes (those who manage forms add new text versions); the purposes for
+ * everyone the page is for, edited by `purposes:manage`; the requests for `requests:manage`.
  */
 export function PrivacyPage() {
   const { t } = useTranslation()
@@ -34,7 +37,11 @@ export function PrivacyPage() {
   const search = route.useSearch()
   const navigate = useNavigate({ from: '/privacy' })
   const configuration = can('forms:manage') || can('purposes:manage')
-  const tabs = PRIVACY_TABS.filter((tab) => (tab === 'requests' ? can('requests:manage') : configuration))
+  const requests = can('requests:manage')
+  const registry = (configuration || requests) && can('purposes:read')
+  const tabs = PRIVACY_TABS.filter((tab) =>
+    tab === 'requests' ? requests : tab === 'purposes' ? registry : configuration,
+  )
   // A tab the role can't open (a shared link) falls back to the first one it can.
   const tab = search.tab && tabs.includes(search.tab) ? search.tab : tabs[0]
   return (
@@ -74,7 +81,12 @@ export function PrivacyPage() {
               </Tabs.Panel>
             </>
           )}
-          {can('requests:manage') && (
+          {registry && (
+            <Tabs.Panel value="purposes" pt="md">
+              <PurposesPanel manage={can('purposes:manage')} />
+            </Tabs.Panel>
+          )}
+          {requests && (
             <Tabs.Panel value="requests" pt="md">
               <RequestsPanel />
             </Tabs.Panel>

@@ -1,4 +1,5 @@
-import { type QueryClient, queryOptions } from '@tanstack/react-query'
+import { type QueryClient, queryOptions, useQuery } from '@tanstack/react-query'
+import { SUPER_ROLE } from '../../../../src/modules/access/roles'
 import { TOUCHPOINT_CHANNELS, TOUCHPOINT_TYPES } from '../../../../src/modules/journey/touchpoint-types'
 import { FIELD_CATEGORIES, type FieldCategory } from '../../../../src/privacy/fields/field-catalog'
 import {
@@ -8,6 +9,7 @@ import {
 } from '../../../../src/privacy/permissions/permission-rules'
 import { CHANNELS } from '../../../../src/privacy/purposes/purpose'
 import { api, isProblem } from '../../app/api'
+import { sessionQueryOptions } from '../auth/auth.api'
 import { isOneOf } from './subject-history.api'
 
 // The parts of the 360° view, from the server's plain-data module.
@@ -231,7 +233,24 @@ export interface PurposeSummary {
   /** ISO 8601 duration after which a consent lapses; null: it doesn't. */
   consentValidity: string | null
   retention: { period: string | null; rule: { de: string; en: string } }
+  /** Who may act under it, whom it reaches, which data it uses (Art. 5(1)(b)-(c), Art. 18(2)). */
+  scope: PurposeScopeSummary
   version: number
+  updatedAt: string
+}
+
+/** A purpose's scope as the API sends it (`PurposeScope` of the server; values kept open as strings). */
+export interface PurposeScopeSummary {
+  /** The roles whose users may act under the purpose; the admin role always may. */
+  roles: string[]
+  /** The subject kinds it reaches; empty: every kind. */
+  subjectKinds: string[]
+  /** A record the subject must have (`order`, `invoice`), or null. */
+  requiresRecord: string | null
+  /** The field categories it uses; fields of other categories are withheld under it. */
+  fieldCategories: string[]
+  /** Art. 18(2): the ground on which it may process restricted subjects, or null. */
+  restrictionException: string | null
 }
 
 export interface NewNote {
@@ -331,6 +350,26 @@ export function purposesQueryOptions() {
       (await api.get<{ items: PurposeSummary[] }>('/api/v1/purposes', {}, signal)).items,
     staleTime: 5 * 60_000,
     retry: noRetryOnRefusal,
+  })
+}
+
+/**
+ * The purposes a role may act under: those whose scope names it, every one for the admin role. The
+ * server refuses any other (403), so the UI offers only these wherever a purpose is chosen for a
+ * use of data (consent forms record events, not uses, and keep listing the consent purposes).
+ */
+export function purposesForRole(purposes: readonly PurposeSummary[], role: string): PurposeSummary[] {
+  return role === SUPER_ROLE ? [...purposes] : purposes.filter((p) => p.scope.roles.includes(role))
+}
+
+/** The registry narrowed to the signed-in user's role ({@link purposesForRole}); pending until both are read. */
+export function useRolePurposes() {
+  const session = useQuery(sessionQueryOptions)
+  const role = session.data?.role
+  return useQuery({
+    ...purposesQueryOptions(),
+    select: (items: PurposeSummary[]) => (role === undefined ? [] : purposesForRole(items, role)),
+    enabled: role !== undefined,
   })
 }
 

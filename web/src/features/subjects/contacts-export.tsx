@@ -1,42 +1,125 @@
-import { Button, Menu, Text } from '@mantine/core'
+import { Button, Divider, Popover, Select, Stack, Text } from '@mantine/core'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { currentLanguage } from '../../app/i18n'
+import { useContactFormat } from './contact-format'
+import { type PurposeSummary, useRolePurposes } from './contact-overview.api'
 import { EXPORT_FORMATS, type SubjectKind, subjectExportUrl } from './subjects.api'
+
+/** The purpose an export is for unless another is chosen (the server's default too). */
+const DEFAULT_PURPOSE = 'contact_management'
+
+/** The channel a use of the purpose means by default: `none` where it has it, else its only one (the gate's rule). */
+const defaultChannelOf = (purpose: PurposeSummary): string | undefined =>
+  purpose.channels.includes('none') ? 'none' : purpose.channels[0]
 
 /**
  * "Export" on the contacts list: the contacts of the current kind filter as CSV (German Excel) or
- * XLSX. The server writes only the fields the role may see and records the export in the audit trail.
+ * XLSX, for a purpose the role may act under (Art. 5(1)(b)) and, where it has several, a channel.
+ * The server writes only the subjects the purpose may use, only the fields the role and the purpose
+ * may see, and records the export in the audit trail.
  */
 export function ContactsExport({ kind }: { kind: SubjectKind | undefined }) {
   const { t } = useTranslation()
+  const language = currentLanguage()
+  const format = useContactFormat()
+  const purposes = useRolePurposes()
+  const [opened, setOpened] = useState(false)
+  const [chosen, setChosen] = useState<string | null>(null)
+  const [channel, setChannel] = useState<string | null>(null)
+
+  const offered = purposes.data ?? []
+  const purpose =
+    offered.find((p) => p.key === chosen) ?? offered.find((p) => p.key === DEFAULT_PURPOSE) ?? offered[0]
+  const channels = purpose?.channels ?? []
+  const usedChannel =
+    purpose && channel !== null && channels.includes(channel) ? channel : purpose && defaultChannelOf(purpose)
+
   return (
-    <Menu position="bottom-end" width={300} withinPortal>
-      <Menu.Target>
-        <Button variant="default" data-testid="contacts-export">
+    <Popover
+      opened={opened}
+      onChange={setOpened}
+      position="bottom-end"
+      width={340}
+      withinPortal
+      trapFocus
+      shadow="md"
+    >
+      <Popover.Target>
+        <Button
+          variant="default"
+          onClick={() => setOpened((o) => !o)}
+          aria-haspopup="dialog"
+          aria-expanded={opened}
+          data-testid="contacts-export"
+        >
           {t('subjects.export.button')}
         </Button>
-      </Menu.Target>
-      <Menu.Dropdown data-testid="contacts-export-menu">
-        <Menu.Label>
-          {kind
-            ? t('subjects.export.scopeKind', { kind: t(`subjects.kinds.${kind}`) })
-            : t('subjects.export.scopeAll')}
-        </Menu.Label>
-        {EXPORT_FORMATS.map((format) => (
-          <Menu.Item
-            key={format}
-            component="a"
-            href={subjectExportUrl(format, kind)}
-            download
-            data-testid={`contacts-export-${format}`}
-          >
-            {t(`subjects.export.formats.${format}`)}
-          </Menu.Item>
-        ))}
-        <Menu.Divider />
-        <Text size="xs" c="dimmed" px="sm" py={4} data-testid="contacts-export-note">
-          {t('subjects.export.note')}
-        </Text>
-      </Menu.Dropdown>
-    </Menu>
+      </Popover.Target>
+      <Popover.Dropdown data-testid="contacts-export-menu" aria-label={t('subjects.export.button')}>
+        <Stack gap="sm">
+          <Text size="xs" c="dimmed" fw={500}>
+            {kind
+              ? t('subjects.export.scopeKind', { kind: t(`subjects.kinds.${kind}`) })
+              : t('subjects.export.scopeAll')}
+          </Text>
+          <Select
+            label={t('subjects.export.purpose')}
+            description={t('subjects.export.purposeHint')}
+            data={offered.map((p) => ({ value: p.key, label: p.name[language] }))}
+            value={purpose?.key ?? null}
+            onChange={(value) => {
+              setChosen(value)
+              setChannel(null)
+            }}
+            allowDeselect={false}
+            disabled={purposes.isPending}
+            error={purposes.isError ? t('subjects.export.purposesFailed') : undefined}
+            // Inside the popover, so choosing an option is not a click outside it.
+            comboboxProps={{ withinPortal: false }}
+            data-testid="contacts-export-purpose"
+          />
+          {channels.length > 1 && (
+            <Select
+              label={t('subjects.export.channel')}
+              description={t('subjects.export.channelHint')}
+              data={channels.map((c) => ({ value: c, label: format.channel(c) }))}
+              value={usedChannel ?? null}
+              onChange={setChannel}
+              allowDeselect={false}
+              comboboxProps={{ withinPortal: false }}
+              data-testid="contacts-export-channel"
+            />
+          )}
+          <Divider />
+          <Stack gap={2}>
+            <Text size="xs" c="dimmed" fw={500}>
+              {t('subjects.export.format')}
+            </Text>
+            {EXPORT_FORMATS.map((f) => (
+              <Button
+                key={f}
+                component="a"
+                href={subjectExportUrl(f, kind, {
+                  purpose: purpose?.key,
+                  channel: purpose ? usedChannel : undefined,
+                })}
+                download
+                variant="subtle"
+                justify="flex-start"
+                fullWidth
+                onClick={() => setOpened(false)}
+                data-testid={`contacts-export-${f}`}
+              >
+                {t(`subjects.export.formats.${f}`)}
+              </Button>
+            ))}
+          </Stack>
+          <Text size="xs" c="dimmed" data-testid="contacts-export-note">
+            {t('subjects.export.note')}
+          </Text>
+        </Stack>
+      </Popover.Dropdown>
+    </Popover>
   )
 }

@@ -132,11 +132,16 @@ export const EXPORT_FORMATS = ['csv', 'xlsx'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 /**
- * The export of the contacts of a kind (all kinds without one), every field the role may see. A plain
- * link: the browser streams the attachment to disk and sends the session cookie itself.
+ * The export of the contacts of a kind (all kinds without one), every field the role may see, for
+ * a purpose (on a channel; the server's default purpose without one). A plain link: the browser
+ * streams the attachment to disk and sends the session cookie itself.
  */
-export function subjectExportUrl(format: ExportFormat, kind?: SubjectKind): string {
-  return buildUrl('/api/v1/subjects/export', { format, kind })
+export function subjectExportUrl(
+  format: ExportFormat,
+  kind?: SubjectKind,
+  use: { purpose?: string | undefined; channel?: string | undefined } = {},
+): string {
+  return buildUrl('/api/v1/subjects/export', { format, kind, purpose: use.purpose, channel: use.channel })
 }
 
 /** The limits of the server's `reason` for a rectification and a merge (both audited with it). */
