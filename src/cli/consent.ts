@@ -1,10 +1,8 @@
 import type { Command } from 'commander'
-import type { TSchema } from 'typebox'
-import { Value } from 'typebox/value'
 import type { ConsentProofViewJson } from '../modules/consents/consent-proof.schemas.ts'
 import { ProblemError } from '../platform/problem.ts'
 import { isUuid } from '../platform/uuid.ts'
-import { ConsentBody, ObjectionBody } from '../privacy/permissions/permission.schemas.ts'
+import type { ConsentBody, ObjectionBody } from '../privacy/permissions/permission.schemas.ts'
 import { CLI_ACTOR, withDataDirOption, withRuntime } from './shared.ts'
 
 const FORMATS = ['table', 'json', '27560'] as const
@@ -129,8 +127,17 @@ export function proofText(view: ConsentProofViewJson): string {
  * The body checked against the API's own schema: the same rules as `POST /subjects/{id}/consents`
  * and `/objections`, the first problem named by its option (exit 65).
  */
-function checked<T>(schema: TSchema, body: T, optionOf: Record<string, string>): T {
-  const [first] = Value.Errors(schema, body)
+async function checked<T>(
+  kind: 'consent' | 'objection',
+  body: T,
+  optionOf: Record<string, string>,
+): Promise<T> {
+  // Loaded here, not at start: `tresor --help` needs no schema.
+  const [{ Value }, schemas] = await Promise.all([
+    import('typebox/value'),
+    import('../privacy/permissions/permission.schemas.ts'),
+  ])
+  const [first] = Value.Errors(kind === 'consent' ? schemas.ConsentBody : schemas.ObjectionBody, body)
   if (!first) return body
   const field = first.instancePath.split('/').filter(Boolean)
   const name = optionOf[field.at(-1) ?? ''] ?? field.join('.')
@@ -203,8 +210,8 @@ export function registerConsent(program: Command): void {
     }) => {
       if (!isUuid(options.subject))
         throw new ProblemError('validation', '--subject: must be a subject id (UUID)')
-      const body = checked(
-        ConsentBody,
+      const body = await checked(
+        'consent',
         {
           purposeKey: options.purpose,
           channel: options.channel,
@@ -255,8 +262,8 @@ export function registerConsent(program: Command): void {
     }) => {
       if (!isUuid(options.subject))
         throw new ProblemError('validation', '--subject: must be a subject id (UUID)')
-      const body = checked(
-        ObjectionBody,
+      const body = await checked(
+        'objection',
         {
           scope: options.scope,
           ...(options.channel ? { channel: options.channel } : {}),

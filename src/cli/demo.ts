@@ -1,6 +1,4 @@
 import type { Command } from 'commander'
-import { generateDemoData } from '../modules/demo/demo.service.ts'
-import { startProgress } from './progress.ts'
 import { parseIntOption, withDataDirOption, withRuntime } from './shared.ts'
 
 export function registerDemo(program: Command): void {
@@ -17,6 +15,8 @@ export function registerDemo(program: Command): void {
       ),
   ).action(async (options: { subjects: number; seed: number; dataDir?: string }) => {
     await withRuntime(options, async (runtime) => {
+      const { generateDemoData } = await import('../modules/demo/demo.service.ts')
+      const { startProgress } = await import('./progress.ts')
       const progress = startProgress('demo subjects', options.subjects)
       const demo = await generateDemoData(runtime.services, {
         subjects: options.subjects,

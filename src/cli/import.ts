@@ -1,9 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { problemsCsv, toImportResult } from '../modules/import/import.service.ts'
 import { IMPORT_KINDS, type ImportKind } from '../modules/import/import-fields.ts'
-import { startProgress } from './progress.ts'
 import { CLI_ACTOR, withDataDirOption, withRuntime } from './shared.ts'
 
 /** Lines in a text file, for the progress bar (a quoted field with line breaks counts more; close enough). */
@@ -77,6 +75,10 @@ export function registerImport(program: Command): void {
       const total = isText ? Math.max(0, (await countLines(file)) - 1) : 0
       await stat(file)
       await withRuntime(options, async (runtime) => {
+        const [{ problemsCsv, toImportResult }, { startProgress }] = await Promise.all([
+          import('../modules/import/import.service.ts'),
+          import('./progress.ts'),
+        ])
         const progress = startProgress(`import ${options.kind}`, total)
         const report = await runtime.services.imports.run(
           { actor: CLI_ACTOR },

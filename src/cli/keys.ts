@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { ConfigError, masterKeyFiles, prepareNextKeyFile, promoteNextKeyFile } from '../platform/config.ts'
-import { startProgress } from './progress.ts'
+import type { startProgress } from './progress.ts'
 import { configFrom, parseIntOption, withDataDirOption, withRuntime } from './shared.ts'
 
 const ROTATE_HELP = `
@@ -63,6 +63,7 @@ export function registerKeys(program: Command): void {
       ),
   ).action(async (options: { dataDir?: string }) => {
     await withRuntime(options, async (runtime) => {
+      const { startProgress } = await import('./progress.ts')
       const progress = startProgress('name index', await runtime.services.subjects.count())
       const n = await runtime.services.vault.reindexNames({ onProgress: (k) => progress.tick(k) })
       progress.done()
@@ -90,6 +91,7 @@ export function registerKeys(program: Command): void {
         process.stderr.write(`wrote a new master key to ${masterKeyFiles(config.dataDir).next}\n`)
       }
       const { from, to, result } = await withRuntime(options, async (runtime) => {
+        const { startProgress } = await import('./progress.ts')
         const from = runtime.keyring.currentKeyId
         const to = runtime.keyring.nextKeyId
         let progress: ReturnType<typeof startProgress> | undefined

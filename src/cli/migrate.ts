@@ -1,7 +1,5 @@
 import path from 'node:path'
 import type { Command } from 'commander'
-import { openDatabase } from '../platform/db/database.ts'
-import { migrate } from '../platform/db/migrate.ts'
 import { configFrom, withDataDirOption } from './shared.ts'
 
 export function registerMigrate(program: Command): void {
@@ -9,6 +7,10 @@ export function registerMigrate(program: Command): void {
     program.command('migrate').description('bring the database schema up to date (also done at every start)'),
   ).action(async (options: { dataDir?: string }) => {
     const config = configFrom(options)
+    const [{ openDatabase }, { migrate }] = await Promise.all([
+      import('../platform/db/database.ts'),
+      import('../platform/db/migrate.ts'),
+    ])
     const database = await openDatabase({
       databaseUrl: config.databaseUrl,
       pgliteDir: path.join(config.dataDir, 'pgdata'),

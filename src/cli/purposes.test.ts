@@ -13,7 +13,7 @@ describe('tresor purposes (embedded database)', () => {
     const list = await tresor(['purposes', 'list'])
     expect(list.code, list.stderr).toBe(0)
     expect(list.stdout).toMatch(
-      /^newsletter_email\s+consent\s+email\s+double-opt-in\s+direct-marketing\s+-\s+v1\s+Newsletter by e-mail$/m,
+      /^newsletter_email\s+consent\s+email\s+double-opt-in\s+direct-marketing\s+-\s+roles:marketing,dpo\s+v1\s+Newsletter by e-mail$/m,
     )
     expect(list.stdout).toMatch(
       /^existing_customer_email\s+legitimate_interest\s+email\s+-\s+direct-marketing\s+existing-customers\s+v1\s/m,

@@ -2,17 +2,25 @@ import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { ProblemError } from '../platform/problem.ts'
 import type { AuditActor } from '../privacy/audit/audit-record.ts'
-import { CreatePurposeBody, UpdatePurposeBody } from '../privacy/purposes/purpose.schemas.ts'
-import { fieldErrors, validatorCompiler } from '../server/validation.ts'
+import type { CreatePurposeBody, UpdatePurposeBody } from '../privacy/purposes/purpose.schemas.ts'
 import { withDataDirOption, withRuntime } from './shared.ts'
 
 /** The CLI acts as the operator at the machine; the audit trail says so. */
 const CLI_ACTOR: AuditActor = { type: 'system', id: 'tresor-cli' }
 
-const validateCreate = validatorCompiler({ schema: CreatePurposeBody, httpPart: 'body' })
-const validateUpdate = validatorCompiler({ schema: UpdatePurposeBody, httpPart: 'body' })
-
-function check(validate: typeof validateCreate, value: unknown, file: string): void {
+/**
+ * Checks a file against the API's own schema for creating or changing a purpose. The schemas and
+ * the validator are loaded here, not at start: `tresor --help` needs neither.
+ */
+async function check(kind: 'create' | 'update', value: unknown, file: string): Promise<void> {
+  const [{ CreatePurposeBody, UpdatePurposeBody }, { fieldErrors, validatorCompiler }] = await Promise.all([
+    import('../privacy/purposes/purpose.schemas.ts'),
+    import('../server/validation.ts'),
+  ])
+  const validate = validatorCompiler({
+    schema: kind === 'create' ? CreatePurposeBody : UpdatePurposeBody,
+    httpPart: 'body',
+  })
   if (validate(value)) return
   const errors = fieldErrors(validate.errors ?? [], 'body').map((e) => ({ ...e, in: file }))
   throw new ProblemError('validation', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors })
@@ -107,7 +115,7 @@ export function registerPurposes(program: Command): void {
     await withRuntime(options, async (runtime) => {
       const existing = await runtime.services.purposes.find(key)
       if (existing) {
-        check(validateUpdate, properties, options.file)
+        await check('update', properties, options.file)
         const updated = await runtime.services.purposes.update(key, properties as UpdatePurposeBody, {
           actor: CLI_ACTOR,
         })
@@ -118,7 +126,7 @@ export function registerPurposes(program: Command): void {
         )
       } else {
         const body = { key, ...properties }
-        check(validateCreate, body, options.file)
+        await check('create', body, options.file)
         const created = await runtime.services.purposes.create(body as CreatePurposeBody, {
           actor: CLI_ACTOR,
         })

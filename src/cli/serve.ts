@@ -1,8 +1,6 @@
 import type { Command } from 'commander'
-import { createLogger } from '../platform/logger.ts'
-import { openRuntime, type Runtime } from '../runtime.ts'
+import type { Runtime } from '../runtime.ts'
 import type { Worker } from '../worker/worker.ts'
-import { startProgress } from './progress.ts'
 import { configFrom, parseIntOption, reportAndExit, withDataDirOption } from './shared.ts'
 
 export const FIRST_ADMIN_EMAIL = 'admin@tresor.local'
@@ -12,6 +10,7 @@ export async function seedDemoIfEmpty(runtime: Runtime, count: number, seed: num
   if (count <= 0 || (await runtime.services.subjects.count()) > 0) return 0
   // Loaded only when needed: the generator's locale data is a noticeable part of a cold start.
   const { generateDemoData } = await import('../modules/demo/demo.service.ts')
+  const { startProgress } = await import('./progress.ts')
   const progress = startProgress('demo subjects', count)
   // Subjects with their consents, objections, restrictions and records, batch by batch.
   const demo = await generateDemoData(runtime.services, {
@@ -54,6 +53,10 @@ export function registerServe(program: Command): void {
   ).action(
     async (options: { port?: number; dataDir?: string; demo?: number; seed: number; worker: boolean }) => {
       const config = configFrom(options)
+      const [{ createLogger }, { openRuntime }] = await Promise.all([
+        import('../platform/logger.ts'),
+        import('../runtime.ts'),
+      ])
       const logger = createLogger(config.logLevel)
       const runtime = await openRuntime(config, { logger })
       let worker: Worker | undefined

@@ -1,10 +1,7 @@
 import type { Command } from 'commander'
 import { type Config, ConfigError, loadConfig } from '../platform/config.ts'
-import { DatabaseInUseError } from '../platform/db/database.ts'
-import { MigrationError } from '../platform/db/migrate.ts'
-import { createLogger } from '../platform/logger.ts'
 import { ProblemError } from '../platform/problem.ts'
-import { openRuntime, type Runtime } from '../runtime.ts'
+import type { Runtime } from '../runtime.ts'
 
 /**
  * Who the CLI acts as: Tresor itself, in the admin role (whoever runs it can open the database
@@ -33,6 +30,12 @@ export async function withRuntime<T>(
   fn: (runtime: Runtime) => Promise<T>,
 ): Promise<T> {
   const config = configFrom(options)
+  // Loaded on first use, not at start: `tresor --help` and commands that don't open the database
+  // start without the whole application (issue #18: a CLI that answers at once).
+  const [{ openRuntime }, { createLogger }] = await Promise.all([
+    import('../runtime.ts'),
+    import('../platform/logger.ts'),
+  ])
   const runtime = await openRuntime(config, { logger: createLogger('warn') })
   try {
     return await fn(runtime)
@@ -50,11 +53,12 @@ export function reportAndExit(error: unknown): never {
     process.stderr.write(`tresor: ${error.message}\n`)
     process.exit(78)
   }
-  if (error instanceof DatabaseInUseError) {
+  // By name: the database and migration modules are loaded only by the commands that use them.
+  if (error instanceof Error && error.name === 'DatabaseInUseError') {
     process.stderr.write(`tresor: ${error.message}\n`)
     process.exit(75)
   }
-  if (error instanceof ProblemError || error instanceof MigrationError) {
+  if (error instanceof ProblemError || (error instanceof Error && error.name === 'MigrationError')) {
     process.stderr.write(`tresor: ${error.message}\n`)
     process.exit(65)
   }

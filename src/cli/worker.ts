@@ -1,6 +1,4 @@
 import type { Command } from 'commander'
-import { createLogger } from '../platform/logger.ts'
-import { openRuntime } from '../runtime.ts'
 import { configFrom, withDataDirOption } from './shared.ts'
 
 export function registerWorker(program: Command): void {
@@ -8,6 +6,10 @@ export function registerWorker(program: Command): void {
     program.command('worker').description('run the job worker alone (production, on PostgreSQL)'),
   ).action(async (options: { dataDir?: string }) => {
     const config = configFrom(options)
+    const [{ createLogger }, { openRuntime }] = await Promise.all([
+      import('../platform/logger.ts'),
+      import('../runtime.ts'),
+    ])
     const logger = createLogger(config.logLevel)
     const runtime = await openRuntime(config, { logger })
     const { startWorker } = await import('../worker/worker.ts')
