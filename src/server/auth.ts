@@ -59,8 +59,12 @@ export function clearSessionCookie(reply: FastifyReply): void {
  * role). Runs before the body is parsed, so an anonymous caller learns nothing about a route's
  * input rules. Every refusal of a signed-in caller is audited as `denied`.
  */
-export function registerAuth(app: FastifyInstance, deps: { access: AccessService; roles: RolePolicy }): void {
+export function registerAuth(
+  app: FastifyInstance,
+  deps: { access: AccessService; roles: RolePolicy; publicUrl?: string },
+): void {
   const { access, roles } = deps
+  const publicOrigin = deps.publicUrl === undefined ? undefined : originOf(deps.publicUrl)
   app.decorateRequest('actor', undefined)
   const table: RouteEntry[] = []
   routeTables.set(app, table)
@@ -80,6 +84,13 @@ export function registerAuth(app: FastifyInstance, deps: { access: AccessService
     request.actor = await authenticate(request, access)
     if (!request.actor)
       throw new ProblemError('unauthenticated', 'sign in, or send an API token as a Bearer token')
+    if (!isSameOrigin(request, publicOrigin)) {
+      request.log.warn({ route: request.routeOptions.url }, 'cross-site request refused')
+      throw new ProblemError(
+        'forbidden',
+        'cross-site request refused: a change made with the session cookie must come from this site',
+      )
+    }
     if (required !== 'authenticated' && !roles.has(request.actor.role, required)) {
       await access.recordDenial(
         request.actor,
@@ -89,6 +100,37 @@ export function registerAuth(app: FastifyInstance, deps: { access: AccessService
       throw new ProblemError('forbidden', `this needs the permission ${required}`)
     }
   })
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** The origin (scheme, host, port) of a URL, as a browser writes it in `Origin`; none if it is no URL. */
+function originOf(url: string): string | undefined {
+  try {
+    const origin = new URL(url).origin
+    return origin === 'null' ? undefined : origin
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * CSRF protection of the cookie-authenticated API, beyond SameSite=Strict (which lets a page on
+ * another port of the same host through: same site, not same origin). A state-changing request
+ * authenticated by the session cookie must say it comes from this origin: `Sec-Fetch-Site:
+ * same-origin` (or `none`: the user's own action), else — from a browser that does not send it —
+ * an `Origin` equal to the server's own (as the request reaches it, or the configured public URL).
+ * A request with neither header comes from no browser (every current browser sends at least one on
+ * a cross-origin POST), so no page can have made it: it passes, like Go's CrossOriginProtection.
+ * Bearer tokens are not sent by browsers on their own and need none of this.
+ */
+function isSameOrigin(request: FastifyRequest, publicOrigin: string | undefined): boolean {
+  if (SAFE_METHODS.has(request.method) || request.headers.authorization !== undefined) return true
+  const site = request.headers['sec-fetch-site']
+  if (site !== undefined) return site === 'same-origin' || site === 'none'
+  const origin = request.headers.origin
+  if (origin === undefined) return true
+  return origin === publicOrigin || origin === originOf(`${request.protocol}://${request.host}`)
 }
 
 async function authenticate(request: FastifyRequest, access: AccessService): Promise<Actor | undefined> {

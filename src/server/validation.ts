@@ -17,6 +17,16 @@ function makeAjv(coerce: boolean): Ajv {
     strict: false,
   })
   ;(addFormats as unknown as (ajv: Ajv) => void)(ajv)
+  // RFC 3339 allows the year 0000; PostgreSQL has no year 0 and refuses it. Refused here, naming
+  // the field, instead of by the database.
+  for (const name of ['date', 'date-time']) {
+    const format = ajv.formats[name] as { validate: (value: string) => boolean; compare?: unknown }
+    ajv.addFormat(name, {
+      ...format,
+      type: 'string',
+      validate: (value: string) => !value.startsWith('0000') && format.validate(value),
+    } as Parameters<Ajv['addFormat']>[1])
+  }
   return ajv
 }
 

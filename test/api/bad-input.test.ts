@@ -117,6 +117,31 @@ describeEachEngine('bad input', (runtime) => {
       expect(await usersNow()).toBe(before)
     })
 
+    it('a deal with an organisation that does not exist → 400 naming organisationId, nothing written', async () => {
+      const subject = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/subjects',
+        headers: { cookie: admin },
+        payload: { kinds: ['b2b_contact'], identifiers: { lastName: 'Deal' } },
+      })
+      const id = (subject.json() as { id: string }).id
+      const deals = `/api/v1/subjects/${id}/deals`
+      const res = await t.app.inject({
+        method: 'POST',
+        url: deals,
+        headers: { cookie: admin },
+        payload: { title: 'Licences', organisationId: '5f0c0c43-6c39-4c43-9d43-0d6f3c1a7e55' },
+      })
+      expect(res.statusCode).toBe(400)
+      expect(problemOf(res).errors).toContainEqual({
+        in: 'body',
+        field: 'organisationId',
+        reason: 'is not an organisation',
+      })
+      const listed = await t.app.inject({ method: 'GET', url: deals, headers: { cookie: admin } })
+      expect(listed.json()).toEqual([])
+    })
+
     it('a duplicate → 409 conflict', async () => {
       const body = JSON.stringify({ email: 'Dup@Example.com', role: 'sales' })
       expect((await postUsers(body)).statusCode).toBe(201)
@@ -161,14 +186,39 @@ describeEachEngine('bad input', (runtime) => {
       }
     })
 
-    it('a bad path parameter is refused', async () => {
-      const res = await t.app.inject({
-        method: 'DELETE',
-        url: '/api/v1/tokens/not-a-uuid',
-        headers: { cookie: admin },
-      })
-      expect(res.statusCode).toBe(400)
-      expect(problemOf(res).errors?.[0]).toMatchObject({ in: 'params', field: 'id' })
+    // Issue #12: well-formed (base64 of valid JSON) but not what the API issues — these reached
+    // the database and came back as 500s.
+    const forged = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url')
+    const FORGED_CURSORS = [
+      forged(['createdAt', 'desc', '2025-01-01T00:00:00.000Z', '------------------------------------']),
+      forged(['createdAt', 'desc', '2025-01-01T00:00:00.000Z', 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz']),
+      forged(['createdAt', 'desc', '-200000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']),
+      forged(['createdAt', 'desc', '0000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']),
+      forged(['createdAt', 'desc', 'not a time', '00000000-0000-4000-8000-000000000000']),
+      forged(['createdAt', 'desc', 5, '00000000-0000-4000-8000-000000000000']),
+    ]
+
+    it('a well-formed cursor whose id is not a UUID or whose value does not parse → 400 naming cursor', async () => {
+      for (const cursor of FORGED_CURSORS) {
+        const res = await list(`cursor=${cursor}`)
+        expect(res.statusCode, Buffer.from(cursor, 'base64url').toString()).toBe(400)
+        expect(problemOf(res).errors?.[0]).toMatchObject({ in: 'query', field: 'cursor' })
+      }
+    })
+
+    it('the same on the other keyset-paginated list (open requests)', async () => {
+      for (const cursor of [
+        forged(['dueAt', 'asc', '2025-01-01T00:00:00.000Z', '------------------------------------']),
+        forged(['dueAt', 'asc', '-200000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']),
+      ]) {
+        const res = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/requests?cursor=${cursor}`,
+          headers: { cookie: admin },
+        })
+        expect(res.statusCode, Buffer.from(cursor, 'base64url').toString()).toBe(400)
+        expect(problemOf(res).errors?.[0]).toMatchObject({ in: 'query', field: 'cursor' })
+      }
     })
   })
 })

@@ -510,7 +510,7 @@ describeEachEngineWithMail('public forms and double opt-in', MAIL, (runtime, smt
   })
 
   it('limits submissions per IP address', async () => {
-    const from = '192.0.2.200'
+    const from = '192.0.2.250'
     const statuses: number[] = []
     for (let i = 0; i < 11; i++)
       statuses.push(

@@ -26,14 +26,18 @@ const asRecord = (body: unknown): Record<string, unknown> =>
 /**
  * The public side of forms, outside the sign-in: the form pages and the confirmation link under
  * `/p/` (server-rendered HTML, German and English), and the JSON endpoints under
- * `/api/v1/public/forms` for websites that render the form themselves. Submissions are limited
- * per IP address (@fastify/rate-limit, `TRESOR_FORM_RATE_LIMIT` a minute).
+ * `/api/v1/public/forms` for websites that render the form themselves. Submissions and
+ * confirmation links share one budget per IP address (@fastify/rate-limit,
+ * `TRESOR_FORM_RATE_LIMIT` a minute, over all of them together).
  */
 export const formPublicRoutes =
   (submissions: FormSubmissionService, settings: { rateLimitPerMinute: number }) =>
   async (app: FastifyInstance): Promise<void> => {
     if (!app.hasDecorator('rateLimit')) await app.register(rateLimit, { global: false })
-    const limit = { max: settings.rateLimitPerMinute, timeWindow: 60_000 }
+    // One budget per client (its IP address as the server sees it, TRESOR_TRUST_PROXY) across every
+    // public submission endpoint — the HTML form, its JSON variant and the confirmation link, for
+    // any form — not one per route: one limiter, one store, shared by all of them.
+    const limit = app.rateLimit({ max: settings.rateLimitPerMinute, timeWindow: 60_000 })
 
     await app.register(async (api) => {
       api.get(
@@ -57,13 +61,14 @@ export const formPublicRoutes =
       api.post(
         '/api/v1/public/forms/:key/submissions',
         {
-          config: { access: 'public', rateLimit: limit },
+          config: { access: 'public' },
+          onRequest: limit,
           bodyLimit: FORM_BODY_LIMIT,
           schema: {
             tags: ['public forms'],
             summary: 'Send a form (for websites)',
             description:
-              'The same names as the HTML form. A name the form does not have is refused (400, naming it in `errors[]`). A filled honeypot is accepted and dropped. Creates or finds the person and records each ticked consent with its proof; a consent with double opt-in sends one confirmation mail (at most one per address in the resend window). The answer is the same whatever happened to the address. Rate-limited per IP address (429).',
+              'The same names as the HTML form. A name the form does not have is refused (400, naming it in `errors[]`). A filled honeypot is accepted and dropped. Creates or finds the person and records each ticked consent with its proof; a consent with double opt-in sends one confirmation mail (at most one per address in the resend window). The answer is the same whatever happened to the address. Rate-limited per IP address, one budget shared with the HTML form pages and the confirmation links (429).',
             security: [],
             params: KeyParams,
             body: SubmissionBody,
@@ -113,7 +118,7 @@ export const formPublicRoutes =
 
       pages.post(
         '/p/forms/:key',
-        { config: { rateLimit: limit }, bodyLimit: FORM_BODY_LIMIT, schema: { hide: true } },
+        { onRequest: limit, bodyLimit: FORM_BODY_LIMIT, schema: { hide: true } },
         async (request, reply) => {
           const { key } = request.params as { key: string }
           const body = asRecord(request.body)
@@ -156,7 +161,7 @@ export const formPublicRoutes =
       const confirmRoute = {
         // The token is a secret until used: its path stays out of the request log.
         logLevel: 'warn' as const,
-        config: { rateLimit: limit },
+        onRequest: limit,
         schema: { hide: true, params: Type.Object({ token: Type.String({ maxLength: 100 }) }) },
       }
       const linkGone = (

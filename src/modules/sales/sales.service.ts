@@ -55,6 +55,8 @@ export class SalesService {
   async addDeal(ctx: RequestContext, subjectId: string, input: NewDeal): Promise<Deal> {
     const stageKey = input.stageKey ?? (await this.stages())[0]?.key ?? 'lead'
     await this.#requireStage(stageKey)
+    if (input.organisationId && !(await this.#pipeline.hasOrganisation(input.organisationId)))
+      throw invalidField('body', 'organisationId', 'is not an organisation')
     const id = await this.#records.addDeal(this.#write(ctx, subjectId), {
       title: input.title,
       stageKey,
