@@ -121,7 +121,16 @@ describe('field catalog page in Chromium', () => {
     const interests = row('interests').getByTestId('field-purposes')
     await expect.poll(() => interests.textContent()).toContain('Newsletter by e-mail')
     expect(await interests.textContent()).toContain('Profiling for personalised offers')
-    expect(await row('interests').getByTestId('field-options').textContent()).toContain('travel')
+    // Options by their labels, not their keys.
+    expect(await row('interests').getByTestId('field-options').textContent()).toContain('Travel')
+    expect(await row('dietaryRequirements').getByTestId('field-options').textContent()).toBe(
+      'Vegetarian, Vegan, Lactose-free, Gluten-free, Nut allergy',
+    )
+    // Purposes that use a field through its category, not "None yet".
+    await expect
+      .poll(() => row('email').getByTestId('field-purposes-via-category').textContent())
+      .toContain('Contact management')
+    expect(await row('email').getByTestId('field-purposes').count()).toBe(0)
 
     await choose('field-category-filter', 'Psychographic data')
     await expect.poll(() => page.getByTestId('field-category').count()).toBe(1)

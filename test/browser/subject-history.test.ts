@@ -61,7 +61,8 @@ describe('subject history page in Chromium', () => {
     expect(actions).toEqual(['export', 'read', 'create'])
     const read = rows.nth(1)
     expect(await read.textContent()).toContain('Contract')
-    expect(await read.textContent()).toContain('phone')
+    // Fields by their catalog labels, not their keys.
+    expect(await read.textContent()).toContain('Phone number')
     expect(await rows.nth(0).textContent()).toContain('newsletter send')
   })
 

@@ -1,4 +1,5 @@
 import type { OutgoingMail } from '../../platform/mail/mailer.ts'
+import { type MailBranding, mailButtonStyle, mailHeaderHtml } from '../settings/branding.ts'
 import type { Lang } from './client-info.ts'
 import { esc } from './form-page.ts'
 import { MAIL_TEXTS } from './form-texts.ts'
@@ -15,6 +16,8 @@ export function confirmationMail(input: {
   consents: readonly { name: string; text: string }[]
   link: string
   expiresAt: Date
+  /** The installation's logo (or name) and colour (the settings). */
+  branding?: MailBranding | undefined
 }): OutgoingMail {
   const t = MAIL_TEXTS[input.lang]
   const until = input.expiresAt.toISOString().slice(0, 16).replace('T', ' ')
@@ -36,13 +39,13 @@ export function confirmationMail(input: {
     '',
   ].join('\n')
   const html = `<!doctype html><html lang="${input.lang}"><body style="font-family:sans-serif;line-height:1.5">
-<p>${esc(t.greeting)}</p>
+${mailHeaderHtml(input.branding)}<p>${esc(t.greeting)}</p>
 <p>${esc(intro)}</p>
 <ul>${input.consents.map((c) => `<li><strong>${esc(c.name)}</strong>: ${esc(c.text)}</li>`).join('')}</ul>
 <p>${esc(t.action)}</p>
-<p><a href="${esc(input.link)}">${esc(t.button)}</a><br><span style="font-size:small">${esc(input.link)}</span></p>
+<p><a href="${esc(input.link)}"${mailButtonStyle(input.branding)}>${esc(t.button)}</a><br><span style="font-size:small">${esc(input.link)}</span></p>
 <p>${esc(expiry)}</p>
 <p>${esc(t.ignore)}</p>
 </body></html>`
-  return { to: input.to, subject: t.subject, text, html }
+  return { to: input.to, subject: t.subject, text, html, lang: input.lang }
 }

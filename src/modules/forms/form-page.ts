@@ -35,15 +35,24 @@ fieldset{margin:1.2rem 0;border:1px solid #ccc;padding:.8rem}
 .version{color:#666;font-size:.8rem}
 .hp,.sr{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}
 .errors{border:2px solid #b00020;padding:.5rem 1rem;color:#b00020}
-button{margin-top:1rem;padding:.6rem 1.4rem;font-size:1rem}
+button{margin-top:1rem;padding:.6rem 1.4rem;font-size:1rem;background:var(--brand,#1f4e8c);color:var(--brand-ink,#fff);border:1px solid transparent;border-radius:.3rem;cursor:pointer}
+button:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}
+header.brand{display:flex;align-items:center;gap:.8rem;padding-bottom:.6rem;border-bottom:3px solid var(--brand,#ccc)}
+header.brand img{max-height:48px;max-width:200px}
+.brand-name{font-weight:600}
+footer.brand-footer{margin-top:2rem;border-top:1px solid #ccc;font-size:.8rem;color:#555}
+footer.brand-footer p{margin:.3rem 0}
 .notice{margin-top:2rem;font-size:.9rem;border-top:1px solid #ccc}
 .objection{border-left:4px solid #1a1a1a;padding-left:.8rem}
 nav{text-align:right;font-size:.9rem}`
 
-/** Security headers of every public page: nothing from elsewhere, no framing, no referrer. */
+/**
+ * Security headers of every public page: nothing from elsewhere (images from this server only: the
+ * installation's logo), no framing, no referrer.
+ */
 export const PAGE_HEADERS = {
   'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
 } as const

@@ -1,10 +1,11 @@
 import type { NewForm } from './form.schemas.ts'
 
 /**
- * Who the controller is can't be known to a fresh installation: the seeded notices say so, and the
- * operator replaces it (PATCH /api/v1/forms/{key}) before publishing a form.
+ * Who the controller is can't be known to a fresh installation: the seeded notices say so, until
+ * the controller is named in the settings (Settings page, PATCH /api/v1/settings: the form pages
+ * then name the controller and the DPO from there) or in the form itself (PATCH /api/v1/forms/{key}).
  */
-const CONTROLLER = {
+export const PLACEHOLDER_CONTROLLER = {
   de: 'Verantwortlich: [Name und Anschrift Ihres Unternehmens, E-Mail-Adresse]. Datenschutzbeauftragte(r): [Kontakt]. (Bitte vor der Veröffentlichung anpassen.)',
   en: 'Controller: [your company’s name and address, e-mail address]. Data protection officer: [contact]. (Please adapt before publishing.)',
 }
@@ -29,7 +30,7 @@ export const FORM_SEED: readonly NewForm[] = [
       { field: 'firstName', required: false },
     ],
     purposes: [{ purposeKey: 'newsletter_email' }],
-    notice: { controller: CONTROLLER, recipients: MAIL_PROCESSOR },
+    notice: { controller: PLACEHOLDER_CONTROLLER, recipients: MAIL_PROCESSOR },
   },
   {
     key: 'contact',
@@ -43,7 +44,7 @@ export const FORM_SEED: readonly NewForm[] = [
     ],
     purposes: [{ purposeKey: 'newsletter_email' }, { purposeKey: 'phone_marketing' }],
     notice: {
-      controller: CONTROLLER,
+      controller: PLACEHOLDER_CONTROLLER,
       recipients: {
         de: `Unser Vertriebs- und Serviceteam. ${MAIL_PROCESSOR.de}`,
         en: `Our sales and service team. ${MAIL_PROCESSOR.en}`,
@@ -60,7 +61,7 @@ export const FORM_SEED: readonly NewForm[] = [
       { field: 'lastName', required: false },
     ],
     purposes: [{ purposeKey: 'newsletter_email' }],
-    notice: { controller: CONTROLLER, recipients: MAIL_PROCESSOR },
+    notice: { controller: PLACEHOLDER_CONTROLLER, recipients: MAIL_PROCESSOR },
   },
   {
     key: 'sweepstake',
@@ -76,7 +77,7 @@ export const FORM_SEED: readonly NewForm[] = [
     ],
     purposes: [{ purposeKey: 'newsletter_email' }],
     notice: {
-      controller: CONTROLLER,
+      controller: PLACEHOLDER_CONTROLLER,
       recipients: {
         de: `Bei einem Gewinn der Versanddienstleister, der den Preis zustellt. ${MAIL_PROCESSOR.de}`,
         en: `If you win, the carrier delivering the prize. ${MAIL_PROCESSOR.en}`,
@@ -95,7 +96,7 @@ export const FORM_SEED: readonly NewForm[] = [
     ],
     purposes: [{ purposeKey: 'newsletter_email' }],
     notice: {
-      controller: CONTROLLER,
+      controller: PLACEHOLDER_CONTROLLER,
       recipients: {
         de: `Der Veranstaltungsort erhält die Gästeliste (Vor- und Nachname). ${MAIL_PROCESSOR.de}`,
         en: `The venue receives the guest list (first and last name). ${MAIL_PROCESSOR.en}`,

@@ -12,11 +12,14 @@ import type { Gate, GateActor } from '../../privacy/gate/gate.service.ts'
 import type { ConsentEventInput, PermissionService } from '../../privacy/permissions/permission.service.ts'
 import type { PurposeService } from '../../privacy/purposes/purpose.service.ts'
 import type { Channel } from '../../privacy/purposes/purpose.ts'
+import { controllerNotice, type MailBranding } from '../settings/branding.ts'
+import type { InstallationSettings } from '../settings/settings.service.ts'
 import { type Lang, proofUserAgent, truncateIp } from './client-info.ts'
 import { confirmationMail } from './confirmation-mail.ts'
 import type { FormService, LiveForm, OfferedConsent } from './form.service.ts'
 import { composeNotice, type NoticeSection } from './form-notice.ts'
 import { CONSENT_FIELD, HONEYPOT_FIELD } from './form-page.ts'
+import { PLACEHOLDER_CONTROLLER } from './form-seed.ts'
 import { CONSENT_CHANNEL_FIELDS, FORM_FIELD_INPUTS, type FormField } from './form-types.ts'
 
 /**
@@ -85,6 +88,8 @@ export class FormSubmissionService {
   readonly #db: Kysely<Schema>
   readonly #mailer: Mailer
   readonly #publicUrl: string
+  readonly #settings: { current(): Promise<InstallationSettings> } | undefined
+  readonly #mailBranding: (() => Promise<MailBranding>) | undefined
   readonly #queues = new Map<string, Promise<void>>()
   constructor(deps: {
     forms: FormService
@@ -96,6 +101,10 @@ export class FormSubmissionService {
     mailer: Mailer
     /** The base of the links in mails (TRESOR_PUBLIC_URL). */
     publicUrl: string
+    /** The installation's settings: who the notice names as controller and DPO. */
+    settings?: { current(): Promise<InstallationSettings> }
+    /** The logo and colour of the confirmation mail. */
+    mailBranding?: () => Promise<MailBranding>
   }) {
     this.#forms = deps.forms
     this.#gate = deps.gate
@@ -105,6 +114,8 @@ export class FormSubmissionService {
     this.#db = deps.db
     this.#mailer = deps.mailer
     this.#publicUrl = deps.publicUrl
+    this.#settings = deps.settings
+    this.#mailBranding = deps.mailBranding
   }
 
   /** How long a confirmation link stays valid, in hours (for the pages). */
@@ -146,14 +157,26 @@ export class FormSubmissionService {
     }
   }
 
-  /** The active form to show; 404 for an unknown or inactive one. */
-  live(key: string): Promise<LiveForm> {
-    return this.#forms.live(key)
+  /**
+   * The active form to show; 404 for an unknown or inactive one. A form whose notice still names
+   * the placeholder controller of a fresh installation names the controller and the DPO of the
+   * settings instead, once their name is set (Art. 13(1)(a)-(b)); a form that names a controller
+   * of its own keeps it.
+   */
+  async live(key: string): Promise<LiveForm> {
+    const live = await this.#forms.live(key)
+    const own = live.form.notice.controller
+    if (!this.#settings || own.de !== PLACEHOLDER_CONTROLLER.de || own.en !== PLACEHOLDER_CONTROLLER.en)
+      return live
+    const controller = controllerNotice(await this.#settings.current())
+    return controller
+      ? { ...live, form: { ...live.form, notice: { ...live.form.notice, controller } } }
+      : live
   }
 
   /** The form for a website that renders it itself. */
   async describe(key: string, lang: Lang): Promise<PublicFormDescription> {
-    const live = await this.#forms.live(key)
+    const live = await this.live(key)
     return {
       key: live.form.key,
       lang,
@@ -403,6 +426,7 @@ export class FormSubmissionService {
       }),
       link: `${this.#publicUrl}/p/confirm/${ask.token}?lang=${lang}`,
       expiresAt: ask.expiresAt,
+      branding: await this.#mailBranding?.(),
     })
     try {
       const sent = await this.#mailer.send(mail)

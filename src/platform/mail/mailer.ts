@@ -18,6 +18,8 @@ export interface OutgoingMail {
    * marketing mail leaves without a way out the recipient can see.
    */
   marketing?: { unsubscribeUrl: string; lang: MailLanguage } | undefined
+  /** The mail's language: the footer naming the sender's identity is written in it. */
+  lang?: MailLanguage | undefined
 }
 
 /** The languages of the unsubscribe footer. */
@@ -70,6 +72,34 @@ export function withUnsubscribeFooter(
   return { text, html }
 }
 
+/**
+ * The text and HTML with the lines naming who sends (the controller and the data protection
+ * officer, Art. 13(1)(a)-(b)) appended as a small footer (to the HTML before its `</body>`).
+ */
+export function withIdentityFooter(
+  mail: Pick<OutgoingMail, 'text' | 'html'>,
+  lines: readonly string[],
+): { text: string; html: string | undefined } {
+  if (lines.length === 0) return { text: mail.text, html: mail.html }
+  const text = `${mail.text.trimEnd()}\n\n${lines.join('\n')}\n`
+  if (mail.html === undefined) return { text, html: undefined }
+  const block = `<p style="font-size:small;color:#555">${lines.map(escapeHtml).join('<br>')}</p>`
+  let end = -1
+  for (const match of mail.html.matchAll(/<\/body\s*>/gi)) end = match.index
+  const html =
+    end === -1 ? `${mail.html}${block}` : `${mail.html.slice(0, end)}${block}${mail.html.slice(end)}`
+  return { text, html }
+}
+
+/** What a mailer adds to every mail besides the unsubscribe footer. */
+export interface MailerOptions {
+  /**
+   * The lines naming the sender (controller, DPO) in a language, read when each mail is sent;
+   * appended to every mail that says its language. None: nothing is appended.
+   */
+  identity?: (lang: MailLanguage) => Promise<readonly string[]>
+}
+
 export interface SentMail {
   /** The Message-ID header of the mail. */
   messageId: string
@@ -110,12 +140,15 @@ export function oneClickUnsubscribeHeaders(unsubscribeUrl: string): Record<strin
  * writes every mail as `<outboxDir>/<time>-<random>.eml` (mode 0600: mails carry addresses).
  * Logs carry the transport and the Message-ID, never an address or a word of the content.
  */
-export function createMailer(settings: MailSettings, logger?: Logger): Mailer {
+export function createMailer(settings: MailSettings, logger?: Logger, options: MailerOptions = {}): Mailer {
   const log = logger?.child({ component: 'mail' })
-  const message = (mail: OutgoingMail) => {
+  const message = async (mail: OutgoingMail) => {
     // The headers first: they refuse a link that isn't HTTPS before anything else is built.
     const headers = mail.marketing ? oneClickUnsubscribeHeaders(mail.marketing.unsubscribeUrl) : {}
-    const body = mail.marketing ? withUnsubscribeFooter(mail, mail.marketing) : mail
+    const lang = mail.lang ?? mail.marketing?.lang
+    const identified =
+      lang && options.identity ? withIdentityFooter(mail, await options.identity(lang)) : mail
+    const body = mail.marketing ? withUnsubscribeFooter(identified, mail.marketing) : identified
     return {
       from: settings.from,
       to: mail.to,
@@ -132,7 +165,7 @@ export function createMailer(settings: MailSettings, logger?: Logger): Mailer {
     return {
       transport: 'smtp',
       async send(mail) {
-        const info = await transport.sendMail(message(mail))
+        const info = await transport.sendMail(await message(mail))
         log?.info({ transport: 'smtp', messageId: info.messageId, marketing: !!mail.marketing }, 'mail sent')
         return { messageId: info.messageId }
       },
@@ -144,7 +177,7 @@ export function createMailer(settings: MailSettings, logger?: Logger): Mailer {
   return {
     transport: 'file',
     async send(mail) {
-      const info = await transport.sendMail(message(mail))
+      const info = await transport.sendMail(await message(mail))
       await mkdir(settings.outboxDir, { recursive: true, mode: 0o700 })
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`
       const file = path.join(settings.outboxDir, name)
