@@ -5,6 +5,9 @@ import { configFrom, parseIntOption, reportAndExit, withDataDirOption } from './
 
 export const FIRST_ADMIN_EMAIL = 'admin@tresor.local'
 
+/** The demo's first score run acts as the nightly job would. */
+export const DEMO_SCORES_CONTEXT = { actor: { type: 'job' as const, id: 'demo', role: 'admin' } }
+
 /** Fills an empty database with `count` demo subjects; leaves a database with subjects alone. */
 export async function seedDemoIfEmpty(runtime: Runtime, count: number, seed: number): Promise<number> {
   if (count <= 0 || (await runtime.services.subjects.count()) > 0) return 0
@@ -21,6 +24,8 @@ export async function seedDemoIfEmpty(runtime: Runtime, count: number, seed: num
   progress.done()
   // A few data subject requests, so the DPO's inbox is not empty.
   await runtime.services.requests.seedDemo()
+  // Scores for the demo customers with consent to profiling, so the contact page shows them.
+  await runtime.services.scores.recompute(DEMO_SCORES_CONTEXT)
   return demo.subjects
 }
 
@@ -81,6 +86,16 @@ export function registerServe(program: Command): void {
         const admin = await ensureFirstAdmin(runtime)
         if (options.worker) worker = await startWorker(runtime)
         const address = await app.listen({ port: config.port, host: config.host })
+        // The CLI beside this server: migrated, seeded and listening, the embedded database is
+        // shared over a Unix socket in the data dir, for this OS user only (docs/adr/0013).
+        await runtime.database
+          .share?.({ onWarning: (message) => logger.warn(message) })
+          .catch((error: unknown) => {
+            logger.warn(
+              { err: error },
+              'the CLI cannot use the embedded database while this server runs (its socket did not start)',
+            )
+          })
         const url = address.replace('127.0.0.1', 'localhost')
         const lines = [
           '',

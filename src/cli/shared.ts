@@ -36,7 +36,8 @@ export async function withRuntime<T>(
     import('../runtime.ts'),
     import('../platform/logger.ts'),
   ])
-  const runtime = await openRuntime(config, { logger: createLogger('warn') })
+  // Beside a running `tresor serve` on the embedded database: through the socket it shares.
+  const runtime = await openRuntime(config, { logger: createLogger('warn'), attach: true })
   try {
     return await fn(runtime)
   } finally {

@@ -159,10 +159,10 @@ describe('tresor serve', () => {
       expect(await health.json()).toMatchObject({ status: 'ok', engine: 'pglite' })
       expect((await fetch(`${first.url}/openapi.json`)).status).toBe(200)
       expect(await signInAndCount(first.url, first.banner)).toBe(40)
-      // while it runs, a second process can't open the same embedded database
-      const blocked = await runTresor(['user', 'list', '--data-dir', dataDir])
-      expect(blocked.code).toBe(75)
-      expect(blocked.stderr).toContain('in use')
+      // while it runs, the CLI works through it (docs/adr/0013; test/cli/cli-beside-server.test.ts)
+      const beside = await runTresor(['user', 'list', '--data-dir', dataDir])
+      expect(beside.code, beside.stderr).toBe(0)
+      expect(beside.stdout).toBe('admin@tresor.local\tadmin\n')
     } finally {
       expect(await stop(first.child)).toBe(0)
     }
@@ -170,14 +170,16 @@ describe('tresor serve', () => {
     try {
       expect(second.banner).not.toContain('password:')
       expect(second.banner).not.toContain('synthetic subjects')
-      const users = await runTresor(['user', 'list', '--data-dir', dataDir])
-      expect(users.code).toBe(75)
+      // a second process that needs the database to itself is refused
+      const migrate = await runTresor(['migrate', '--data-dir', dataDir])
+      expect(migrate.code).toBe(75)
+      expect(migrate.stderr).toContain('in use')
     } finally {
       expect(await stop(second.child)).toBe(0)
     }
     const list = await runTresor(['user', 'list', '--data-dir', dataDir])
     expect(list.stdout).toBe('admin@tresor.local\tadmin\n')
-  })
+  }, 600_000) // two servers and four commands, each a cold start of Node and the embedded database
 
   it('on PostgreSQL when DATABASE_URL is set', async () => {
     const adminUrl = inject('postgresUrl')

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { describeEachEngine, openTestRuntime } from '../../../test/support/engines.ts'
 import { DatabaseInUseError, openDatabase } from './database.ts'
-import { listMigrations, MigrationError, migrate } from './migrate.ts'
+import { checkMigrated, listMigrations, MigrationError, migrate } from './migrate.ts'
 
 describeEachEngine('database', (runtime) => {
   it('is migrated, and migrating again applies nothing', async () => {
@@ -138,9 +138,58 @@ describe('embedded database directory', () => {
     writeFileSync(`${pgdata}.lock`, String(process.ppid)) // a live process that isn't us
     await expect(openDatabase({ pgliteDir: pgdata })).rejects.toThrow(DatabaseInUseError)
     writeFileSync(`${pgdata}.lock`, '999999999') // no such process
-    const db = await openDatabase({ pgliteDir: pgdata })
+    writeFileSync(`${pgdata}.shared`, '{"pid":999999999,"socket":"/nowhere/.s.PGSQL.5432"}')
+    const db = await openDatabase({ pgliteDir: pgdata, attach: true })
+    expect(db.attached).toBeUndefined() // opened itself
+    expect(existsSync(`${pgdata}.shared`)).toBe(false) // the share of the process that is gone
     await db.close()
   })
+
+  it('beside a live owner that shares it, a command uses it through the socket (only if it asks to)', async () => {
+    const pgdata = path.join(dir, 'shared')
+    const owner = await openDatabase({ pgliteDir: pgdata })
+    await migrate(owner)
+    const socket = await owner.share?.()
+    if (!socket) throw new Error('an embedded database in a directory can be shared')
+    // prepared by the owner's dialect now, reused after a client came and went (one session)
+    expect(await owner.db.selectFrom('subject').select('source').execute()).toEqual([])
+    expect(statSync(socket).mode & 0o777).toBe(0o600)
+    // As if another process held it: the lock and the share name the test runner's parent.
+    writeFileSync(`${pgdata}.lock`, String(process.ppid))
+    writeFileSync(`${pgdata}.shared`, JSON.stringify({ pid: process.ppid, socket }))
+    await expect(openDatabase({ pgliteDir: pgdata })).rejects.toThrow(DatabaseInUseError)
+    const attached = await openDatabase({ pgliteDir: pgdata, attach: true })
+    try {
+      expect(attached).toMatchObject({ engine: 'pglite', attached: true })
+      // it may not migrate: the schema must be this version's exactly
+      await checkMigrated(attached)
+      const next = { version: 9999, name: 'next', sql: 'select 1', checksum: 'n' }
+      await expect(checkMigrated(attached, [...listMigrations(), next])).rejects.toThrow(MigrationError)
+      await attached.db
+        .insertInto('subject')
+        .values({ kinds: ['lead'], source: 'through the socket' })
+        .execute()
+      const counted = await sql<{ n: unknown }>`select count(*) as n from subject`.execute(attached.db)
+      expect(counted.rows).toEqual([{ n: 1 }]) // int8 as a number, as on both engines
+      await expect(
+        attached.transaction(async (tx) => {
+          await tx.query('insert into subject (kinds, source) values ($1, $2)', [['lead'], 'undone'])
+          throw new Error('undo')
+        }),
+      ).rejects.toThrow('undo')
+      const rows = await owner.db.selectFrom('subject').select('source').execute()
+      expect(rows).toEqual([{ source: 'through the socket' }])
+      expect(() => attached.jobStore()).toThrow(/inside `tresor serve`/)
+    } finally {
+      await attached.close()
+    }
+    // A share written by another process than the lock's owner is not used; the error says why.
+    writeFileSync(`${pgdata}.shared`, JSON.stringify({ pid: 999999999, socket }))
+    await expect(openDatabase({ pgliteDir: pgdata, attach: true })).rejects.toThrow(/does not share it/)
+    await owner.close()
+    expect(existsSync(`${pgdata}.shared`)).toBe(false)
+    expect(existsSync(socket)).toBe(false)
+  }, 180_000)
 })
 
 describe('migrate as the production role [postgres]', () => {

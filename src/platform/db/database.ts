@@ -1,10 +1,26 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { fromPglite, type Db as IDatabase } from 'pg-boss'
 import { PGliteDialect } from './pglite-dialect.ts'
+import {
+  type ShareOptions,
+  SOCKET_FILE,
+  SOCKET_PORT,
+  type SocketShare,
+  shareOverSocket,
+} from './pglite-socket.ts'
 import type { Schema } from './schema.ts'
 
 export type Engine = 'pglite' | 'postgres'
@@ -25,6 +41,17 @@ export interface Database {
   /** What pg-boss needs to keep its job tables in this database. */
   jobStore(): { db: IDatabase } | { connectionString: string }
   close(): Promise<void>
+  /**
+   * Set when this process uses the embedded database of a running `tresor serve` through the
+   * socket the server shares (`share`, docs/adr/0013): the server migrated it and runs its jobs.
+   */
+  readonly attached?: boolean
+  /**
+   * Embedded database in a data dir only, for `tresor serve`: lets processes of the same OS user
+   * (the CLI) use this database through a Unix socket in the data dir until `close`. Called once
+   * the schema is migrated and seeded; returns the socket's path.
+   */
+  share?(options?: ShareOptions): Promise<string>
 }
 
 /** int8 (counts, sums) as JS numbers on both engines; values above 2^53 don't occur in our data. */
@@ -47,18 +74,50 @@ export interface OpenOptions {
   pgliteDir?: string | undefined
   /** Pool size on PostgreSQL (default 10). */
   poolSize?: number
+  /**
+   * Embedded database: when a running `tresor serve` holds the data dir and shares it, use it
+   * through the server's socket instead of failing with `DatabaseInUseError` (one-shot commands).
+   */
+  attach?: boolean
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
-    : openPglite(options.pgliteDir)
+  if (options.databaseUrl) {
+    const connectionString = options.databaseUrl
+    return openPool({ connectionString, max: options.poolSize ?? 10 }, 'postgres', () => ({
+      connectionString,
+    }))
+  }
+  const dir = options.pgliteDir
+  if (!dir || !options.attach) return openPglite(dir)
+  try {
+    return await openPglite(dir)
+  } catch (error) {
+    if (!(error instanceof DatabaseInUseError)) throw error
+    const attached = await attachToServer(dir, error.pid)
+    if (attached) return attached
+  }
+  // The server may have stopped in between: one more try at the data dir itself.
+  try {
+    return await openPglite(dir)
+  } catch (error) {
+    if (!(error instanceof DatabaseInUseError)) throw error
+    throw new DatabaseInUseError(
+      error.pid,
+      'it does not share it: a `tresor serve` still starting (try again in a moment), or a command ' +
+        'that opened it itself (wait for it to finish)',
+    )
+  }
 }
 
-async function openPostgres(connectionString: string, max: number): Promise<Database> {
+async function openPool(
+  config: pg.PoolConfig,
+  engine: Engine,
+  jobStore: Database['jobStore'],
+  attached?: boolean,
+): Promise<Database> {
   const pool = new pg.Pool({
-    connectionString,
-    max,
+    ...config,
     types: {
       getTypeParser: ((oid: number, format?: string) =>
         oid === INT8_OID
@@ -72,7 +131,8 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
   pool.on('error', () => {})
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
   return {
-    engine: 'postgres',
+    engine,
+    ...(attached ? { attached } : {}),
     db,
     async transaction(fn) {
       const client = await pool.connect()
@@ -94,10 +154,72 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
         client.release()
       }
     },
-    jobStore: () => ({ connectionString }),
+    jobStore,
     async close() {
       await db.destroy() // ends the pool too
     },
+  }
+}
+
+/**
+ * The files beside the embedded database `dir` (`<data dir>/pgdata`): the lock with the owner's
+ * pid, and while `tresor serve` shares the database, where (`<dir>.shared`: its pid and socket;
+ * the socket in `<dir>.sock/`, a directory only the owner may enter).
+ */
+function dataDirFiles(dir: string) {
+  const base = path.resolve(dir)
+  return {
+    lock: `${base}.lock`,
+    shared: `${base}.shared`,
+    socket: path.join(`${base}.sock`, SOCKET_FILE),
+  }
+}
+
+interface SharedAt {
+  pid: number
+  socket: string
+}
+
+function readShared(dir: string): SharedAt | undefined {
+  try {
+    const shared = JSON.parse(readFileSync(dataDirFiles(dir).shared, 'utf8')) as Partial<SharedAt>
+    return typeof shared.pid === 'number' && typeof shared.socket === 'string'
+      ? { pid: shared.pid, socket: shared.socket }
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The embedded database of the running server `owner` (the pid in the lock), through the socket
+ * it shares: the `pg` driver, one connection (the server's PGlite is one session; docs/adr/0013).
+ * Undefined if that server doesn't share it (still starting, stopping, or not `tresor serve`).
+ */
+async function attachToServer(dir: string, owner: number): Promise<Database | undefined> {
+  const shared = readShared(dir)
+  if (!shared || shared.pid !== owner) return undefined
+  const database = await openPool(
+    {
+      host: path.dirname(shared.socket),
+      port: SOCKET_PORT,
+      user: 'postgres',
+      database: 'postgres',
+      ssl: false,
+      max: 1,
+    },
+    'pglite',
+    () => {
+      throw new Error('the job worker of the embedded database runs inside `tresor serve`')
+    },
+    true,
+  )
+  try {
+    await sql`select 1`.execute(database.db)
+    return database
+  } catch {
+    await database.close().catch(() => {})
+    return undefined
   }
 }
 
@@ -105,7 +227,12 @@ async function openPglite(dir: string | undefined): Promise<Database> {
   const release = dir ? lockDataDir(dir) : () => {}
   let pglite: PGlite
   try {
-    if (dir) mkdirSync(dir, { recursive: true })
+    if (dir) {
+      // What a server that is gone left of its share: the lock is ours now.
+      rmSync(dataDirFiles(dir).shared, { force: true })
+      rmSync(dataDirFiles(dir).socket, { force: true })
+      mkdirSync(dir, { recursive: true })
+    }
     pglite = await PGlite.create({
       ...(dir ? { dataDir: dir } : {}),
       parsers: { [INT8_OID]: parseInt8, [BYTEA_OID]: parseBytea, [DATE_OID]: parseDate },
@@ -116,6 +243,12 @@ async function openPglite(dir: string | undefined): Promise<Database> {
   }
   const db = new Kysely<Schema>({ dialect: new PGliteDialect(pglite) })
   let closed = false
+  let shared: SocketShare | undefined
+  const unshare = async () => {
+    if (!dir || !shared) return
+    rmSync(dataDirFiles(dir).shared, { force: true })
+    await shared.close()
+  }
   return {
     engine: 'pglite',
     db,
@@ -129,9 +262,27 @@ async function openPglite(dir: string | undefined): Promise<Database> {
         }),
       ),
     jobStore: () => ({ db: fromPglite(pglite) }),
+    ...(dir
+      ? {
+          async share(options?: ShareOptions) {
+            if (closed) throw new Error('the database is closed')
+            if (shared) return shared.path
+            const files = dataDirFiles(dir)
+            shared = await shareOverSocket(pglite, files.socket, options)
+            // Written whole or not at all: a reader never sees half of it.
+            const temporary = `${files.shared}.${process.pid}`
+            writeFileSync(temporary, `${JSON.stringify({ pid: process.pid, socket: shared.path })}\n`, {
+              mode: 0o600,
+            })
+            renameSync(temporary, files.shared)
+            return shared.path
+          },
+        }
+      : {}),
     async close() {
       if (closed) return
       closed = true
+      await unshare()
       await db.destroy()
       await pglite.close()
       release()
@@ -147,7 +298,7 @@ async function openPglite(dir: string | undefined): Promise<Database> {
 function lockDataDir(dir: string): () => void {
   const parent = path.dirname(path.resolve(dir))
   mkdirSync(parent, { recursive: true })
-  const lockFile = `${path.resolve(dir)}.lock`
+  const lockFile = dataDirFiles(dir).lock
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockFile, 'wx', 0o600)
@@ -176,11 +327,11 @@ function isAlive(pid: number): boolean {
 }
 
 export class DatabaseInUseError extends Error {
-  constructor(pid: number) {
-    super(
-      `the embedded database is in use by another Tresor process${pid ? ` (pid ${pid})` : ''}; ` +
-        'stop it first, or run this command against PostgreSQL (DATABASE_URL)',
-    )
+  /** The process holding the data dir (0 if unknown). */
+  readonly pid: number
+  constructor(pid: number, advice = 'stop it first, or run this command against PostgreSQL (DATABASE_URL)') {
+    super(`the embedded database is in use by another Tresor process${pid ? ` (pid ${pid})` : ''}; ${advice}`)
     this.name = 'DatabaseInUseError'
+    this.pid = pid
   }
 }

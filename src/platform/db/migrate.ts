@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sql } from 'kysely'
 import type { Database } from './database.ts'
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
@@ -86,4 +87,25 @@ export async function migrate(database: Database, migrations = listMigrations())
     if (ran) applied.push(migration)
   }
   return applied
+}
+
+/**
+ * For a process that may not migrate (the CLI beside a running `tresor serve`, which migrated at
+ * its start): refuses a schema that is not exactly this version's, in one read.
+ */
+export async function checkMigrated(database: Database, migrations = listMigrations()): Promise<void> {
+  const { rows } = await sql<{
+    version: number
+    checksum: string
+  }>`select version, checksum from schema_migration`.execute(database.db)
+  const landed = new Map(rows.map((row) => [Number(row.version), row.checksum]))
+  const differs =
+    landed.size !== migrations.length ||
+    migrations.some((migration) => landed.get(migration.version) !== migration.checksum)
+  if (differs) {
+    throw new MigrationError(
+      'the running server has a different version of the schema than this command; ' +
+        'restart `tresor serve` with this version (it migrates at start), then try again',
+    )
+  }
 }
