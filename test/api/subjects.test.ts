@@ -216,7 +216,9 @@ describeEachEngine('subjects through the privacy gate', (runtime) => {
         url: `/api/v1/subjects/${created.id}`,
         headers: { cookie: dpo },
       })
-      expect(res.statusCode, res.body).toBe(204)
+      // The answer to the person: nothing kept (no invoice, no phone consent, no hold).
+      expect(res.statusCode, res.body).toBe(200)
+      expect(res.json()).toMatchObject({ subjectId: created.id, outcome: 'erased', kept: [] })
       expect((await get(created.id, admin)).statusCode).toBe(404)
       const search = await t.app.inject({
         method: 'POST',

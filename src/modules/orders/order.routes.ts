@@ -135,12 +135,21 @@ export const orderRoutes =
         schema: {
           tags: ['orders'],
           summary: 'Record that an open invoice was paid',
+          description:
+            'Recorded for order processing unless another purpose is named; `invoicing_retention` reaches a subject whose erasure keeps the invoice (restricted, Art. 18(2)), so the payment that ends the claim can be recorded.',
           params: InvoiceParams,
+          querystring: PurposeQuery,
           body: Payment,
           response: { 200: Invoice },
         },
       },
       (request) =>
-        orders.markPaid(contextOf(request), request.params.id, request.params.invoiceId, request.body.paidAt),
+        orders.markPaid(
+          contextOf(request),
+          request.params.id,
+          request.params.invoiceId,
+          request.body.paidAt,
+          request.query.purpose,
+        ),
     )
   }

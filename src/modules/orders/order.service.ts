@@ -172,13 +172,14 @@ export class OrderService {
     subjectId: string,
     invoiceId: string,
     paidAt?: string,
+    purpose = ORDER_PURPOSE,
   ): Promise<Invoice> {
     await this.#records.markInvoicePaid(
-      { actor: ctx.actor, purpose: ORDER_PURPOSE, subjectId, requestId: ctx.requestId },
+      { actor: ctx.actor, purpose, subjectId, requestId: ctx.requestId },
       invoiceId,
       paidAt ? new Date(paidAt) : this.#clock(),
     )
-    const invoice = (await this.invoices(ctx, subjectId)).find((i) => i.id === invoiceId)
+    const invoice = (await this.invoices(ctx, subjectId, purpose)).find((i) => i.id === invoiceId)
     if (!invoice) throw new Error('the invoice just paid is not readable')
     return invoice
   }

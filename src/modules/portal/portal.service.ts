@@ -26,6 +26,7 @@ import { type Lang, proofUserAgent, truncateIp } from '../forms/client-info.ts'
 import type { ConsentText, ConsentTextService } from '../forms/consent-text.service.ts'
 import type { DataSubjectRequest, RequestService } from '../requests/request.service.ts'
 import { DETAILS_MAX_LENGTH } from '../requests/request-kinds.ts'
+import type { MailBranding } from '../settings/branding.ts'
 import { signInMail } from './portal-mail.ts'
 import type { DoneCode, RefusalCode } from './portal-texts.ts'
 
@@ -134,6 +135,7 @@ export class PortalService {
   readonly #requests: RequestService
   readonly #mailer: Mailer
   readonly #publicUrl: string
+  readonly #mailBranding: (() => Promise<MailBranding>) | undefined
   readonly #clock: () => Date
   constructor(deps: {
     access: PortalAccessService
@@ -144,6 +146,8 @@ export class PortalService {
     mailer: Mailer
     publicUrl: string
     clock?: () => Date
+    /** The logo and colour of the sign-in mail (the settings). */
+    mailBranding?: () => Promise<MailBranding>
   }) {
     this.#access = deps.access
     this.#permissions = deps.permissions
@@ -153,6 +157,7 @@ export class PortalService {
     this.#mailer = deps.mailer
     this.#publicUrl = deps.publicUrl
     this.#clock = deps.clock ?? (() => new Date())
+    this.#mailBranding = deps.mailBranding
   }
 
   get settings(): PortalAccessService['settings'] {
@@ -173,13 +178,19 @@ export class PortalService {
   async requestLink(email: string, lang: Lang, client: PortalClient): Promise<void> {
     const issued = await this.#access.issueLink(email.trim(), { requestId: client.requestId })
     if (issued.kind !== 'link') return
-    const mail = signInMail({
-      to: email.trim(),
-      lang,
-      link: `${this.#publicUrl}/p/portal/login/${issued.token}?lang=${lang}`,
-      expiresAt: issued.expiresAt,
-    })
-    void this.#mailer.send(mail).then(
+    // The branding is read after the answer too, with the mail: nothing a known address costs
+    // more than an unknown one happens before it.
+    const send = async () =>
+      this.#mailer.send(
+        signInMail({
+          to: email.trim(),
+          lang,
+          link: `${this.#publicUrl}/p/portal/login/${issued.token}?lang=${lang}`,
+          expiresAt: issued.expiresAt,
+          branding: await this.#mailBranding?.(),
+        }),
+      )
+    void send().then(
       (sent) => client.log?.info({ messageId: sent.messageId }, 'portal sign-in mail sent'),
       async (error: { name?: string; code?: string }) => {
         // The error's message may quote the address: only its kind is logged.

@@ -60,8 +60,10 @@ export const REQUEST_KIND_INFO: Readonly<
     article: 'Art. 17 GDPR',
     name: { de: 'Löschung', en: 'Erasure' },
     description: {
-      de: 'Ihre Daten löschen. Was wir gesetzlich aufbewahren müssen (z. B. Rechnungen), sperren wir bis zum Ende der Frist und löschen es dann.',
-      en: 'Erase your data. What the law obliges us to keep (e.g. invoices) is blocked until the period ends, then erased.',
+      // True since issue #13 (src/privacy/holds): an erasure keeps only what a legal hold needs,
+      // restricted, and the daily sweep erases it when the hold ends; the answer says what and why.
+      de: 'Ihre Daten löschen. Was wir gesetzlich aufbewahren müssen (z. B. Rechnungen mit Name und Anschrift, den Nachweis einer Einwilligung in Werbeanrufe), sperren wir bis zum Ende der Frist und löschen es dann. Wir sagen Ihnen, was wir aufbewahren, warum und bis wann.',
+      en: 'Erase your data. What the law obliges us to keep (e.g. invoices with your name and address, the proof of a consent to advertising calls) is blocked until the period ends, then erased. We tell you what we keep, why and until when.',
     },
     detailsRequired: false,
     detailsHint: { de: 'Anmerkungen (freiwillig).', en: 'Remarks (optional).' },

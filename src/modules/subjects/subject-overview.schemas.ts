@@ -60,5 +60,26 @@ export const SubjectOverview = Type.Object({
   deals: Type.Optional(Type.Array(Deal)),
   notes: Type.Optional(Type.Array(Note)),
   historyUrl: Type.Optional(Type.String()),
+  erasure: Type.Optional(
+    Type.Object(
+      {
+        requestedAt: Type.String({ format: 'date-time' }),
+        kept: Type.Array(
+          Type.Object({
+            law: Type.String(),
+            reason: Type.Object({ de: Type.String(), en: Type.String() }),
+            until: nullable(Type.String({ format: 'date-time' })),
+            untilEvent: nullable(Type.Enum(['paid', 'lifted'])),
+            categories: Type.Array(Type.String()),
+            records: Type.Array(Type.String({ description: 'Record kinds (tables) it keeps.' })),
+          }),
+        ),
+      },
+      {
+        description:
+          'The erasure was asked for and legal holds keep parts (Art. 17(3)): what is kept, why and until when. Restricted: only the duty’s purposes reach it.',
+      },
+    ),
+  ),
 })
 export type SubjectOverview = Static<typeof SubjectOverview>

@@ -1,5 +1,6 @@
 import type { FieldCategory, RecordField } from '../../privacy/fields/field-catalog.ts'
 import type { RequestContext } from '../../privacy/gate/request-context.ts'
+import type { HoldService } from '../../privacy/holds/hold.service.ts'
 import type { PermissionService } from '../../privacy/permissions/permission.service.ts'
 import { permissionsJson } from '../../privacy/permissions/permission-view.ts'
 import type { RecordGate } from '../../privacy/records/record-gate.ts'
@@ -51,6 +52,7 @@ export class SubjectOverviewService {
     permissionsOf(role: string): readonly Permission[]
   }
   readonly #clock: () => Date
+  readonly #holds: Pick<HoldService, 'heldErasure'> | undefined
   constructor(deps: {
     subjects: SubjectService
     records: RecordGate
@@ -60,7 +62,10 @@ export class SubjectOverviewService {
       permissionsOf(role: string): readonly Permission[]
     }
     clock?: () => Date
+    /** Legal holds: a held erasure shows what is kept, why and until when. */
+    holds?: Pick<HoldService, 'heldErasure'>
   }) {
+    this.#holds = deps.holds
     this.#subjects = deps.subjects
     this.#records = deps.records
     this.#permissions = deps.permissions
@@ -132,6 +137,7 @@ export class SubjectOverviewService {
     const rank = { overdue: 0, open: 1, paid: 2 } as const
     invoices?.sort((a, b) => rank[a.status] - rank[b.status] || (a.dueOn < b.dueOn ? -1 : 1))
 
+    const erasure = await this.#erasure(subject.id)
     const historyAllowed = permissions.has('subjects:history')
     if (!historyAllowed)
       hidden.push({
@@ -161,6 +167,30 @@ export class SubjectOverviewService {
       ...(records.deals ? { deals: records.deals.map(toDeal) } : {}),
       ...(records.staffNotes ? { notes: records.staffNotes.map(toNote) } : {}),
       ...(historyAllowed ? { historyUrl: `/api/v1/subjects/${subject.id}/history` } : {}),
+      ...(erasure ? { erasure } : {}),
+    }
+  }
+
+  /**
+   * Art. 17(3): for a subject whose erasure is held, what is kept, why and until when ("kept until …
+   * because …"); the holds name laws, dates, categories and kinds, never values.
+   */
+  async #erasure(subjectId: string): Promise<SubjectOverview['erasure']> {
+    const held = await this.#holds?.heldErasure(subjectId)
+    if (!held?.erasureRequestedAt) return undefined
+    const { erasureRequestedAt, holds } = held
+    return {
+      requestedAt: erasureRequestedAt.toISOString(),
+      kept: holds
+        .filter((h) => h.inForce)
+        .map((h) => ({
+          law: h.law,
+          reason: h.reason,
+          until: h.until?.toISOString() ?? null,
+          untilEvent: h.untilEvent,
+          categories: [...h.categories],
+          records: [...Object.keys(h.records), ...(h.consentProof ? ['consent_event'] : [])],
+        })),
     }
   }
 }

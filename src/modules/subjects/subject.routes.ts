@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { contextOf } from '../../server/request-context.ts'
+import { ErasureAnswerJson } from '../holds/hold.schemas.ts'
+import { erasureAnswerJson } from '../holds/hold-json.ts'
 import {
   NewSubjectInput,
   SubjectGetQuery,
@@ -213,16 +215,13 @@ export const subjectRoutes =
         config: { access: 'subjects:erase' },
         schema: {
           tags: ['subjects'],
-          summary: 'Erase a subject (Art. 17) by crypto-shredding',
+          summary: 'Erase a subject (Art. 17) by crypto-shredding, keeping only what the law requires',
           description:
-            "Destroys the subject's data key, identifiers, blind indexes and attributes; the audit trail keeps the record of it.",
+            "Without a legal hold in force: destroys the subject's data key, identifiers, blind indexes and attributes and deletes its records; the audit trail keeps the record of it. With holds (an invoice and its retention period, an unpaid invoice, § 7a UWG phone-consent proof, the DPO's holds; see GET /subjects/{id}/holds): the identifiers the holds keep are sealed under a new data key and the old key destroyed (everything else sealed under it is unreadable at once), every record no hold covers is deleted, and the subject is restricted (Art. 18(2)): only purposes with an exception (invoicing_retention, legal_claims) reach what is kept, until the last hold ends and the daily sweep finishes the erasure. Returns the answer to the person: what was erased, what was kept, why and until when. Recorded in the erasure ledger (replayed after a restore: `tresor erasures replay`).",
           params: SubjectParams,
-          response: { 204: Type.Null() },
+          response: { 200: ErasureAnswerJson },
         },
       },
-      async (request, reply) => {
-        await subjects.erase(contextOf(request), request.params.id)
-        return reply.code(204).send(null)
-      },
+      async (request) => erasureAnswerJson(await subjects.erase(contextOf(request), request.params.id)),
     )
   }

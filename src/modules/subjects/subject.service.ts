@@ -9,6 +9,7 @@ import {
 } from '../../privacy/fields/field-catalog.ts'
 import type { Gate, GatedSubject, NewSubject } from '../../privacy/gate/gate.service.ts'
 import type { RequestContext } from '../../privacy/gate/request-context.ts'
+import type { ErasureAnswer } from '../../privacy/holds/hold.ts'
 import type { ConsentEventInput } from '../../privacy/permissions/permission.service.ts'
 import type { SubjectSort } from '../../privacy/subjects/subject-kinds.ts'
 import type { NewSubjectInput, Subject, SubjectListQuery, SubjectPatch } from './subject.schemas.ts'
@@ -284,14 +285,21 @@ export class SubjectService {
     return this.get(ctx, id, purpose)
   }
 
-  async erase(ctx: RequestContext, id: string, reason?: string): Promise<void> {
-    const erased = await this.#gate.erase({
+  /**
+   * Art. 17: erases the subject, keeping only what legal holds in force need (Art. 17(3); see
+   * `Gate.eraseSubjects`), and returns the answer to the person: what was erased, what was kept,
+   * why and until when. A subject whose erasure is held already is erased again with the holds in
+   * force now (finished, when none is left). 404 for an unknown or erased subject.
+   */
+  async erase(ctx: RequestContext, id: string, reason?: string): Promise<ErasureAnswer> {
+    const [answer] = await this.#gate.eraseSubjects({
       actor: ctx.actor,
       subjectIds: [id],
       ...(reason ? { reason } : {}),
       ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
     })
-    if (erased.length === 0) throw new ProblemError('not-found', 'no such subject, or already erased')
+    if (!answer) throw new ProblemError('not-found', 'no such subject, or already erased')
+    return answer
   }
 
   /** Subjects not erased; for start-up checks and the UI's totals. */

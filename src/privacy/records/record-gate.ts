@@ -785,7 +785,7 @@ export class RecordGate {
   }
 
   /** Art. 17: deletes every record about the subjects, in the erasure's transaction. */
-  deleteAll(subjectIds: readonly string[], trx: Kysely<Schema>): Promise<void> {
+  deleteAll(subjectIds: readonly string[], trx: Kysely<Schema>): Promise<Map<string, Map<string, number>>> {
     return this.#p.records.deleteAll(subjectIds, trx)
   }
 

@@ -90,17 +90,18 @@ describeEachEngine('erasure and merge follow the registry', (runtime) => {
       .insertInto('order_line')
       .values({ subject_id: subjectId, order_id: order.id, line_no: 1, quantity: 1, unit_price_cents: 100 })
       .execute()
+    // Paid, and its retention period long run (§ 147(3) AO): no legal hold keeps it from an erasure.
     await db
       .insertInto('invoice')
       .values({
         subject_id: subjectId,
         invoice_number: 'R-1',
         order_id: order.id,
-        issued_at: now,
-        due_on: '2026-01-31',
+        issued_at: new Date('2010-06-01T00:00:00Z'),
+        due_on: '2010-06-30',
         amount_cents: 100,
         currency: 'EUR',
-        paid_at: null,
+        paid_at: new Date('2010-06-15T00:00:00Z'),
         created_at: now,
       })
       .execute()
@@ -202,6 +203,45 @@ describeEachEngine('erasure and merge follow the registry', (runtime) => {
       })
       .execute()
     const actor = { type: 'user', id: 'registry-test' } as const
+    const model = await db
+      .insertInto('score_model')
+      .values({
+        model: 'test',
+        fitted_at: now,
+        as_of: '2026-01-31',
+        parameters: '{}',
+        settings: '{}',
+        explanation: '{}',
+        calibration: '{}',
+        actor_type: actor.type,
+        actor_id: actor.id,
+      })
+      .returning('version')
+      .executeTakeFirstOrThrow()
+    await db
+      .insertInto('subject_score')
+      .values({
+        subject_id: subjectId,
+        kind: 'clv',
+        value: 12.5,
+        band: 'low',
+        outputs: JSON.stringify({ pAlive: 0.9 }),
+        inputs: JSON.stringify({ repeatPurchases: 1 }),
+        model: 'test',
+        model_version: model.version,
+        computed_at: now,
+      })
+      .execute()
+    await db
+      .insertInto('score_event')
+      .values({
+        subject_id: subjectId,
+        kind: 'churn_risk_high',
+        occurred_at: now,
+        model_version: model.version,
+        details: JSON.stringify({ from: 'medium', to: 'high' }),
+      })
+      .execute()
     await db
       .insertInto('consent_event')
       .values({
@@ -245,6 +285,30 @@ describeEachEngine('erasure and merge follow the registry', (runtime) => {
     await db
       .insertInto('objection_state')
       .values({ subject_id: subjectId, scope: 'channel', target: 'post', source: 'letter', raised_at: now })
+      .execute()
+    // A legal hold lifted (one in force would keep an erasure from deleting what it names), and an
+    // entry of the erasure ledger.
+    await db
+      .insertInto('legal_hold')
+      .values({
+        subject_id: subjectId,
+        id: randomUUID(),
+        ground: 'dispute',
+        reason: 'Case 2026/17, settled',
+        field_categories: ['identity'],
+        record_kinds: ['deal'],
+        until: null,
+        set_by_type: actor.type,
+        set_by_id: actor.id,
+        created_at: now,
+        lifted_at: now,
+        lifted_by_type: actor.type,
+        lifted_by_id: actor.id,
+      })
+      .execute()
+    await db
+      .insertInto('erasure_ledger')
+      .values({ subject_id: subjectId, erased_at: now, kind: 'full' })
       .execute()
     // A restriction lifted: one in force would keep the merge from using the subject at all.
     await db
@@ -351,7 +415,9 @@ describeEachEngine('erasure and merge follow the registry', (runtime) => {
     const after = await counts(survivor)
     for (const kind of RECORD_KINDS) {
       const label = `${kind.table} (${kind.erasure}): ${before.get(kind.table)} → ${after.get(kind.table)}`
-      if (kind.erasure === 'delete' || kind.erasure === 'shred') expect(after.get(kind.table), label).toBe(0)
+      // No legal hold is in force: the holds themselves go with the rest.
+      if (kind.erasure === 'delete' || kind.erasure === 'shred' || kind.erasure === 'keep-until-ended')
+        expect(after.get(kind.table), label).toBe(0)
       else expect(after.get(kind.table), label).toBeGreaterThanOrEqual(before.get(kind.table) ?? 0)
       if (!EMPTY.has(kind.table)) expect(before.get(kind.table), label).toBeGreaterThan(0)
     }

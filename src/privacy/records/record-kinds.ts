@@ -49,6 +49,11 @@ export type ErasureAction =
   | 'delete'
   /** Kept as proof the law asks for (the comment names the article); what is sealed in it is shredded with the key. */
   | 'keep'
+  /**
+   * A legal hold: kept by an erasure while it is in force (it is why the erasure keeps anything),
+   * deleted when the erasure completes (no hold left): `RecordRepository.deleteAll`.
+   */
+  | 'keep-until-ended'
 
 /** What a merge of a duplicate into a survivor (Art. 5(1)(d)) does with the duplicate's rows. */
 export type MergeAction =
@@ -112,8 +117,8 @@ export const RECORD_KINDS = [
     table: 'invoice',
     field: 'invoices',
     sealed: [],
-    // The erasure's caller has decided Art. 17(3)(b) first: invoices under a legal retention duty
-    // (§ 147 AO, § 257 HGB) are not erased before it ends.
+    // Art. 17(3)(b): an invoice under its retention duty (§ 147 AO, § 257 HGB) holds itself, its
+    // order and the billing identity (privacy/holds): a held erasure keeps those rows, the others go.
     erasure: 'delete',
     merge: 'move-renumbered',
     // § 147(4) AO: the retention period runs from the end of the year the invoice was issued in.
@@ -201,6 +206,39 @@ export const RECORD_KINDS = [
     report: {
       title: { de: 'Organisationen', en: 'Organisations' },
       columns: ['organisation_id', 'job_title', 'department', 'created_at'],
+    },
+  },
+
+  // Scores (migration 0026; issue #16): computed only while the profiling purpose holds. The
+  // explanation of a row (what each output means, the model and its parameters) is its model
+  // version's `score_model.explanation` and `parameters` with the row's inputs: `ScoreStore.explain`.
+  {
+    table: 'score_event',
+    field: 'scores',
+    sealed: [],
+    erasure: 'delete',
+    // Raised about the duplicate's scores, which are dropped too.
+    merge: 'drop',
+    retention: 'occurred_at',
+    report: {
+      title: { de: 'Ereignisse aus Bewertungen', en: 'Score events' },
+      columns: ['kind', 'details', 'occurred_at'],
+    },
+  },
+  {
+    table: 'subject_score',
+    field: 'scores',
+    sealed: [],
+    // Art. 17(1); and at once on a withdrawal of the consent or an objection (Art. 7(3), 21(3)).
+    erasure: 'delete',
+    // Recomputed for the survivor from the merged orders at the next run.
+    merge: 'drop',
+    // Replaced at every run; a subject the purpose no longer reaches loses it then.
+    retention: 'computed_at',
+    report: {
+      // Art. 15(1)(h): with the logic involved, its significance and envisaged consequences.
+      title: { de: 'Bewertungen und Profilbildung', en: 'Scores and profiling' },
+      columns: ['kind', 'value', 'band', 'outputs', 'inputs', 'model', 'model_version', 'computed_at'],
     },
   },
 
@@ -388,6 +426,37 @@ export const RECORD_KINDS = [
     report: {
       title: { de: 'Einschränkung der Verarbeitung', en: 'Restriction of processing' },
       columns: ['ground', 'note', 'since'],
+    },
+  },
+
+  // Legal holds and the erasure ledger (migration 0025; docs/adr/0010).
+  {
+    table: 'legal_hold',
+    field: 'kernel',
+    sealed: [],
+    // Art. 17(3)(b), (e): a hold in force is why an erasure keeps what it names; when the erasure
+    // completes (every hold ended) it goes with the rest.
+    erasure: 'keep-until-ended',
+    // The duplicate's holds keep the survivor's records (which the duplicate's moved into).
+    merge: 'move',
+    retention: 'created_at',
+    report: {
+      title: { de: 'Aufbewahrung wegen rechtlicher Pflichten', en: 'Kept because of legal duties' },
+      columns: ['ground', 'reason', 'field_categories', 'record_kinds', 'until', 'created_at', 'lifted_at'],
+    },
+  },
+  {
+    table: 'erasure_ledger',
+    field: 'kernel',
+    sealed: [],
+    // Art. 17(1), Art. 5(2): the record that the subject was erased (id and time, no values), so an
+    // erasure reaches a database restored from an earlier backup (`tresor erasures replay`).
+    erasure: 'keep',
+    merge: 'keep',
+    retention: 'erased_at',
+    report: {
+      title: { de: 'Löschungen', en: 'Erasures' },
+      columns: ['erased_at', 'kind'],
     },
   },
 

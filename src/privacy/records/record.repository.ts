@@ -11,6 +11,7 @@ import type {
   SubjectOrganisationTable,
   TouchpointTable,
 } from '../../platform/db/schema.ts'
+import { HELD_ROW_KEY, type HeldRecords, isHoldableTable } from '../holds/hold.ts'
 import { kindsErased } from './record-kinds.ts'
 
 export type TouchpointRow = Selectable<TouchpointTable>
@@ -380,10 +381,76 @@ export class RecordRepository {
    * confirmations, portal sign-ins, unsubscribe links) goes with the subjects, children before
    * parents; the caller decided Art. 17(3) and shreds the vault in the same transaction.
    */
-  async deleteAll(subjectIds: readonly string[], db = this.#db): Promise<void> {
-    if (subjectIds.length === 0) return
-    const ids = sql<string>`any(${textArray(subjectIds)}::uuid[])`
-    for (const { table } of kindsErased('delete'))
-      await db.deleteFrom(table).where('subject_id', '=', ids).execute()
+  async deleteAll(subjectIds: readonly string[], db = this.#db): Promise<Map<string, Map<string, number>>> {
+    const deleted = new Map<string, Map<string, number>>()
+    if (subjectIds.length === 0) return deleted
+    const ids = textArray(subjectIds)
+    // Legal holds go too: a full erasure happens only when none is in force (privacy/holds).
+    for (const { table } of [...kindsErased('delete'), ...kindsErased('keep-until-ended')]) {
+      // Counted per subject for the answer to the person, in the same statement.
+      const { rows } = await sql<{ subject_id: string; n: number }>`
+        with gone as (delete from ${sql.table(table)} where subject_id = any(${ids}::uuid[]) returning subject_id)
+        select subject_id, count(*)::int as n from gone group by subject_id
+      `.execute(db)
+      for (const r of rows) {
+        const counts = deleted.get(r.subject_id) ?? new Map<string, number>()
+        counts.set(table, Number(r.n))
+        deleted.set(r.subject_id, counts)
+      }
+    }
+    return deleted
+  }
+
+  /** A subject's notes an erasure keeps (`all`, or these ids), to seal again under its new key. */
+  heldNotes(
+    subjectId: string,
+    keep: readonly string[] | 'all',
+    db = this.#db,
+  ): Promise<{ id: string; sealed_text: Uint8Array }[]> {
+    return db
+      .selectFrom('subject_note')
+      .select(['id', 'sealed_text'])
+      .where('subject_id', '=', subjectId)
+      .$if(keep !== 'all', (qb) =>
+        qb.where('id', '=', sql<string>`any(${textArray(keep as readonly string[])}::uuid[])`),
+      )
+      .execute()
+  }
+
+  /** Replaces a note's sealed text (sealed again under the subject's new key by a held erasure). */
+  async resealNote(subjectId: string, id: string, sealed: Uint8Array, db = this.#db): Promise<void> {
+    await db
+      .updateTable('subject_note')
+      .set({ sealed_text: Buffer.from(sealed) })
+      .where('subject_id', '=', subjectId)
+      .where('id', '=', id)
+      .execute()
+  }
+
+  /**
+   * Art. 17 with holds (Art. 17(3)): deletes one subject's rows of the `delete` kinds except those
+   * `kept` names, children before parents: per table every row (`all`) or the rows with these keys
+   * (`HELD_ROW_KEY`: an order's lines follow the order). Legal holds stay. Returns the rows deleted
+   * per table.
+   */
+  async deleteExcept(subjectId: string, kept: HeldRecords, db = this.#db): Promise<Map<string, number>> {
+    const deleted = new Map<string, number>()
+    for (const { table } of kindsErased('delete')) {
+      const holdable = isHoldableTable(table) ? table : undefined
+      const keep = holdable ? kept[holdable === 'order_line' ? 'customer_order' : holdable] : undefined
+      if (keep === 'all') continue
+      const column = holdable ? HELD_ROW_KEY[holdable] : undefined
+      const result = await db
+        .deleteFrom(table)
+        .where('subject_id', '=', subjectId)
+        .$if(column !== undefined && keep !== undefined && keep.length > 0, (qb) =>
+          qb.where(
+            sql<boolean>`not (${sql.ref(column as string)} = any(${textArray(keep as readonly string[])}::uuid[]))`,
+          ),
+        )
+        .executeTakeFirst()
+      deleted.set(table, Number(result.numDeletedRows))
+    }
+    return deleted
   }
 }

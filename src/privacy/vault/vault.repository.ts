@@ -335,6 +335,26 @@ export class VaultRepository {
     `.execute(trx)
   }
 
+  /**
+   * Replaces a subject's data key and identity record (an erasure that keeps held identifiers
+   * under a new key): the old wrapped key is overwritten, so what was sealed under it is noise.
+   */
+  async replaceKey(
+    subjectId: string,
+    key: { wrapped: Uint8Array; keyId: string; identity: Uint8Array | null },
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    await trx
+      .updateTable('subject_key')
+      .set({
+        wrapped_key: Buffer.from(key.wrapped),
+        master_key_id: key.keyId,
+        identity: key.identity ? Buffer.from(key.identity) : null,
+      })
+      .where('subject_id', '=', subjectId)
+      .execute()
+  }
+
   /** Destroys the data keys: the crypto-shredding itself. */
   async deleteKeys(ids: readonly string[], trx: Kysely<Schema>): Promise<void> {
     await trx

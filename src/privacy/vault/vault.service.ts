@@ -22,7 +22,13 @@ import {
   normalizeEmail,
   normalizePhone,
 } from './blind-index.ts'
-import { decryptIdentifier, decryptIdentity, type IdentityRecord, sealedAad } from './identifier-cipher.ts'
+import {
+  decryptIdentifier,
+  decryptIdentity,
+  encryptIdentity,
+  type IdentityRecord,
+  sealedAad,
+} from './identifier-cipher.ts'
 import type { BlindIndexRow, VaultRepository } from './vault.repository.ts'
 import { type DigestItem, digestInParallel, type SealGroup, sealInParallel } from './vault-crypto.ts'
 
@@ -538,6 +544,72 @@ export class VaultService {
       await this.#repo.deleteLegacyIdentifiers(ids, t)
       await this.#repo.deleteAllBlindIndexes(ids, t)
     })
+  }
+
+  /**
+   * Art. 17 with legal holds (Art. 17(3); docs/adr/0010): crypto-shredding of everything but
+   * `keep`. Reads the subject's identity record, seals the kept identifiers under a NEW data key and
+   * overwrites the old one, so every identifier not kept — and everything else sealed under the old
+   * key (notes, the audit trail's old/new values, request details) — is noise from then on, and
+   * what is kept dies with the new key when the holds end. `reseal` values (held notes) are opened
+   * under the old key and sealed again under the new one (null: it didn't open). With nothing kept
+   * and nothing to reseal the key is simply destroyed. The blind indexes of e-mail and phone go in
+   * any case (a lookup must never attach new data to an erased person); a name's words stay only
+   * while the name is kept. The caller locked the subject and marks it; same transaction.
+   */
+  async shredExcept(
+    subjectId: string,
+    keep: readonly IdentifierField[],
+    reseal: readonly { sealed: Uint8Array; aad: string }[],
+    trx: Kysely<Schema>,
+  ): Promise<{ kept: IdentifierField[]; stored: IdentifierField[]; resealed: (Buffer | null)[] }> {
+    const id = subjectId.toLowerCase()
+    const [stored] = await this.#repo.keysWithIdentity([id], trx)
+    let record: IdentityRecord = {}
+    let opened: (Buffer | null)[] = reseal.map(() => null)
+    if (stored) {
+      const oldKey = aeadKey(this.#keyring.unwrap(stored.wrapped, stored.keyId, subjectKeyAad(id)))
+      if (stored.identity) record = decryptIdentity(oldKey, id, stored.identity)
+      opened = reseal.map((r) => {
+        try {
+          return aeadDecrypt(oldKey, r.sealed, sealedAad(id, r.aad))
+        } catch {
+          return null
+        }
+      })
+    }
+    const storedFields = (Object.keys(record) as IdentifierField[]).filter(isIdentifierField)
+    const kept: IdentityRecord = {}
+    for (const field of keep) if (typeof record[field] === 'string') kept[field] = record[field]
+    const keptFields = storedFields.filter((f) => f in kept)
+    let resealed: (Buffer | null)[] = reseal.map(() => null)
+    if (stored && (keptFields.length > 0 || opened.some((o) => o !== null))) {
+      const fresh = randomBytes(32)
+      const keyId = await this.#masterKeys.lockActiveKeyId(trx)
+      const key = aeadKey(fresh)
+      await this.#repo.replaceKey(
+        id,
+        {
+          ...this.#wrapDataKey(id, fresh, keyId),
+          identity: keptFields.length > 0 ? encryptIdentity(key, id, kept) : null,
+        },
+        trx,
+      )
+      resealed = opened.map((plain, i) =>
+        plain === null ? null : aeadEncrypt(key, plain, sealedAad(id, (reseal[i] as { aad: string }).aad)),
+      )
+    } else {
+      await this.#repo.deleteKeys([id], trx)
+    }
+    await this.#repo.deleteLegacyIdentifiers([id], trx)
+    const dropped: IndexKind[] = ['email', 'phone']
+    if (!('firstName' in kept)) dropped.push('first_name')
+    if (!('lastName' in kept)) dropped.push('last_name')
+    await this.#repo.deleteBlindIndexes(
+      dropped.map((kind) => ({ subjectId: id, kind })),
+      trx,
+    )
+    return { kept: keptFields, stored: storedFields, resealed }
   }
 
   /**
