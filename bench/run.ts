@@ -12,9 +12,11 @@ import { apiRead } from './scenarios/api-read.ts'
 import { auditAppend, auditVerify } from './scenarios/audit.ts'
 import { clvFit } from './scenarios/clv-fit.ts'
 import { eventsIngest, overview } from './scenarios/crm.ts'
+import { eraseOne } from './scenarios/erase-one.ts'
 import { gateAudience } from './scenarios/gate-audience.ts'
 import { gateRead } from './scenarios/gate-read.ts'
 import { importSubjects } from './scenarios/import.ts'
+import { scores } from './scenarios/scores.ts'
 import { startup } from './scenarios/startup.ts'
 import { vault } from './scenarios/vault.ts'
 import { Scope } from './support/lifecycle.ts'
@@ -32,7 +34,9 @@ const SCENARIOS: readonly Scenario[] = [
   eventsIngest,
   overview,
   importSubjects,
+  eraseOne,
   clvFit,
+  scores,
 ]
 
 const USAGE = `usage: npm run bench [-- --scenario NAME ... --scale N --db pglite|postgres]

@@ -6,6 +6,7 @@ import { RoleRepository } from './modules/access/role.repository.ts'
 import { RoleService } from './modules/access/role.service.ts'
 import { deferredSecretBox } from './modules/access/secret-box.ts'
 import { UserRepository } from './modules/access/user.repository.ts'
+import { ScoreService } from './modules/analytics/score.service.ts'
 import { ConsentProofService } from './modules/consents/consent-proof.service.ts'
 import { ExportService } from './modules/export/export.service.ts'
 import { ConsentTextRepository } from './modules/forms/consent-text.repository.ts'
@@ -22,8 +23,12 @@ import { OrganisationRepository } from './modules/organisations/organisation.rep
 import { OrganisationService } from './modules/organisations/organisation.service.ts'
 import { PortalService } from './modules/portal/portal.service.ts'
 import { RequestService } from './modules/requests/request.service.ts'
+import { DeletionConceptService } from './modules/retention/deletion-concept.service.ts'
 import { PipelineRepository } from './modules/sales/pipeline.repository.ts'
 import { SalesService } from './modules/sales/sales.service.ts'
+import { identityLines, mailBranding } from './modules/settings/branding.ts'
+import { SettingsRepository } from './modules/settings/settings.repository.ts'
+import { SettingsService } from './modules/settings/settings.service.ts'
 import { SubjectService } from './modules/subjects/subject.service.ts'
 import { SubjectOverviewService } from './modules/subjects/subject-overview.service.ts'
 import { TrackingService } from './modules/tracking/tracking.service.ts'
@@ -31,7 +36,7 @@ import { TrackingCountRepository } from './modules/tracking/tracking-count.repos
 import { MarketingMailService } from './modules/unsubscribe/marketing-mail.service.ts'
 import { type Config, loadMasterKeys } from './platform/config.ts'
 import { type Database, openDatabase } from './platform/db/database.ts'
-import { migrate } from './platform/db/migrate.ts'
+import { checkMigrated, migrate } from './platform/db/migrate.ts'
 import { createLogger, type Logger } from './platform/logger.ts'
 import { createMailer, type Mailer } from './platform/mail/mailer.ts'
 import { AuditRepository } from './privacy/audit/audit.repository.ts'
@@ -43,6 +48,11 @@ import { FieldRepository } from './privacy/fields/field.repository.ts'
 import { FieldService } from './privacy/fields/field.service.ts'
 import { FieldRegistry } from './privacy/fields/field-registry.ts'
 import { Gate } from './privacy/gate/gate.service.ts'
+import { ErasureService } from './privacy/holds/erasure.service.ts'
+import { ErasureLedgerFile } from './privacy/holds/erasure-ledger-file.ts'
+import { HoldRepository } from './privacy/holds/hold.repository.ts'
+import { HoldService } from './privacy/holds/hold.service.ts'
+import { holdRulesFrom } from './privacy/holds/hold.ts'
 import { auditSigningKey } from './privacy/keys/audit-signing-key.ts'
 import { Keyring } from './privacy/keys/keyring.ts'
 import { MasterKeyRepository } from './privacy/keys/master-key.repository.ts'
@@ -59,6 +69,10 @@ import { RecordRepository } from './privacy/records/record.repository.ts'
 import { RecordGate } from './privacy/records/record-gate.ts'
 import { DsrRequestRepository } from './privacy/requests/dsr-request.repository.ts'
 import { DsrRequestService } from './privacy/requests/dsr-request.service.ts'
+import { RetentionRuleRepository } from './privacy/retention/retention-rule.repository.ts'
+import { RetentionRuleService } from './privacy/retention/retention-rule.service.ts'
+import { ScoreRepository } from './privacy/scores/score.repository.ts'
+import { ScoreStore } from './privacy/scores/score-store.ts'
 import { SubjectRepository } from './privacy/subjects/subject.repository.ts'
 import { SubjectMergeRepository } from './privacy/subjects/subject-merge.repository.ts'
 import { UnsubscribeService } from './privacy/unsubscribe/unsubscribe.service.ts'
@@ -129,6 +143,18 @@ export interface Services {
   portalAccess: PortalAccessService
   /** The privacy portal /p/portal: consents, objections and requests of the signed-in person. */
   portal: PortalService
+  /** The deletion concept as data: retention rules, their legal minimums, versions (the DPO's). */
+  retention: RetentionRuleService
+  /** The deletion concept as a document (de/en, HTML and PDF), generated from the rules. */
+  deletionConcept: DeletionConceptService
+  /** Legal holds (Art. 17(3)): derived from the data and entered by the DPO; what an erasure keeps. */
+  holds: HoldService
+  /** Finishes held erasures when their holds end; replays the erasure ledger after a restore. */
+  erasures: ErasureService
+  /** The installation's settings: controller, DPO contact, logo and colour of pages and mails. */
+  settings: SettingsService
+  /** Customer scores (CLV, P(alive), churn, RFM, ABC) under the profiling purpose, with explanations. */
+  scores: ScoreService
   /** Cheapest round trip to the database, for health checks. */
   ping(): Promise<void>
 }
@@ -164,6 +190,12 @@ export function createServices(
   })
   const roles = new RoleService(new RoleRepository(database.db), audit)
   const purposes = new PurposeService(new PurposeRepository(database.db), database.db, audit)
+  const retention = new RetentionRuleService({
+    repository: new RetentionRuleRepository(database.db),
+    db: database.db,
+    audit,
+    purposeExists: async (key, trx) => (await purposes.find(key, trx)) !== undefined,
+  })
   const vault = new VaultService({
     db: database.db,
     repository: new VaultRepository(database.db),
@@ -180,9 +212,21 @@ export function createServices(
     audit,
   )
   const subjectRepository = new SubjectRepository(database.db)
+  const scoreStore = new ScoreStore({
+    db: database.db,
+    repository: new ScoreRepository(database.db),
+    audit,
+    purposes,
+    permissions,
+    roles,
+  })
+  // Art. 7(3), 21(3): a withdrawal of the consent to profiling, or an objection covering it, deletes
+  // the subject's scores in its own transaction.
+  permissions.onPermissionLoss((loss, trx) => scoreStore.forgetWhereDenied(loss, trx))
+  const recordRepository = new RecordRepository(database.db)
   const records = new RecordGate({
     db: database.db,
-    records: new RecordRepository(database.db),
+    records: recordRepository,
     audit,
     vault,
     purposes,
@@ -210,10 +254,22 @@ export function createServices(
       )
     },
   })
+  const holdRepository = new HoldRepository(database.db)
+  // The periods of the derived holds are the deletion concept's (the DPO's current rules).
+  const holds = new HoldService({
+    db: database.db,
+    repository: holdRepository,
+    audit,
+    rules: () => holdRulesFrom((key) => retention.find(key)),
+  })
+  const ledgerFile = new ErasureLedgerFile(config.erasureLedgerPath)
   const gate = new Gate({
     merges: new SubjectMergeRepository(database.db),
     fields: fieldRegistry,
-    records,
+    records: recordRepository,
+    holds,
+    holdRecords: holdRepository,
+    ledgerFile,
     db: database.db,
     subjects: subjectRepository,
     audit,
@@ -232,7 +288,16 @@ export function createServices(
   })
   const events = new EventService(records)
   const products = new ProductRepository(database.db)
-  const mailer = createMailer(config.mail)
+  const settings = new SettingsService({
+    repository: new SettingsRepository(database.db),
+    db: database.db,
+    audit,
+  })
+  // Every mail ends with who the controller and the DPO are (the settings at the time of sending).
+  const mailer = createMailer(config.mail, undefined, {
+    identity: async (lang) => identityLines(await settings.current(), lang),
+  })
+  const brandingOfMails = async () => mailBranding(await settings.current(), config.publicUrl)
   const consentTexts = new ConsentTextService({
     repository: new ConsentTextRepository(database.db),
     db: database.db,
@@ -292,7 +357,7 @@ export function createServices(
     events,
     tracking: new TrackingService({ records, permissions, counts: new TrackingCountRepository(database.db) }),
     subjects,
-    overviews: new SubjectOverviewService({ subjects, records, permissions, roles }),
+    overviews: new SubjectOverviewService({ subjects, records, permissions, roles, holds }),
     organisations: new OrganisationService(new OrganisationRepository(database.db), records),
     orders: new OrderService(records, products),
     sales: new SalesService(records, new PipelineRepository(database.db)),
@@ -329,6 +394,8 @@ export function createServices(
       db: database.db,
       mailer,
       publicUrl: config.publicUrl,
+      settings,
+      mailBranding: brandingOfMails,
     }),
     doubleOptIn,
     unsubscribe,
@@ -343,6 +410,22 @@ export function createServices(
       requests,
       mailer,
       publicUrl: config.publicUrl,
+      mailBranding: brandingOfMails,
+    }),
+    holds,
+    erasures: new ErasureService({ gate, holds, repository: holdRepository, ledgerFile }),
+    retention,
+    deletionConcept: new DeletionConceptService({
+      rules: retention,
+      // The controller as the installation's settings name it (Art. 13(1)(a)); unset: the document says so.
+      controllerName: async () => (await settings.current()).controller.name ?? undefined,
+    }),
+    settings,
+    scores: new ScoreService({
+      scores: scoreStore,
+      permissions,
+      settings: config.scores,
+      concurrency: database.engine === 'postgres' ? 2 : 1,
     }),
     ping: async () => {
       await sql`select 1`.execute(database.db)
@@ -356,7 +439,16 @@ export function createServices(
  */
 export async function openRuntime(
   config: Config,
-  options: { logger?: Logger; inMemory?: boolean; migrate?: boolean } = {},
+  options: {
+    logger?: Logger
+    inMemory?: boolean
+    migrate?: boolean
+    /**
+     * One-shot commands: beside a running `tresor serve` on the embedded database, use its
+     * database through the socket it shares (docs/adr/0013) instead of failing.
+     */
+    attach?: boolean
+  } = {},
 ): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel)
   const masterKeys = loadMasterKeys(config)
@@ -369,10 +461,15 @@ export async function openRuntime(
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDir: options.inMemory ? undefined : path.join(config.dataDir, 'pgdata'),
+    attach: options.attach ?? false,
   })
+  // Beside a running server, which migrated at its start and owns the running imports, this
+  // process checks the schema instead of migrating and leaves the server's imports alone.
+  const owner = options.migrate !== false && !database.attached
   let services: Services
   try {
-    if (options.migrate !== false) await migrate(database)
+    if (database.attached) await checkMigrated(database)
+    else if (owner) await migrate(database)
     services = createServices(database, config, masterKey, keyring)
     // Seeds the built-in roles and loads every role into memory for the permission checks.
     await services.roles.init()
@@ -382,13 +479,16 @@ export async function openRuntime(
     services.totpBox.init(await services.secrets.get(VAULT_SECRETS.totp, () => randomBytes(32)))
     // Inserts the default purposes (LEGAL.md) that are missing; never overwrites a DPO's edit.
     await services.purposes.seed()
+    // The deletion concept's rules (LEGAL.md) that are missing, after the purposes they may name;
+    // never overwrites a DPO's edit, keeps the legal minimums as this release knows the law.
+    await services.retention.seed()
     // The field catalog: seeds the default fields (never overwriting an admin's edit), loads it.
     await services.fields.init()
     // Consent texts (version 1 where a consent purpose has none) and the five seeded forms.
     await services.consentTexts.seed()
     await services.forms.seed()
     // Imports a process that ended mid-way left `running` (no live process holds them).
-    if (options.migrate !== false) {
+    if (owner) {
       const interrupted = await services.imports.markInterrupted()
       if (interrupted > 0)
         logger.warn({ imports: interrupted }, 'imports left running by an ended process marked interrupted')

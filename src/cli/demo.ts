@@ -32,6 +32,12 @@ export function registerDemo(program: Command): void {
       )
       const requests = await runtime.services.requests.seedDemo()
       process.stderr.write(`demo requests: ${requests} data subject requests\n`)
+      const scores = await runtime.services.scores.recompute({
+        actor: { type: 'job', id: 'demo', role: 'admin' },
+      })
+      process.stderr.write(
+        `demo scores: ${scores.scored} customers scored, ${scores.excluded} without consent to profiling\n`,
+      )
       process.stdout.write(`${demo.subjects} subjects generated (seed ${options.seed})\n`)
     })
   })

@@ -1,15 +1,19 @@
 import { Command } from 'commander'
 import { VERSION } from '../platform/version.ts'
+import { registerAnalytics } from './analytics.ts'
 import { registerAudit } from './audit.ts'
 import { registerConsent } from './consent.ts'
 import { registerDemo } from './demo.ts'
+import { registerErasures } from './erasures.ts'
 import { registerExport } from './export.ts'
 import { registerFields } from './fields.ts'
+import { registerHolds } from './holds.ts'
 import { registerImport } from './import.ts'
 import { registerKeys } from './keys.ts'
 import { registerMigrate } from './migrate.ts'
 import { registerPurposes } from './purposes.ts'
 import { registerRequests } from './requests.ts'
+import { registerRetention } from './retention.ts'
 import { registerRoles } from './roles.ts'
 import { registerServe } from './serve.ts'
 import { reportAndExit } from './shared.ts'
@@ -38,6 +42,10 @@ export function buildProgram(): Command {
   registerPurposes(program)
   registerConsent(program)
   registerRequests(program)
+  registerHolds(program)
+  registerErasures(program)
+  registerAnalytics(program)
+  registerRetention(program)
   return program
 }
 

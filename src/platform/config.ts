@@ -87,6 +87,14 @@ export interface Config {
   portal: PortalSettings
   /** Data subject requests (src/modules/requests). */
   dsr: DsrSettings
+  /** Customer analytics scores (src/modules/analytics): CLV horizon and discount, churn bands, currency. */
+  scores: ScoreSettings
+  /**
+   * The erasure ledger file (docs/adr/0010): every erasure appended (subject id, time, kind) and
+   * flushed, for `tresor erasures replay` after a restore. Put it on storage the database's backup
+   * doesn't cover; env TRESOR_ERASURE_LEDGER, default `<dataDir>/erasure-ledger.jsonl`.
+   */
+  erasureLedgerPath: string
 }
 
 export interface PortalSettings {
@@ -98,6 +106,21 @@ export interface PortalSettings {
   sessionMinutes: number
   /** Sign-in requests and links followed per IP address and minute; env TRESOR_PORTAL_RATE_LIMIT, default 10. */
   rateLimitPerMinute: number
+}
+
+export interface ScoreSettings {
+  /** Discount rate per month of the CLV; env TRESOR_SCORES_DISCOUNT_RATE, default 0.01 (1 %). */
+  monthlyDiscountRate: number
+  /** The CLV's horizon in months; env TRESOR_SCORES_HORIZON_MONTHS, default 12. */
+  horizonMonths: number
+  /**
+   * Churn-risk bands from P(alive): high below `churnHigh`, medium below `churnMedium`, low from it;
+   * env TRESOR_SCORES_CHURN_HIGH (default 0.3) and TRESOR_SCORES_CHURN_MEDIUM (default 0.7).
+   */
+  churnHigh: number
+  churnMedium: number
+  /** Orders in this currency count (the others are left out); env TRESOR_SCORES_CURRENCY, default EUR. */
+  currency: string
 }
 
 export interface DsrSettings {
@@ -193,6 +216,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       rateLimitPerMinute: intSetting(env, 'TRESOR_PORTAL_RATE_LIMIT', 10, 1, 100_000),
     },
     dsr: overrides.dsr ?? { deadline: dsrDeadlineSetting(env.TRESOR_DSR_DEADLINE) },
+    scores: overrides.scores ?? scoreSettings(env),
+    erasureLedgerPath:
+      overrides.erasureLedgerPath ??
+      (env.TRESOR_ERASURE_LEDGER?.trim()
+        ? path.resolve(env.TRESOR_ERASURE_LEDGER.trim())
+        : path.join(dataDir, 'erasure-ledger.jsonl')),
   }
 }
 
@@ -231,6 +260,32 @@ function publicUrlSetting(raw: string | undefined, port: number): string {
     throw new ConfigError('TRESOR_PUBLIC_URL', 'must start with https:// (or http://)')
   if (url.search || url.hash) throw new ConfigError('TRESOR_PUBLIC_URL', 'takes no query or fragment')
   return url.toString().replace(/\/+$/, '')
+}
+
+function fractionSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim()
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!/^\d*\.?\d+$/.test(raw) || !(value >= min && value <= max))
+    throw new ConfigError(name, `must be a number from ${min} to ${max}, e.g. ${fallback}`)
+  return value
+}
+
+function scoreSettings(env: Env): ScoreSettings {
+  const churnHigh = fractionSetting(env, 'TRESOR_SCORES_CHURN_HIGH', 0.3, 0, 1)
+  const churnMedium = fractionSetting(env, 'TRESOR_SCORES_CHURN_MEDIUM', 0.7, 0, 1)
+  if (churnMedium < churnHigh)
+    throw new ConfigError('TRESOR_SCORES_CHURN_MEDIUM', 'must not be below TRESOR_SCORES_CHURN_HIGH')
+  const currency = (env.TRESOR_SCORES_CURRENCY?.trim() || 'EUR').toUpperCase()
+  if (!/^[A-Z]{3}$/.test(currency))
+    throw new ConfigError('TRESOR_SCORES_CURRENCY', 'must be an ISO 4217 code such as EUR')
+  return {
+    monthlyDiscountRate: fractionSetting(env, 'TRESOR_SCORES_DISCOUNT_RATE', 0.01, 0, 1),
+    horizonMonths: intSetting(env, 'TRESOR_SCORES_HORIZON_MONTHS', 12, 1, 120),
+    churnHigh,
+    churnMedium,
+    currency,
+  }
 }
 
 // Art. 12(3): "within one month of receipt" is the law's limit; a shorter internal target is fine,

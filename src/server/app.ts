@@ -3,22 +3,30 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import cookie from '@fastify/cookie'
+import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify'
 import { Type } from 'typebox'
 import { accessRoutes } from '../modules/access/access.routes.ts'
 import { TokenInfo, User } from '../modules/access/access.schemas.ts'
 import { roleRoutes } from '../modules/access/role.routes.ts'
 import { RoleInfo } from '../modules/access/role.schemas.ts'
+import { analyticsRoutes } from '../modules/analytics/analytics.routes.ts'
 import { auditRoutes } from '../modules/audit/audit.routes.ts'
 import { consentProofRoutes } from '../modules/consents/consent-proof.routes.ts'
 import { exportRoutes } from '../modules/export/export.routes.ts'
 import { fieldRoutes } from '../modules/fields/field.routes.ts'
 import { formRoutes } from '../modules/forms/form.routes.ts'
 import { formPublicRoutes } from '../modules/forms/form-public.routes.ts'
+import { holdRoutes } from '../modules/holds/hold.routes.ts'
 import { importRoutes } from '../modules/import/import.routes.ts'
 import { ImportResult, ImportSummary } from '../modules/import/import.schemas.ts'
 import { eventRoutes } from '../modules/journey/event.routes.ts'
@@ -30,17 +38,22 @@ import { permissionRoutes } from '../modules/permissions/permission.routes.ts'
 import { portalRoutes } from '../modules/portal/portal.routes.ts'
 import { purposeRoutes } from '../modules/purposes/purpose.routes.ts'
 import { requestRoutes } from '../modules/requests/request.routes.ts'
+import { retentionRuleRoutes } from '../modules/retention/retention-rule.routes.ts'
+import { RetentionRule } from '../modules/retention/retention-rule.schemas.ts'
 import { salesRoutes } from '../modules/sales/sales.routes.ts'
+import { brandPublicPages, settingsPages, settingsRoutes } from '../modules/settings/settings.routes.ts'
 import { subjectRoutes } from '../modules/subjects/subject.routes.ts'
 import { Subject } from '../modules/subjects/subject.schemas.ts'
 import { trackingPages, trackingRoutes } from '../modules/tracking/tracking.routes.ts'
 import { unsubscribeRoutes } from '../modules/unsubscribe/unsubscribe.routes.ts'
+import { databaseErrorOf, problemOfDatabaseError } from '../platform/db/database-error.ts'
 import { PROBLEM_KINDS, ProblemError, type ProblemKind, problemType, toProblem } from '../platform/problem.ts'
 import { CatalogFieldJson } from '../privacy/fields/field.schemas.ts'
 import { SubjectPermissions } from '../privacy/permissions/permission.schemas.ts'
 import { Purpose } from '../privacy/purposes/purpose.schemas.ts'
 import type { Runtime } from '../runtime.ts'
 import { registerAuth } from './auth.ts'
+import { registerNulGuard } from './nul-guard.ts'
 import { fieldErrors, validatorCompiler } from './validation.ts'
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist')
@@ -48,6 +61,34 @@ const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 import { VERSION } from '../platform/version.ts'
 
 export { VERSION }
+
+/**
+ * Headers of the staff UI, the API and the docs (@fastify/helmet): a CSP that allows only this
+ * origin's scripts, styles, images and fetches and no framing at all (clickjacking), DENY for
+ * older browsers, nosniff, no referrer. Inline styles are allowed (Mantine and Swagger UI set
+ * them); inline scripts are not (neither the Vite build nor Swagger UI has any). The public pages
+ * under /p/ send their own, stricter CSP.
+ */
+const STAFF_UI_HEADERS = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+}
 
 /** Assembles the HTTP application: API under /api/v1, OpenAPI, the web UI, problem+json errors. */
 export async function buildApp(
@@ -64,18 +105,50 @@ export async function buildApp(
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true },
+    // One line per request, written when it is answered (below), instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // The request log: method, path (no query string: it may hold search terms), status and time.
+  // The API and the public pages at info; the UI's static files at debug, so a terminal shows what
+  // happened rather than every script and icon the browser fetched.
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? ''
+    const level = reply.statusCode >= 500 ? 'error' : /^\/(api|p)\//.test(path) ? 'info' : 'debug'
+    request.log[level](
+      {
+        req: { method: request.method, path },
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime),
+      },
+      'request',
+    )
+  })
+
   app.setValidatorCompiler(validatorCompiler)
+  // Security headers first, so that every answer has them, refusals by later hooks included.
+  await app.register(helmet, STAFF_UI_HEADERS)
+  // Then, before any other hook: no route (public pages included) ever sees a NUL.
+  registerNulGuard(app)
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
     reply.header('x-content-type-options', 'nosniff')
     reply.header('referrer-policy', 'no-referrer')
+    // Answers of the API and of the public pages may carry personal data: no cache keeps them.
+    // (A public page that may be cached, like the tracking snippet, says so itself.)
+    if (
+      request.url.startsWith('/api/') ||
+      (request.url.startsWith('/p/') && !reply.hasHeader('cache-control'))
+    )
+      reply.header('cache-control', 'no-store')
   })
+  // The installation's look (logo, colour, controller) on every public HTML page under /p/; added
+  // before any route, so that every plugin's pages inherit it.
+  app.addHook('onSend', brandPublicPages(services.settings))
   registerProblemHandling(app)
 
   await app.register(cookie)
-  registerAuth(app, { access: services.access, roles: services.roles })
+  registerAuth(app, { access: services.access, roles: services.roles, publicUrl: config.publicUrl })
 
   await app.register(swagger, {
     openapi: {
@@ -110,6 +183,7 @@ export async function buildApp(
     ImportResult,
     ImportSummary,
     CatalogFieldJson,
+    RetentionRule,
   ])
     app.addSchema(schema)
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -161,6 +235,10 @@ export async function buildApp(
       await api.register(fieldRoutes(services.fields))
       await api.register(formRoutes(services.forms, services.consentTexts, config.publicUrl))
       await api.register(requestRoutes(services.requests))
+      await api.register(analyticsRoutes(services.scores))
+      await api.register(holdRoutes(services.holds))
+      await api.register(retentionRuleRoutes(services.retention, services.deletionConcept))
+      await api.register(settingsRoutes(services.settings, config.publicUrl))
     },
     { prefix: '/api/v1' },
   )
@@ -179,6 +257,9 @@ export async function buildApp(
   // The privacy portal: sign-in by a mailed link, consents, objections and requests of the person.
   await app.register(portalRoutes(services.portal, { rateLimitPerMinute: config.portal.rateLimitPerMinute }))
 
+  // The installation's logo for the public pages and mails.
+  await app.register(settingsPages(services.settings))
+
   // The tracking snippet and its consent banner example, for websites (public, no cookies).
   await app.register(trackingPages)
   await registerWebUi(app, options.webDist ?? WEB_DIST)
@@ -186,7 +267,15 @@ export async function buildApp(
 }
 
 function registerProblemHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
+  app.setErrorHandler((thrown: FastifyError | ProblemError, request, reply) => {
+    // Safety net: the database refusing a value (class 22 or 23) is a 4xx, whatever let it through.
+    const fromDatabase = thrown instanceof ProblemError ? undefined : problemOfDatabaseError(thrown)
+    if (fromDatabase)
+      request.log.warn(
+        { db: databaseErrorOf(thrown) },
+        'the database refused a value that got past validation',
+      )
+    const error = fromDatabase ?? thrown
     let kind: ProblemKind
     let detail: string | undefined
     let errors = undefined as ReturnType<typeof fieldErrors> | undefined

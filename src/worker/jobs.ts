@@ -11,6 +11,10 @@ export interface JobPayloads {
   'doi.expire': Record<string, never>
   /** Deletes privacy portal sessions that ran out, and sign-in links a week after they ran out. */
   'portal.purge': Record<string, never>
+  /** Completes held erasures whose legal holds have all ended (Art. 17(1) after 17(3)); narrows the others. */
+  'erasures.finish': Record<string, never>
+  /** Fits the analytics models and recomputes every score under the profiling purpose (issue #16). */
+  'analytics.scores': Record<string, never>
 }
 
 export type JobName = keyof JobPayloads
@@ -21,4 +25,8 @@ export const SCHEDULES: readonly { name: JobName; cron: string; payload: JobPayl
   { name: 'audit.checkpoint', cron: '7 * * * *', payload: {} },
   { name: 'doi.expire', cron: '*/15 * * * *', payload: {} },
   { name: 'portal.purge', cron: '*/15 * * * *', payload: {} },
+  // Nightly: scores follow the day's orders; withdrawals and objections remove them at once anyway.
+  { name: 'analytics.scores', cron: '41 2 * * *', payload: {} },
+  // Daily: a hold's end is a date (or a payment or a lift, seen the next night).
+  { name: 'erasures.finish', cron: '23 3 * * *', payload: {} },
 ]

@@ -1,7 +1,9 @@
 import { PgBoss } from 'pg-boss'
 import { purgeSessionsJob } from '../modules/access/access.jobs.ts'
+import { recomputeScoresJob } from '../modules/analytics/analytics.jobs.ts'
 import { auditCheckpointJob } from '../privacy/audit/audit.jobs.ts'
 import { expireDoiRequestsJob } from '../privacy/double-opt-in/double-opt-in.jobs.ts'
+import { finishHeldErasuresJob } from '../privacy/holds/erasure.jobs.ts'
 import { purgePortalAccessJob } from '../privacy/portal-access/portal-access.jobs.ts'
 import type { Runtime } from '../runtime.ts'
 import { type JobName, type JobPayloads, SCHEDULES } from './jobs.ts'
@@ -14,6 +16,8 @@ const HANDLERS: Handlers = {
   'audit.checkpoint': (_payload, runtime) => auditCheckpointJob(runtime.services.audit),
   'doi.expire': (_payload, runtime) => expireDoiRequestsJob(runtime.services.doubleOptIn),
   'portal.purge': (_payload, runtime) => purgePortalAccessJob(runtime.services.portalAccess),
+  'analytics.scores': (_payload, runtime) => recomputeScoresJob(runtime.services.scores),
+  'erasures.finish': (_payload, runtime) => finishHeldErasuresJob(runtime.services.erasures),
 }
 
 export interface Worker {

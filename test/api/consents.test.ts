@@ -188,7 +188,10 @@ describeEachEngine('consent proof: GET /api/v1/subjects/{id}/consents and /conse
     // Art. 21(3): at once, on every channel, against legitimate interest and consent alike.
     expect(allowed(after, 'postal_advertising')).toMatchObject({ allowed: false, rule: 'objected' })
     // (B2B prospecting never reaches this consumer: § 7(2) No. 1 UWG, before any objection.)
-    expect(allowed(after, 'b2b_prospecting')).toMatchObject({ allowed: false, rule: 'subject-kind-not-covered' })
+    expect(allowed(after, 'b2b_prospecting')).toMatchObject({
+      allowed: false,
+      rule: 'subject-kind-not-covered',
+    })
     expect(allowed(after, 'phone_marketing')).toMatchObject({ allowed: false, rule: 'objected' })
     // Not direct marketing: the contract and the ordinary contact management go on.
     expect(allowed(after, 'order_processing')).toMatchObject({ allowed: true })

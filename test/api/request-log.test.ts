@@ -18,7 +18,9 @@ describeEachEngine('the request log', (runtime) => {
       const res = await app.inject({ method: 'GET', url: '/api/v1/subjects?name=secret-search-term' })
       expect(res.statusCode).toBe(401)
       await app.inject({ method: 'GET', url: '/assets/does-not-matter.js' })
-      const requests = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request')
+      const requests = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === 'request')
       expect(requests).toHaveLength(1)
       expect(requests[0]).toMatchObject({
         req: { method: 'GET', path: '/api/v1/subjects' },

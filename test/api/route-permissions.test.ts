@@ -71,6 +71,11 @@ describeEachEngine('every API route enforces its declared access', (runtime) => 
     has('POST', '/api/v1/roles', 'roles:manage')
     has('GET', '/api/v1/roles', 'authenticated')
     has('POST', '/api/v1/auth/login', 'public')
+    has('GET', '/api/v1/retention-rules', 'purposes:read')
+    has('GET', '/api/v1/retention-rules/document', 'purposes:read')
+    has('GET', '/api/v1/retention-rules/:key', 'purposes:read')
+    has('POST', '/api/v1/retention-rules', 'retention:manage')
+    has('PATCH', '/api/v1/retention-rules/:key', 'retention:manage')
     for (const route of routes) expect(route.access, `${route.method} ${route.url}`).toBeDefined()
   })
 

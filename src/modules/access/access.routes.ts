@@ -38,6 +38,7 @@ const tokenInfo = (t: {
   created_at: Date
   last_used_at: Date | null
   revoked_at: Date | null
+  expires_at: Date | null
 }) => ({
   id: t.id,
   name: t.name,
@@ -46,6 +47,7 @@ const tokenInfo = (t: {
   createdAt: t.created_at.toISOString(),
   lastUsedAt: iso(t.last_used_at),
   revokedAt: iso(t.revoked_at),
+  expiresAt: iso(t.expires_at),
 })
 const userInfo = (u: PublicUser) => ({ ...u, createdAt: u.createdAt.toISOString() })
 const userOf = ({ id, email, displayName, role }: PublicUser) => ({ user: { id, email, displayName, role } })
@@ -270,7 +272,13 @@ export const accessRoutes =
       '/tokens',
       {
         config: { access: 'tokens:own' },
-        schema: { tags: ['tokens'], summary: 'Your API tokens', response: { 200: TokenList } },
+        schema: {
+          tags: ['tokens'],
+          summary: 'Your API tokens',
+          description:
+            'Newest first, revoked and expired ones included (with `revokedAt` / `expiresAt`); never the secrets.',
+          response: { 200: TokenList },
+        },
       },
       async (request) => ({ items: (await access.listTokens(actorOf(request).userId)).map(tokenInfo) }),
     )
@@ -282,6 +290,8 @@ export const accessRoutes =
         schema: {
           tags: ['tokens'],
           summary: 'Create an API token acting in your role, or in a narrower one',
+          description:
+            'The secret (`token`) is in this response only; Tresor keeps its digest. Send it as `Authorization: Bearer <token>`. With `expiresAt` the token stops working at that time; without, it works until revoked (DELETE /tokens/{id}). A token stops working too when its owner is disabled or moved to a role that no longer covers the token’s. Audited.',
           body: CreateTokenBody,
           response: { 201: CreatedToken },
         },
@@ -293,6 +303,7 @@ export const accessRoutes =
           request.body.name,
           request.body.role,
           changedByOf(request),
+          request.body.expiresAt === undefined ? null : new Date(request.body.expiresAt),
         )
         reply.code(201)
         return { token, info: tokenInfo(info) }

@@ -118,6 +118,9 @@ export const TokenInfo = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'When the token stops working by itself; null: until revoked.',
+    }),
   },
   { $id: 'TokenInfo' },
 )
@@ -128,6 +131,12 @@ export const CreateTokenBody = Type.Object(
       Type.String({
         pattern: ROLE_NAME_PATTERN,
         description: 'The role the token acts in; default your own. Must grant nothing beyond your role.',
+      }),
+    ),
+    expiresAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'When the token stops working by itself (in the future); absent: until revoked.',
       }),
     ),
   },

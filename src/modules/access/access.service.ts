@@ -470,20 +470,24 @@ export class AccessService {
 
   /**
    * Creates an API token for a user, acting in `role` (default: `owner.role`), which must lie
-   * within `owner.role` — the role the creating request acts in. The token itself is returned once
-   * and never stored.
+   * within `owner.role` — the role the creating request acts in — and working until `expiresAt`
+   * (in the future) or, without one, until revoked. The token itself is returned once and never
+   * stored.
    */
   async createToken(
     owner: { userId: string; role: string },
     name: string,
     role?: string,
     by: ChangedBy = { actor: SYSTEM },
+    expiresAt: Date | null = null,
   ) {
     const tokenRole = role ?? owner.role
     this.#requireRole(tokenRole)
     if (!this.#roles.covers(owner.role, tokenRole)) {
       throw new ProblemError('forbidden', `a token can only act in a role within your own (${owner.role})`)
     }
+    if (expiresAt !== null && expiresAt.getTime() <= Date.now())
+      throw invalidField('body', 'expiresAt', 'must be in the future')
     const token = `${TOKEN_PREFIX}${newToken()}`
     const info = await this.#users.transaction(async (repo, trx) => {
       const row = await repo.insertToken({
@@ -492,9 +496,16 @@ export class AccessService {
         tokenHash: digestHex(token),
         prefix: token.slice(0, TOKEN_PREFIX.length + 6),
         role: tokenRole,
+        expiresAt,
       })
+      const until = expiresAt ? `, expiring ${expiresAt.toISOString()}` : ''
       await this.#audit.append(
-        [this.#record(by, `API token ${row.id} of user ${owner.userId} created in role ${tokenRole}`)],
+        [
+          this.#record(
+            by,
+            `API token ${row.id} of user ${owner.userId} created in role ${tokenRole}${until}`,
+          ),
+        ],
         trx,
       )
       return row

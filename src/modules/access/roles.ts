@@ -33,6 +33,8 @@ export const PERMISSIONS = [
   'purposes:read',
   /** Edit the purpose registry: the DPO's job. */
   'purposes:manage',
+  /** Edit the deletion concept (the retention rules), never below a legal minimum: the DPO's job. */
+  'retention:manage',
   /** Record consent events, objections and restrictions. */
   'permissions:write',
   'audit:read',
@@ -43,6 +45,10 @@ export const PERMISSIONS = [
   'fields:manage',
   /** Define and change the public forms (fields, offered consents, notice) and the consent texts. */
   'forms:manage',
+  /** Change the installation's settings: the controller, the DPO's contact, the logo and colour. */
+  'settings:manage',
+  /** Change the DPO's contact details in the settings (Art. 37(7)): the DPO's own part. */
+  'settings:dpo',
   'tokens:own',
   /** Send touchpoints (`POST /api/v1/events`): websites, shops and apps, usually with an API token. */
   'events:write',
@@ -53,6 +59,13 @@ export const PERMISSIONS = [
    * ones of everyone with their deadlines (recording one needs only `permissions:write`).
    */
   'requests:manage',
+  /** Legal holds (Art. 17(3)): see what the law keeps of a subject, enter and lift the DPO's holds. */
+  'holds:manage',
+  /**
+   * Customer analytics (issue #16): fit the population models, recompute the scores, read the fitted
+   * model. A subject's scores are read under the profiling purpose, through the gate.
+   */
+  'analytics:run',
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -76,12 +89,16 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'subjects:erase',
     'subjects:export',
     'purposes:manage',
+    'retention:manage',
     'audit:read',
     'fields:manage',
     'forms:manage',
     'requests:manage',
+    'settings:dpo',
+    'holds:manage',
+    'analytics:run',
   ],
-  marketing: [...STAFF, 'events:write', 'subjects:import'],
+  marketing: [...STAFF, 'events:write', 'subjects:import', 'analytics:run'],
   sales: [...STAFF, 'events:write', 'catalog:manage', 'subjects:import'],
   service: [...STAFF, 'events:write'],
   accounting: [...STAFF, 'catalog:manage', 'subjects:import'],

@@ -228,7 +228,14 @@ export class UserRepository {
 
   // --- API tokens -------------------------------------------------------------------------------
 
-  insertToken(token: { userId: string; name: string; tokenHash: string; prefix: string; role: string }) {
+  insertToken(token: {
+    userId: string
+    name: string
+    tokenHash: string
+    prefix: string
+    role: string
+    expiresAt: Date | null
+  }) {
     return this.#db
       .insertInto('api_token')
       .values({
@@ -237,12 +244,16 @@ export class UserRepository {
         token_hash: token.tokenHash,
         prefix: token.prefix,
         role: token.role,
+        expires_at: token.expiresAt,
       })
-      .returning(['id', 'name', 'prefix', 'role', 'created_at', 'last_used_at', 'revoked_at'])
+      .returning(['id', 'name', 'prefix', 'role', 'created_at', 'last_used_at', 'revoked_at', 'expires_at'])
       .executeTakeFirstOrThrow()
   }
 
-  /** The token (with its role) and its user (with theirs) if the token is not revoked and the user is enabled. */
+  /**
+   * The token (with its role) and its user (with theirs) if the token is not revoked, has not
+   * expired and the user is enabled.
+   */
   findActiveToken(tokenHash: string) {
     return this.#db
       .selectFrom('api_token as t')
@@ -258,6 +269,7 @@ export class UserRepository {
       ])
       .where('t.token_hash', '=', tokenHash)
       .where('t.revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', new Date())]))
       .where('u.disabled_at', 'is', null)
       .executeTakeFirst()
   }
@@ -273,7 +285,7 @@ export class UserRepository {
   listTokens(userId: string) {
     return this.#db
       .selectFrom('api_token')
-      .select(['id', 'name', 'prefix', 'role', 'created_at', 'last_used_at', 'revoked_at'])
+      .select(['id', 'name', 'prefix', 'role', 'created_at', 'last_used_at', 'revoked_at', 'expires_at'])
       .where('user_id', '=', userId)
       .orderBy('created_at', 'desc')
       .execute()

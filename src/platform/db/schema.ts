@@ -39,6 +39,8 @@ export interface ApiTokenTable {
   revoked_at: Timestamp | null
   /** The role the token acts in (migration 0005). */
   role: string
+  /** When the token stops working by itself (migration 0027); null: until revoked. */
+  expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>
 }
 
 export interface SubjectTable {
@@ -52,6 +54,11 @@ export interface SubjectTable {
   erased_at: Timestamp | null
   /** Merged into this subject (migration 0012): a tombstone of a duplicate. */
   merged_into: Generated<string | null>
+  /**
+   * Art. 17(3): erasure asked for while legal holds kept parts (migration 0025); the subject is
+   * restricted until the last hold ends and the erasure finishes (`erased_at`).
+   */
+  erasure_requested_at: Timestamp | null
 }
 
 /** Vault (migration 0002): which master key new wraps use; one row. */
@@ -567,11 +574,132 @@ export interface DsrRequestTable {
   recorded_at: Timestamp
 }
 
+/** Retention rules (migration 0024): the deletion concept as data; not personal data. */
+export interface RetentionRuleTable {
+  key: string
+  name_de: string
+  name_en: string
+  record_kind: string | null
+  purpose_key: string | null
+  subject_kind: string | null
+  condition: string | null
+  period: string
+  start_event: string
+  legal_minimum_period: string | null
+  legal_minimum_law: string | null
+  transition_previous_period: string | null
+  /** ISO date (`YYYY-MM-DD`). */
+  transition_cutover: ColumnType<string | null, string | null | undefined, string | null>
+  transition_rule_de: string | null
+  transition_rule_en: string | null
+  rule_de: string
+  rule_en: string
+  builtin: Defaulted<boolean>
+  version: Defaulted<number>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** Every version of every retention rule (migration 0024): a sweep's approval names one. */
+export interface RetentionRuleVersionTable {
+  rule_key: string
+  version: number
+  definition: JsonColumn<Record<string, unknown>>
+  changed: string[]
+  actor_type: string
+  actor_id: string
+  created_at: Timestamp
+}
+
+/** A legal hold entered by the DPO (migration 0025): what it keeps of a subject, why, until when. */
+export interface LegalHoldTable {
+  subject_id: string
+  id: string
+  ground: string
+  reason: string
+  field_categories: Defaulted<string[]>
+  record_kinds: Defaulted<string[]>
+  /** Null: until lifted. */
+  until: Timestamp | null
+  set_by_type: string
+  set_by_id: string
+  created_at: Timestamp
+  lifted_at: Timestamp | null
+  lifted_by_type: string | null
+  lifted_by_id: string | null
+}
+
+/** Every erasure (migration 0025), replayed after a restore; no personal data beyond the id. */
+export interface ErasureLedgerTable {
+  subject_id: string
+  seq: Generated<number>
+  erased_at: Timestamp
+  kind: string
+  /** The holds a held erasure kept for (hold ids, no values). */
+  holds: Defaulted<string[]>
+}
+
+/** A fitted analytics model (migration 0026): parameters, settings and explanation texts; not personal. */
+export interface ScoreModelTable {
+  version: Generated<number>
+  model: string
+  fitted_at: Timestamp
+  /** ISO date (`YYYY-MM-DD`): the end of the observation. */
+  as_of: string
+  parameters: JsonColumn<Record<string, unknown>>
+  settings: JsonColumn<Record<string, unknown>>
+  explanation: JsonColumn<Record<string, unknown>>
+  calibration: JsonColumn<Record<string, unknown>>
+  actor_type: string
+  actor_id: string
+}
+
+/** A subject's score of one kind (migration 0026): outputs, inputs, model version. */
+export interface SubjectScoreTable {
+  subject_id: string
+  kind: string
+  value: number | null
+  band: string | null
+  outputs: JsonColumn<Record<string, unknown>>
+  inputs: JsonColumn<Record<string, unknown>>
+  model: string
+  model_version: number
+  computed_at: Timestamp
+}
+
+/** An event a score recomputation raised (migration 0026): the campaigns' outbox. */
+export interface ScoreEventTable {
+  subject_id: string
+  id: Generated<string>
+  kind: string
+  occurred_at: Timestamp
+  model_version: number
+  details: JsonColumn<Record<string, unknown>>
+}
+
+/** The installation's settings (migration 0027): one row; controller, DPO contact, branding. */
+export interface InstallationSettingTable {
+  id: Defaulted<boolean>
+  controller_name: string | null
+  controller_address: string | null
+  controller_email: string | null
+  dpo_name: string | null
+  dpo_email: string | null
+  dpo_address: string | null
+  primary_color: string | null
+  logo: Uint8Array | null
+  logo_media_type: string | null
+  logo_sha256: string | null
+  version: Defaulted<number>
+  updated_at: Timestamp
+}
+
 /** Every table Kysely sees. Add a table here in the same change as its migration. */
 export interface Schema {
   app_user: AppUserTable
   user_session: UserSessionTable
   api_token: ApiTokenTable
+  installation_setting: InstallationSettingTable
   subject: SubjectTable
   schema_migration: SchemaMigrationTable
   vault_keyring: VaultKeyringTable
@@ -615,6 +743,13 @@ export interface Schema {
   portal_token: PortalTokenTable
   dsr_request: DsrRequestTable
   unsubscribe_token: UnsubscribeTokenTable
+  legal_hold: LegalHoldTable
+  erasure_ledger: ErasureLedgerTable
+  retention_rule: RetentionRuleTable
+  retention_rule_version: RetentionRuleVersionTable
+  score_model: ScoreModelTable
+  subject_score: SubjectScoreTable
+  score_event: ScoreEventTable
 }
 
 export type AppUserRow = Selectable<AppUserTable>

@@ -72,6 +72,8 @@ export const RECORD_FIELDS = [
   'invoices',
   'deals',
   'staffNotes',
+  /** What customer analytics computed (CLV, P(alive), churn risk, RFM, ABC): only under a profiling purpose. */
+  'scores',
 ] as const
 export type RecordField = (typeof RECORD_FIELDS)[number]
 
@@ -136,6 +138,7 @@ export const FIELD_CATALOG: Readonly<Record<PersonalField, FieldDefinition>> = {
   deals: record('pipeline'),
   // Free text about the person, sealed in the vault: the same category as the `notes` identifier.
   staffNotes: record('notes'),
+  scores: record('derived'),
 }
 
 export const isIdentifierField = (name: string): name is IdentifierField =>

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Schema, SubjectRow } from '../../platform/db/schema.ts'
 import { invalidField, ProblemError } from '../../platform/problem.ts'
+import { isUuid } from '../../platform/uuid.ts'
 import type { AuditActor, AuditRecordInput, AuditWriter } from '../audit/audit-record.ts'
 import {
   type AttributeField,
@@ -11,7 +12,23 @@ import {
   type PersonalField,
 } from '../fields/field-catalog.ts'
 import type { FieldRegistry } from '../fields/field-registry.ts'
-import { COMBINE_AAD, kindsMerged, RECTIFICATION_AAD } from '../records/record-kinds.ts'
+import type { ErasureKind, LedgerEntry } from '../holds/erasure-ledger-file.ts'
+import type { ErasureSubject } from '../holds/hold.repository.ts'
+import {
+  type ErasureAnswer,
+  type HeldRecords,
+  type Hold,
+  type HoldRules,
+  keptParts,
+  planHeldErasure,
+} from '../holds/hold.ts'
+import {
+  COMBINE_AAD,
+  kindsMerged,
+  NOTE_AAD,
+  RECORD_KINDS,
+  RECTIFICATION_AAD,
+} from '../records/record-kinds.ts'
 import type { NewSubject, SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
 import type { ResealedColumn, SubjectMergeRepository } from '../subjects/subject-merge.repository.ts'
 
@@ -84,6 +101,13 @@ export interface GatePorts {
       trx: Kysely<Schema>,
     ): Promise<boolean[]>
     shred(subjectIds: readonly string[], trx?: Kysely<Schema>): Promise<void>
+    /** Art. 17(3): a new data key sealing only `keep`; the old one destroyed (VaultService.shredExcept). */
+    shredExcept(
+      subjectId: string,
+      keep: readonly IdentifierField[],
+      reseal: readonly { sealed: Uint8Array; aad: string }[],
+      trx: Kysely<Schema>,
+    ): Promise<{ kept: IdentifierField[]; stored: IdentifierField[]; resealed: (Buffer | null)[] }>
     seal(subjectId: string, plaintext: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer>
     open(subjectId: string, sealed: Uint8Array, aad: string, trx?: Kysely<Schema>): Promise<Buffer | null>
   }
@@ -103,6 +127,11 @@ export interface GatePorts {
     }): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }>
     /** Which of the subjects are restricted (Art. 18): to audit an Art. 18(2) exception used. */
     restrictedAmong(subjectIds: readonly string[]): Promise<string[]>
+    /** Art. 17(3), 18(2): restricts subjects whose erasure is held (ground `erasure-held`), in its transaction. */
+    restrictForErasure(
+      entries: readonly { subjectId: string; actor: AuditActor; requestId?: string | undefined }[],
+      trx: Kysely<Schema>,
+    ): Promise<void>
     /** The verdicts only (subject id → denial), inside a transaction where one is given. */
     denied(
       args: {
@@ -134,7 +163,42 @@ export interface GatePorts {
   /** The field catalog: categories, identifiers, attributes and their values, special categories. */
   fields: FieldRegistry
   /** The records kept about subjects (touchpoints, orders, ...): erasure deletes them. */
-  records: { deleteAll(subjectIds: readonly string[], trx: Kysely<Schema>): Promise<void> }
+  records: {
+    /** Per subject, the rows deleted per table. */
+    deleteAll(subjectIds: readonly string[], trx: Kysely<Schema>): Promise<Map<string, Map<string, number>>>
+    /** One subject's rows except those held; the rows deleted per table. */
+    deleteExcept(subjectId: string, kept: HeldRecords, trx: Kysely<Schema>): Promise<Map<string, number>>
+    heldNotes(
+      subjectId: string,
+      keep: readonly string[] | 'all',
+      trx: Kysely<Schema>,
+    ): Promise<{ id: string; sealed_text: Uint8Array }[]>
+    resealNote(subjectId: string, id: string, sealed: Uint8Array, trx: Kysely<Schema>): Promise<void>
+  }
+  /** Legal holds (privacy/holds): which are in force for a set of subjects, and the time they are judged at. */
+  holds: {
+    now(): Date
+    /** The periods the derived holds follow; read before the erasure's transaction. */
+    rules(): Promise<HoldRules>
+    inForce(
+      subjectIds: readonly string[],
+      now: Date,
+      trx: Kysely<Schema>,
+      rules: HoldRules,
+    ): Promise<Map<string, Hold[]>>
+  }
+  /** The erasure's SQL beside the vault and the records: locks, marks, the ledger table. */
+  holdRecords: {
+    subjects(ids: readonly string[]): Promise<ErasureSubject[]>
+    lockForErasure(ids: readonly string[], trx: Kysely<Schema>): Promise<ErasureSubject[]>
+    markErasureRequested(ids: readonly string[], at: Date, trx: Kysely<Schema>): Promise<void>
+    appendLedger(
+      entries: readonly { subjectId: string; erasedAt: Date; kind: ErasureKind; holds: readonly string[] }[],
+      trx: Kysely<Schema>,
+    ): Promise<void>
+  }
+  /** The erasure ledger file outside the database's backup (TRESOR_ERASURE_LEDGER); none: not kept. */
+  ledgerFile?: { append(entries: readonly LedgerEntry[]): void } | undefined
   /**
    * Whether independent reads may run side by side: on PostgreSQL they use separate connections;
    * PGlite is one session, where they would only queue behind each other's locks.
@@ -154,6 +218,14 @@ export interface UseRequest {
   action?: 'read' | 'export'
   requestId?: string
   reason?: string
+}
+
+/** An erasure asked for (Art. 17). */
+export interface EraseRequest {
+  actor: GateActor
+  subjectIds: readonly string[]
+  reason?: string
+  requestId?: string
 }
 
 /** A subject as the gate hands it out: only the allowed fields, identifiers decrypted. */
@@ -717,6 +789,8 @@ export class Gate {
     const row = subjects[0]
     const denial = denied.get(request.subjectId)
     if (!row || denial?.rule === 'erased') throw new ProblemError('not-found', 'no such subject')
+    // Art. 17(3): what a held erasure kept is stored for the duty only (a voucher stays as issued).
+    if (row.erasure_requested_at) throw erasureRequested()
     if (denial) {
       await this.#p.audit.append([
         { ...common, action: 'denied', reason: `rectify: legal basis: ${denial.rule}` },
@@ -829,6 +903,7 @@ export class Gate {
           'forbidden',
           `the purpose ${purpose.key} may not use this subject: ${denial.rule}`,
         )
+      if (subjects.find((s) => s.id === id)?.erasure_requested_at) throw erasureRequested()
     }
     const identifiers = await this.#p.vault.readIdentifiers([survivorId, duplicateId], IDENTIFIER_FIELDS)
     const kept = identifiers.get(survivorId) ?? {}
@@ -932,40 +1007,165 @@ export class Gate {
 
   /**
    * Art. 17 erasure by crypto-shredding, as the registry of record kinds says per table
-   * (record-kinds.ts): destroys the data keys (the identifiers become noise in every copy), the
-   * blind indexes and the attributes (`shred`), deletes every record of the `delete` kinds
-   * (touchpoints, orders, invoices, deals, notes, memberships, pending confirmations, portal
-   * sign-ins, unsubscribe links) and keeps the proof the law asks for (`keep`: consent and
-   * objection events, requests, the audit trail); the subject stays as a tombstone so the audit
-   * trail keeps its references. Art. 17(3) exceptions are checked by the caller (the DSR workflow)
-   * before it asks for this.
+   * (record-kinds.ts); returns the ids erased (fully, or all but what legal holds keep). See
+   * `eraseSubjects`.
    */
-  async erase(request: {
-    actor: GateActor
-    subjectIds: readonly string[]
-    reason?: string
-    requestId?: string
-  }) {
-    const rows = await this.#p.subjects.findByIds([...new Set(request.subjectIds)])
-    const ids = rows.filter((r) => r.erased_at === null).map((r) => r.id)
-    if (ids.length === 0) return []
-    await this.#p.db.transaction().execute(async (trx) => {
-      await this.#p.vault.shred(ids, trx)
-      await this.#p.records.deleteAll(ids, trx)
-      await this.#p.audit.append(
-        [
-          {
-            actor: request.actor,
+  async erase(request: EraseRequest): Promise<string[]> {
+    return (await this.eraseSubjects({ ...request, detail: false })).map((a) => a.subjectId)
+  }
+
+  /**
+   * Art. 17 erasure, keeping only what the law requires (Art. 17(3); docs/adr/0010). Per subject,
+   * the legal holds in force (privacy/holds: invoices, unpaid invoices, § 7a UWG consent proof, the
+   * DPO's) decide:
+   * - none: crypto-shredding (`shred`: the data key, identifiers, blind indexes, attributes), every
+   *   record of the `delete` and `keep-until-ended` kinds deleted, the subject a tombstone;
+   * - some: the data key is replaced by a new one that seals only the held identifiers (so every
+   *   other identifier, note and sealed value is noise at once, and what is held dies with the new
+   *   key), every record no hold covers is deleted, the attributes are cleared, and the subject is
+   *   marked `erasure_requested_at` and restricted (`erasure-held`): only purposes with an Art. 18(2)
+   *   exception reach what is kept. `ErasureService.finishHeldErasures` completes it when the last
+   *   hold ends; erasing it again narrows it to the holds then in force.
+   * `keep` kinds stay as proof (consent and objection events, requests, the audit trail). Every
+   * erasure is audited (`erase`, naming what was kept, why and until when; no values) and recorded in
+   * the erasure ledger — the table and the file outside the database's backup — all in one
+   * transaction. `full`: ignore holds (a replay of an erasure that was full when it happened).
+   * Erased subjects and unknown ids are left out; the answers say what was erased and kept.
+   */
+  async eraseSubjects(
+    request: EraseRequest & {
+      mode?: 'holds' | 'full'
+      /** Whether to record the erasure in the ledger file too (a replay doesn't: its entries are there). */
+      ledgerFile?: boolean
+      /** Read which identifiers were stored, for the answer (one decryption per subject). */
+      detail?: boolean
+      now?: Date
+    },
+  ): Promise<ErasureAnswer[]> {
+    const wanted = [...new Set(request.subjectIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))]
+    if (wanted.length === 0) return []
+    const candidates = (await this.#p.holdRecords.subjects(wanted)).filter((s) => s.erasedAt === null)
+    if (candidates.length === 0) return []
+    const now = request.now ?? this.#p.holds.now()
+    const detail = request.detail ?? true
+    const rules = request.mode === 'full' ? undefined : await this.#p.holds.rules()
+    return this.#p.db.transaction().execute(async (trx) => {
+      // The subjects first (row locks, id order): concurrent writers wait, then see the erasure.
+      const locked = (
+        await this.#p.holdRecords.lockForErasure(
+          candidates.map((c) => c.id),
+          trx,
+        )
+      ).filter((s) => s.erasedAt === null)
+      const ids = locked.map((s) => s.id)
+      if (ids.length === 0) return []
+      const holds = rules ? await this.#p.holds.inForce(ids, now, trx, rules) : new Map<string, Hold[]>()
+      const full = ids.filter((id) => !holds.has(id))
+      const stored =
+        detail && full.length > 0
+          ? await this.#p.vault.readIdentifiers(full, IDENTIFIER_FIELDS, trx)
+          : new Map<string, Partial<Record<IdentifierField, string>>>()
+      const answers: ErasureAnswer[] = []
+      const ledger: { subjectId: string; erasedAt: Date; kind: ErasureKind; holds: string[] }[] = []
+      const audit: AuditRecordInput[] = []
+      const common = {
+        actor: request.actor,
+        ...(request.requestId ? { requestId: request.requestId } : {}),
+      }
+      if (full.length > 0) {
+        await this.#p.vault.shred(full, trx)
+        const deleted = await this.#p.records.deleteAll(full, trx)
+        const requested = new Set(locked.filter((s) => s.erasureRequestedAt !== null).map((s) => s.id))
+        for (const id of full) {
+          answers.push({
+            subjectId: id,
+            erasedAt: now,
+            outcome: 'erased',
+            erased: {
+              identifiers: IDENTIFIER_FIELDS.filter((f) => f in (stored.get(id) ?? {})),
+              records: reportedCounts(deleted.get(id)),
+            },
+            kept: [],
+            restrictedTo: [],
+          })
+          ledger.push({
+            subjectId: id,
+            erasedAt: now,
+            kind: requested.has(id) ? 'finished' : 'full',
+            holds: [],
+          })
+        }
+        for (const [kind, group] of groupBy(full, (id) => (requested.has(id) ? 'finished' : 'full')))
+          audit.push({
+            ...common,
             action: 'erase',
-            subjectIds: ids,
-            ...(request.reason ? { reason: request.reason } : {}),
-            ...(request.requestId ? { requestId: request.requestId } : {}),
+            subjectIds: group,
+            reason: `${request.reason ? `${request.reason}; ` : ''}${
+              kind === 'finished'
+                ? 'held erasure finished: no legal hold left (Art. 17(1))'
+                : 'erased by crypto-shredding (Art. 17(1)); no legal hold in force'
+            }`,
+          })
+      }
+      for (const id of ids.filter((i) => holds.has(i))) {
+        const kept = holds.get(id) as Hold[]
+        const plan = planHeldErasure(kept)
+        const notes = plan.records.subject_note
+          ? await this.#p.records.heldNotes(id, plan.records.subject_note, trx)
+          : []
+        const rekeyed = await this.#p.vault.shredExcept(
+          id,
+          plan.fields,
+          notes.map((n) => ({ sealed: n.sealed_text, aad: NOTE_AAD })),
+          trx,
+        )
+        for (const [i, note] of notes.entries()) {
+          const sealed = rekeyed.resealed[i]
+          if (sealed) await this.#p.records.resealNote(id, note.id, sealed, trx)
+        }
+        const deleted = await this.#p.records.deleteExcept(id, plan.records, trx)
+        await this.#p.holdRecords.markErasureRequested([id], now, trx)
+        await this.#p.permissions.restrictForErasure([{ subjectId: id, ...common }], trx)
+        const parts = keptParts(kept, { fields: rekeyed.kept })
+        answers.push({
+          subjectId: id,
+          erasedAt: now,
+          outcome: 'held',
+          erased: {
+            identifiers: rekeyed.stored.filter((f) => !rekeyed.kept.includes(f)),
+            records: reportedCounts(deleted),
           },
-        ],
-        trx,
-      )
+          kept: parts,
+          restrictedTo: [...new Set(kept.map((h) => h.purpose))],
+        })
+        ledger.push({ subjectId: id, erasedAt: now, kind: 'held', holds: plan.holdIds })
+        audit.push({
+          ...common,
+          action: 'erase',
+          subjectIds: [id],
+          // What was kept, why and until when; field and kind names, never values.
+          fields: rekeyed.kept,
+          reason: `${request.reason ? `${request.reason}; ` : ''}erased except what legal holds keep (Art. 17(3)), restricted (Art. 18(2)): ${parts
+            .map(
+              (p) =>
+                `${[...p.fields, ...p.records.map((r) => r.kind)].join(', ') || 'nothing stored'} (${p.exception}, ${p.law}) ${
+                  p.until
+                    ? `until ${p.until.toISOString().slice(0, 10)}`
+                    : p.untilEvent === 'paid'
+                      ? 'until paid'
+                      : 'until lifted'
+                }`,
+            )
+            .join('; ')}`,
+        })
+      }
+      await this.#p.holdRecords.appendLedger(ledger, trx)
+      await this.#p.audit.append(audit, trx)
+      // Last, before the commit: the ledger file outside the database's backup, flushed to disk. If
+      // it can't be written, the erasure fails whole (a restore could not replay it).
+      if (request.ledgerFile !== false) this.#p.ledgerFile?.append(ledger)
+      return answers
     })
-    return ids
   }
 
   /**
@@ -1092,6 +1292,14 @@ function toGated(
   }
 }
 
+/** 409: a subject whose erasure is held keeps what the holds need as it is, until the erasure finishes. */
+function erasureRequested(): ProblemError {
+  return new ProblemError(
+    'conflict',
+    'the subject’s erasure was asked for and is held by legal duties (Art. 17(3)): what is kept is not changed or merged',
+  )
+}
+
 /** The fields a role was refused, as problem `errors` (the field category says why; never a value). */
 function fieldErrors(denied: readonly FieldDenial[], where: string) {
   return denied.map((d) => ({
@@ -1128,6 +1336,18 @@ function fieldDenialReason(
     default:
       return `withheld: ${rule}`
   }
+}
+
+/**
+ * The records an erasure deleted, per kind the person can read about (those with a section of
+ * their own in the access report; an order's lines go with the order), leaving out kinds with none.
+ */
+function reportedCounts(deleted: ReadonlyMap<string, number> | undefined): { kind: string; count: number }[] {
+  if (!deleted) return []
+  return RECORD_KINDS.filter((k) => 'title' in k.report).flatMap((k) => {
+    const count = deleted.get(k.table) ?? 0
+    return count > 0 ? [{ kind: k.table, count }] : []
+  })
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

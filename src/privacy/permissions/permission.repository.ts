@@ -660,6 +660,7 @@ export class PermissionRepository {
         's.updated_at',
         's.erased_at',
         's.merged_into',
+        's.erasure_requested_at',
         this.#ruleColumn(query),
       ])
       .execute()
@@ -678,6 +679,7 @@ export class PermissionRepository {
               updated_at: r.updated_at as Date,
               erased_at: r.erased_at,
               merged_into: r.merged_into,
+              erasure_requested_at: r.erasure_requested_at,
             },
     }))
   }

@@ -30,6 +30,15 @@ export const RESTRICTION_GROUNDS = [
 ] as const
 export type RestrictionGround = (typeof RESTRICTION_GROUNDS)[number]
 
+/**
+ * Art. 17(3), 18(2): the restriction of a held erasure (docs/adr/0010): set by the erasure only,
+ * ended only by its completion; the purposes with an Art. 18(2) exception still reach the subject.
+ */
+export const ERASURE_HELD_GROUND = 'erasure-held' as const
+/** The grounds a restriction in force can have: the DPO's four, and the held erasure's. */
+export const RESTRICTION_STATE_GROUNDS = [...RESTRICTION_GROUNDS, ERASURE_HELD_GROUND] as const
+export type RestrictionStateGround = (typeof RESTRICTION_STATE_GROUNDS)[number]
+
 export const SubjectParams = Type.Object(
   { id: Type.String({ format: 'uuid', description: 'Subject id.' }) },
   { additionalProperties: false },
@@ -125,7 +134,9 @@ export const Objection = Type.Object({
 })
 
 const Restriction = Type.Object({
-  ground: Type.Enum(RESTRICTION_GROUNDS, { description: 'Art. 18(1).' }),
+  ground: Type.Enum(RESTRICTION_STATE_GROUNDS, {
+    description: 'Art. 18(1); `erasure-held`: an erasure keeps what legal holds need (Art. 17(3), 18(2)).',
+  }),
   note: nullable(Type.String()),
   since: timestamp,
 })

@@ -19,7 +19,13 @@ import {
 } from '../purposes/purpose.ts'
 import { applyConsentEvent, type ConsentRecord } from './consent-transition.ts'
 import type { AudienceFilter, PermissionRepository } from './permission.repository.ts'
-import type { ConsentProof, PermissionSource, RestrictionGround } from './permission.schemas.ts'
+import {
+  type ConsentProof,
+  ERASURE_HELD_GROUND,
+  type PermissionSource,
+  type RestrictionGround,
+  type RestrictionStateGround,
+} from './permission.schemas.ts'
 import {
   ALL_MARKETING_TARGET,
   type ConsentEventKind,
@@ -98,7 +104,7 @@ export interface ObjectionView {
 }
 
 export interface RestrictionView {
-  ground: RestrictionGround
+  ground: RestrictionStateGround
   note: string | null
   since: Date
 }
@@ -155,6 +161,21 @@ export interface ConsentUse {
   lastGivenAt: Date | null
   lastUsedAt: Date | null
 }
+
+/**
+ * A change that may have ended a permission — consents withdrawn or expired, objections raised —
+ * told to the loss listeners inside its transaction, after the state is written.
+ */
+export interface PermissionLoss {
+  subjectIds: readonly string[]
+  /** The purposes it concerns; null: it may concern any (an objection to all marketing or a channel). */
+  purposeKeys: readonly string[] | null
+  actor: AuditActor
+  requestId?: string | undefined
+}
+
+/** What must happen at once when a permission ends (scores deleted when profiling stops); may write in `trx`. */
+export type PermissionLossListener = (loss: PermissionLoss, trx: Kysely<Schema>) => Promise<void>
 
 /** Default and largest page of an audience. */
 export const AUDIENCE_PAGE = 10_000
@@ -226,6 +247,22 @@ export class PermissionService {
     this.#db = db
     this.#audit = audit
     this.#clock = clock
+  }
+
+  readonly #lossListeners: PermissionLossListener[] = []
+
+  /**
+   * Registers a listener told, inside the transaction of every change that may end a permission
+   * (consent withdrawn or expired, objection raised), which subjects and purposes it concerns —
+   * so that what rested on the permission goes in the same transaction (Art. 7(3), 21(3)).
+   */
+  onPermissionLoss(listener: PermissionLossListener): void {
+    this.#lossListeners.push(listener)
+  }
+
+  async #lost(loss: PermissionLoss, trx: Kysely<Schema>): Promise<void> {
+    if (loss.subjectIds.length === 0) return
+    for (const listener of this.#lossListeners) await listener(loss, trx)
   }
 
   /** Runs `fn` in the caller's transaction, or in a new one. */
@@ -346,6 +383,18 @@ export class PermissionService {
         ),
         tx,
       )
+      const ended = events.filter((e) => e.kind === 'withdrawn' || e.kind === 'expired')
+      const first = ended[0]
+      if (first)
+        await this.#lost(
+          {
+            subjectIds: [...new Set(ended.map((e) => e.subjectId))],
+            purposeKeys: [...new Set(ended.map((e) => e.purposeKey))],
+            actor: first.actor,
+            requestId: first.requestId,
+          },
+          tx,
+        )
       return stateRows.map((r) => ({
         purposeKey: r.purpose_key,
         channel: r.channel as Channel,
@@ -456,6 +505,20 @@ export class PermissionService {
         ),
         tx,
       )
+      const raised = objections.filter((o) => o.action === 'raised')
+      const first = raised[0]
+      if (first)
+        await this.#lost(
+          {
+            subjectIds: [...new Set(raised.map((o) => o.subjectId))],
+            purposeKeys: raised.every((o) => o.scope === 'purpose')
+              ? [...new Set(raised.map((o) => o.purposeKey ?? ''))]
+              : null,
+            actor: first.actor,
+            requestId: first.requestId,
+          },
+          tx,
+        )
     })
   }
 
@@ -464,6 +527,10 @@ export class PermissionService {
     if (entries.length === 0) return
     await this.#inTransaction(trx, async (tx) => {
       await this.#lockLiving(
+        entries.map((e) => e.subjectId),
+        tx,
+      )
+      await this.#refuseErasureHeld(
         entries.map((e) => e.subjectId),
         tx,
       )
@@ -507,6 +574,66 @@ export class PermissionService {
     })
   }
 
+  /** A held erasure's restriction is the erasure's: no other ground replaces it (409). */
+  async #refuseErasureHeld(subjectIds: readonly string[], tx: Kysely<Schema>): Promise<void> {
+    const states = await this.#repo.restrictionStates([...new Set(subjectIds)], tx)
+    if (states.some((r) => r.ground === ERASURE_HELD_GROUND)) throw erasureHeld()
+  }
+
+  /**
+   * Art. 17(3), 18(2): restricts subjects whose erasure keeps what legal holds need, on the ground
+   * `erasure-held`, so only purposes with an Art. 18(2) exception (the duty's) reach what is kept.
+   * For the erasure only, in its transaction (the subjects are locked by it); idempotent.
+   */
+  async restrictForErasure(
+    entries: readonly { subjectId: string; actor: AuditActor; requestId?: string | undefined }[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    const states = new Map(
+      (
+        await this.#repo.restrictionStates(
+          entries.map((e) => e.subjectId),
+          trx,
+        )
+      ).map((r) => [r.subject_id, r]),
+    )
+    const fresh = entries.filter((e) => states.get(e.subjectId)?.ground !== ERASURE_HELD_GROUND)
+    if (fresh.length === 0) return
+    const now = this.#clock()
+    const note = 'held erasure: only what legal holds keep remains (Art. 17(3))'
+    await this.#repo.insertRestrictionEvents(
+      fresh.map((e) => ({
+        subject_id: e.subjectId,
+        action: 'set',
+        ground: ERASURE_HELD_GROUND,
+        note,
+        actor_type: e.actor.type,
+        actor_id: e.actor.id,
+        occurred_at: now,
+      })),
+      trx,
+    )
+    await this.#repo.upsertRestrictionStates(
+      fresh.map((e) => ({ subject_id: e.subjectId, ground: ERASURE_HELD_GROUND, note, since: now })),
+      trx,
+    )
+    await this.#audit.append(
+      groupAudit(
+        fresh,
+        () => ERASURE_HELD_GROUND,
+        (e, subjectIds) => ({
+          actor: e.actor,
+          action: 'restrict',
+          subjectIds,
+          requestId: e.requestId,
+          reason:
+            'restriction set (ground: erasure-held): the erasure keeps what legal holds need (Art. 17(3)); only purposes with an Art. 18(2) exception reach it',
+        }),
+      ),
+      trx,
+    )
+  }
+
   /** Lifts restrictions in force; a subject that isn't restricted is a 404 problem. */
   async liftRestriction(entries: readonly LiftRestrictionInput[], trx?: Kysely<Schema>): Promise<void> {
     if (entries.length === 0) return
@@ -516,6 +643,7 @@ export class PermissionService {
       const restricted = await this.#repo.restrictionStates(ids, tx)
       if (restricted.length !== ids.length)
         throw new ProblemError('not-found', 'the subject is not restricted')
+      if (restricted.some((r) => r.ground === ERASURE_HELD_GROUND)) throw erasureHeld()
       const now = this.#clock()
       await this.#repo.insertRestrictionEvents(
         entries.map((e) => ({
@@ -580,7 +708,7 @@ export class PermissionService {
     )
     for (const r of restrictions) {
       const s = bySubject.get(r.subject_id)
-      if (s) s.restriction = { ground: r.ground as RestrictionGround, note: r.note, since: r.since }
+      if (s) s.restriction = { ground: r.ground as RestrictionStateGround, note: r.note, since: r.since }
     }
     for (const o of objections) {
       bySubject.get(o.subject_id)?.objections.push({
@@ -933,4 +1061,12 @@ export class PermissionService {
     })
     return { usable: counts.usable, excluded: counts.listed - counts.usable }
   }
+}
+
+/** 409: the restriction of a held erasure ends only with the erasure's completion. */
+function erasureHeld(): ProblemError {
+  return new ProblemError(
+    'conflict',
+    'the subject’s erasure is held by legal duties (Art. 17(3)): its restriction (erasure-held) ends only when the erasure completes',
+  )
 }

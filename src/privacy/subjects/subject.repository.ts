@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
-import type { SubjectSort } from './subject-kinds.ts'
 import { textArray } from '../../platform/db/array-literal.ts'
 import type { Schema, SubjectRow } from '../../platform/db/schema.ts'
+import type { SubjectSort } from './subject-kinds.ts'
 
 const SORT_COLUMNS = { createdAt: 'created_at', updatedAt: 'updated_at' } as const
 

@@ -9,10 +9,18 @@ export interface NavItem {
     | 'segments'
     | 'campaigns'
     | 'privacy'
+    | 'deletionConcept'
     | 'audit'
     | 'fields'
     | 'settings'
-  to?: '/' | '/contacts' | '/imports' | '/privacy' | '/settings/fields'
+  to?:
+    | '/'
+    | '/contacts'
+    | '/imports'
+    | '/privacy'
+    | '/deletion-concept'
+    | '/settings/fields'
+    | '/settings/general'
   /**
    * Shown only to roles with this permission, or with any of these (the page would only say "not
    * allowed" to the others).
@@ -27,7 +35,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'segments' },
   { key: 'campaigns' },
   { key: 'privacy', to: '/privacy', permission: ['forms:manage', 'purposes:manage', 'requests:manage'] },
+  { key: 'deletionConcept', to: '/deletion-concept', permission: 'purposes:read' },
   { key: 'audit' },
   { key: 'fields', to: '/settings/fields', permission: 'fields:manage' },
-  { key: 'settings' },
+  { key: 'settings', to: '/settings/general', permission: ['settings:manage', 'settings:dpo'] },
 ]

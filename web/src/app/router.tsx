@@ -16,8 +16,10 @@ import { LoginPage } from '../features/auth/login-page'
 import { ImportsPage } from '../features/imports/imports-page'
 import { OverviewPage } from '../features/overview/overview-page'
 import { PrivacyPage, validatePrivacySearch } from '../features/privacy/privacy-page'
+import { DeletionConceptPage } from '../features/retention/deletion-concept-page'
 import { FieldCatalogPage } from '../features/settings/field-catalog-page'
 import { SecurityPage } from '../features/settings/security-page'
+import { SettingsPage } from '../features/settings/settings-page'
 import { validateContactSearch } from '../features/subjects/contact-overview.api'
 import { ContactPage } from '../features/subjects/contact-page'
 import { validateContactsSearch } from '../features/subjects/contacts.search'
@@ -116,6 +118,13 @@ const privacyRoute = createRoute({
   component: PrivacyPage,
 })
 
+/** The deletion concept: the retention rules by kind of records, their legal minimums, the document. */
+const deletionConceptRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/deletion-concept',
+  component: DeletionConceptPage,
+})
+
 const securityRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/settings/security',
@@ -129,6 +138,22 @@ const fieldCatalogRoute = createRoute({
   component: FieldCatalogPage,
 })
 
+/** Settings: the controller, the DPO's contact, the logo and colour of the public pages and mails. */
+const settingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/settings/general',
+  component: SettingsPage,
+})
+
+/** `/settings` on its own opens the general settings. */
+const settingsIndexRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/settings',
+  beforeLoad: () => {
+    throw redirect({ to: '/settings/general' })
+  },
+})
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
@@ -138,8 +163,11 @@ const routeTree = rootRoute.addChildren([
     subjectHistoryRoute,
     importsRoute,
     privacyRoute,
+    deletionConceptRoute,
     securityRoute,
     fieldCatalogRoute,
+    settingsRoute,
+    settingsIndexRoute,
   ]),
 ])
 

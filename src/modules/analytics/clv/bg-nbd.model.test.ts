@@ -162,6 +162,23 @@ describe('E[X(t)] and P(X(t) = n)', () => {
     expect(expectationFromPmf({ ...FIT.params, a: 1 }, 39).mean).toBeCloseTo(exact, 9)
   })
 
+  it('stays finite when a fit sends a and b to infinity together: Beta(a, b) becomes a point mass', () => {
+    // (1 − (1 + p t/α)^{−r}) / p with p = a/(a + b): the model with a fixed dropout probability.
+    const limit = ({ r, alpha, a, b }: BgNbdParams, t: number) => {
+      const p = a / (a + b)
+      return -Math.expm1(-r * Math.log1p((p * t) / alpha)) / p
+    }
+    const near = { r: 0.65, alpha: 3.96, a: 200, b: 200 }
+    for (const t of [4, 13, 52]) expect(expectedRepeatPurchases(near, t) / limit(near, t)).toBeCloseTo(1, 2)
+    // A degenerate fit of real data (a ≈ 1.9e7, b ≈ 2e7): the series alone would overflow to NaN.
+    const degenerate = { r: 0.655, alpha: 3.965, a: 19_365_155.9, b: 20_081_351 }
+    for (const t of [4, 13, 52, 520]) {
+      expect(expectedRepeatPurchases(degenerate, t)).toBeCloseTo(limit(degenerate, t), 6)
+      const y = conditionalExpectedPurchases(degenerate, t, { x: 2, tx: 10, T: 30 })
+      expect(Number.isFinite(y) && y > 0).toBe(true)
+    }
+  })
+
   it('gives the CDNOW customers about the repeat purchases they made in the calibration period', () => {
     // Σ E[X(T_i)] over the sample: 2,494.0 expected against 2,457 made.
     const expected = CDNOW.reduce((sum, c) => sum + expectedRepeatPurchases(FIT.params, c.T), 0)

@@ -25,6 +25,7 @@ import { isOneOf, purposesQueryOptions } from '../subjects/contact-overview.api'
 import { type CatalogField, fieldCatalogQueryOptions } from '../subjects/fields.api'
 import { durationParts, FIELD_CATEGORIES, SPECIAL_CATEGORIES } from './field-catalog.api'
 import { FieldForm } from './field-form'
+import { useOptionLabel } from './option-labels'
 
 /** "All categories" in the filter. */
 const ALL = 'all'
@@ -163,7 +164,16 @@ function CategoryTable({
   const language = currentLanguage()
   const purposes = useQuery(purposesQueryOptions())
   const retentionText = useRetentionText()
+  const optionLabel = useOptionLabel()
   const purposeName = (key: string) => purposes.data?.find((p) => p.key === key)?.name[language] ?? key
+  // The purposes that use a field through its category (the purpose's scope, Art. 5(1)(c)); a
+  // special category (Art. 9) serves only the purposes it names itself.
+  const viaCategory = (field: CatalogField) =>
+    field.special
+      ? []
+      : (purposes.data ?? [])
+          .filter((p) => p.scope.fieldCategories.includes(field.category) && !field.purposes.includes(p.key))
+          .map((p) => p.name[language])
   const headingId = `field-category-${category}`
   return (
     <Paper withBorder radius="md" p="md" data-testid="field-category" data-category={category}>
@@ -205,8 +215,8 @@ function CategoryTable({
                   <Table.Td>
                     <Text size="sm">{t(`fields.dataTypes.${field.dataType}`)}</Text>
                     {field.options.length > 0 && (
-                      <Text size="xs" c="dimmed" data-testid="field-options">
-                        {field.options.join(', ')}
+                      <Text size="xs" c="dimmed" data-testid="field-options" title={field.options.join(', ')}>
+                        {field.options.map((o) => optionLabel(field.key, o)).join(', ')}
                       </Text>
                     )}
                   </Table.Td>
@@ -234,20 +244,12 @@ function CategoryTable({
                       </Text>
                     )}
                   </Table.Td>
-                  <Table.Td data-testid="field-purposes" data-value={field.purposes.join(',')}>
-                    {field.purposes.length > 0 ? (
-                      <Group gap={4}>
-                        {field.purposes.map((key) => (
-                          <Badge key={key} size="sm" variant="outline" color="gray" tt="none">
-                            {purposeName(key)}
-                          </Badge>
-                        ))}
-                      </Group>
-                    ) : (
-                      <Text size="sm" c="dimmed">
-                        {t('fields.noPurposes')}
-                      </Text>
-                    )}
+                  <Table.Td>
+                    <PurposesCell
+                      named={field.purposes.map(purposeName)}
+                      namedKeys={field.purposes}
+                      viaCategory={viaCategory(field)}
+                    />
                   </Table.Td>
                   <Table.Td data-testid="field-retention" data-value={field.retentionPeriod ?? ''}>
                     <Text size="sm">
@@ -282,5 +284,61 @@ function CategoryTable({
         </Table.ScrollContainer>
       </Stack>
     </Paper>
+  )
+}
+
+/** How many names of purposes using a field through its category are listed before "+n". */
+const VIA_CATEGORY_SHOWN = 3
+
+/**
+ * The purposes a field serves: those it names itself (badges), then those that use it through its
+ * category; "None yet" only when there is neither.
+ */
+function PurposesCell({
+  named,
+  namedKeys,
+  viaCategory,
+}: {
+  named: string[]
+  namedKeys: string[]
+  viaCategory: string[]
+}) {
+  const { t } = useTranslation()
+  if (named.length === 0 && viaCategory.length === 0)
+    return (
+      <Text size="sm" c="dimmed" data-testid="field-purposes" data-value="">
+        {t('fields.noPurposes')}
+      </Text>
+    )
+  const more = viaCategory.length - VIA_CATEGORY_SHOWN
+  return (
+    <Stack gap={4}>
+      {named.length > 0 && (
+        <Group gap={4} data-testid="field-purposes" data-value={namedKeys.join(',')}>
+          {named.map((name, i) => (
+            <Badge
+              key={namedKeys[i]}
+              size="sm"
+              variant="outline"
+              color="gray"
+              tt="none"
+              radius="sm"
+              styles={{ label: { overflow: 'visible', textOverflow: 'clip', whiteSpace: 'normal' } }}
+              h="auto"
+            >
+              {name}
+            </Badge>
+          ))}
+        </Group>
+      )}
+      {viaCategory.length > 0 && (
+        <Text size="xs" c="dimmed" title={viaCategory.join(', ')} data-testid="field-purposes-via-category">
+          {t('fields.viaCategory', {
+            purposes: viaCategory.slice(0, VIA_CATEGORY_SHOWN).join(', '),
+            count: Math.max(more, 0),
+          })}
+        </Text>
+      )}
+    </Stack>
   )
 }

@@ -4,6 +4,8 @@ import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
+import { usePermissions } from '../auth/permissions'
+import { ApiTokensPanel } from './api-tokens-panel'
 import {
   confirmTotp,
   disableTotp,
@@ -12,12 +14,13 @@ import {
   totpStatusQueryOptions,
 } from './security.api'
 
-/** The signed-in user's own security settings: the second factor (TOTP). */
+/** The signed-in user's own security settings: the second factor (TOTP) and their API tokens. */
 export function SecurityPage() {
   const { t } = useTranslation()
   const status = useQuery(totpStatusQueryOptions)
+  const { can } = usePermissions()
   return (
-    <Stack maw={640} gap="md">
+    <Stack maw={960} gap="md">
       <Title order={1} size="h2">
         {t('settings.security.title')}
       </Title>
@@ -45,6 +48,7 @@ export function SecurityPage() {
           {status.data && (status.data.enabled ? <TotpDisable /> : <TotpEnrol />)}
         </Stack>
       </Paper>
+      {can('tokens:own') && <ApiTokensPanel />}
     </Stack>
   )
 }

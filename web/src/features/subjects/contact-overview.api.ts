@@ -29,6 +29,8 @@ export const RESTRICTION_GROUNDS = [
   'unlawful-processing',
   'legal-claims',
   'objection-pending',
+  // Set by a held erasure only (Art. 17(3), 18(2)).
+  'erasure-held',
 ] as const
 
 export const INVOICE_STATUSES = ['paid', 'open', 'overdue'] as const
@@ -201,6 +203,23 @@ export interface SubjectOverview {
   deals?: Deal[]
   notes?: Note[]
   historyUrl?: string
+  /** The erasure was asked for and legal holds keep parts (Art. 17(3)): what, why, until when. */
+  erasure?: ErasureHeld
+}
+
+/** One part a held erasure keeps: the law, the reason, until when. */
+export interface KeptPart {
+  law: string
+  reason: { de: string; en: string }
+  until: string | null
+  untilEvent: 'paid' | 'lifted' | null
+  categories: string[]
+  records: string[]
+}
+
+export interface ErasureHeld {
+  requestedAt: string
+  kept: KeptPart[]
 }
 
 export interface PipelineStage {

@@ -22,6 +22,7 @@ import { usePermissions } from '../auth/permissions'
 import { AttributesCard, OrganisationsCard, PersonalDataCard } from './contact-details'
 import { DuplicatesCard } from './contact-duplicates'
 import { CorrectContact } from './contact-edit'
+import { ErasureHeldAlert, RestrictedPurposeLinks } from './contact-erasure'
 import { type ContactFormat, useContactFormat } from './contact-format'
 import { NotesCard } from './contact-notes'
 import {
@@ -35,6 +36,7 @@ import {
 import { PermissionAlerts, PermissionsCard } from './contact-permissions'
 import { RequestsCard } from './contact-requests'
 import { DealsCard, InvoicesCard } from './contact-sales'
+import { ScoresCard } from './contact-scores'
 import { HiddenPlaceholder, LockIcon, SectionCard } from './contact-section'
 import { TimelineCard } from './contact-timeline'
 import { SubjectKindBadges } from './subject-kind-badges'
@@ -128,6 +130,7 @@ function ContactError({
               {t('contact.forbidden.rule', { rule: t(`contact.permissions.denials.${rule}`) })}
             </Text>
           )}
+          {rule === 'restricted' && <RestrictedPurposeLinks id={id} format={format} />}
           {purpose && purpose !== 'contact_management' && (
             <Button
               size="xs"
@@ -160,6 +163,7 @@ function ContactView({ overview, purpose }: { overview: SubjectOverview; purpose
     <Stack gap="md" data-testid="contact-page" data-subject-id={subjectId}>
       <ContactHeader overview={overview} hiddenPart={hiddenPart} format={format} />
       <PermissionAlerts permissions={overview.permissions} format={format} />
+      <ErasureHeldAlert erasure={overview.erasure} format={format} />
       <Grid gap="md">
         <Grid.Col span={{ base: 12, md: 4 }}>
           <Stack gap="md">
@@ -172,6 +176,7 @@ function ContactView({ overview, purpose }: { overview: SubjectOverview; purpose
             <DuplicatesCard subject={overview.subject} purpose={purpose} />
             <OrganisationsCard memberships={overview.organisations} hidden={hiddenPart('organisations')} />
             <AttributesCard subject={overview.subject} hidden={hiddenPart('attributes')} format={format} />
+            <ScoresCard subjectId={subjectId} format={format} />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 8 }}>

@@ -18,6 +18,7 @@ import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { useHistoryLabels } from './history-labels'
 import {
   HISTORY_ACTIONS,
   HISTORY_ACTOR_TYPES,
@@ -129,8 +130,12 @@ export function SubjectHistoryPage() {
   )
 }
 
+/** Badges size to their words: a narrow column must never cut one to "R…". */
+const WHOLE_BADGE = { root: { flexShrink: 0 }, label: { overflow: 'visible', textOverflow: 'clip' } } as const
+
 function HistoryTable({ entries }: { entries: HistoryEntry[] }) {
   const { t } = useTranslation()
+  const labels = useHistoryLabels()
   const format = new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium', timeStyle: 'medium' })
   const when = (iso: string) => {
     const date = new Date(iso)
@@ -168,10 +173,12 @@ function HistoryTable({ entries }: { entries: HistoryEntry[] }) {
                   {when(entry.at)}
                 </Text>
               </Table.Td>
-              <Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
                 <Badge
                   size="sm"
                   variant="light"
+                  styles={WHOLE_BADGE}
+                  data-testid="history-action"
                   color={
                     isOneOf(HISTORY_ACTIONS, entry.action) ? (ACTION_COLORS[entry.action] ?? 'gray') : 'gray'
                   }
@@ -187,7 +194,7 @@ function HistoryTable({ entries }: { entries: HistoryEntry[] }) {
                     {isOneOf(HISTORY_ACTOR_TYPES, entry.actor.type)
                       ? t(`history.actorTypes.${entry.actor.type}`)
                       : entry.actor.type}
-                    {entry.actor.role ? ` · ${entry.actor.role}` : ''}
+                    {entry.actor.role ? ` · ${labels.role(entry.actor.role)}` : ''}
                   </Text>
                   <Text size="xs" c="dimmed" ff="monospace" title={entry.actor.id}>
                     {entry.actor.id.length > 20 ? `${entry.actor.id.slice(0, 8)}…` : entry.actor.id}
@@ -196,8 +203,14 @@ function HistoryTable({ entries }: { entries: HistoryEntry[] }) {
               </Table.Td>
               <Table.Td>
                 {entry.purpose ? (
-                  <Text size="sm" ff="monospace">
-                    {entry.purpose}
+                  <Text
+                    size="sm"
+                    ff={labels.knowsPurpose(entry.purpose) ? undefined : 'monospace'}
+                    title={entry.purpose}
+                    data-testid="history-purpose"
+                    data-key={entry.purpose}
+                  >
+                    {labels.purpose(entry.purpose)}
                   </Text>
                 ) : (
                   none
@@ -218,8 +231,18 @@ function HistoryTable({ entries }: { entries: HistoryEntry[] }) {
                 {entry.fields.length > 0 ? (
                   <Group gap={4}>
                     {entry.fields.map((field) => (
-                      <Badge key={field} size="xs" variant="outline" color="gray" tt="none">
-                        {field}
+                      <Badge
+                        key={field}
+                        size="sm"
+                        variant="outline"
+                        color="gray"
+                        tt="none"
+                        styles={WHOLE_BADGE}
+                        title={field}
+                        data-testid="history-field"
+                        data-key={field}
+                      >
+                        {labels.field(field)}
                       </Badge>
                     ))}
                   </Group>
@@ -231,9 +254,15 @@ function HistoryTable({ entries }: { entries: HistoryEntry[] }) {
                 {entry.reason ? (
                   <Text
                     size="sm"
-                    title={entry.requestId ? t('history.requestId', { id: entry.requestId }) : undefined}
+                    title={[
+                      entry.reason,
+                      entry.requestId ? t('history.requestId', { id: entry.requestId }) : '',
+                    ]
+                      .filter(Boolean)
+                      .join('\n')}
+                    data-testid="history-reason"
                   >
-                    {entry.reason}
+                    {labels.reason(entry.reason)}
                   </Text>
                 ) : (
                   none

@@ -1,0 +1,100 @@
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { TestRuntime } from '../support/engines.ts'
+import { signInAs, startWebApp, type WebApp } from '../support/web-app.ts'
+
+const EMAIL = 'scores.marketing@example.test'
+const PASSWORD = 'a long browser test password'
+const ADMIN = { type: 'user' as const, id: 'scores-browser', role: 'admin' }
+const DAY_MS = 86_400_000
+
+/** The scores card of the contact page in a real browser: the values, the explanation, or why there are none. */
+describe('contact scores card in Chromium', () => {
+  let web: WebApp | undefined
+  let runtime: TestRuntime
+  let base: string
+  let page: Page
+  let scored: string
+  let withoutConsent: string
+
+  beforeAll(async () => {
+    web = await startWebApp({
+      locale: 'en-US',
+      users: [{ email: EMAIL, role: 'marketing', password: PASSWORD }],
+    })
+    ;({ runtime, base, page } = web)
+    const { gate, records, permissions, scores } = runtime.services
+    const ids = await gate.collect({
+      actor: ADMIN,
+      subjects: Array.from({ length: 12 }, (_, i) => ({
+        kinds: ['customer'],
+        source: 'test',
+        attributes: {},
+        identifiers: { firstName: `Kundin ${i}`, email: `scores-browser-${i}@example.test` },
+      })),
+    })
+    const now = Date.now()
+    await records.importOrders({
+      actor: ADMIN,
+      source: 'test',
+      orders: ids.flatMap((subjectId, i) =>
+        Array.from({ length: 1 + (i % 4) }, (_, k) => ({
+          subjectId,
+          orderNumber: `W-${i}-${k}`,
+          orderedAt: new Date(now - (300 - 9 * i - 30 * k) * DAY_MS),
+          status: 'fulfilled',
+          currency: 'EUR',
+          lines: [{ description: 'Tresor', quantity: 1, unitPriceCents: 3000 + 100 * i }],
+        })),
+      ),
+    })
+    await permissions.recordConsent(
+      ids.slice(1).map((subjectId) => ({
+        actor: ADMIN,
+        subjectId,
+        purposeKey: 'profiling_offers',
+        channel: 'none' as const,
+        kind: 'granted' as const,
+        proof: { source: 'form' as const, textVersion: 'profiling-1' },
+      })),
+    )
+    await scores.recompute({ actor: ADMIN })
+    withoutConsent = ids[0] as string
+    scored = ids[3] as string
+    await signInAs(page, base, EMAIL, PASSWORD)
+  }, 120_000)
+
+  afterAll(async () => {
+    await web?.close()
+  })
+
+  it('shows CLV, P(alive), churn risk, RFM and ABC, and the explanation in a drawer', async () => {
+    await page.goto(`${base}/contacts/${scored}`)
+    const card = page.getByTestId('contact-scores')
+    await card.getByTestId('scores-summary').waitFor()
+    expect(await card.getByTestId('scores-clv').textContent()).toMatch(/€\d/)
+    expect(await card.getByTestId('scores-palive').textContent()).toMatch(/\d+(\.\d)?%/)
+    expect(await card.getByTestId('scores-churn').textContent()).toMatch(/High|Medium|Low/)
+    expect(await card.getByTestId('scores-rfm').textContent()).toMatch(/R[1-5] F[1-5] M[1-5]/)
+    expect(await card.getByTestId('scores-abc').textContent()).toMatch(/^ABC class[ABC]$/)
+    await card.getByTestId('scores-explain').click()
+    const drawer = page.getByTestId('scores-explanation')
+    await drawer.waitFor()
+    const text = (await drawer.textContent()) ?? ''
+    expect(text).toContain('Customer value and purchase forecast')
+    expect(text).toContain('Repeat purchases')
+    expect(text).toContain('BG/NBD model')
+    expect(text).toContain('bgNbd.alpha')
+    // Every string translated: no raw keys of the locale files.
+    expect(text).not.toMatch(/scores\.(card|explanation|bands)\./)
+    expect(await card.textContent()).not.toMatch(/scores\.(card|bands)\./)
+  })
+
+  it('says why there are no scores for a contact without consent to profiling', async () => {
+    await page.goto(`${base}/contacts/${withoutConsent}`)
+    const none = page.getByTestId('contact-scores').getByTestId('scores-none')
+    await none.waitFor()
+    expect(await none.getAttribute('data-rule')).toBe('no-consent')
+    expect(await none.textContent()).toContain('No scores: No consent.')
+  })
+})

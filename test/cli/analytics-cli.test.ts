@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { runTresor, tempDir } from '../support/cli.ts'
+
+describe('tresor analytics', () => {
+  it('fits the models and recomputes the scores of the demo customers, counting those without consent', async () => {
+    const dataDir = tempDir()
+    const d = ['--data-dir', dataDir]
+    const demo = await runTresor(['demo', '--subjects', '400', '--seed', '3', ...d])
+    expect(demo.code, demo.stderr).toBe(0)
+    // The demo scores its customers with consent to profiling (about a fifth of them).
+    expect(demo.stderr).toMatch(/demo scores: \d+ customers scored, \d+ without consent to profiling/)
+
+    const fit = await runTresor(['analytics', 'fit', ...d])
+    expect(fit.code, fit.stderr).toBe(0)
+    expect(fit.stdout).toMatch(/^model version 2, fitted .* on \d+ customers/m)
+    expect(fit.stdout).toMatch(/^BG\/NBD \(weeks\): r [\d.]+ {2}alpha [\d.]+ {2}a [\d.]+ {2}b [\d.]+/m)
+    expect(fit.stdout).toMatch(/^Gamma-Gamma: /m)
+
+    const scores = await runTresor(['analytics', 'scores', '--json', ...d])
+    expect(scores.code, scores.stderr).toBe(0)
+    const result = JSON.parse(scores.stdout) as { scored: number; excluded: number; customers: number }
+    expect(result.scored).toBeGreaterThan(0)
+    expect(result.excluded).toBeGreaterThan(result.scored)
+    expect(result.scored + result.excluded).toBe(result.customers)
+    expect(scores.stderr).toMatch(/scoring subjects: .*\(100%\)/)
+
+    const text = await runTresor(['analytics', 'scores', ...d])
+    expect(text.stdout).toContain(`${result.scored} subjects scored (model version 4`)
+    expect(text.stdout).toContain(
+      `${result.excluded} of ${result.customers} customers have no scores: no consent to profiling, consent withdrawn, or objected`,
+    )
+  }, 240_000) // four CLI runs, each a cold start of Node and the embedded database
+})
