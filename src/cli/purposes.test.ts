@@ -16,7 +16,7 @@ describe('tresor purposes (embedded database)', () => {
       /^newsletter_email\s+consent\s+email\s+double-opt-in\s+direct-marketing\s+-\s+roles:marketing,dpo\s+v1\s+Newsletter by e-mail$/m,
     )
     expect(list.stdout).toMatch(
-      /^existing_customer_email\s+legitimate_interest\s+email\s+-\s+direct-marketing\s+existing-customers\s+v1\s/m,
+      /^existing_customer_email\s+legitimate_interest\s+email\s+-\s+direct-marketing\s+existing-customers\s+roles:marketing,dpo\s+v1\s/m,
     )
 
     const shown = await tresor(['purposes', 'show', 'postal_advertising'])

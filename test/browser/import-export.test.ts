@@ -184,7 +184,7 @@ describe('import, correction and export in Chromium', () => {
     expect(await update.count()).toBe(1)
     expect(await update.textContent()).toContain('Surname misspelt at sign-up')
     // The field is named, the old and new values are not.
-    expect(await update.textContent()).toContain('lastName')
+    expect(await update.textContent()).toContain('Last name')
     expect(await update.textContent()).not.toContain('Beispeil')
 
     await page.goto(`${base}/contacts/${contact}`)

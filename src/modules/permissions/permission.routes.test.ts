@@ -125,13 +125,19 @@ describeEachEngine('permissions API', (runtime) => {
     expect(decision(lifted.json() as View, 'postal_advertising', 'post')).toMatchObject({ allowed: true })
   })
 
-  it('restricts and lifts (Art. 18); legal-obligation retention stays allowed', async () => {
+  it('restricts and lifts (Art. 18); purposes with an Art. 18(2) ground stay allowed', async () => {
     const put = await call('PUT', '/restriction', marketing, { ground: 'accuracy-contested' })
     expect(put.statusCode, put.body).toBe(200)
     const view = put.json() as View
     expect(view.restriction).toMatchObject({ ground: 'accuracy-contested' })
     expect(decision(view, 'order_processing', 'none')).toMatchObject({ allowed: false, rule: 'restricted' })
-    expect(decision(view, 'invoicing_retention', 'none')).toMatchObject({ allowed: true })
+    // Art. 18(2): only purposes with an exception ground go on — legal claims; invoicing retention
+    // too, but only for subjects with invoices, and this one has none.
+    expect(decision(view, 'legal_claims', 'none')).toMatchObject({ allowed: true })
+    expect(decision(view, 'invoicing_retention', 'none')).toMatchObject({
+      allowed: false,
+      rule: 'record-not-held',
+    })
     const del = await call('DELETE', '/restriction', marketing)
     expect((del.json() as View).restriction).toBeNull()
     expect((await call('DELETE', '/restriction', marketing)).statusCode).toBe(404)

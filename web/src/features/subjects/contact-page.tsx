@@ -125,6 +125,11 @@ function ContactError({
           <Text size="sm">
             {t('contact.forbidden.body', { purpose: format.purpose(purpose ?? 'contact_management') })}
           </Text>
+          {error.errors.some((e) => e.field === 'purpose') && (
+            <Text size="sm" data-testid="contact-forbidden-role">
+              {t('contact.forbidden.notYourPurpose')}
+            </Text>
+          )}
           {isOneOf(DENIAL_RULES, rule) && (
             <Text size="sm" data-testid="contact-forbidden-rule">
               {t('contact.forbidden.rule', { rule: t(`contact.permissions.denials.${rule}`) })}
