@@ -1,43 +1,21 @@
-import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { ProblemError } from '../platform/problem.ts'
 import type { AuditActor } from '../privacy/audit/audit-record.ts'
 import type { CreatePurposeBody, UpdatePurposeBody } from '../privacy/purposes/purpose.schemas.ts'
+import { checkAgainstSchema, readJsonFile } from './json-input.ts'
 import { withDataDirOption, withRuntime } from './shared.ts'
 
 /** The CLI acts as the operator at the machine; the audit trail says so. */
 const CLI_ACTOR: AuditActor = { type: 'system', id: 'tresor-cli' }
 
-/**
- * Checks a file against the API's own schema for creating or changing a purpose. The schemas and
- * the validator are loaded here, not at start: `tresor --help` needs neither.
- */
+/** The API's schema for creating or changing a purpose, loaded when a file is checked. */
 async function check(kind: 'create' | 'update', value: unknown, file: string): Promise<void> {
-  const [{ CreatePurposeBody, UpdatePurposeBody }, { fieldErrors, validatorCompiler }] = await Promise.all([
-    import('../privacy/purposes/purpose.schemas.ts'),
-    import('../server/validation.ts'),
-  ])
-  const validate = validatorCompiler({
-    schema: kind === 'create' ? CreatePurposeBody : UpdatePurposeBody,
-    httpPart: 'body',
-  })
-  if (validate(value)) return
-  const errors = fieldErrors(validate.errors ?? [], 'body').map((e) => ({ ...e, in: file }))
-  throw new ProblemError('validation', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors })
-}
-
-function readJson(file: string): unknown {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new ProblemError('validation', `${file}: can't be read (${(error as NodeJS.ErrnoException).code})`)
-  }
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new ProblemError('validation', `${file}: is not valid JSON`)
-  }
+  const schemas = await import('../privacy/purposes/purpose.schemas.ts')
+  await checkAgainstSchema(
+    kind === 'create' ? schemas.CreatePurposeBody : schemas.UpdatePurposeBody,
+    value,
+    file,
+  )
 }
 
 export function registerPurposes(program: Command): void {
@@ -96,7 +74,7 @@ export function registerPurposes(program: Command): void {
         'JSON with the purpose (as `purposes show` prints it) or the properties to change',
       ),
   ).action(async (key: string, options: { file: string; dataDir?: string }) => {
-    const input = readJson(options.file)
+    const input = readJsonFile(options.file)
     if (typeof input !== 'object' || input === null || Array.isArray(input))
       throw new ProblemError('validation', `${options.file}: must hold a JSON object`)
     // What `purposes show` prints may be fed back: the registry's own fields are not input.

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import {
   DOCUMENT_FORMATS,
@@ -6,39 +6,22 @@ import {
   type DocumentFormat,
   type DocumentLanguage,
 } from '../modules/retention/deletion-concept.ts'
-import {
+import type {
   CreateRetentionRuleBody,
   UpdateRetentionRuleBody,
 } from '../modules/retention/retention-rule.schemas.ts'
 import { ProblemError } from '../platform/problem.ts'
 import type { AuditActor } from '../privacy/audit/audit-record.ts'
-import { fieldErrors, validatorCompiler } from '../server/validation.ts'
+import { checkAgainstSchema, readJsonFile } from './json-input.ts'
 import { withDataDirOption, withRuntime } from './shared.ts'
 
 /** The CLI acts as the operator at the machine; the audit trail says so. */
 const CLI_ACTOR: AuditActor = { type: 'system', id: 'tresor-cli' }
 
-const validateCreate = validatorCompiler({ schema: CreateRetentionRuleBody, httpPart: 'body' })
-const validateUpdate = validatorCompiler({ schema: UpdateRetentionRuleBody, httpPart: 'body' })
-
-function check(validate: typeof validateCreate, value: unknown, file: string): void {
-  if (validate(value)) return
-  const errors = fieldErrors(validate.errors ?? [], 'body').map((e) => ({ ...e, in: file }))
-  throw new ProblemError('validation', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors })
-}
-
-function readJson(file: string): unknown {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new ProblemError('validation', `${file}: can't be read (${(error as NodeJS.ErrnoException).code})`)
-  }
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new ProblemError('validation', `${file}: is not valid JSON`)
-  }
+/** The API's schemas for a rule file, loaded when a file is checked. */
+const ruleSchema = async (kind: 'create' | 'update') => {
+  const schemas = await import('../modules/retention/retention-rule.schemas.ts')
+  return kind === 'create' ? schemas.CreateRetentionRuleBody : schemas.UpdateRetentionRuleBody
 }
 
 /** A closed option's value, or a problem naming the option (exit 65). */
@@ -103,7 +86,7 @@ export function registerRetention(program: Command): void {
         'JSON with the rule (as `retention rules show` prints it) or the properties to change',
       ),
   ).action(async (key: string, options: { file: string; dataDir?: string }) => {
-    const input = readJson(options.file)
+    const input = readJsonFile(options.file)
     if (typeof input !== 'object' || input === null || Array.isArray(input))
       throw new ProblemError('validation', `${options.file}: must hold a JSON object`)
     // What `rules show` prints may be fed back: the registry's own fields and the law's are not input.
@@ -123,7 +106,7 @@ export function registerRetention(program: Command): void {
     await withRuntime(options, async (runtime) => {
       const existing = await runtime.services.retention.find(key)
       if (existing) {
-        check(validateUpdate, properties, options.file)
+        await checkAgainstSchema(await ruleSchema('update'), properties, options.file)
         const updated = await runtime.services.retention.update(key, properties as UpdateRetentionRuleBody, {
           actor: CLI_ACTOR,
         })
@@ -134,7 +117,7 @@ export function registerRetention(program: Command): void {
         )
       } else {
         const body = { key, ...properties }
-        check(validateCreate, body, options.file)
+        await checkAgainstSchema(await ruleSchema('create'), body, options.file)
         const created = await runtime.services.retention.create(body as CreateRetentionRuleBody, {
           actor: CLI_ACTOR,
         })

@@ -1,3 +1,4 @@
+import { FIELD_CATEGORIES } from '../fields/field-catalog.ts'
 import type { PurposeDefinition } from './purpose.ts'
 
 /**
@@ -456,21 +457,7 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
       roles: ['marketing', 'sales', 'service', 'accounting', 'logistics', 'product', 'dpo'],
       subjectKinds: [],
       requiresRecord: null,
-      fieldCategories: [
-        'identity',
-        'contact',
-        'address',
-        'bank',
-        'notes',
-        'socio_demographic',
-        'behavioural',
-        'psychographic',
-        'derived',
-        'organisation',
-        'purchases',
-        'billing',
-        'pipeline',
-      ],
+      fieldCategories: [...FIELD_CATEGORIES],
       restrictionException: null,
     },
     dpvPurpose: 'dpv:CustomerRelationshipManagement',

@@ -3,6 +3,7 @@ import type { Kysely, Updateable } from 'kysely'
 import type { PurposeTable, Schema } from '../../platform/db/schema.ts'
 import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
+import { FIELD_CATEGORIES } from '../fields/field-catalog.ts'
 import { type PurposeRepository, toPurpose, toRow } from './purpose.repository.ts'
 import type { CreatePurposeBody, UpdatePurposeBody } from './purpose.schemas.ts'
 import { DPV_LEGAL_BASIS, type Purpose, type PurposeDefinition, type PurposeScope } from './purpose.ts'
@@ -53,21 +54,7 @@ export const DEFAULT_SCOPE: PurposeScope = {
   roles: ['dpo'],
   subjectKinds: [],
   requiresRecord: null,
-  fieldCategories: [
-    'identity',
-    'contact',
-    'address',
-    'bank',
-    'notes',
-    'socio_demographic',
-    'behavioural',
-    'psychographic',
-    'derived',
-    'organisation',
-    'purchases',
-    'billing',
-    'pipeline',
-  ],
+  fieldCategories: [...FIELD_CATEGORIES],
   restrictionException: null,
 }
 
