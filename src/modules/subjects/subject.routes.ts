@@ -46,7 +46,7 @@ export const subjectRoutes =
           tags: ['subjects'],
           summary: 'List subjects',
           description:
-            'Keyset-paginated; filter by kind and attributes; sort by createdAt or updatedAt. Lists show pseudonymous attributes. Subjects the purpose may not use on the channel are left out, and not counted in `total` (`excluded` says how many were left out). A purpose with several channels (and not `none`) is listed for one: name it in `channel`. To find someone by e-mail address or name, POST /subjects/search (no address or name in a URL).',
+            'Keyset-paginated; filter by kind and attributes; sort by createdAt or updatedAt. Lists show pseudonymous attributes and, where your role and the purpose may see them, the name (`identifiers.firstName`, `identifiers.lastName`) and `identifiers.email` — read for the whole page in one gated read that is audited once; other identifiers are read one contact at a time. Subjects the purpose may not use on the channel are left out, and not counted in `total` (`excluded` says how many were left out). A purpose with several channels (and not `none`) is listed for one: name it in `channel`. To find someone by e-mail address or name, POST /subjects/search (no address or name in a URL).',
           querystring: SubjectListQuery,
           response: { 200: SubjectListPage },
         },

@@ -176,6 +176,10 @@ export const SubjectPage = Page(Type.Ref('Subject'))
 /** A page of the list: the total counts only the subjects the purpose may use on the channel. */
 export const SubjectListPage = Type.Object({
   ...SubjectPage.properties,
+  items: Type.Array(Type.Ref('Subject'), {
+    description:
+      'The subjects of the page with the pseudonymous attributes and, among the identifiers, only `firstName`, `lastName` and `email` — each only where your role (its field categories) and the purpose’s scope allow it; otherwise the field is simply absent (a role without identity and contact data, such as product, sees the pseudonymous view). The identifiers of the whole page are decrypted in one gated read, recorded once in the audit trail as one read naming the fields and the subjects of the page.',
+  }),
   total: Type.Optional(
     Type.Integer({
       description:

@@ -34,6 +34,13 @@ const toSubject = (s: GatedSubject): Subject => ({
 
 export type { RequestContext }
 
+/** The identifiers a list page carries where the role and the purpose may see them. */
+export const LIST_IDENTIFIER_FIELDS = [
+  'firstName',
+  'lastName',
+  'email',
+] as const satisfies readonly IdentifierField[]
+
 /** The `attributes` query parameter: a JSON object of attribute → value. */
 function parseAttributeFilter(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined
@@ -103,8 +110,10 @@ export class SubjectService {
     const page = await this.#gate.page({
       ...this.#use(ctx, purpose),
       ...(query.channel === undefined ? {} : { channel: query.channel }),
-      // A list shows the pseudonymous attributes; identifiers are read one contact at a time.
-      fields: this.#gate.fields.attributes(),
+      // A list shows the pseudonymous attributes and, where the role and the purpose allow them,
+      // the name and e-mail address: the gate decides the fields once for the page, records one read
+      // naming them and decrypts them in one vault read (a role without them keeps the pseudonymous view).
+      fields: [...LIST_IDENTIFIER_FIELDS, ...this.#gate.fields.attributes()],
       query: {
         limit: query.limit,
         sort: query.sort as SubjectSort,

@@ -20,6 +20,7 @@ import {
   type SortOrder,
   SUBJECT_KINDS,
   SUBJECT_SORTS,
+  type Subject,
   type SubjectListFilter,
   type SubjectSort,
   subjectListQueryOptions,
@@ -115,7 +116,9 @@ export function ContactsPage() {
         />
       ) : (
         <>
-          <ContactsTable subjects={subjects} />
+          {/* The list carries the name and e-mail address where the role may see them (one audited read
+              per page); a role that may not sees the pseudonymous view. */}
+          <ContactsTable subjects={subjects} withIdentity={subjects.some(hasIdentity)} />
           {query.isFetchNextPageError && (
             <ErrorState error={query.error} onRetry={() => void query.fetchNextPage()} />
           )}
@@ -236,4 +239,10 @@ function ContactsToolbar({
       {can('subjects:export') && <ContactsExport kind={filter.kind} />}
     </Group>
   )
+}
+
+/** Whether the list gave the name or e-mail address of a contact (the role may see them). */
+function hasIdentity(subject: Subject): boolean {
+  const { firstName, lastName, email } = subject.identifiers ?? {}
+  return Boolean(firstName || lastName || email)
 }

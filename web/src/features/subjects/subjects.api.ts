@@ -21,7 +21,7 @@ export interface SubjectAttributes {
   [name: string]: unknown
 }
 
-/** The identifiers the role may see; only a search or a single read carries them, a list never. */
+/** The identifiers the role may see: a search and a single read carry them, a list only the name and e-mail address. */
 export interface SubjectIdentifiers {
   firstName?: string
   lastName?: string
