@@ -363,6 +363,13 @@ describeEachEngineWithMail('public forms and double opt-in', MAIL, (runtime, smt
     // The newsletter form without its box ticked collects nothing.
     const unticked = problemOf(await postJson('newsletter', { email: 'extra@example.com' }))
     expect(unticked.errors?.map((e) => e.field)).toEqual(['consent'])
+    // On the German page, German to the end of the sentence.
+    const untickedPage = await postForm('newsletter', 'email=extra%40example.com')
+    expect(untickedPage.statusCode).toBe(400)
+    expect(htmlOf(untickedPage)).toContain(
+      'Bitte setzen Sie das Häkchen, um sich anzumelden: ohne Einwilligung speichert dieses Formular nichts',
+    )
+    expect(htmlOf(untickedPage)).not.toContain('collects nothing')
 
     expect(await subjectIdOf('extra@example.com')).toBeUndefined()
     expect(await smtp().settledMailsTo('extra@example.com')).toHaveLength(0)
@@ -424,6 +431,8 @@ describeEachEngineWithMail('public forms and double opt-in', MAIL, (runtime, smt
     const noPhone = await postForm('contact', 'email=dora%40example.com&lastName=Dix&consent=phone_marketing')
     expect(noPhone.statusCode).toBe(400)
     expect(htmlOf(noPhone)).toContain('Telefonnummer: wird für die angekreuzte Einwilligung benötigt')
+    // German to the end: not the purpose's English name after it.
+    expect(htmlOf(noPhone)).toMatch(/Telefonnummer: wird für die angekreuzte Einwilligung benötigt</)
     expect(await subjectIdOf('dora@example.com')).toBeUndefined()
 
     // Without any box ticked the request itself is still taken (its own purpose), with no consent.

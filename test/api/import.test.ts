@@ -74,6 +74,10 @@ describeEachEngine('import of subjects, touchpoints and orders', (runtime) => {
       },
       { row: 6, reason: 'the same person as an earlier row of this file' },
     ])
+    // No kind column and no kind chosen: everyone a customer, and the report says so.
+    expect((result as Result & { warnings?: unknown[] }).warnings).toEqual([
+      { code: 'default-kind', message: expect.stringContaining('customer'), kinds: ['customer'] },
+    ])
     // Umlauts decoded, the person findable by e-mail, with the consent and its proof.
     const found = await t.app.inject({
       method: 'POST',
@@ -91,6 +95,8 @@ describeEachEngine('import of subjects, touchpoints and orders', (runtime) => {
       lastName: 'Groß',
       birthDate: '1980-12-31',
       countryCode: 'DE',
+      // "030 123456" stored as compared: E.164, in the installation's region (DE)
+      phone: '+4930123456',
     })
     expect(subject?.attributes).toMatchObject({ country: 'DE', region: 'DE-10', gender: 'male' })
     const permissions = await t.app.inject({
@@ -116,8 +122,47 @@ describeEachEngine('import of subjects, touchpoints and orders', (runtime) => {
     })
     expect(report.statusCode).toBe(200)
     expect(report.headers['content-type']).toMatch(/text\/csv/)
-    expect(report.body).toContain('4;Geburtsdatum;is not a date')
+    expect(report.body).toContain('4;Geburtsdatum;is not a date (DD.MM.YYYY or YYYY-MM-DD)')
     expect(report.body).not.toContain('max@example')
+  })
+
+  it('stores phone numbers in E.164, reports the unreadable ones per row, and warns only when the kind is defaulted', async () => {
+    const provenance = { kind: 'subjects', source: 'crm-migration', purpose: 'contact_management' }
+    const csv = [
+      'Nachname;E-Mail;Telefon;Kontaktart',
+      'Fon;fon1@import.test;0151 2345678;Interessent',
+      'Fonzwei;fon2@import.test;+49 (0)30 7654321;Kunde',
+      'Kaputt;fon3@import.test;12;Kunde',
+    ].join('\r\n')
+    const res = await upload(provenance, Buffer.from(csv))
+    expect(res.statusCode, res.body).toBe(200)
+    const result = res.json() as Result & { warnings?: unknown[] }
+    expect(result).toMatchObject({ status: 'done', imported: 2, rejected: 1 })
+    expect(result.problems).toEqual([{ row: 4, column: 'Telefon', reason: 'is not a valid phone number' }])
+    // a kind column: nothing defaulted, nothing to warn about
+    expect(result.warnings).toBeUndefined()
+    const byEmail = async (email: string) => {
+      const found = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/subjects/search',
+        headers: { cookie: admin },
+        payload: { email },
+      })
+      expect(found.statusCode, found.body).toBe(200)
+      return (found.json() as { items: { identifiers: Record<string, string>; kinds: string[] }[] }).items[0]
+    }
+    expect(await byEmail('fon1@import.test')).toMatchObject({
+      identifiers: { lastName: 'Fon', phone: '+491512345678' },
+      kinds: ['lead'],
+    })
+    expect((await byEmail('fon2@import.test'))?.identifiers).toMatchObject({ phone: '+49307654321' })
+
+    // a kind chosen for the file: not defaulted either
+    const chosen = await upload(
+      { ...provenance, subjectKind: 'lead' },
+      Buffer.from('Nachname;Telefon\r\nGewählt;0152 3456789\r\n'),
+    )
+    expect((chosen.json() as Result & { warnings?: unknown[] }).warnings).toBeUndefined()
   })
 
   it('lists the latest imports with who ran them, when and the provenance, the problems only per import', async () => {

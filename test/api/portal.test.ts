@@ -308,6 +308,13 @@ describeEachEngineWithMail('privacy portal', MAIL, (runtime, smtp) => {
         page,
       )?.[0] ?? ''
     expect(phone).toContain('Telefonwerbung')
+    // German only: DSGVO, never GDPR (the requests' articles too); the English page says GDPR.
+    expect(page).toContain('(Art. 17 DSGVO)')
+    expect(page).toContain('(Art. 15 Abs. 1–2 DSGVO)')
+    expect(page).not.toContain('GDPR')
+    const english = html(await me(browser.cookie, 'en'))
+    expect(english).toContain('(Art. 17 GDPR)')
+    expect(english).not.toContain('DSGVO')
     expect(phone).toContain(`Erteilt seit ${today}`)
     expect(phone).toContain('Einwilligung widerrufen')
     const newsletter = page.slice(page.indexOf('id="consent-newsletter_email-email"'))

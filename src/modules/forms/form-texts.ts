@@ -166,7 +166,10 @@ export const MAIL_TEXTS = {
   },
 } as const satisfies Record<Lang, Record<string, string>>
 
-/** The German for the reasons a submission is refused with (the API states them in English). */
+/**
+ * The German for the reasons a submission is refused with (the API states them in English). Each
+ * pattern matches the whole reason: what it doesn't match stays in English after the German.
+ */
 export const REFUSAL_REASONS_DE: readonly (readonly [RegExp, string])[] = [
   [/^is required$/, 'ist ein Pflichtfeld'],
   [/^is not a field of this form$/, 'gehört nicht zu diesem Formular'],
@@ -177,10 +180,11 @@ export const REFUSAL_REASONS_DE: readonly (readonly [RegExp, string])[] = [
   [/^is not a valid phone number$/, 'ist keine gültige Telefonnummer'],
   [/^(.+) is not a consent this form offers$/, '$1 wird in diesem Formular nicht angeboten'],
   [
-    /^tick the box to sign up/,
+    /^tick the box to sign up.*$/,
     'Bitte setzen Sie das Häkchen, um sich anzumelden: ohne Einwilligung speichert dieses Formular nichts',
   ],
-  [/^is needed for the consent/, 'wird für die angekreuzte Einwilligung benötigt'],
+  // The whole reason: its tail names the purpose in English.
+  [/^is needed for the consent.*$/, 'wird für die angekreuzte Einwilligung benötigt'],
 ]
 
 /** A refusal's reason in the page's language. */

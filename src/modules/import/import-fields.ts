@@ -149,7 +149,7 @@ const NO = new Set(['nein', 'n', 'no', 'false', 'falsch', '0'])
 
 /**
  * A cell as the value of a catalog attribute of `dataType`: German and English number formats,
- * yes/no words, dates as TT.MM.JJJJ or YYYY-MM-DD, options matched without regard to case, a list
+ * yes/no words, dates as DD.MM.YYYY or YYYY-MM-DD, options matched without regard to case, a list
  * of options separated by `,`, `;`, `|` or `/`. Undefined when the cell can't be read as one (the
  * catalog's own check then says what is expected).
  */

@@ -96,6 +96,22 @@ export const ImportResult = Type.Object(
     ),
     problemsTruncated: Type.Boolean(),
     ignoredColumns: Type.Optional(Type.Array(Type.String())),
+    warnings: Type.Optional(
+      Type.Array(
+        Type.Object({
+          code: Type.Union([Type.Literal('default-kind')], {
+            description:
+              'default-kind: the file had no column for the kind of contact and no subjectKind was given, so every person got the default kind (`kinds`).',
+          }),
+          message: Type.String({ description: 'The same in English words.' }),
+          kinds: Type.Optional(Type.Array(Type.String(), { description: 'default-kind: the kinds given.' })),
+        }),
+        {
+          description:
+            'What the import did without being asked (the rows were imported): absent when nothing; only on the result of the import itself.',
+        },
+      ),
+    ),
     error: Type.Optional(Type.String()),
     reportUrl: Type.String(),
     ...RUN_FIELDS,

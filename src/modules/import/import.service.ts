@@ -50,6 +50,17 @@ export interface ImportProblem {
 }
 
 /** Where imported subjects come from and what they agreed to: required for subjects (Art. 5(2), 7(1), 14). */
+/**
+ * Something the import did that the user didn't ask for but should know (the rows were imported):
+ * `default-kind`, the file had no column for the kind of contact and every person got the default.
+ */
+export interface ImportWarning {
+  code: 'default-kind'
+  message: string
+  /** `default-kind`: the kinds every person got. */
+  kinds?: string[]
+}
+
 export interface ImportProvenance {
   /** Where the data was collected, e.g. `trade-fair-2026`, `webshop`, `crm-migration`. */
   source: string
@@ -87,6 +98,7 @@ export interface ImportReport {
   problems: ImportProblem[]
   problemsTruncated: boolean
   ignoredColumns: string[]
+  warnings: ImportWarning[]
   source: Partial<TableSource>
   error?: string
 }
@@ -101,6 +113,8 @@ const COUNTRY_NAMES: Readonly<Record<string, string>> = {
   frankreich: 'FR',
   niederlande: 'NL',
 }
+/** The kinds of imported people when neither the file nor the request names one (reported as a warning). */
+const DEFAULT_SUBJECT_KINDS: readonly string[] = ['customer']
 const KIND_NAMES: Readonly<Record<string, string>> = {
   kunde: 'customer',
   interessent: 'lead',
@@ -198,6 +212,7 @@ export class ImportService {
       problems: [],
       problemsTruncated: false,
       ignoredColumns: [],
+      warnings: [],
       source: {},
     }
     const reject = (problem: ImportProblem) => {
@@ -251,6 +266,12 @@ export class ImportService {
       }
       // Touchpoints keep the other columns as their properties; other kinds ignore them (reported).
       report.ignoredColumns = request.kind === 'events' ? [] : unmapped
+      if (request.kind === 'subjects' && columns.kinds === undefined && request.subjectKinds === undefined)
+        report.warnings.push({
+          code: 'default-kind',
+          message: `the file has no column for the kind of contact: every person was imported as ${DEFAULT_SUBJECT_KINDS.join(', ')}`,
+          kinds: [...DEFAULT_SUBJECT_KINDS],
+        })
     }
 
     // Held by this process while it runs: if the process dies, the next start marks it interrupted.
@@ -601,7 +622,9 @@ export class ImportService {
     if (cell('phone')) {
       const normal = this.#gate.normalizeIdentifier('phone', cell('phone'))
       if ('problem' in normal) return bad('phone', normal.problem)
-      identifiers.phone = cell('phone')
+      // Stored as compared: E.164, a number without a country code read as one of the installation's
+      // region (TRESOR_PHONE_REGION), like every other way a number is matched.
+      identifiers.phone = normal.value
       phone = normal.value
     }
     if (!email && !phone)
@@ -609,7 +632,7 @@ export class ImportService {
     if (cell('birthDate')) {
       const date = parseDate(cell('birthDate'))
       if (!date || date > this.#clock().toISOString().slice(0, 10))
-        return bad('birthDate', 'is not a date (TT.MM.JJJJ or YYYY-MM-DD)')
+        return bad('birthDate', 'is not a date (DD.MM.YYYY or YYYY-MM-DD)')
       identifiers.birthDate = date
     }
     const attributes: Record<string, unknown> = {}
@@ -648,7 +671,7 @@ export class ImportService {
         return bad(key, this.#fields.valueProblem(key, undefined) ?? 'is not a valid value')
       attributes[key] = value
     }
-    let kinds = [...(c.request.subjectKinds ?? ['customer'])]
+    let kinds = [...(c.request.subjectKinds ?? DEFAULT_SUBJECT_KINDS)]
     if (cell('kinds')) {
       kinds = []
       for (const part of cell('kinds').split(/[,;/|]/)) {
@@ -957,6 +980,7 @@ export function toImportResult(value: ImportReport | ImportBatchRow): ImportResu
     problems: value.problems,
     problemsTruncated: value.problemsTruncated,
     ignoredColumns: value.ignoredColumns,
+    ...(value.warnings.length > 0 ? { warnings: value.warnings } : {}),
     ...(value.error ? { error: value.error } : {}),
     reportUrl: `/api/v1/imports/${value.id}/report`,
   }

@@ -1,6 +1,6 @@
 import type { Lang } from '../forms/client-info.ts'
 import { esc, layout } from '../forms/form-page.ts'
-import { REQUEST_KIND_INFO, REQUEST_KINDS } from '../requests/request-kinds.ts'
+import { REQUEST_KIND_INFO, REQUEST_KINDS, requestKindArticle } from '../requests/request-kinds.ts'
 import type { PortalConsent, PortalOverview, PortalSession } from './portal.service.ts'
 import {
   CHANNEL_NAMES,
@@ -191,7 +191,7 @@ ${action(lang, '/p/portal/objection', csrf, { scope: 'channel', channel: c.chann
   const kinds = REQUEST_KINDS.map((kind, i) => {
     const info = REQUEST_KIND_INFO[kind]
     return `<div class="kind"><input type="radio" id="k-${kind}" name="kind" value="${kind}"${i === 0 ? ' required' : ''}>
-<label for="k-${kind}"><strong>${esc(info.name[lang])}</strong> <span class="version">(${esc(info.article)})</span><br>${esc(info.description[lang])} <span class="muted">${esc(info.detailsHint[lang])}</span></label></div>`
+<label for="k-${kind}"><strong>${esc(info.name[lang])}</strong> <span class="version">(${esc(requestKindArticle(kind, lang))})</span><br>${esc(info.description[lang])} <span class="muted">${esc(info.detailsHint[lang])}</span></label></div>`
   }).join('\n')
   const filed = overview.requests.length
     ? `<table><thead><tr><th>${esc(t.request)}</th><th>${esc(t.received)}</th><th>${esc(t.due)}</th><th>${esc(t.status)}</th></tr></thead><tbody>${overview.requests

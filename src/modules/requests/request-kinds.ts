@@ -92,3 +92,18 @@ export const REQUEST_KIND_INFO: Readonly<
     },
   },
 }
+
+/** The articles in German citation (DSGVO, "Abs."), for pages in German. */
+const ARTICLE_DE: Readonly<Record<DsrKind, string>> = {
+  access: 'Art. 15 Abs. 1–2 DSGVO',
+  copy: 'Art. 15 Abs. 3, Art. 20 DSGVO',
+  rectification: 'Art. 16 DSGVO',
+  erasure: 'Art. 17 DSGVO',
+  restriction: 'Art. 18 DSGVO',
+  objection: 'Art. 21 Abs. 1 DSGVO',
+}
+
+/** The article a kind of request rests on, cited as a reader of `lang` expects (GDPR / DSGVO). */
+export function requestKindArticle(kind: DsrKind, lang: 'de' | 'en'): string {
+  return lang === 'de' ? ARTICLE_DE[kind] : REQUEST_KIND_INFO[kind].article
+}

@@ -16,6 +16,7 @@ import {
 } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
+import { SUBJECT_KINDS } from '../../../../src/privacy/subjects/subject-kinds'
 import { ErrorState } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
 import { isOneOf } from '../subjects/subject-history.api'
@@ -143,6 +144,17 @@ export function ImportResultView({ result }: { result: ImportResult }) {
             {t('imports.result.skippedHint')}
           </Text>
         )}
+        {result.warnings?.map((warning) => (
+          <Alert key={warning.code} color="yellow" variant="light" data-testid="import-warning">
+            {warning.code === 'default-kind'
+              ? t('imports.result.warnings.defaultKind', {
+                  kinds: (warning.kinds ?? [])
+                    .map((k) => (isOneOf(SUBJECT_KINDS, k) ? t(`subjects.kinds.${k}`) : k))
+                    .join(', '),
+                })
+              : warning.message}
+          </Alert>
+        ))}
         {result.ignoredColumns && result.ignoredColumns.length > 0 && (
           <Text size="sm" c="dimmed" data-testid="import-ignored-columns">
             {t('imports.result.ignoredColumns', { columns: result.ignoredColumns.join(', ') })}

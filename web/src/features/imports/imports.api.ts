@@ -17,6 +17,13 @@ export interface ImportProblem {
   reason: string
 }
 
+/** Something the import did without being asked; `default-kind`: everyone got the default kind. */
+export interface ImportWarning {
+  code: string
+  message: string
+  kinds?: string[]
+}
+
 /** `ImportResult` of the API: the counts of one import and its rejected rows. */
 export interface ImportResult {
   id: string
@@ -31,6 +38,8 @@ export interface ImportResult {
   problems: ImportProblem[]
   problemsTruncated: boolean
   ignoredColumns?: string[]
+  /** Only on the result of the import itself, absent when nothing. */
+  warnings?: ImportWarning[]
   error?: string
   reportUrl: string
   startedAt?: string
@@ -41,7 +50,7 @@ export interface ImportResult {
 }
 
 /** An import in the list of the latest: no problem list (GET /imports/{id} has it). */
-export type ImportSummary = Omit<ImportResult, 'problems' | 'ignoredColumns'>
+export type ImportSummary = Omit<ImportResult, 'problems' | 'ignoredColumns' | 'warnings'>
 
 /** Where the people's data comes from and what it is for: required for people (Art. 5(2), Art. 7(1)). */
 export interface ImportProvenance {
