@@ -398,6 +398,47 @@ describeEachEngine('import of subjects, touchpoints and orders', (runtime) => {
     ])
   })
 
+  it('matches rows to contacts by e-mail only for a role that may look people up by e-mail', async () => {
+    // A role that imports orders but holds no contact category: matching by address would tell it
+    // who is a contact (re-identification), so it must give the subject id.
+    const role = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/roles',
+      headers: { cookie: admin },
+      payload: {
+        name: 'order-feed',
+        permissions: ['subjects:read', 'subjects:import'],
+        fieldCategories: ['purchases'],
+        purposes: ['order_processing'],
+      },
+    })
+    expect(role.statusCode, role.body).toBe(201)
+    const feed = await t.signIn('order-feed@example.test', 'order-feed')
+    const known = (
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/subjects/search',
+          headers: { cookie: admin },
+          payload: { email: 'zoe@import.test' },
+        })
+      ).json() as { items: { id: string }[] }
+    ).items[0]?.id as string
+    const byEmail = [
+      'E-Mail;Bestellnummer;Bestelldatum;Bezeichnung;Menge;Einzelpreis',
+      'zoe@import.test;F-1;2026-10-04;Kurs;1;10,00',
+    ].join('\n')
+    const refused = (await upload({ kind: 'orders' }, Buffer.from(byEmail), feed)).json() as Result
+    expect(refused).toMatchObject({ imported: 0, rejected: 1 })
+    expect(refused.problems[0]?.reason).toMatch(/may not find contacts by e-mail/)
+    const byId = [
+      `subject_id;Bestellnummer;Bestelldatum;Bezeichnung;Menge;Einzelpreis`,
+      `${known};F-2;2026-10-04;Kurs;1;10,00`,
+    ].join('\n')
+    const imported = (await upload({ kind: 'orders' }, Buffer.from(byId), feed)).json() as Result
+    expect(imported, JSON.stringify(imported.problems)).toMatchObject({ imported: 1, rejected: 0 })
+  })
+
   it('imports the CDNOW data set as orders of 23,570 synthetic customers, exactly, and idempotently', async () => {
     const file = path.resolve('datasets/cdnow/CDNOW_master.txt')
     const report = await runtime().services.imports.run(

@@ -703,11 +703,12 @@ export class ImportService {
         c.columns[field] === undefined ? '' : (row.cells[c.columns[field] as string] ?? '').trim()
       const subjectId = subjects.get(row.rowNumber)
       if (!subjectId) {
-        c.reject({
-          row: row.rowNumber,
-          column: c.columns.subjectId ?? c.columns.email,
-          reason: 'no such contact',
-        })
+        if (!c.refusedLookups?.has(row.rowNumber))
+          c.reject({
+            row: row.rowNumber,
+            column: c.columns.subjectId ?? c.columns.email,
+            reason: 'no such contact',
+          })
         continue
       }
       const at = parseDateTime(cell('occurredAt'))
@@ -778,7 +779,8 @@ export class ImportService {
         c.reject({ row: row.rowNumber, column: c.columns[field] ?? field, reason })
       const subjectId = subjects.get(row.rowNumber)
       if (!subjectId) {
-        reject(c.columns.subjectId ? 'subjectId' : 'email', 'no such contact')
+        if (!c.refusedLookups?.has(row.rowNumber))
+          reject(c.columns.subjectId ? 'subjectId' : 'email', 'no such contact')
         continue
       }
       const orderNumber = cell('orderNumber')
@@ -867,6 +869,31 @@ export class ImportService {
       else if (emailHeader) emails.push((row.cells[emailHeader] ?? '').trim())
     }
     if (emails.length > 0) {
+      // Matching a row to a contact by its e-mail address re-identifies them: only a role (and
+      // purpose) that may look people up by e-mail does it; others must give the subject id.
+      try {
+        await this.#gate.assertMayLookUpBy(
+          {
+            actor: c.ctx.actor,
+            purpose: c.purpose?.key ?? 'contact_management',
+            ...(c.ctx.requestId ? { requestId: c.ctx.requestId } : {}),
+          },
+          ['email'],
+        )
+      } catch (error) {
+        if (!(error instanceof ProblemError && error.kind === 'forbidden')) throw error
+        c.refusedLookups ??= new Set()
+        for (const row of rows)
+          if (!found.has(row.rowNumber) && emailHeader) {
+            c.refusedLookups.add(row.rowNumber)
+            c.reject({
+              row: row.rowNumber,
+              column: emailHeader,
+              reason: 'your role may not find contacts by e-mail address: give the subject id instead',
+            })
+          }
+        return found
+      }
       const { byEmail } = await this.#gate.existingSubjects({ emails })
       for (const row of rows)
         if (!found.has(row.rowNumber) && emailHeader) {
@@ -926,6 +953,8 @@ interface BatchContext {
   seen: Set<string>
   /** Attributes of the field catalog the file has columns for (people). */
   attributeColumns: string[]
+  /** Rows refused already because the role may not match contacts by e-mail address. */
+  refusedLookups?: Set<number>
 }
 
 const orderKey = (row: TableRow, columns: Record<string, string>) =>

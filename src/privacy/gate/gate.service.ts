@@ -565,6 +565,18 @@ export class Gate {
   }
 
   /**
+   * Refuses (403, audited) a lookup by these identifiers that the role or the purpose may not make,
+   * for callers that look up through the blind index themselves (an import matching its rows to
+   * contacts by e-mail address).
+   */
+  async assertMayLookUpBy(
+    request: Omit<UseRequest, 'subjectIds' | 'fields'>,
+    compared: readonly IdentifierField[],
+  ): Promise<void> {
+    await this.#mayLookUpBy({ ...request, fields: [] }, compared, 'body', (f) => f)
+  }
+
+  /**
    * A lookup by identifiers uses them: comparing is processing, and a match re-identifies whoever
    * it finds (a pseudonymous role finding a profile by its e-mail address). So the role and the
    * purpose must allow every field compared, as for reading it; otherwise the lookup is refused —
