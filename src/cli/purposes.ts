@@ -3,7 +3,7 @@ import { ProblemError } from '../platform/problem.ts'
 import type { AuditActor } from '../privacy/audit/audit-record.ts'
 import type { CreatePurposeBody, UpdatePurposeBody } from '../privacy/purposes/purpose.schemas.ts'
 import { checkAgainstSchema, readJsonFile } from './json-input.ts'
-import { withDataDirOption, withRuntime } from './shared.ts'
+import { alignedColumns, withDataDirOption, withRuntime } from './shared.ts'
 
 /** The CLI acts as the operator at the machine; the audit trail says so. */
 const CLI_ACTOR: AuditActor = { type: 'system', id: 'tresor-cli' }
@@ -39,12 +39,7 @@ export function registerPurposes(program: Command): void {
           `v${p.version}`,
           p.name.en,
         ])
-        const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length))) ?? []
-        for (const row of rows) {
-          process.stdout.write(
-            `${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}\n`,
-          )
-        }
+        process.stdout.write(alignedColumns(rows))
       })
     },
   )

@@ -13,7 +13,7 @@ import type {
 import { ProblemError } from '../platform/problem.ts'
 import type { AuditActor } from '../privacy/audit/audit-record.ts'
 import { checkAgainstSchema, readJsonFile } from './json-input.ts'
-import { withDataDirOption, withRuntime } from './shared.ts'
+import { alignedColumns, withDataDirOption, withRuntime } from './shared.ts'
 
 /** The CLI acts as the operator at the machine; the audit trail says so. */
 const CLI_ACTOR: AuditActor = { type: 'system', id: 'tresor-cli' }
@@ -54,12 +54,7 @@ export function registerRetention(program: Command): void {
         `v${r.version}`,
         r.name.en,
       ])
-      const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length))) ?? []
-      for (const row of rows) {
-        process.stdout.write(
-          `${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}\n`,
-        )
-      }
+      process.stdout.write(alignedColumns(rows))
     })
   })
 
