@@ -273,15 +273,6 @@ export class PermissionRepository {
     return new Set(rows.map((r) => r.id))
   }
 
-  /** Art. 18(2) exceptions: which of the subjects are restricted (to audit the ground used). */
-  async restrictedAmong(subjectIds: readonly string[], db = this.#db): Promise<string[]> {
-    if (subjectIds.length === 0) return []
-    const { rows } = await sql<{ id: string }>`
-      select r.subject_id as id from restriction_state r where r.subject_id = any(${[...subjectIds]}::uuid[])
-    `.execute(db)
-    return rows.map((r) => r.id)
-  }
-
   consentStates(
     subjectIds: readonly string[],
     purposeKeys: readonly string[] | undefined,

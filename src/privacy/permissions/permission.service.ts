@@ -1014,8 +1014,8 @@ export class PermissionService {
   }
 
   /** Which of the subjects are restricted now (Art. 18): the gate audits an Art. 18(2) exception used. */
-  restrictedAmong(subjectIds: readonly string[]): Promise<string[]> {
-    return this.#repo.restrictedAmong(subjectIds)
+  async restrictedAmong(subjectIds: readonly string[]): Promise<string[]> {
+    return (await this.#repo.restrictionStates(subjectIds)).map((r) => r.subject_id)
   }
 
   /**
