@@ -42,7 +42,7 @@ import {
   splitFieldsByRole,
   withholdSpecialCategories,
 } from './field-access.ts'
-import { type GateScope, mayActUnder, purposeNotHeld, withholdOutsideScope } from './purpose-scope.ts'
+import { type GateScope, requireActUnder, withholdOutsideScope } from './purpose-scope.ts'
 
 /** Who is asking: an audit actor that acts in a role. */
 export interface GateActor extends AuditActor {
@@ -1269,19 +1269,7 @@ export class Gate {
   ): Promise<GatePurpose> {
     const purpose = await this.#p.purposes.find(key)
     if (!purpose) throw invalidField('body', 'purpose', 'is not a purpose in the registry')
-    if (who && !mayActUnder(who.actor.role, purpose.scope)) {
-      await this.#p.audit.append([
-        {
-          actor: who.actor,
-          action: 'denied',
-          purpose: purpose.key,
-          legalBasis: purpose.legalBasis,
-          reason: `purpose scope: role ${who.actor.role} may not act under ${purpose.key}`,
-          ...(who.requestId ? { requestId: who.requestId } : {}),
-        },
-      ])
-      throw purposeNotHeld(purpose.key, who.actor.role)
-    }
+    if (who) await requireActUnder(purpose, who, this.#p.audit)
     return purpose
   }
 }

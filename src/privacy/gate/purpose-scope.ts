@@ -1,4 +1,5 @@
 import { ProblemError } from '../../platform/problem.ts'
+import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
 import { FieldRegistry } from '../fields/field-registry.ts'
 import type { PurposeScope } from '../purposes/purpose.ts'
 import type { FieldSplit } from './field-access.ts'
@@ -27,6 +28,30 @@ export const purposeNotHeld = (purposeKey: string, role: string): ProblemError =
       },
     ],
   })
+
+/**
+ * Art. 5(1)(b): lets the actor act under the purpose only when its role may; otherwise the refusal
+ * is audited and thrown as 403 naming the purpose. The one check for the gate, the record gate and
+ * the score store.
+ */
+export async function requireActUnder(
+  purpose: { key: string; legalBasis: string; scope: Pick<PurposeScope, 'roles'> },
+  who: { actor: AuditActor & { role: string }; requestId?: string | undefined },
+  audit: AuditWriter,
+): Promise<void> {
+  if (mayActUnder(who.actor.role, purpose.scope)) return
+  await audit.append([
+    {
+      actor: who.actor,
+      action: 'denied',
+      purpose: purpose.key,
+      legalBasis: purpose.legalBasis,
+      reason: `purpose scope: role ${who.actor.role} may not act under ${purpose.key}`,
+      ...(who.requestId ? { requestId: who.requestId } : {}),
+    },
+  ])
+  throw purposeNotHeld(purpose.key, who.actor.role)
+}
 
 /**
  * Art. 5(1)(c) data minimisation: the fields of categories the purpose doesn't use are withheld under

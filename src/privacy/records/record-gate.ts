@@ -5,7 +5,7 @@ import type { AuditRecordInput, AuditWriter } from '../audit/audit-record.ts'
 import type { FieldCategory, RecordField } from '../fields/field-catalog.ts'
 import { type FieldDenial, splitFieldsByRole } from '../gate/field-access.ts'
 import type { GateActor, GatePurpose } from '../gate/gate.service.ts'
-import { mayActUnder, purposeNotHeld, withholdOutsideScope } from '../gate/purpose-scope.ts'
+import { requireActUnder, withholdOutsideScope } from '../gate/purpose-scope.ts'
 import { withTransaction } from '../keys/with-transaction.ts'
 import type {
   DealRow,
@@ -885,19 +885,7 @@ export class RecordGate {
   ): Promise<RecordPurpose> {
     const purpose = await this.#p.purposes.find(key)
     if (!purpose) throw new ProblemError('not-found', `there is no purpose ${key}`)
-    if (who && !mayActUnder(who.actor.role, purpose.scope)) {
-      await this.#p.audit.append([
-        {
-          actor: who.actor,
-          action: 'denied',
-          purpose: purpose.key,
-          legalBasis: purpose.legalBasis,
-          reason: `purpose scope: role ${who.actor.role} may not act under ${purpose.key}`,
-          ...(who.requestId ? { requestId: who.requestId } : {}),
-        },
-      ])
-      throw purposeNotHeld(purpose.key, who.actor.role)
-    }
+    if (who) await requireActUnder(purpose, who, this.#p.audit)
     return purpose
   }
 

@@ -5,7 +5,7 @@ import type { AuditActor, AuditRecordInput, AuditWriter } from '../audit/audit-r
 import type { FieldCategory } from '../fields/field-catalog.ts'
 import { splitFieldsByRole } from '../gate/field-access.ts'
 import type { GateActor, GatePurpose } from '../gate/gate.service.ts'
-import { mayActUnder, purposeNotHeld, withholdOutsideScope } from '../gate/purpose-scope.ts'
+import { requireActUnder, withholdOutsideScope } from '../gate/purpose-scope.ts'
 import { withTransaction } from '../keys/with-transaction.ts'
 import type {
   BandEvent,
@@ -549,19 +549,7 @@ export class ScoreStore {
   async #purpose(who: { actor: GateActor; requestId?: string | undefined }): Promise<GatePurpose> {
     const purpose = await this.#p.purposes.find(SCORE_PURPOSE)
     if (!purpose) throw new ProblemError('not-found', `there is no purpose ${SCORE_PURPOSE}`)
-    if (!mayActUnder(who.actor.role, purpose.scope)) {
-      await this.#p.audit.append([
-        {
-          actor: who.actor,
-          action: 'denied',
-          purpose: purpose.key,
-          legalBasis: purpose.legalBasis,
-          reason: `purpose scope: role ${who.actor.role} may not act under ${purpose.key}`,
-          ...(who.requestId ? { requestId: who.requestId } : {}),
-        },
-      ])
-      throw purposeNotHeld(purpose.key, who.actor.role)
-    }
+    await requireActUnder(purpose, who, this.#p.audit)
     return purpose
   }
 
