@@ -73,6 +73,8 @@ import { RetentionRuleRepository } from './privacy/retention/retention-rule.repo
 import { RetentionRuleService } from './privacy/retention/retention-rule.service.ts'
 import { ScoreRepository } from './privacy/scores/score.repository.ts'
 import { ScoreStore } from './privacy/scores/score-store.ts'
+import { StatisticsRepository } from './privacy/statistics/statistics.repository.ts'
+import { StatisticsService } from './privacy/statistics/statistics.service.ts'
 import { SubjectRepository } from './privacy/subjects/subject.repository.ts'
 import { SubjectMergeRepository } from './privacy/subjects/subject-merge.repository.ts'
 import { UnsubscribeService } from './privacy/unsubscribe/unsubscribe.service.ts'
@@ -87,6 +89,8 @@ export interface Services {
   roles: RoleService
   /** The privacy gate: every use of personal data passes here (DESIGN.md, "the one rule"). */
   gate: Gate
+  /** Population counts for the dashboard (aggregates only). */
+  statistics: StatisticsService
   /** The field catalog (admin-editable); the gate decides with its in-memory registry. */
   fields: FieldService
   /** The gate for records about subjects: touchpoints, orders, invoices, deals, notes, memberships. */
@@ -352,6 +356,7 @@ export function createServices(
     roles,
     access,
     gate,
+    statistics: new StatisticsService({ repository: new StatisticsRepository(database.db) }),
     fields,
     records,
     events,

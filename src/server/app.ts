@@ -22,6 +22,7 @@ import { RoleInfo } from '../modules/access/role.schemas.ts'
 import { analyticsRoutes } from '../modules/analytics/analytics.routes.ts'
 import { auditRoutes } from '../modules/audit/audit.routes.ts'
 import { consentProofRoutes } from '../modules/consents/consent-proof.routes.ts'
+import { dashboardRoutes } from '../modules/dashboard/dashboard.routes.ts'
 import { exportRoutes } from '../modules/export/export.routes.ts'
 import { fieldRoutes } from '../modules/fields/field.routes.ts'
 import { formRoutes } from '../modules/forms/form.routes.ts'
@@ -234,8 +235,11 @@ export async function buildApp(
       await api.register(exportRoutes(services.exports))
       await api.register(fieldRoutes(services.fields))
       await api.register(formRoutes(services.forms, services.consentTexts, config.publicUrl))
-      await api.register(requestRoutes(services.requests))
+      await api.register(
+        requestRoutes(services.requests, (ctx, ids) => services.subjects.namesOf(ctx, ids)),
+      )
       await api.register(analyticsRoutes(services.scores))
+      await api.register(dashboardRoutes(services.statistics, services.roles))
       await api.register(holdRoutes(services.holds))
       await api.register(retentionRuleRoutes(services.retention, services.deletionConcept))
       await api.register(settingsRoutes(services.settings, config.publicUrl))

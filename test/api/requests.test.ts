@@ -247,6 +247,40 @@ describeEachEngine('data subject requests (staff API)', (runtime) => {
     expect(listed).toBeDefined()
   })
 
+  it('the inbox names the person where the role may see the name (one gated read per page); an erased person stays pseudonymous', async () => {
+    const named = await createSubject(t.app, dpo, {
+      firstName: 'Inbox',
+      lastName: 'Person',
+      email: 'inbox.person@example.test',
+    })
+    const gone = await createSubject(t.app, dpo, { firstName: 'Erased', lastName: 'Later' })
+    await record(dpo, named, { kind: 'access', channel: 'email', receivedAt: '2020-01-02T08:00:00.000Z' })
+    await record(dpo, gone, { kind: 'erasure', channel: 'letter', receivedAt: '2020-01-03T08:00:00.000Z' })
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/api/v1/subjects/${gone}`, headers: { cookie: dpo } }))
+        .statusCode,
+    ).toBe(200)
+
+    const page = (await list(dpo, '/api/v1/requests?limit=500')).json() as {
+      items: (RequestJson & { contact?: Record<string, string> })[]
+    }
+    const mine = page.items.find((r) => r.subjectId === named)
+    expect(mine?.contact).toEqual({
+      firstName: 'Inbox',
+      lastName: 'Person',
+      email: 'inbox.person@example.test',
+    })
+    const erased = page.items.find((r) => r.subjectId === gone)
+    expect(erased).toBeDefined()
+    expect(erased?.contact).toBeUndefined()
+    // The names are one read of the page, audited with the reason.
+    const reads = (await historyOf(named)).filter(
+      (h) => h.action === 'read' && h.reason === 'names shown in a list',
+    )
+    expect(reads.length).toBeGreaterThan(0)
+    expect(reads[0]?.fields).toEqual(expect.arrayContaining(['firstName', 'lastName', 'email']))
+  })
+
   it('a merge moves the duplicate’s requests to the survivor, deadlines and text intact', async () => {
     const survivor = await createSubject(t.app, dpo)
     const duplicate = await createSubject(t.app, dpo)

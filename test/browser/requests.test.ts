@@ -287,6 +287,9 @@ describe('data subject requests in Chromium', () => {
     expect(await portal.getByTestId('request-due-date').textContent()).toBe(await shownDate(filed.dueAt))
     const link = portal.getByTestId('privacy-request-contact')
     expect(await link.getAttribute('href')).toBe(`/contacts/${portalContact}`)
+    // The DPO finds people by name: the inbox names them (one gated read per page).
+    expect(await link.textContent()).toBe('Paul Anfrage')
+    expect(await portal.getByTestId('privacy-request-email').textContent()).toBe('paul@example.test')
     await link.click()
     await page.locator(`[data-testid="contact-page"][data-subject-id="${portalContact}"]`).waitFor()
     const onPage = page.locator(`[data-testid="contact-request"][data-id="${filed.id}"]`)

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { SubjectParams } from '../../privacy/permissions/permission.schemas.ts'
 import { DSR_CHANNELS, DSR_KINDS } from '../../privacy/requests/dsr.ts'
-import { contextOf } from '../../server/request-context.ts'
+import { contextOf, type RequestContext } from '../../server/request-context.ts'
 import {
   NewRequestBody,
   OpenRequestsQuery,
@@ -14,8 +14,14 @@ import type { DataSubjectRequest, RequestService } from './request.service.ts'
 import { REQUEST_KIND_INFO } from './request-kinds.ts'
 
 /** The staff API of data subject requests (under /api/v1). */
+/** Reads the names of a page's subjects in one gated read (SubjectService.namesOf). */
+export type NamesOf = (
+  ctx: RequestContext,
+  ids: readonly string[],
+) => Promise<Map<string, { firstName?: string; lastName?: string; email?: string }>>
+
 export const requestRoutes =
-  (requests: RequestService): FastifyPluginAsyncTypebox =>
+  (requests: RequestService, namesOf?: NamesOf): FastifyPluginAsyncTypebox =>
   async (app) => {
     const json = (r: DataSubjectRequest, now = new Date()): RequestJson => ({
       id: r.id,
@@ -112,15 +118,28 @@ export const requestRoutes =
           tags: ['requests'],
           summary: 'The open data subject requests, the one due first on top',
           description:
-            'Every request not yet handled, of every subject, oldest due date first (overdue ones on top), keyset-paginated; no details. The look is audited with the subjects of the page.',
+            'Every request not yet handled, of every subject, oldest due date first (overdue ones on top), keyset-paginated; no details. Each carries the person’s name and e-mail address (`contact`) where your role and the purpose contact_management may see them, read for the page in one gated read. The look is audited with the subjects of the page.',
           querystring: OpenRequestsQuery,
           response: { 200: RequestPage },
         },
       },
       async (request) => {
-        const page = await requests.open(request.query, contextOf(request))
+        const ctx = contextOf(request)
+        const page = await requests.open(request.query, ctx)
+        const names = namesOf
+          ? await namesOf(
+              ctx,
+              page.items.map((r) => r.subjectId),
+            )
+          : new Map()
         const now = new Date()
-        return { ...page, items: page.items.map((r) => json(r, now)) }
+        return {
+          ...page,
+          items: page.items.map((r) => {
+            const contact = names.get(r.subjectId)
+            return { ...json(r, now), ...(contact ? { contact } : {}) }
+          }),
+        }
       },
     )
   }

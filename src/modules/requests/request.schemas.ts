@@ -74,7 +74,25 @@ export const OpenRequestsQuery = Type.Object(
 )
 export type OpenRequestsQuery = Static<typeof OpenRequestsQuery>
 
-export const RequestPage = Page(RequestJson)
+export const OpenRequestJson = Type.Object({
+  ...RequestJson.properties,
+  contact: Type.Optional(
+    Type.Object(
+      {
+        firstName: Type.Optional(Type.String()),
+        lastName: Type.Optional(Type.String()),
+        email: Type.Optional(Type.String()),
+      },
+      {
+        description:
+          'The name and e-mail address of the person, where your role and the purpose contact_management may see them (read for the whole page in one gated read, audited once); absent otherwise, and for an erased or restricted person.',
+      },
+    ),
+  ),
+})
+export type OpenRequestJson = Static<typeof OpenRequestJson>
+
+export const RequestPage = Page(OpenRequestJson)
 
 export const RequestKindsJson = Type.Object({
   deadline: Type.String({ description: 'ISO 8601 duration every request gets (TRESOR_DSR_DEADLINE).' }),

@@ -189,6 +189,44 @@ export class SubjectService {
     return { items: result.subjects.map(toSubject), nextCursor: null, total: result.subjects.length }
   }
 
+  /**
+   * The names and e-mail addresses of a few subjects, for lists of something else (the requests
+   * inbox): one gated read for all of them under the purpose, audited once. Fields the role or the
+   * purpose may not use are left out, and so are subjects the purpose may not use (erased,
+   * restricted, objected): the list shows those pseudonymously.
+   */
+  async namesOf(
+    ctx: RequestContext,
+    ids: readonly string[],
+    purpose = CONTACT_MANAGEMENT_PURPOSE,
+  ): Promise<Map<string, Partial<Record<(typeof LIST_IDENTIFIER_FIELDS)[number], string>>>> {
+    const names = new Map<string, Partial<Record<(typeof LIST_IDENTIFIER_FIELDS)[number], string>>>()
+    if (ids.length === 0) return names
+    const result = await this.#gate
+      .use({
+        ...this.#use(ctx, purpose),
+        subjectIds: [...new Set(ids)],
+        fields: LIST_IDENTIFIER_FIELDS,
+        reason: 'names shown in a list',
+      })
+      .catch((error: unknown) => {
+        // A role that may not act under the purpose (refused and audited by the gate) keeps the
+        // pseudonymous list.
+        if (error instanceof ProblemError && error.kind === 'forbidden') return undefined
+        throw error
+      })
+    if (!result) return names
+    for (const s of result.subjects) {
+      const picked: Partial<Record<(typeof LIST_IDENTIFIER_FIELDS)[number], string>> = {}
+      for (const f of LIST_IDENTIFIER_FIELDS) {
+        const v = s.identifiers[f]
+        if (v !== undefined) picked[f] = v
+      }
+      if (Object.keys(picked).length > 0) names.set(s.id, picked)
+    }
+    return names
+  }
+
   async get(
     ctx: RequestContext,
     id: string,

@@ -4,11 +4,28 @@ import { Link } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
 import { ErrorState } from '../../app/error-state'
 import { sessionQueryOptions } from '../auth/auth.api'
+import { usePermissions } from '../auth/permissions'
 import { subjectTotalQueryOptions } from '../subjects/subjects.api'
+import { dashboardQueryOptions } from './dashboard.api'
+import {
+  ConsentCoverageCard,
+  ConsentWeeksCard,
+  ContactsByKindCard,
+  RecentImportsCard,
+  RequestsDueCard,
+} from './dashboard-cards'
 
+/**
+ * The start page: what each role needs first. The DPO: the open requests by due date; everyone who
+ * reads contacts: how many of each kind, consents given and withdrawn per week, consents in force
+ * per purpose; those who import: the latest imports. Counts only (GET /api/v1/dashboard).
+ */
 export function OverviewPage() {
   const { t } = useTranslation()
   const { data: user } = useSuspenseQuery(sessionQueryOptions)
+  const { can } = usePermissions()
+  const dashboard = useQuery(dashboardQueryOptions())
+  const data = dashboard.data
   return (
     <Stack gap="lg">
       <div>
@@ -17,9 +34,31 @@ export function OverviewPage() {
         </Title>
         <Text c="dimmed">{t('overview.intro')}</Text>
       </div>
+      {dashboard.isError && (
+        <ErrorState
+          error={dashboard.error}
+          onRetry={() => void dashboard.refetch()}
+          testId="overview-error"
+        />
+      )}
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
         <ContactsCountCard />
+        {data?.requests && <RequestsDueCard due={data.requests} />}
+        {can('subjects:import') && <RecentImportsCard />}
       </SimpleGrid>
+      {dashboard.isPending ? (
+        <Group justify="center" py="md">
+          <Loader size="sm" aria-label={t('common.loading')} />
+        </Group>
+      ) : (
+        data && (
+          <SimpleGrid cols={{ base: 1, lg: 2 }}>
+            {data.contactsByKind && <ContactsByKindCard rows={data.contactsByKind} />}
+            {data.consentWeeks && <ConsentWeeksCard weeks={data.consentWeeks} timeZone={data.timeZone} />}
+            {data.consentCoverage && <ConsentCoverageCard rows={data.consentCoverage} />}
+          </SimpleGrid>
+        )
+      )}
     </Stack>
   )
 }

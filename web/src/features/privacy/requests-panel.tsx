@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next'
 import { ErrorState } from '../../app/error-state'
 import { DueCell, KindCell, useRequestLabels } from '../requests/request-labels'
 import {
-  type DataSubjectRequest,
+  type OpenRequest,
   openRequestsQueryOptions,
   requestKindsQueryOptions,
 } from '../requests/requests.api'
@@ -83,7 +83,7 @@ export function RequestsPanel() {
   )
 }
 
-function OpenRequestsTable({ requests, format }: { requests: DataSubjectRequest[]; format: ContactFormat }) {
+function OpenRequestsTable({ requests, format }: { requests: OpenRequest[]; format: ContactFormat }) {
   const { t } = useTranslation()
   const labels = useRequestLabels()
   return (
@@ -143,15 +143,21 @@ function OpenRequestsTable({ requests, format }: { requests: DataSubjectRequest[
                   style={{ whiteSpace: 'nowrap' }}
                   aria-label={t('requests.inbox.openContactLabel', {
                     kind: labels.kind(request.kind),
-                    id: request.subjectId.slice(0, 8),
+                    id: contactName(request) ?? request.subjectId.slice(0, 8),
                   })}
                   data-testid="privacy-request-contact"
                   renderRoot={(props) => (
                     <Link {...props} to="/contacts/$id" params={{ id: request.subjectId }} search={{}} />
                   )}
                 >
-                  {t('requests.inbox.openContact', { id: request.subjectId.slice(0, 8) })}
+                  {contactName(request) ??
+                    t('requests.inbox.openContact', { id: request.subjectId.slice(0, 8) })}
                 </Anchor>
+                {request.contact?.email && contactName(request) !== request.contact.email && (
+                  <Text size="xs" c="dimmed" data-testid="privacy-request-email">
+                    {request.contact.email}
+                  </Text>
+                )}
               </Table.Td>
             </Table.Tr>
           ))}
@@ -159,4 +165,11 @@ function OpenRequestsTable({ requests, format }: { requests: DataSubjectRequest[
       </Table>
     </Table.ScrollContainer>
   )
+}
+
+/** "First Last", or the e-mail address, or nothing (the pseudonymous id is shown then). */
+function contactName(request: OpenRequest): string | undefined {
+  const { firstName, lastName, email } = request.contact ?? {}
+  const name = [firstName, lastName].filter(Boolean).join(' ')
+  return name || email || undefined
 }

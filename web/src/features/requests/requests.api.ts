@@ -49,8 +49,13 @@ export interface DataSubjectRequest {
   recordedAt: string
 }
 
+/** An open request in the inbox: with the person's name and e-mail where the role may see them. */
+export interface OpenRequest extends DataSubjectRequest {
+  contact?: { firstName?: string; lastName?: string; email?: string }
+}
+
 export interface OpenRequestPage {
-  items: DataSubjectRequest[]
+  items: OpenRequest[]
   nextCursor: string | null
   /** Every open request, on the first page. */
   total?: number
