@@ -356,7 +356,10 @@ export function createServices(
     roles,
     access,
     gate,
-    statistics: new StatisticsService({ repository: new StatisticsRepository(database.db) }),
+    statistics: new StatisticsService({
+      repository: new StatisticsRepository(database.db),
+      timeZone: async () => (await settings.current()).timeZone,
+    }),
     fields,
     records,
     events,

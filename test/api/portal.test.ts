@@ -3,6 +3,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { dueDate } from '../../src/modules/requests/request-deadline.ts'
+import { formatLocalDate, formatLocalTime } from '../../src/platform/local-time.ts'
 import { purgePortalAccessJob } from '../../src/privacy/portal-access/portal-access.jobs.ts'
 import {
   addressSequence,
@@ -607,7 +608,7 @@ describeEachEngineWithMail('privacy portal', MAIL, (runtime, smtp) => {
     expect(rows).toHaveLength(2)
     const access = staff.find((r) => r.kind === 'access') as StaffRequest
     expect(rows.join()).toContain(
-      `<td>Access</td><td>${access.receivedAt.slice(0, 10)} ${access.receivedAt.slice(11, 16)} UTC</td><td>${access.dueAt.slice(0, 10)}</td><td>Received</td>`,
+      `<td>Access</td><td>${formatLocalTime('en', new Date(access.receivedAt))}</td><td>${formatLocalDate('en', new Date(access.dueAt))}</td><td>Received</td>`,
     )
     // Recording a request changed nothing else.
     expect((await permissionsOf(id)).history).toEqual(before.history)

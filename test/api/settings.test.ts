@@ -257,6 +257,37 @@ describeEachEngineWithMail('installation settings', { publicUrl: PUBLIC_URL }, (
     expect(mail.parsed.text).toContain('Data protection officer: Dr. Daniela Schutz')
   })
 
+  it('shows times in mails in the installation’s time zone and names it (default Europe/Berlin); refuses a zone it doesn’t know', async () => {
+    expect(((await api(admin, 'GET', '/settings')).json() as { timeZone: string }).timeZone).toBe(
+      'Europe/Berlin',
+    )
+    for (const timeZone of ['Mars/Olympus', 'Europe/Berlin; x', '']) {
+      const res = await api(admin, 'PATCH', '/settings', { timeZone })
+      expect(res.statusCode, timeZone).toBe(400)
+      expect(problemOf(res).errors?.map((e) => e.field)).toContain('timeZone')
+    }
+    expect((await api(dpo, 'PATCH', '/settings', { timeZone: 'UTC' })).statusCode).toBe(403)
+    const changed = await api(admin, 'PATCH', '/settings', { timeZone: 'America/New_York' })
+    expect(changed.statusCode, changed.body).toBe(200)
+    expect((changed.json() as { timeZone: string }).timeZone).toBe('America/New_York')
+
+    // A new sign-up's double opt-in mail says until when its link works, in that zone.
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/p/forms/newsletter',
+      remoteAddress: nextIp(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de-DE' },
+      payload: 'email=settings.zone%40example.com&consent=newsletter_email',
+    })
+    expect(res.statusCode).toBe(200)
+    const mail = await smtp().nextMailTo('settings.zone@example.com')
+    expect(mail.parsed.text).toMatch(
+      /Der Link gilt bis \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} \(America\/New_York\)/,
+    )
+    expect(mail.parsed.text).not.toContain('UTC')
+    expect((await api(admin, 'PATCH', '/settings', { timeZone: 'Europe/Berlin' })).statusCode).toBe(200)
+  })
+
   it('removes the logo; cleared values leave the page', async () => {
     const res = await api(admin, 'DELETE', '/settings/logo')
     expect(res.statusCode).toBe(200)

@@ -46,7 +46,11 @@ describe('the dashboard in Chromium', () => {
   it('shows the DPO the requests by due date and the charts with the server’s numbers, in German', async () => {
     await page.goto(`${base}/`)
     await page.getByTestId('overview-requests-card').waitFor()
-    const api = await page.evaluate(async () => (await fetch('/api/v1/dashboard')).json())
+    const api = (await page.evaluate(async () => (await fetch('/api/v1/dashboard')).json())) as {
+      requests: Record<string, number>
+      contactsByKind: { count: number }[]
+      consentCoverage: unknown[]
+    }
     for (const key of ['overdue', 'dueWithin7Days', 'dueLater'])
       expect(await page.getByTestId(`overview-requests-${key}`).getAttribute('data-count')).toBe(
         String(api.requests[key]),
@@ -56,7 +60,7 @@ describe('the dashboard in Chromium', () => {
     // Contacts by kind: a drawn chart, and the same numbers in its table.
     await page.getByTestId('overview-kinds-card').locator('svg.recharts-surface').first().waitFor()
     const kinds = await tableRows(page, 'overview-kinds-table')
-    const total = (api.contactsByKind as { count: number }[]).reduce((sum, k) => sum + k.count, 0)
+    const total = api.contactsByKind.reduce((sum, k) => sum + k.count, 0)
     expect(kinds.reduce((sum, [, count]) => sum + Number(count), 0)).toBe(total)
     expect(kinds.map(([kind]) => kind)).toContain('Kunde')
 
@@ -66,7 +70,7 @@ describe('the dashboard in Chromium', () => {
 
     // Coverage names purposes and channels by their names, never keys.
     const coverage = await tableRows(page, 'overview-coverage-table')
-    expect(coverage.length).toBe((api.consentCoverage as unknown[]).length)
+    expect(coverage.length).toBe(api.consentCoverage.length)
     for (const [label] of coverage) expect(label).not.toMatch(/_/)
   })
 

@@ -95,6 +95,15 @@ describe('settings, API tokens and a readable history in Chromium', () => {
       email: 'datenschutz@muster-moebel.example',
     })
 
+    // The time zone of mails and the portal: Berlin by default, any IANA zone to pick.
+    const zone = page.getByTestId('settings-time-zone-select')
+    expect(await zone.inputValue()).toBe('Europe/Berlin')
+    await zone.fill('Europe/Vienna')
+    await page.getByRole('option', { name: 'Europe/Vienna' }).click()
+    await expect
+      .poll(async () => (await runtime.services.settings.current()).timeZone, { timeout: 15_000 })
+      .toBe('Europe/Vienna')
+
     await page.goto(`${base}/p/forms/newsletter?lang=en`)
     const notice = await page.locator('.notice').textContent()
     expect(notice).toContain(

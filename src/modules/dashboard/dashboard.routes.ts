@@ -25,14 +25,15 @@ export const dashboardRoutes =
         const role = contextOf(request).actor.role
         const reads = roles.has(role, 'subjects:read')
         const inbox = roles.has(role, 'requests:manage')
-        const [kinds, weeks, coverage, due] = await Promise.all([
+        const [timeZone, kinds, weeks, coverage, due] = await Promise.all([
+          statistics.timeZone(),
           reads ? statistics.contactsByKind() : undefined,
           reads ? statistics.consentWeeks(12) : undefined,
           reads ? statistics.consentCoverage() : undefined,
           inbox ? statistics.openRequestsByDue() : undefined,
         ])
         return {
-          timeZone: statistics.timeZone,
+          timeZone,
           generatedAt: new Date().toISOString(),
           ...(kinds ? { contactsByKind: kinds } : {}),
           ...(weeks ? { consentWeeks: weeks } : {}),

@@ -1,3 +1,4 @@
+import { DEFAULT_TIME_ZONE, formatLocalTime } from '../../platform/local-time.ts'
 import type { OutgoingMail } from '../../platform/mail/mailer.ts'
 import { type MailBranding, mailButtonStyle, mailHeaderHtml } from '../settings/branding.ts'
 import type { Lang } from './client-info.ts'
@@ -20,7 +21,7 @@ export function confirmationMail(input: {
   branding?: MailBranding | undefined
 }): OutgoingMail {
   const t = MAIL_TEXTS[input.lang]
-  const until = input.expiresAt.toISOString().slice(0, 16).replace('T', ' ')
+  const until = formatLocalTime(input.lang, input.expiresAt, input.branding?.timeZone ?? DEFAULT_TIME_ZONE)
   const intro = t.intro.replace('{form}', input.formTitle)
   const expiry = t.expiry.replace('{until}', until)
   const text = [

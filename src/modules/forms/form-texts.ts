@@ -150,7 +150,7 @@ export const MAIL_TEXTS = {
     intro: 'über unser Formular „{form}“ wurde mit dieser E-Mail-Adresse um Folgendes gebeten:',
     action: 'Bitte öffnen Sie diesen Link und bestätigen Sie dort mit einem Klick:',
     button: 'Anmeldung bestätigen',
-    expiry: 'Der Link gilt bis {until} (UTC) und nur einmal.',
+    expiry: 'Der Link gilt bis {until} und nur einmal.',
     ignore:
       'Wenn Sie das nicht waren, ignorieren Sie diese E-Mail einfach: Ohne Ihre Bestätigung erhalten Sie keine weiteren E-Mails von uns, und die Anfrage verfällt.',
   },
@@ -160,7 +160,7 @@ export const MAIL_TEXTS = {
     intro: 'Using our form “{form}”, the following was asked for with this e-mail address:',
     action: 'Please open this link and confirm there with one click:',
     button: 'Confirm sign-up',
-    expiry: 'The link is valid until {until} (UTC), and once only.',
+    expiry: 'The link is valid until {until}, and once only.',
     ignore:
       'If this was not you, simply ignore this e-mail: without your confirmation you will receive no further e-mails from us, and the request lapses.',
   },

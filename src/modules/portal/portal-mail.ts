@@ -1,3 +1,4 @@
+import { DEFAULT_TIME_ZONE, formatLocalTime } from '../../platform/local-time.ts'
 import type { OutgoingMail } from '../../platform/mail/mailer.ts'
 import type { Lang } from '../forms/client-info.ts'
 import { esc } from '../forms/form-page.ts'
@@ -18,7 +19,10 @@ export function signInMail(input: {
   branding?: MailBranding | undefined
 }): OutgoingMail {
   const t = MAIL_TEXTS[input.lang]
-  const expiry = t.expiry.replace('{until}', input.expiresAt.toISOString().slice(0, 16).replace('T', ' '))
+  const expiry = t.expiry.replace(
+    '{until}',
+    formatLocalTime(input.lang, input.expiresAt, input.branding?.timeZone ?? DEFAULT_TIME_ZONE),
+  )
   const text = [t.greeting, '', t.intro, '', t.action, input.link, '', expiry, '', t.ignore, ''].join('\n')
   const html = `<!doctype html><html lang="${input.lang}"><body style="font-family:sans-serif;line-height:1.5">
 ${mailHeaderHtml(input.branding)}<p>${esc(t.greeting)}</p>

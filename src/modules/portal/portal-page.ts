@@ -133,13 +133,13 @@ export function renderPortalPage(
 ): string {
   const t = PORTAL_TEXTS[lang]
   const csrf = session.csrf
-  const date = (d: Date) => formatDate(lang, d)
+  const date = (d: Date) => formatDate(lang, d, overview.timeZone)
   const banner = options.refusal
     ? `<div class="errors" role="alert"><p><strong>${esc(t.refusedTitle)}</strong></p><p>${esc(REFUSAL_TEXTS[lang][options.refusal])}</p></div>`
     : options.done
       ? `<div class="done" role="status"><p>${esc(DONE_TEXTS[lang][options.done])}</p></div>`
       : ''
-  const header = `<div class="signout"><span class="muted">${esc(fill(t.sessionUntil, { time: formatTime(lang, session.expiresAt) }))}</span> ${action(lang, '/p/portal/logout', csrf, {}, t.signOut)}</div>`
+  const header = `<div class="signout"><span class="muted">${esc(fill(t.sessionUntil, { time: formatTime(lang, session.expiresAt, overview.timeZone) }))}</span> ${action(lang, '/p/portal/logout', csrf, {}, t.signOut)}</div>`
   const restricted = overview.restricted ? `<p class="muted">${esc(t.restricted)}</p>` : ''
 
   const dnc = `<section class="box objection" id="all-marketing"><h2>${esc(t.dncTitle)}</h2>${
@@ -149,7 +149,7 @@ export function renderPortalPage(
   }</section>`
 
   const consents = `<section class="box" id="consents"><h2>${esc(t.consentsTitle)}</h2><p class="muted">${esc(t.consentsIntro)}</p>${overview.consents
-    .map((c) => consentItem(lang, c, csrf))
+    .map((c) => consentItem(lang, c, csrf, overview.timeZone))
     .join('')}</section>`
 
   const marketing = overview.marketing.length
@@ -197,7 +197,7 @@ ${action(lang, '/p/portal/objection', csrf, { scope: 'channel', channel: c.chann
     ? `<table><thead><tr><th>${esc(t.request)}</th><th>${esc(t.received)}</th><th>${esc(t.due)}</th><th>${esc(t.status)}</th></tr></thead><tbody>${overview.requests
         .map(
           (r) =>
-            `<tr class="request"><td>${esc(REQUEST_KIND_INFO[r.kind].name[lang])}</td><td>${esc(formatTime(lang, r.receivedAt))}</td><td>${esc(date(r.dueAt))}</td><td>${esc(t.statusReceived)}</td></tr>`,
+            `<tr class="request"><td>${esc(REQUEST_KIND_INFO[r.kind].name[lang])}</td><td>${esc(formatTime(lang, r.receivedAt, overview.timeZone))}</td><td>${esc(date(r.dueAt))}</td><td>${esc(t.statusReceived)}</td></tr>`,
         )
         .join('')}</tbody></table>`
     : `<p class="muted">${esc(t.noRequests)}</p>`
@@ -222,9 +222,9 @@ ${filed}
   )
 }
 
-function consentItem(lang: Lang, c: PortalConsent, csrf: string): string {
+function consentItem(lang: Lang, c: PortalConsent, csrf: string, timeZone: string): string {
   const t = PORTAL_TEXTS[lang]
-  const date = c.since ? formatDate(lang, c.since) : ''
+  const date = c.since ? formatDate(lang, c.since, timeZone) : ''
   const status =
     c.status === 'confirmed'
       ? fill(t.statusConfirmed, { date })

@@ -1,3 +1,4 @@
+import { formatLocalDate, formatLocalTime } from '../../platform/local-time.ts'
 import type { DenialRule } from '../../privacy/permissions/permission-rules.ts'
 import type { Channel, LegalBasis } from '../../privacy/purposes/purpose.ts'
 import type { Lang } from '../forms/client-info.ts'
@@ -327,7 +328,7 @@ export const MAIL_TEXTS = {
     intro: 'für diese E-Mail-Adresse wurde ein Link zu Ihren Datenschutz-Einstellungen angefordert.',
     action: 'Mit diesem Link melden Sie sich an:',
     button: 'Zu meinen Datenschutz-Einstellungen',
-    expiry: 'Der Link gilt bis {until} (UTC) und nur einmal.',
+    expiry: 'Der Link gilt bis {until} und nur einmal.',
     ignore:
       'Wenn Sie das nicht waren, ignorieren Sie diese E-Mail einfach: ohne diesen Link kann niemand Ihre Einstellungen sehen oder ändern.',
   },
@@ -337,22 +338,14 @@ export const MAIL_TEXTS = {
     intro: 'A link to your privacy settings was asked for with this e-mail address.',
     action: 'Sign in with this link:',
     button: 'Open my privacy settings',
-    expiry: 'The link is valid until {until} (UTC), and once only.',
+    expiry: 'The link is valid until {until}, and once only.',
     ignore:
       'If this was not you, simply ignore this e-mail: without this link no one can see or change your settings.',
   },
 } as const satisfies Record<Lang, Record<string, string>>
 
-/** `15.03.2025, 09:30 UTC` / `2025-03-15 09:30 UTC`. */
-export function formatTime(lang: Lang, date: Date): string {
-  const iso = date.toISOString()
-  return lang === 'de'
-    ? `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)}, ${iso.slice(11, 16)} UTC`
-    : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
-}
+/** `15.03.2025, 10:30 (Europe/Berlin)` / `2025-03-15 10:30 (Europe/Berlin)`: in the installation's zone, named. */
+export const formatTime = formatLocalTime
 
-/** `15.03.2025` / `2025-03-15` (UTC). */
-export function formatDate(lang: Lang, date: Date): string {
-  const iso = date.toISOString()
-  return lang === 'de' ? `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)}` : iso.slice(0, 10)
-}
+/** `15.03.2025` / `2025-03-15`: the day in the installation's zone. */
+export const formatDate = formatLocalDate

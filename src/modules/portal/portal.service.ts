@@ -1,3 +1,4 @@
+import { DEFAULT_TIME_ZONE } from '../../platform/local-time.ts'
 import type { Mailer } from '../../platform/mail/mailer.ts'
 import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor } from '../../privacy/audit/audit-record.ts'
@@ -74,6 +75,8 @@ export interface PortalOverview {
   /** Processing that is neither consent nor advertising, with whether Art. 21(1) applies. */
   other: { purpose: Purpose; objectable: boolean }[]
   requests: DataSubjectRequest[]
+  /** The installation's time zone: the page shows times in it and names it. */
+  timeZone: string
 }
 
 /** An action refused for a reason the person can fix; nothing was changed. */
@@ -272,6 +275,7 @@ export class PortalService {
     )
     const marketingPurposes = purposes.filter((p) => p.directMarketing && !usesConsent(p))
     return {
+      timeZone: (await this.#mailBranding?.())?.timeZone ?? DEFAULT_TIME_ZONE,
       doNotContactSince: objection('all_marketing'),
       restricted: state.restriction !== null,
       consents,

@@ -6,6 +6,7 @@ const settings = (over: Partial<InstallationSettings> = {}): InstallationSetting
   controller: { name: null, address: null, email: null },
   dpo: { name: null, email: null, address: null },
   branding: { primaryColor: null, logo: null },
+  timeZone: 'Europe/Berlin',
   version: 1,
   updatedAt: new Date(0),
   ...over,
@@ -77,6 +78,7 @@ describe('branding', () => {
       name: null,
       logoUrl: 'https://crm.example.test/p/logo?v=abababababababab',
       primaryColor: '#123456',
+      timeZone: 'Europe/Berlin',
     })
   })
 })

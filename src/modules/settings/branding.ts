@@ -92,6 +92,8 @@ export interface MailBranding {
   /** The logo's absolute URL (under TRESOR_PUBLIC_URL), or null. */
   logoUrl: string | null
   primaryColor: string | null
+  /** The IANA time zone the mail shows times in (and names). */
+  timeZone: string
 }
 
 export function mailBranding(settings: InstallationSettings, publicUrl: string): MailBranding {
@@ -100,6 +102,7 @@ export function mailBranding(settings: InstallationSettings, publicUrl: string):
     name: settings.controller.name,
     logoUrl: path ? `${publicUrl.replace(/\/+$/, '')}${path}` : null,
     primaryColor: settings.branding.primaryColor,
+    timeZone: settings.timeZone,
   }
 }
 

@@ -15,6 +15,7 @@ export interface SettingsValues {
   dpo_email?: string | null
   dpo_address?: string | null
   primary_color?: string | null
+  time_zone?: string
 }
 
 const COLUMNS = [
@@ -27,6 +28,7 @@ const COLUMNS = [
   'primary_color',
   'logo_media_type',
   'logo_sha256',
+  'time_zone',
   'version',
   'updated_at',
 ] as const

@@ -32,6 +32,7 @@ export const settingsRoutes =
                 }
               : null,
         },
+        timeZone: s.timeZone,
         version: s.version,
         updatedAt: s.updatedAt.toISOString(),
       }
@@ -66,9 +67,9 @@ export const settingsRoutes =
         config: { access: 'settings:manage' },
         schema: {
           tags: ['settings'],
-          summary: 'Change the controller, the DPO’s contact or the primary colour',
+          summary: 'Change the controller, the DPO’s contact, the primary colour or the time zone',
           description:
-            'Only what the body names changes; `null` clears a value (so does blank text, except for e-mail addresses). E-mail addresses must be addresses, the colour `#rrggbb`. Takes effect at once on every public page and in every mail sent after it. Audited as `configure`, naming the settings changed (not their values); bumps the version.',
+            'Only what the body names changes; `null` clears a value (so does blank text, except for e-mail addresses). E-mail addresses must be addresses, the colour `#rrggbb`, the time zone an IANA name the server knows (`timeZone`, else 400 naming it). Takes effect at once on every public page and in every mail sent after it. Audited as `configure`, naming the settings changed (not their values); bumps the version.',
           body: SettingsPatchBody,
           response: { 200: SettingsJson },
         },

@@ -29,6 +29,13 @@ const Color = Type.String({
   description: 'A colour as `#rrggbb` (stored in lower case).',
 })
 
+const TimeZone = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description:
+    'The IANA time zone (e.g. `Europe/Berlin`, the default) in which mails and the privacy portal show times, naming it.',
+})
+
 /** The settings as `GET /api/v1/settings` returns them. */
 export const SettingsJson = Type.Object({
   controller: Controller,
@@ -44,6 +51,7 @@ export const SettingsJson = Type.Object({
       }),
     ),
   }),
+  timeZone: TimeZone,
   version: Type.Integer({ description: 'Bumped by every change.' }),
   updatedAt: Type.String({ format: 'date-time' }),
 })
@@ -62,6 +70,7 @@ export const SettingsPatchBody = Type.Object(
         { additionalProperties: false, minProperties: 1 },
       ),
     ),
+    timeZone: Type.Optional(TimeZone),
   },
   { additionalProperties: false, minProperties: 1 },
 )

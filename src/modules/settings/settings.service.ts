@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
+import { isTimeZone } from '../../platform/local-time.ts'
 import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../../privacy/audit/audit-record.ts'
 import type { SettingsRepository, SettingsRow, SettingsValues } from './settings.repository.ts'
@@ -16,6 +17,8 @@ export interface InstallationSettings {
     primaryColor: string | null
     logo: { mediaType: LogoMediaType; sha256: string; size: number } | null
   }
+  /** The IANA time zone mails and the privacy portal show times in (and name). */
+  timeZone: string
   /** Bumped by every change. */
   version: number
   updatedAt: Date
@@ -26,6 +29,7 @@ export interface SettingsPatch {
   controller?: Partial<InstallationSettings['controller']>
   dpo?: Partial<InstallationSettings['dpo']>
   branding?: { primaryColor?: string | null }
+  timeZone?: string
 }
 
 /** The logo types accepted: raster images only. An SVG is a document that can carry script and links. */
@@ -61,6 +65,7 @@ const toSettings = (row: SettingsRow): InstallationSettings => ({
           }
         : null,
   },
+  timeZone: row.time_zone,
   version: row.version,
   updatedAt: row.updated_at,
 })
@@ -92,7 +97,18 @@ export class SettingsService {
 
   /** Changes what the patch names (null clears it); the DPO's part alone is `updateDpo`. */
   async update(patch: SettingsPatch, ctx: SettingsChangeContext): Promise<InstallationSettings> {
+    if (patch.timeZone !== undefined && !isTimeZone(patch.timeZone))
+      throw new ProblemError('validation', 'timeZone: not a time zone', {
+        errors: [
+          {
+            in: 'body',
+            field: 'timeZone',
+            reason: 'is not a time zone name Tresor knows (IANA, e.g. Europe/Berlin)',
+          },
+        ],
+      })
     const values: SettingsValues = {
+      ...defined('time_zone', patch.timeZone),
       ...defined('controller_name', text(patch.controller?.name)),
       ...defined('controller_address', text(patch.controller?.address)),
       ...defined('controller_email', text(patch.controller?.email)),

@@ -690,6 +690,8 @@ export interface InstallationSettingTable {
   logo: Uint8Array | null
   logo_media_type: string | null
   logo_sha256: string | null
+  /** IANA time zone of mails and the portal (migration 0034). */
+  time_zone: Defaulted<string>
   version: Defaulted<number>
   updated_at: Timestamp
 }

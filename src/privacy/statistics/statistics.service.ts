@@ -1,4 +1,4 @@
-import { DEFAULT_TIME_ZONE } from '../retention/retention-clock.ts'
+import { DEFAULT_TIME_ZONE } from '../../platform/local-time.ts'
 import type {
   ConsentCoverageRow,
   ConsentWeekRow,
@@ -27,19 +27,24 @@ export interface ConsentWeek {
  */
 export class StatisticsService {
   readonly #repository: StatisticsRepository
-  readonly #timeZone: string
+  readonly #timeZone: () => Promise<string>
   readonly #clock: () => Date
   readonly #cache = new Map<string, { at: number; value: Promise<unknown> }>()
 
-  constructor(deps: { repository: StatisticsRepository; timeZone?: string; clock?: () => Date }) {
+  constructor(deps: {
+    repository: StatisticsRepository
+    /** The installation's time zone (the settings); Europe/Berlin without. */
+    timeZone?: () => Promise<string>
+    clock?: () => Date
+  }) {
     this.#repository = deps.repository
-    this.#timeZone = deps.timeZone ?? DEFAULT_TIME_ZONE
+    this.#timeZone = deps.timeZone ?? (async () => DEFAULT_TIME_ZONE)
     this.#clock = deps.clock ?? (() => new Date())
   }
 
   /** The time zone weeks are counted in. */
-  get timeZone(): string {
-    return this.#timeZone
+  timeZone(): Promise<string> {
+    return this.#timeZone()
   }
 
   contactsByKind(): Promise<KindCountRow[]> {
@@ -47,13 +52,14 @@ export class StatisticsService {
   }
 
   /** The last `weeks` weeks (this one included), every week present, oldest first. */
-  consentWeeks(weeks = 12): Promise<ConsentWeek[]> {
-    return this.#cached(`weeks:${weeks}`, async () => {
-      const mondays = lastMondays(this.#clock(), weeks, this.#timeZone)
+  async consentWeeks(weeks = 12): Promise<ConsentWeek[]> {
+    const timeZone = await this.#timeZone()
+    return this.#cached(`weeks:${weeks}:${timeZone}`, async () => {
+      const mondays = lastMondays(this.#clock(), weeks, timeZone)
       const since = new Date(`${mondays[0]}T00:00:00Z`)
       // A day early, so the first Monday is whole in any time zone; rows before it are dropped.
       since.setUTCDate(since.getUTCDate() - 1)
-      const rows: ConsentWeekRow[] = await this.#repository.consentWeeks(since, this.#timeZone)
+      const rows: ConsentWeekRow[] = await this.#repository.consentWeeks(since, timeZone)
       const byWeek = new Map(mondays.map((week) => [week, { week, granted: 0, confirmed: 0, withdrawn: 0 }]))
       for (const row of rows) {
         const entry = byWeek.get(row.week)

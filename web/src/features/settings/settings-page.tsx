@@ -10,6 +10,7 @@ import {
   Image,
   Loader,
   Paper,
+  Select,
   Stack,
   Text,
   Textarea,
@@ -40,7 +41,7 @@ import {
 /** Colours offered as swatches; any `#rrggbb` can be typed. */
 const SWATCHES = ['#1f4e8c', '#0a7c55', '#b00020', '#6a1b9a', '#e65100', '#00695c', '#37474f', '#1a1a1a']
 
-type Saved = 'controller' | 'dpo' | 'color' | 'logo' | 'logoRemoved'
+type Saved = 'controller' | 'dpo' | 'color' | 'logo' | 'logoRemoved' | 'timeZone'
 
 /**
  * Settings (Einstellungen): who the controller is and how to reach the DPO — what the privacy notice
@@ -97,6 +98,7 @@ export function SettingsPage() {
             onSaved={() => setSaved('dpo')}
           />
           <BrandingSection settings={settings.data} editable={manage} onSaved={setSaved} />
+          <TimeZoneSection settings={settings.data} editable={manage} onSaved={() => setSaved('timeZone')} />
         </>
       )}
       <Toast
@@ -490,4 +492,54 @@ function saveErrorKey(error: unknown) {
   if (isProblem(error, 400)) return 'settings.general.errors.invalid' as const
   if (isProblem(error, 403)) return 'settings.general.errors.forbidden' as const
   return 'settings.general.errors.failed' as const
+}
+
+/** The zones the browser knows (every IANA zone in current browsers), UTC first. */
+const TIME_ZONES: readonly string[] = (() => {
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []
+  return ['UTC', ...zones.filter((z) => z !== 'UTC')]
+})()
+
+/** The time zone mails and the privacy portal show times in (and name). */
+function TimeZoneSection({
+  settings,
+  editable,
+  onSaved,
+}: {
+  settings: InstallationSettings
+  editable: boolean
+  onSaved: () => void
+}) {
+  const { t } = useTranslation()
+  const queryClient = useQueryClient()
+  const save = useMutation({
+    mutationFn: (timeZone: string) => updateSettings({ timeZone }),
+    onSuccess: (next) => {
+      queryClient.setQueryData(settingsKeys.all(), next)
+      onSaved()
+    },
+  })
+  const data = TIME_ZONES.includes(settings.timeZone) ? TIME_ZONES : [settings.timeZone, ...TIME_ZONES]
+  return (
+    <Section
+      title={t('settings.general.timeZone.title')}
+      intro={t('settings.general.timeZone.intro')}
+      testId="settings-time-zone"
+    >
+      <Select
+        label={t('settings.general.timeZone.label')}
+        data={data}
+        value={settings.timeZone}
+        searchable
+        allowDeselect={false}
+        disabled={!editable || save.isPending}
+        onChange={(value) => {
+          if (value && value !== settings.timeZone) save.mutate(value)
+        }}
+        maw={360}
+        data-testid="settings-time-zone-select"
+        error={save.isError ? t('settings.general.timeZone.error') : undefined}
+      />
+    </Section>
+  )
 }

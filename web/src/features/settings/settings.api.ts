@@ -9,6 +9,8 @@ export interface InstallationSettings {
     primaryColor: string | null
     logo: { mediaType: string; size: number; sha256: string; url: string } | null
   }
+  /** IANA time zone of the mails and the privacy portal. */
+  timeZone: string
   version: number
   updatedAt: string
 }
@@ -20,6 +22,7 @@ export interface SettingsPatch {
   controller?: ControllerPatch
   dpo?: DpoPatch
   branding?: { primaryColor?: string | null }
+  timeZone?: string
 }
 
 /** The logo types the server takes (an SVG is refused: it can carry script). */
