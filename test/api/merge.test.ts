@@ -89,7 +89,7 @@ describeEachEngine('merging duplicates (Art. 5(1)(d))', (runtime) => {
       attributes: Record<string, unknown>
       kinds: string[]
     }
-    expect(merged.identifiers).toMatchObject({ email: 'ida@merge.test', phone: '030 3333333' })
+    expect(merged.identifiers).toMatchObject({ email: 'ida@merge.test', phone: '+49303333333' })
     expect(merged.attributes).toEqual({ region: 'DE-10', ageBand: '35-44' })
     expect(merged.kinds.sort()).toEqual(['customer', 'lead'])
     const orders = (await call('GET', `/subjects/${survivor}/orders`)).json() as { orderNumber: string }[]

@@ -102,7 +102,7 @@ describeEachEngine('rectification (Art. 16) through the gate', (runtime) => {
       old: {
         lastName: 'Alt',
         email: 'rita.alt@rectify.test',
-        phone: '030 1111111',
+        phone: '+49301111111',
         region: 'DE-10',
         kinds: ['lead'],
       },

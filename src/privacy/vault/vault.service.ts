@@ -192,7 +192,10 @@ export class VaultService {
     const digestFor: { plan: PlannedWrite; at: number }[] = []
     for (const [subjectId, fields] of bySubject) {
       const plan: PlannedWrite = { subjectId, set: [], clear: [], index: [] }
-      for (const [field, value] of fields) {
+      for (const [field, raw] of fields) {
+        // A phone number is stored as it is compared: E.164, one without a country code read as
+        // one of the installation's region — however it was typed, imported or sent.
+        const value = raw !== null && field === 'phone' ? phoneAsStored(index, raw) : raw
         if (value === null) plan.clear.push(field)
         else plan.set.push([field, value])
         if (isBlindIndexKind(field)) {
@@ -647,4 +650,14 @@ export class VaultService {
 /** The key a blind-index digest is claimed by (`claimAndFindStored`): its first 8 bytes as an int8. */
 function claimKey(digest: Buffer): string {
   return digest.readBigInt64BE(0).toString()
+}
+
+/** E.164 of a phone number; a problem naming the field if it is none. */
+function phoneAsStored(index: BlindIndex, raw: string): string {
+  try {
+    return index.normalize('phone', raw)
+  } catch (error) {
+    if (error instanceof InvalidIdentifierError) throw invalidField('body', 'identifiers.phone', error.reason)
+    throw error
+  }
 }
