@@ -24,6 +24,7 @@ import { DuplicatesCard } from './contact-duplicates'
 import { CorrectContact } from './contact-edit'
 import { ErasureHeldAlert, RestrictedPurposeLinks } from './contact-erasure'
 import { type ContactFormat, useContactFormat } from './contact-format'
+import { HoldsCard } from './contact-holds'
 import { NotesCard } from './contact-notes'
 import {
   contactOverviewQueryOptions,
@@ -202,6 +203,7 @@ function ContactView({ overview, purpose }: { overview: SubjectOverview; purpose
               format={format}
             />
             <RequestsCard subjectId={subjectId} format={format} />
+            {can('holds:manage') && <HoldsCard subjectId={subjectId} format={format} />}
             <NotesCard
               subjectId={subjectId}
               notes={overview.notes}
