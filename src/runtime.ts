@@ -73,6 +73,8 @@ import { RetentionRuleRepository } from './privacy/retention/retention-rule.repo
 import { RetentionRuleService } from './privacy/retention/retention-rule.service.ts'
 import { ScoreRepository } from './privacy/scores/score.repository.ts'
 import { ScoreStore } from './privacy/scores/score-store.ts'
+import { ScoreCharts } from './privacy/scores/score-charts.ts'
+import { ScoreChartsRepository } from './privacy/scores/score-charts.repository.ts'
 import { StatisticsRepository } from './privacy/statistics/statistics.repository.ts'
 import { StatisticsService } from './privacy/statistics/statistics.service.ts'
 import { SubjectRepository } from './privacy/subjects/subject.repository.ts'
@@ -91,6 +93,8 @@ export interface Services {
   gate: Gate
   /** Population counts for the dashboard (aggregates only). */
   statistics: StatisticsService
+  /** The population's scores as charts for the analytics page (aggregates only). */
+  scoreCharts: ScoreCharts
   /** The field catalog (admin-editable); the gate decides with its in-memory registry. */
   fields: FieldService
   /** The gate for records about subjects: touchpoints, orders, invoices, deals, notes, memberships. */
@@ -356,6 +360,7 @@ export function createServices(
     roles,
     access,
     gate,
+    scoreCharts: new ScoreCharts(new ScoreChartsRepository(database.db)),
     statistics: new StatisticsService({
       repository: new StatisticsRepository(database.db),
       timeZone: async () => (await settings.current()).timeZone,

@@ -238,7 +238,7 @@ export async function buildApp(
       await api.register(
         requestRoutes(services.requests, (ctx, ids) => services.subjects.namesOf(ctx, ids)),
       )
-      await api.register(analyticsRoutes(services.scores))
+      await api.register(analyticsRoutes(services.scores, services.scoreCharts))
       await api.register(dashboardRoutes(services.statistics, services.roles))
       await api.register(holdRoutes(services.holds))
       await api.register(retentionRuleRoutes(services.retention, services.deletionConcept))

@@ -307,6 +307,42 @@ describeEachEngine('scores under the profiling purpose', (runtime) => {
     expect(await storedScores(all)).toBe(0)
   })
 
+  it('draws the population from the stored scores: every RFM cell, ABC shares, Pareto, P(alive), CLV, churn', async () => {
+    const res = await call('GET', '/analytics/charts', marketing)
+    expect(res.statusCode, res.body).toBe(200)
+    const charts = res.json() as {
+      customers: number
+      rfm: { customers: number }[]
+      abc: { class: string; customers: number; revenueShare: number }[]
+      pareto: { customerShare: number; revenueShare: number }[]
+      pAlive: { customers: number }[]
+      churn: { customers: number }[]
+      clv: { customers: number }[]
+    }
+    // Counted over the scores stored now: the objectors' and the withdrawn one's are gone.
+    const stored = await runtime()
+      .database.db.selectFrom('subject_score')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('kind', '=', 'rfm')
+      .executeTakeFirstOrThrow()
+    expect(charts.customers).toBe(Number(stored.n))
+    expect(charts.customers).toBe(CUSTOMERS - WITHOUT_CONSENT.size - 3)
+    const sum = (xs: { customers: number }[]) => xs.reduce((n, x) => n + x.customers, 0)
+    expect(charts.rfm).toHaveLength(25)
+    expect(sum(charts.rfm)).toBe(charts.customers)
+    expect(sum(charts.abc)).toBe(charts.customers)
+    expect(charts.abc.reduce((n, a) => n + a.revenueShare, 0)).toBeCloseTo(1, 3)
+    expect(charts.pareto.at(-1)).toEqual({ customerShare: 1, revenueShare: 1 })
+    // The curve rises and the best-paying customers bring more than their share.
+    for (let i = 1; i < charts.pareto.length; i++)
+      expect(charts.pareto[i]!.revenueShare).toBeGreaterThanOrEqual(charts.pareto[i - 1]!.revenueShare)
+    expect(charts.pareto[1]!.revenueShare).toBeGreaterThanOrEqual(charts.pareto[1]!.customerShare)
+    expect(sum(charts.pAlive)).toBe(charts.customers)
+    expect(sum(charts.churn)).toBe(charts.customers)
+    expect(sum(charts.clv)).toBe(charts.customers)
+    expect((await call('GET', '/analytics/charts', accounting)).statusCode).toBe(403)
+  })
+
   it('describes its routes in the OpenAPI document', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, { summary?: string; description?: string }>>
@@ -315,6 +351,7 @@ describeEachEngine('scores under the profiling purpose', (runtime) => {
       ['/api/v1/subjects/{id}/scores', 'get'],
       ['/api/v1/analytics/clv', 'get'],
       ['/api/v1/analytics/scores/recompute', 'post'],
+      ['/api/v1/analytics/charts', 'get'],
     ] as const) {
       const operation = doc.paths[path]?.[method]
       expect(operation?.summary, path).toBeTruthy()

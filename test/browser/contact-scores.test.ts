@@ -97,4 +97,29 @@ describe('contact scores card in Chromium', () => {
     expect(await none.getAttribute('data-rule')).toBe('no-consent')
     expect(await none.textContent()).toContain('No scores: No consent.')
   })
+
+  it('draws the analytics page: the model, its calibration chart, the RFM grid, ABC, P(alive) and CLV', async () => {
+    await page.goto(`${base}/analytics`)
+    await page.getByTestId('analytics-page').waitFor()
+    const parameters = page.getByTestId('analytics-parameters')
+    await parameters.waitFor()
+    for (const name of ['r', 'α', 'a', 'b'])
+      expect(await parameters.locator(`[data-parameter="${name}"]`).textContent()).toMatch(/\d/)
+    await page.getByTestId('analytics-calibration').locator('svg.recharts-surface').first().waitFor()
+    const cells = await page
+      .getByTestId('analytics-rfm-cell')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-count'))))
+    expect(cells).toHaveLength(25)
+    // Eleven customers consented to profiling; the twelfth has no scores and is not counted.
+    expect(cells.reduce((a, b) => a + b, 0)).toBe(11)
+    expect(await page.getByTestId('analytics-abc-class').count()).toBe(3)
+    await page.getByTestId('analytics-palive').locator('svg.recharts-surface').first().waitFor()
+    await page.getByTestId('analytics-clv').locator('svg.recharts-surface').first().waitFor()
+
+    await page.getByTestId('analytics-recompute').click()
+    const done = page.getByTestId('analytics-recomputed')
+    await done.waitFor()
+    expect(await done.textContent()).toContain('Scored 11 customers; 1 are left without scores')
+    expect(await page.getByTestId('nav-analytics').count()).toBe(1)
+  })
 })

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { ScoreCharts } from '../../privacy/scores/score-charts.ts'
 import { contextOf } from '../../server/request-context.ts'
 import {
   ClvModel,
@@ -7,10 +8,11 @@ import {
   SubjectScoreParams,
   SubjectScores,
 } from './analytics.schemas.ts'
+import { AnalyticsCharts, shapeCharts } from './analytics-charts.ts'
 import type { ScoreService } from './score.service.ts'
 
 export const analyticsRoutes =
-  (scores: ScoreService): FastifyPluginAsyncTypebox =>
+  (scores: ScoreService, charts: ScoreCharts): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/subjects/:id/scores',
@@ -56,6 +58,25 @@ export const analyticsRoutes =
           response: { 200: RecomputeResult },
         },
       },
-      (request) => scores.recompute(contextOf(request), { pageSize: request.query.pageSize }),
+      async (request) => {
+        const result = await scores.recompute(contextOf(request), { pageSize: request.query.pageSize })
+        charts.forget()
+        return result
+      },
+    )
+
+    app.get(
+      '/analytics/charts',
+      {
+        config: { access: 'analytics:run' },
+        schema: {
+          tags: ['analytics'],
+          summary: 'The population’s scores as charts: RFM grid, ABC and Pareto, P(alive), CLV, churn',
+          description:
+            'Counts over the stored scores — which exist only for customers the profiling purpose may use (an objection removes them at once) — with no customer named, so the look is not audited. The RFM grid has every recency × frequency cell; ABC the revenue share per class and the Pareto curve in twentieths of customers; P(alive) and CLV as histograms (CLV up to the 99th percentile); the churn-risk bands. Kept for five minutes, counted anew after a recomputation.',
+          response: { 200: AnalyticsCharts },
+        },
+      },
+      async () => shapeCharts(await charts.charts()),
     )
   }

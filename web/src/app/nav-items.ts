@@ -7,6 +7,7 @@ export interface NavItem {
     | 'contacts'
     | 'imports'
     | 'segments'
+    | 'analytics'
     | 'campaigns'
     | 'privacy'
     | 'deletionConcept'
@@ -17,6 +18,7 @@ export interface NavItem {
     | '/'
     | '/contacts'
     | '/imports'
+    | '/analytics'
     | '/privacy'
     | '/deletion-concept'
     | '/settings/fields'
@@ -33,6 +35,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'contacts', to: '/contacts' },
   { key: 'imports', to: '/imports', permission: 'subjects:import' },
   { key: 'segments' },
+  { key: 'analytics', to: '/analytics', permission: 'analytics:run' },
   { key: 'campaigns' },
   { key: 'privacy', to: '/privacy', permission: ['forms:manage', 'purposes:manage', 'requests:manage'] },
   { key: 'deletionConcept', to: '/deletion-concept', permission: 'purposes:read' },

@@ -14,6 +14,7 @@ import { useTranslation } from 'react-i18next'
 import { safeRedirectTarget, sessionQueryOptions } from '../features/auth/auth.api'
 import { LoginPage } from '../features/auth/login-page'
 import { ImportsPage } from '../features/imports/imports-page'
+import { AnalyticsPage } from '../features/analytics/analytics-page'
 import { OverviewPage } from '../features/overview/overview-page'
 import { PrivacyPage, validatePrivacySearch } from '../features/privacy/privacy-page'
 import { DeletionConceptPage } from '../features/retention/deletion-concept-page'
@@ -110,6 +111,13 @@ const importsRoute = createRoute({
   component: ImportsPage,
 })
 
+/** Customer analytics: the fitted CLV model, its calibration chart and the population's scores as charts. */
+const analyticsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/analytics',
+  component: AnalyticsPage,
+})
+
 /** The DPO's page: the public forms, the consent texts with every version, the open requests. */
 const privacyRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -162,6 +170,7 @@ const routeTree = rootRoute.addChildren([
     contactRoute,
     subjectHistoryRoute,
     importsRoute,
+    analyticsRoute,
     privacyRoute,
     deletionConceptRoute,
     securityRoute,

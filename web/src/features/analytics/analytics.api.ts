@@ -1,0 +1,68 @@
+import { queryOptions } from '@tanstack/react-query'
+import { api, isProblem } from '../../app/api'
+
+/** `GET /api/v1/analytics/charts`: the population's scores, shaped for charts. */
+export interface AnalyticsCharts {
+  customers: number
+  rfm: { recency: number; frequency: number; customers: number; monetary: number }[]
+  abc: { class: string; customers: number; revenueShare: number }[]
+  pareto: { customerShare: number; revenueShare: number }[]
+  pAlive: { from: number; to: number; customers: number }[]
+  churn: { band: string; customers: number }[]
+  clv: { from: number; to: number; customers: number }[]
+}
+
+interface Fit {
+  logLikelihood: number
+  customers: number
+  groups: number
+  iterations: number
+  converged: boolean
+}
+
+/** `GET /api/v1/analytics/clv`: the fitted model with its calibration chart. */
+export interface ClvModel {
+  version: number
+  fittedAt: string
+  asOf: string
+  customers: number
+  bgNbd: ({ r: number; alpha: number; a: number; b: number } & Fit) | null
+  gammaGamma: ({ p: number; q: number; gamma: number } & Fit) | null
+  settings: { currency: string; horizonMonths: number; monthlyDiscountRate: number }
+  notes: string[]
+  calibration: {
+    origin: string | null
+    step: number
+    points: { week: number; actual: number; expected: number | null }[]
+  }
+}
+
+export interface RecomputeResult {
+  customers: number
+  scored: number
+  excluded: number
+}
+
+const noRetryOn4xx = (failures: number, error: unknown) =>
+  failures < 2 && !(isProblem(error) && error.status < 500)
+
+export const analyticsKeys = {
+  charts: () => ['analytics', 'charts'] as const,
+  model: () => ['analytics', 'model'] as const,
+}
+
+export const analyticsChartsQueryOptions = () =>
+  queryOptions({
+    queryKey: analyticsKeys.charts(),
+    queryFn: ({ signal }) => api.get<AnalyticsCharts>('/api/v1/analytics/charts', {}, signal),
+    retry: noRetryOn4xx,
+  })
+
+export const clvModelQueryOptions = () =>
+  queryOptions({
+    queryKey: analyticsKeys.model(),
+    queryFn: ({ signal }) => api.get<ClvModel>('/api/v1/analytics/clv', {}, signal),
+    retry: noRetryOn4xx,
+  })
+
+export const recomputeScores = () => api.post<RecomputeResult>('/api/v1/analytics/scores/recompute')
