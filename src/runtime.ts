@@ -73,6 +73,8 @@ import { RetentionRuleRepository } from './privacy/retention/retention-rule.repo
 import { RetentionRuleService } from './privacy/retention/retention-rule.service.ts'
 import { ScoreRepository } from './privacy/scores/score.repository.ts'
 import { ScoreStore } from './privacy/scores/score-store.ts'
+import { RecommendationRepository } from './privacy/recommendations/recommendation.repository.ts'
+import { RecommendationStore } from './privacy/recommendations/recommendation-store.ts'
 import { ScoreCharts } from './privacy/scores/score-charts.ts'
 import { ScoreChartsRepository } from './privacy/scores/score-charts.repository.ts'
 import { StatisticsRepository } from './privacy/statistics/statistics.repository.ts'
@@ -95,6 +97,8 @@ export interface Services {
   statistics: StatisticsService
   /** The population's scores as charts for the analytics page (aggregates only). */
   scoreCharts: ScoreCharts
+  /** "Bought this, also bought": product pairs, and per customer under the profiling purpose. */
+  recommendations: RecommendationStore
   /** The field catalog (admin-editable); the gate decides with its in-memory registry. */
   fields: FieldService
   /** The gate for records about subjects: touchpoints, orders, invoices, deals, notes, memberships. */
@@ -361,6 +365,12 @@ export function createServices(
     access,
     gate,
     scoreCharts: new ScoreCharts(new ScoreChartsRepository(database.db)),
+    recommendations: new RecommendationStore({
+      repository: new RecommendationRepository(database.db),
+      scores: scoreStore,
+      audit,
+      purposes,
+    }),
     statistics: new StatisticsService({
       repository: new StatisticsRepository(database.db),
       timeZone: async () => (await settings.current()).timeZone,

@@ -22,6 +22,16 @@ What it does:
   TRESOR_SCORES_CHURN_MEDIUM, TRESOR_SCORES_CURRENCY.
 `
 
+const RECOMMEND_HELP = `
+What it does:
+  Counts, over every customer's open and fulfilled orders (erased, held and restricted subjects
+  left out), which products are bought by the same customers, and keeps each product's 20 best
+  partners where at least 3 different customers bought both (so no pair tells one person's
+  purchase). Stored as product pairs, no subject; audited as one read of the orders naming nobody.
+  The nightly job analytics.scores does the same after the scores. With --sku: the partners of one
+  product from the last count.
+`
+
 /** A parameter for reading and copying: five significant digits, no grouping. */
 const num = (value: number) => String(Number(value.toPrecision(5)))
 
@@ -113,6 +123,37 @@ export function registerAnalytics(program: Command): void {
         options.json
           ? `${JSON.stringify(result, null, 2)}\n`
           : `${modelText(result.model)}${recomputeText(result)}`,
+      )
+    })
+  })
+
+  withDataDirOption(
+    analytics
+      .command('recommend')
+      .description("count which products are bought together (or, with --sku, show one product's partners)")
+      .option('--sku <sku>', 'show the products bought together with this one (from the last count)')
+      .option('--json', 'print as the API does')
+      .addHelpText('after', RECOMMEND_HELP),
+  ).action(async (options: { sku?: string; json?: boolean; dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      const store = runtime.services.recommendations
+      if (options.sku !== undefined) {
+        const items = await store.forProduct(options.sku, 20)
+        if (options.json) process.stdout.write(`${JSON.stringify({ items }, null, 2)}\n`)
+        else if (items.length === 0)
+          process.stdout.write(`nothing is bought together with ${options.sku} often enough (yet)\n`)
+        else
+          for (const p of items)
+            process.stdout.write(
+              `${p.sku}\t${p.name}\t${p.customers} customers\tconfidence ${(p.confidence * 100).toFixed(1)} %\tlift ${p.lift.toFixed(2)}\n`,
+            )
+        return
+      }
+      const run = await store.rebuild({ actor: CLI_ACTOR })
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(run, null, 2)}\n`
+          : `${run.pairs.toLocaleString('en')} product pairs kept (of ${run.products.toLocaleString('en')} products bought by ${run.customers.toLocaleString('en')} customers; a pair needs ${run.minCustomers} customers, ${run.top} partners per product)\n`,
       )
     })
   })

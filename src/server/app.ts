@@ -20,6 +20,7 @@ import { TokenInfo, User } from '../modules/access/access.schemas.ts'
 import { roleRoutes } from '../modules/access/role.routes.ts'
 import { RoleInfo } from '../modules/access/role.schemas.ts'
 import { analyticsRoutes } from '../modules/analytics/analytics.routes.ts'
+import { recommendationRoutes } from '../modules/analytics/recommendation.routes.ts'
 import { auditRoutes } from '../modules/audit/audit.routes.ts'
 import { consentProofRoutes } from '../modules/consents/consent-proof.routes.ts'
 import { dashboardRoutes } from '../modules/dashboard/dashboard.routes.ts'
@@ -239,6 +240,7 @@ export async function buildApp(
         requestRoutes(services.requests, (ctx, ids) => services.subjects.namesOf(ctx, ids)),
       )
       await api.register(analyticsRoutes(services.scores, services.scoreCharts))
+      await api.register(recommendationRoutes(services.recommendations))
       await api.register(dashboardRoutes(services.statistics, services.roles))
       await api.register(holdRoutes(services.holds))
       await api.register(retentionRuleRoutes(services.retention, services.deletionConcept))

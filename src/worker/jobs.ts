@@ -13,7 +13,7 @@ export interface JobPayloads {
   'portal.purge': Record<string, never>
   /** Completes held erasures whose legal holds have all ended (Art. 17(1) after 17(3)); narrows the others. */
   'erasures.finish': Record<string, never>
-  /** Fits the analytics models and recomputes every score under the profiling purpose (issue #16). */
+  /** Fits the analytics models, recomputes every score under the profiling purpose and counts the products bought together (issue #16). */
   'analytics.scores': Record<string, never>
 }
 

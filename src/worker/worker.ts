@@ -16,7 +16,8 @@ const HANDLERS: Handlers = {
   'audit.checkpoint': (_payload, runtime) => auditCheckpointJob(runtime.services.audit),
   'doi.expire': (_payload, runtime) => expireDoiRequestsJob(runtime.services.doubleOptIn),
   'portal.purge': (_payload, runtime) => purgePortalAccessJob(runtime.services.portalAccess),
-  'analytics.scores': (_payload, runtime) => recomputeScoresJob(runtime.services.scores),
+  'analytics.scores': (_payload, runtime) =>
+    recomputeScoresJob(runtime.services.scores, runtime.services.recommendations),
   'erasures.finish': (_payload, runtime) => finishHeldErasuresJob(runtime.services.erasures),
 }
 

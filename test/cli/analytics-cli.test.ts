@@ -29,5 +29,16 @@ describe('tresor analytics', () => {
     expect(text.stdout).toContain(
       `${result.excluded} of ${result.customers} customers have no scores: no consent to profiling, consent withdrawn, or objected`,
     )
-  }, 240_000) // four CLI runs, each a cold start of Node and the embedded database
+
+    // Products bought together: counted over the demo customers' orders, then one product's partners.
+    const recommend = await runTresor(['analytics', 'recommend', '--json', ...d])
+    expect(recommend.code, recommend.stderr).toBe(0)
+    const run = JSON.parse(recommend.stdout) as { pairs: number; customers: number; minCustomers: number }
+    expect(run.customers).toBeGreaterThan(0)
+    expect(run.pairs).toBeGreaterThan(0)
+    expect(run.minCustomers).toBe(3)
+    const partners = await runTresor(['analytics', 'recommend', '--sku', 'DEMO-001', ...d])
+    expect(partners.code, partners.stderr).toBe(0)
+    expect(partners.stdout).toMatch(/^DEMO-\d{3}\t.+\t\d+ customers\tconfidence [\d.]+ %\tlift [\d.]+$/m)
+  }, 360_000) // six CLI runs, each a cold start of Node and the embedded database
 })

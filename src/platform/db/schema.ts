@@ -343,6 +343,27 @@ export interface CustomerOrderTable {
   created_at: Timestamp
 }
 
+/** "Bought this, also bought" (migration 0035): product pairs, no subject. */
+export interface ProductAssociationTable {
+  product_id: string
+  other_product_id: string
+  customers: number
+  confidence: number
+  lift: number
+  rank: number
+}
+
+/** The last co-occurrence run (migration 0035); one row. */
+export interface ProductAssociationRunTable {
+  id: Defaulted<boolean>
+  computed_at: Timestamp
+  customers: number
+  products: number
+  pairs: number
+  min_customers: number
+  top: number
+}
+
 export interface OrderLineTable {
   subject_id: string
   order_id: string
@@ -751,6 +772,8 @@ export interface Schema {
   retention_rule_version: RetentionRuleVersionTable
   score_model: ScoreModelTable
   subject_score: SubjectScoreTable
+  product_association: ProductAssociationTable
+  product_association_run: ProductAssociationRunTable
   score_event: ScoreEventTable
 }
 

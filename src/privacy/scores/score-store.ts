@@ -484,13 +484,44 @@ export class ScoreStore {
     subjectId: string
     requestId?: string | undefined
   }): Promise<{ subjectId: string; scores: ExplainedScore[] }> {
+    const common = await this.authorizeProfilingRead(request)
+    const rows = await this.#p.repository.scoresOf(request.subjectId)
+    const models = new Map(
+      (await this.#p.repository.models([...new Set(rows.map((r) => r.model_version))])).map((m) => [
+        m.version,
+        toModel(m),
+      ]),
+    )
+    await this.#p.audit.append([{ ...common, action: 'read' } satisfies AuditRecordInput])
+    return {
+      subjectId: request.subjectId,
+      scores: rows.flatMap((row) => {
+        const model = models.get(row.model_version)
+        return model ? [explainScore(row, model)] : []
+      }),
+    }
+  }
+
+  /**
+   * The steps before reading anything derived about one subject under the profiling purpose
+   * (scores, recommendations): the role acts under the purpose and holds the `derived` category
+   * (which the purpose uses), the purpose's legal basis holds for the subject. Throws 404 for an
+   * unknown or erased subject, 403 naming the rule otherwise (audited). Returns the audit record's
+   * common part for the caller's `read`.
+   */
+  async authorizeProfilingRead(request: {
+    actor: GateActor
+    subjectId: string
+    requestId?: string | undefined
+    field?: string
+  }): Promise<Omit<AuditRecordInput, 'action'>> {
     const purpose = await this.#purpose(request)
     const common = {
       actor: request.actor,
       subjectIds: [request.subjectId],
       purpose: purpose.key,
       legalBasis: purpose.legalBasis,
-      fields: [SCORE_FIELD],
+      fields: [request.field ?? SCORE_FIELD],
       ...(request.requestId ? { requestId: request.requestId } : {}),
     }
     const { subjects, denied } = await this.#p.permissions.check({
@@ -515,21 +546,26 @@ export class ScoreStore {
         `the purpose ${purpose.key} may not use this subject: ${denial.rule}`,
       )
     }
-    const rows = await this.#p.repository.scoresOf(request.subjectId)
+    return common
+  }
+
+  /**
+   * A subject's scores with their explanation, for the access report (Art. 15(1)(h): the logic
+   * involved, its significance); not checked against the profiling purpose — the report's reader
+   * checks and audits its own (dsr_fulfilment).
+   */
+  async explainedFor(subjectId: string): Promise<ExplainedScore[]> {
+    const rows = await this.#p.repository.scoresOf(subjectId)
     const models = new Map(
       (await this.#p.repository.models([...new Set(rows.map((r) => r.model_version))])).map((m) => [
         m.version,
         toModel(m),
       ]),
     )
-    await this.#p.audit.append([{ ...common, action: 'read' } satisfies AuditRecordInput])
-    return {
-      subjectId: request.subjectId,
-      scores: rows.flatMap((row) => {
-        const model = models.get(row.model_version)
-        return model ? [explainScore(row, model)] : []
-      }),
-    }
+    return rows.flatMap((row) => {
+      const model = models.get(row.model_version)
+      return model ? [explainScore(row, model)] : []
+    })
   }
 
   /** Score events after a cursor, oldest first: the outbox a campaign trigger reads (pseudonymous). */
