@@ -23,7 +23,15 @@ describe('contact scores card in Chromium', () => {
       users: [{ email: EMAIL, role: 'marketing', password: PASSWORD }],
     })
     ;({ runtime, base, page } = web)
-    const { gate, records, permissions, scores } = runtime.services
+    const { gate, records, permissions, scores, orders, recommendations } = runtime.services
+    // Everyone buys P1, every second customer P2 too, every third P3: P1 and P2 go together.
+    const products = await Promise.all(
+      ['P1', 'P2', 'P3'].map((sku) => orders.saveProduct({ sku, name: `Product ${sku}` })),
+    )
+    const productLines = (i: number) =>
+      products
+        .filter((_, k) => k === 0 || (k === 1 && i % 2 === 0) || (k === 2 && i % 3 === 0))
+        .map((p) => ({ productId: p.id, description: p.name, quantity: 1, unitPriceCents: 1000 }))
     const ids = await gate.collect({
       actor: ADMIN,
       subjects: Array.from({ length: 12 }, (_, i) => ({
@@ -44,7 +52,10 @@ describe('contact scores card in Chromium', () => {
           orderedAt: new Date(now - (300 - 9 * i - 30 * k) * DAY_MS),
           status: 'fulfilled',
           currency: 'EUR',
-          lines: [{ description: 'Tresor', quantity: 1, unitPriceCents: 3000 + 100 * i }],
+          lines: [
+            { description: 'Tresor', quantity: 1, unitPriceCents: 3000 + 100 * i },
+            ...(k === 0 ? productLines(i) : []),
+          ],
         })),
       ),
     })
@@ -59,6 +70,7 @@ describe('contact scores card in Chromium', () => {
       })),
     )
     await scores.recompute({ actor: ADMIN })
+    await recommendations.rebuild({ actor: ADMIN })
     withoutConsent = ids[0] as string
     scored = ids[3] as string
     await signInAs(page, base, EMAIL, PASSWORD)
@@ -88,6 +100,17 @@ describe('contact scores card in Chromium', () => {
     // Every string translated: no raw keys of the locale files.
     expect(text).not.toMatch(/scores\.(card|explanation|bands)\./)
     expect(await card.textContent()).not.toMatch(/scores\.(card|bands)\./)
+  })
+
+  it('lists the products that go with what the contact bought, never what they have', async () => {
+    // Customer 3 bought P1 and P3, not P2; P2 goes with P1 (six customers bought both).
+    await page.goto(`${base}/contacts/${scored}`)
+    const list = page.getByTestId('scores-recommendations')
+    await list.waitFor()
+    const skus = await list
+      .getByTestId('scores-recommendation')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-sku')))
+    expect(skus).toEqual(['P2'])
   })
 
   it('says why there are no scores for a contact without consent to profiling', async () => {
@@ -121,5 +144,9 @@ describe('contact scores card in Chromium', () => {
     await done.waitFor()
     expect(await done.textContent()).toContain('Scored 11 customers; 1 are left without scores')
     expect(await page.getByTestId('nav-analytics').count()).toBe(1)
+    // The strongest pairs of the catalogue: P1 with P2 first.
+    const first = page.getByTestId('analytics-together-pair').first()
+    await first.waitFor()
+    expect(await first.textContent()).toMatch(/Product P[12] \+ Product P[12]/)
   })
 })

@@ -21,9 +21,11 @@ import { ErrorState } from '../../app/error-state'
 import {
   type AnalyticsCharts,
   analyticsChartsQueryOptions,
+  boughtTogetherQueryOptions,
   type ClvModel,
   clvModelQueryOptions,
   recomputeScores,
+  recountBoughtTogether,
 } from './analytics.api'
 
 /**
@@ -93,6 +95,7 @@ export function AnalyticsPage() {
       ) : (
         <PopulationCards charts={charts.data} currency={model.data?.settings.currency ?? 'EUR'} />
       )}
+      <BoughtTogetherCard />
     </Stack>
   )
 }
@@ -346,5 +349,70 @@ function RfmGrid({ charts }: { charts: AnalyticsCharts }) {
         ))}
       </Table.Tbody>
     </Table>
+  )
+}
+
+/** The strongest "bought together" pairs of the catalogue, with a way to count again. */
+function BoughtTogetherCard() {
+  const { t, i18n } = useTranslation()
+  const queryClient = useQueryClient()
+  const query = useQuery(boughtTogetherQueryOptions())
+  const recount = useMutation({
+    mutationFn: recountBoughtTogether,
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['analytics', 'bought-together'] }),
+  })
+  const percent = new Intl.NumberFormat(i18n.resolvedLanguage, { style: 'percent', maximumFractionDigits: 0 })
+  const number = new Intl.NumberFormat(i18n.resolvedLanguage, { maximumFractionDigits: 2 })
+  const run = query.data?.run
+  return (
+    <ChartCard
+      title={t('analytics.together.title')}
+      description={
+        run
+          ? t('analytics.together.description', {
+              customers: run.customers,
+              pairs: run.pairs,
+              min: run.minCustomers,
+            })
+          : t('analytics.together.none')
+      }
+      testId="analytics-together"
+    >
+      {(query.data?.pairs.length ?? 0) > 0 && (
+        <Table fz="sm" data-testid="analytics-together-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('analytics.together.pair')}</Table.Th>
+              <Table.Th ta="right">{t('analytics.together.customers')}</Table.Th>
+              <Table.Th ta="right">{t('analytics.together.confidence')}</Table.Th>
+              <Table.Th ta="right">{t('analytics.together.lift')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {query.data?.pairs.map((p) => (
+              <Table.Tr key={`${p.withSku}:${p.sku}`} data-testid="analytics-together-pair">
+                <Table.Td>
+                  {p.withName} + {p.name}
+                </Table.Td>
+                <Table.Td ta="right">{p.customers}</Table.Td>
+                <Table.Td ta="right">{percent.format(p.confidence)}</Table.Td>
+                <Table.Td ta="right">{number.format(p.lift)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      <Group>
+        <Button
+          size="xs"
+          variant="light"
+          onClick={() => recount.mutate()}
+          loading={recount.isPending}
+          data-testid="analytics-together-recount"
+        >
+          {t('analytics.together.recount')}
+        </Button>
+      </Group>
+    </ChartCard>
   )
 }

@@ -66,3 +66,27 @@ export const clvModelQueryOptions = () =>
   })
 
 export const recomputeScores = () => api.post<RecomputeResult>('/api/v1/analytics/scores/recompute')
+
+/** `GET /api/v1/analytics/recommendations`: the last co-occurrence run and the strongest pairs. */
+export interface BoughtTogether {
+  run: { computedAt: string; customers: number; products: number; pairs: number; minCustomers: number } | null
+  pairs: {
+    sku: string
+    name: string
+    withSku: string
+    withName: string
+    customers: number
+    confidence: number
+    lift: number
+  }[]
+}
+
+export const boughtTogetherQueryOptions = () =>
+  queryOptions({
+    queryKey: ['analytics', 'bought-together'] as const,
+    queryFn: ({ signal }) =>
+      api.get<BoughtTogether>('/api/v1/analytics/recommendations', { limit: 10 }, signal),
+    retry: noRetryOn4xx,
+  })
+
+export const recountBoughtTogether = () => api.post<unknown>('/api/v1/analytics/recommendations/recompute')

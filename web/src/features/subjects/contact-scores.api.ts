@@ -74,3 +74,26 @@ export function scoreDenialRule(error: unknown): DenialRule | undefined {
   const match = /may not use this subject: ([a-z0-9-]+)$/.exec(error.detail ?? '')
   return isOneOf(DENIAL_RULES, match?.[1]) ? match[1] : undefined
 }
+
+/** A product that goes with what the contact bought (`GET /subjects/{id}/recommendations`). */
+export interface RecommendedProduct {
+  productId: string
+  sku: string
+  name: string
+  category: string | null
+  score: number
+  because: number
+}
+
+export function subjectRecommendationsQueryOptions(id: string) {
+  return queryOptions({
+    queryKey: [...contactKeys.overviewOf(id), 'recommendations'] as const,
+    queryFn: ({ signal }) =>
+      api.get<{ items: RecommendedProduct[] }>(
+        `/api/v1/subjects/${encodeURIComponent(id)}/recommendations`,
+        { limit: 5 },
+        signal,
+      ),
+    retry: (failures, error) => failures < 2 && !(isProblem(error) && error.status < 500),
+  })
+}

@@ -26,6 +26,7 @@ import {
   type ScoreTerm,
   type SubjectScore,
   scoreDenialRule,
+  subjectRecommendationsQueryOptions,
   subjectScoresQueryOptions,
 } from './contact-scores.api'
 import { SectionCard } from './contact-section'
@@ -82,7 +83,10 @@ export function ScoresCard({ subjectId, format }: { subjectId: string; format: C
           {t('scores.card.notYet')}
         </Text>
       ) : (
-        <ScoreSummary scores={scores} format={format} />
+        <>
+          <ScoreSummary scores={scores} format={format} />
+          <Recommendations subjectId={subjectId} />
+        </>
       )}
       <Drawer
         opened={explaining}
@@ -102,6 +106,29 @@ export function ScoresCard({ subjectId, format }: { subjectId: string; format: C
         </Stack>
       </Drawer>
     </SectionCard>
+  )
+}
+
+/** Products that go with what the contact bought (read under the profiling purpose, like the scores). */
+function Recommendations({ subjectId }: { subjectId: string }) {
+  const { t } = useTranslation()
+  const query = useQuery(subjectRecommendationsQueryOptions(subjectId))
+  const items = query.data?.items ?? []
+  if (!query.isSuccess || items.length === 0) return null
+  return (
+    <Stack gap={4} mt="sm" data-testid="scores-recommendations">
+      <Text size="sm" fw={500}>
+        {t('scores.card.recommended')}
+      </Text>
+      {items.map((p) => (
+        <Text key={p.productId} size="sm" data-testid="scores-recommendation" data-sku={p.sku}>
+          {p.name}{' '}
+          <Text span size="xs" c="dimmed">
+            {t('scores.card.because', { count: p.because })}
+          </Text>
+        </Text>
+      ))}
+    </Stack>
   )
 }
 
