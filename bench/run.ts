@@ -16,6 +16,7 @@ import { eraseOne } from './scenarios/erase-one.ts'
 import { gateAudience } from './scenarios/gate-audience.ts'
 import { gateRead } from './scenarios/gate-read.ts'
 import { importSubjects } from './scenarios/import.ts'
+import { recommendations } from './scenarios/recommendations.ts'
 import { scores } from './scenarios/scores.ts'
 import { startup } from './scenarios/startup.ts'
 import { vault } from './scenarios/vault.ts'
@@ -37,6 +38,7 @@ const SCENARIOS: readonly Scenario[] = [
   eraseOne,
   clvFit,
   scores,
+  recommendations,
 ]
 
 const USAGE = `usage: npm run bench [-- --scenario NAME ... --scale N --db pglite|postgres]

@@ -69,7 +69,7 @@ export class RecommendationRepository {
           and s.erased_at is null and s.erasure_requested_at is null
           and not exists (select 1 from restriction_state r where r.subject_id = ol.subject_id)
       `.execute(trx)
-      await sql`create index on basket (subject_id)`.execute(trx)
+      // Statistics for the planner (a temporary table has none): the self-join is a hash join.
       await sql`analyze basket`.execute(trx)
       const { rows } = await sql<{ customers: string; products: string; pairs: string }>`
         with counts as (
