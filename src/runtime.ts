@@ -73,6 +73,9 @@ import { RetentionRuleRepository } from './privacy/retention/retention-rule.repo
 import { RetentionRuleService } from './privacy/retention/retention-rule.service.ts'
 import { ScoreRepository } from './privacy/scores/score.repository.ts'
 import { ScoreStore } from './privacy/scores/score-store.ts'
+import { PersonaService } from './modules/analytics/personas/persona.service.ts'
+import { PersonaRepository } from './privacy/personas/persona.repository.ts'
+import { PersonaStore } from './privacy/personas/persona-store.ts'
 import { RecommendationRepository } from './privacy/recommendations/recommendation.repository.ts'
 import { RecommendationStore } from './privacy/recommendations/recommendation-store.ts'
 import { ScoreCharts } from './privacy/scores/score-charts.ts'
@@ -99,6 +102,8 @@ export interface Services {
   scoreCharts: ScoreCharts
   /** "Bought this, also bought": product pairs, and per customer under the profiling purpose. */
   recommendations: RecommendationStore
+  /** Personas: k-means clusters of the customers' scores (pseudonymous). */
+  personas: PersonaService
   /** The field catalog (admin-editable); the gate decides with its in-memory registry. */
   fields: FieldService
   /** The gate for records about subjects: touchpoints, orders, invoices, deals, notes, memberships. */
@@ -365,6 +370,9 @@ export function createServices(
     access,
     gate,
     scoreCharts: new ScoreCharts(new ScoreChartsRepository(database.db)),
+    personas: new PersonaService({
+      store: new PersonaStore({ repository: new PersonaRepository(database.db), audit, purposes }),
+    }),
     recommendations: new RecommendationStore({
       repository: new RecommendationRepository(database.db),
       scores: scoreStore,

@@ -32,6 +32,16 @@ What it does:
   product from the last count.
 `
 
+const PERSONAS_HELP = `
+What it does:
+  Clusters the customers with scores (only those the profiling purpose may use) into personas by
+  k-means over their standardised log days since the last purchase, log orders, log revenue and
+  P(alive) (fitted on a random sample of at most 50,000, every customer then counted into the
+  nearest), names each from where its centre stands and prints size and typical values. Nothing per
+  person is stored; audited as one read of the scores naming nobody. Run \`tresor analytics scores\`
+  first.
+`
+
 /** A parameter for reading and copying: five significant digits, no grouping. */
 const num = (value: number) => String(Number(value.toPrecision(5)))
 
@@ -155,6 +165,30 @@ export function registerAnalytics(program: Command): void {
           ? `${JSON.stringify(run, null, 2)}\n`
           : `${run.pairs.toLocaleString('en')} product pairs kept (of ${run.products.toLocaleString('en')} products bought by ${run.customers.toLocaleString('en')} customers; a pair needs ${run.minCustomers} customers, ${run.top} partners per product)\n`,
       )
+    })
+  })
+
+  withDataDirOption(
+    analytics
+      .command('personas')
+      .description('cluster the scored customers into personas (k-means) and print them')
+      .option('--k <n>', 'how many personas (2-12, default 5)', parseIntOption('--k', 2, 12))
+      .option('--json', 'print the model as the API does')
+      .addHelpText('after', PERSONAS_HELP),
+  ).action(async (options: { k?: number; json?: boolean; dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      const model = await runtime.services.personas.recompute({ actor: CLI_ACTOR }, options.k ?? 5)
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(model, null, 2)}\n`)
+        return
+      }
+      process.stdout.write(
+        `${model.k} personas over ${model.customers.toLocaleString('en')} customers (fitted on ${model.sample.toLocaleString('en')})\n`,
+      )
+      for (const p of model.personas)
+        process.stdout.write(
+          `${p.name.en}\t${p.customers.toLocaleString('en')} (${(p.share * 100).toFixed(1)} %)\tlast purchase ${p.typical.recencyDays} days ago, ${p.typical.orders} orders, revenue ${p.typical.revenue}, P(alive) ${p.typical.pAlive}\n`,
+        )
     })
   })
 }

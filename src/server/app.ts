@@ -20,6 +20,7 @@ import { TokenInfo, User } from '../modules/access/access.schemas.ts'
 import { roleRoutes } from '../modules/access/role.routes.ts'
 import { RoleInfo } from '../modules/access/role.schemas.ts'
 import { analyticsRoutes } from '../modules/analytics/analytics.routes.ts'
+import { personaRoutes } from '../modules/analytics/personas/persona.routes.ts'
 import { recommendationRoutes } from '../modules/analytics/recommendation.routes.ts'
 import { auditRoutes } from '../modules/audit/audit.routes.ts'
 import { consentProofRoutes } from '../modules/consents/consent-proof.routes.ts'
@@ -241,6 +242,7 @@ export async function buildApp(
       )
       await api.register(analyticsRoutes(services.scores, services.scoreCharts))
       await api.register(recommendationRoutes(services.recommendations))
+      await api.register(personaRoutes(services.personas))
       await api.register(dashboardRoutes(services.statistics, services.roles))
       await api.register(holdRoutes(services.holds))
       await api.register(retentionRuleRoutes(services.retention, services.deletionConcept))

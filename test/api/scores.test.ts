@@ -343,6 +343,42 @@ describeEachEngine('scores under the profiling purpose', (runtime) => {
     expect((await call('GET', '/analytics/charts', accounting)).statusCode).toBe(403)
   })
 
+  it('clusters the scored customers into named personas with sizes and typical values, nobody named', async () => {
+    expect((await call('GET', '/analytics/personas', marketing)).statusCode).toBe(404)
+    const res = await call('POST', '/analytics/personas/recompute?k=3', marketing)
+    expect(res.statusCode, res.body).toBe(200)
+    const model = res.json() as {
+      version: number
+      k: number
+      customers: number
+      personas: {
+        name: { de: string; en: string }
+        customers: number
+        share: number
+        typical: { recencyDays: number; orders: number }
+        levels: Record<string, string>
+      }[]
+    }
+    const scored = CUSTOMERS - WITHOUT_CONSENT.size - 3
+    expect(model.customers).toBe(scored)
+    expect(model.personas.length).toBe(model.k)
+    expect(model.k).toBeLessThanOrEqual(3)
+    // Every scored customer in exactly one persona; largest first.
+    expect(model.personas.reduce((n, p) => n + p.customers, 0)).toBe(scored)
+    expect(model.personas.reduce((n, p) => n + p.share, 0)).toBeCloseTo(1, 6)
+    const sizes = model.personas.map((p) => p.customers)
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a))
+    for (const p of model.personas) {
+      expect(p.name.en.length).toBeGreaterThan(3)
+      expect(p.name.de.length).toBeGreaterThan(3)
+      expect(p.typical.orders).toBeGreaterThanOrEqual(1)
+    }
+    expect(JSON.stringify(model)).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/)
+    const latest = await call('GET', '/analytics/personas', marketing)
+    expect((latest.json() as { version: number }).version).toBe(model.version)
+    expect((await call('POST', '/analytics/personas/recompute', accounting)).statusCode).toBe(403)
+  })
+
   it('describes its routes in the OpenAPI document', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, { summary?: string; description?: string }>>
@@ -352,6 +388,7 @@ describeEachEngine('scores under the profiling purpose', (runtime) => {
       ['/api/v1/analytics/clv', 'get'],
       ['/api/v1/analytics/scores/recompute', 'post'],
       ['/api/v1/analytics/charts', 'get'],
+      ['/api/v1/analytics/personas/recompute', 'post'],
     ] as const) {
       const operation = doc.paths[path]?.[method]
       expect(operation?.summary, path).toBeTruthy()

@@ -148,5 +148,13 @@ describe('contact scores card in Chromium', () => {
     const first = page.getByTestId('analytics-together-pair').first()
     await first.waitFor()
     expect(await first.textContent()).toMatch(/Product P[12] \+ Product P[12]/)
+
+    // Personas: found on demand, every scored customer in one.
+    await page.getByTestId('analytics-personas-recompute').click()
+    await page.getByTestId('analytics-persona').first().waitFor()
+    const sizes = await page
+      .getByTestId('analytics-persona-size')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-customers'))))
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(11)
   })
 })

@@ -40,5 +40,10 @@ describe('tresor analytics', () => {
     const partners = await runTresor(['analytics', 'recommend', '--sku', 'DEMO-001', ...d])
     expect(partners.code, partners.stderr).toBe(0)
     expect(partners.stdout).toMatch(/^DEMO-\d{3}\t.+\t\d+ customers\tconfidence [\d.]+ %\tlift [\d.]+$/m)
-  }, 360_000) // six CLI runs, each a cold start of Node and the embedded database
+
+    const personas = await runTresor(['analytics', 'personas', '--k', '3', ...d])
+    expect(personas.code, personas.stderr).toBe(0)
+    expect(personas.stdout).toMatch(/^\d personas over \d+ customers/m)
+    expect(personas.stdout).toMatch(/\tlast purchase \d+ days ago, [\d.]+ orders/)
+  }, 420_000) // seven CLI runs, each a cold start of Node and the embedded database
 })

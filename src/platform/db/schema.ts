@@ -343,6 +343,17 @@ export interface CustomerOrderTable {
   created_at: Timestamp
 }
 
+/** Personas (migration 0036): k-means clusters of the customers' scores; no subject id. */
+export interface PersonaModelTable {
+  version: Generated<number>
+  fitted_at: Timestamp
+  k: number
+  customers: number
+  sample: number
+  scaling: JsonColumn<Record<string, unknown>>
+  personas: JsonColumn<unknown[]>
+}
+
 /** "Bought this, also bought" (migration 0035): product pairs, no subject. */
 export interface ProductAssociationTable {
   product_id: string
@@ -774,6 +785,7 @@ export interface Schema {
   subject_score: SubjectScoreTable
   product_association: ProductAssociationTable
   product_association_run: ProductAssociationRunTable
+  persona_model: PersonaModelTable
   score_event: ScoreEventTable
 }
 

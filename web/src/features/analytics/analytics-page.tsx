@@ -24,6 +24,8 @@ import {
   boughtTogetherQueryOptions,
   type ClvModel,
   clvModelQueryOptions,
+  personasQueryOptions,
+  recomputePersonas,
   recomputeScores,
   recountBoughtTogether,
 } from './analytics.api'
@@ -95,6 +97,7 @@ export function AnalyticsPage() {
       ) : (
         <PopulationCards charts={charts.data} currency={model.data?.settings.currency ?? 'EUR'} />
       )}
+      <PersonasCard currency={model.data?.settings.currency ?? 'EUR'} />
       <BoughtTogetherCard />
     </Stack>
   )
@@ -411,6 +414,79 @@ function BoughtTogetherCard() {
           data-testid="analytics-together-recount"
         >
           {t('analytics.together.recount')}
+        </Button>
+      </Group>
+    </ChartCard>
+  )
+}
+
+/** Personas: the customers in a few named groups, with size and typical values. */
+function PersonasCard({ currency }: { currency: string }) {
+  const { t, i18n } = useTranslation()
+  const queryClient = useQueryClient()
+  const query = useQuery(personasQueryOptions())
+  const recompute = useMutation({
+    mutationFn: recomputePersonas,
+    onSuccess: (model) => queryClient.setQueryData(['analytics', 'personas'], model),
+  })
+  const german = i18n.resolvedLanguage === 'de'
+  const percent = new Intl.NumberFormat(i18n.resolvedLanguage, { style: 'percent', maximumFractionDigits: 1 })
+  const money = new Intl.NumberFormat(i18n.resolvedLanguage, {
+    style: 'currency',
+    currency,
+    maximumFractionDigits: 0,
+  })
+  const model = query.data
+  return (
+    <ChartCard
+      title={t('analytics.personas.title')}
+      description={
+        model
+          ? t('analytics.personas.description', { customers: model.customers, sample: model.sample })
+          : t('analytics.personas.none')
+      }
+      testId="analytics-personas"
+    >
+      {model && (
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: Math.min(model.personas.length, 5) }}>
+          {model.personas.map((p) => (
+            <Card key={p.index} withBorder radius="md" padding="sm" data-testid="analytics-persona">
+              <Stack gap={4}>
+                <Text fw={600}>{german ? p.name.de : p.name.en}</Text>
+                <Text size="xs" c="dimmed">
+                  {german ? p.description.de : p.description.en}
+                </Text>
+                <Text fz={22} fw={700} data-testid="analytics-persona-size" data-customers={p.customers}>
+                  {percent.format(p.share)}
+                </Text>
+                <Text size="xs">{t('analytics.personas.customers', { count: p.customers })}</Text>
+                <Text size="xs" c="dimmed">
+                  {t('analytics.personas.typical', {
+                    days: p.typical.recencyDays,
+                    orders: p.typical.orders,
+                    revenue: money.format(p.typical.revenue),
+                    pAlive: percent.format(p.typical.pAlive),
+                  })}
+                </Text>
+              </Stack>
+            </Card>
+          ))}
+        </SimpleGrid>
+      )}
+      {recompute.isError && (
+        <Text size="sm" c="red">
+          {isProblem(recompute.error, 409) ? t('analytics.personas.tooFew') : t('analytics.recomputeError')}
+        </Text>
+      )}
+      <Group>
+        <Button
+          size="xs"
+          variant="light"
+          onClick={() => recompute.mutate()}
+          loading={recompute.isPending}
+          data-testid="analytics-personas-recompute"
+        >
+          {t('analytics.personas.recompute')}
         </Button>
       </Group>
     </ChartCard>

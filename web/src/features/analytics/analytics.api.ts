@@ -90,3 +90,32 @@ export const boughtTogetherQueryOptions = () =>
   })
 
 export const recountBoughtTogether = () => api.post<unknown>('/api/v1/analytics/recommendations/recompute')
+
+type Level = 'high' | 'mid' | 'low'
+
+/** `GET /api/v1/analytics/personas`: k-means clusters of the customers' scores. */
+export interface PersonaModel {
+  version: number
+  fittedAt: string
+  k: number
+  customers: number
+  sample: number
+  personas: {
+    index: number
+    name: { de: string; en: string }
+    description: { de: string; en: string }
+    customers: number
+    share: number
+    typical: { recencyDays: number; orders: number; revenue: number; pAlive: number }
+    levels: { recency: Level; frequency: Level; monetary: Level; pAlive: Level }
+  }[]
+}
+
+export const personasQueryOptions = () =>
+  queryOptions({
+    queryKey: ['analytics', 'personas'] as const,
+    queryFn: ({ signal }) => api.get<PersonaModel>('/api/v1/analytics/personas', {}, signal),
+    retry: noRetryOn4xx,
+  })
+
+export const recomputePersonas = () => api.post<PersonaModel>('/api/v1/analytics/personas/recompute')
