@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { AccessService } from './modules/access/access.service.ts'
 import { RoleRepository } from './modules/access/role.repository.ts'
 import { RoleService } from './modules/access/role.service.ts'
@@ -35,6 +35,7 @@ import { TrackingService } from './modules/tracking/tracking.service.ts'
 import { TrackingCountRepository } from './modules/tracking/tracking-count.repository.ts'
 import { MarketingMailService } from './modules/unsubscribe/marketing-mail.service.ts'
 import { type Config, loadMasterKeys } from './platform/config.ts'
+import type { Schema } from './platform/db/schema.ts'
 import { type Database, openDatabase } from './platform/db/database.ts'
 import { checkMigrated, migrate } from './platform/db/migrate.ts'
 import { createLogger, type Logger } from './platform/logger.ts'
@@ -192,6 +193,8 @@ export function createServices(
   config: Config,
   masterKey: Buffer,
   keyring: Keyring = new Keyring({ current: masterKey }),
+  /** A read replica for heavy pseudonymous reads (DATABASE_REPLICA_URL); the primary without. */
+  reads: Kysely<Schema> = database.db,
 ): Services {
   const users = new UserRepository(database.db)
   const masterKeyRepository = new MasterKeyRepository(database.db)
@@ -231,7 +234,7 @@ export function createServices(
   const subjectRepository = new SubjectRepository(database.db)
   const scoreStore = new ScoreStore({
     db: database.db,
-    repository: new ScoreRepository(database.db),
+    repository: new ScoreRepository(database.db, reads),
     audit,
     purposes,
     permissions,
@@ -369,18 +372,18 @@ export function createServices(
     roles,
     access,
     gate,
-    scoreCharts: new ScoreCharts(new ScoreChartsRepository(database.db)),
+    scoreCharts: new ScoreCharts(new ScoreChartsRepository(reads)),
     personas: new PersonaService({
-      store: new PersonaStore({ repository: new PersonaRepository(database.db), audit, purposes }),
+      store: new PersonaStore({ repository: new PersonaRepository(database.db, reads), audit, purposes }),
     }),
     recommendations: new RecommendationStore({
-      repository: new RecommendationRepository(database.db),
+      repository: new RecommendationRepository(database.db, reads),
       scores: scoreStore,
       audit,
       purposes,
     }),
     statistics: new StatisticsService({
-      repository: new StatisticsRepository(database.db),
+      repository: new StatisticsRepository(reads),
       timeZone: async () => (await settings.current()).timeZone,
     }),
     fields,
@@ -494,6 +497,19 @@ export async function openRuntime(
     pgliteDir: options.inMemory ? undefined : path.join(config.dataDir, 'pgdata'),
     attach: options.attach ?? false,
   })
+  // Heavy pseudonymous reads go to the replica where there is one (a hot standby of the primary).
+  const replica = config.databaseReplicaUrl
+    ? await openDatabase({ databaseUrl: config.databaseReplicaUrl, poolSize: 5 }).catch(
+        async (error: unknown) => {
+          await database.close()
+          throw error
+        },
+      )
+    : undefined
+  const closeAll = async () => {
+    await replica?.close()
+    await database.close()
+  }
   // Beside a running server, which migrated at its start and owns the running imports, this
   // process checks the schema instead of migrating and leaves the server's imports alone.
   const owner = options.migrate !== false && !database.attached
@@ -501,7 +517,7 @@ export async function openRuntime(
   try {
     if (database.attached) await checkMigrated(database)
     else if (owner) await migrate(database)
-    services = createServices(database, config, masterKey, keyring)
+    services = createServices(database, config, masterKey, keyring, replica?.db)
     // Seeds the built-in roles and loads every role into memory for the permission checks.
     await services.roles.init()
     // Refuses a master key that doesn't match the database's; creates the vault's secrets on first start.
@@ -525,7 +541,7 @@ export async function openRuntime(
         logger.warn({ imports: interrupted }, 'imports left running by an ended process marked interrupted')
     }
   } catch (error) {
-    await database.close()
+    await closeAll()
     throw error
   }
   return {
@@ -535,6 +551,6 @@ export async function openRuntime(
     masterKey,
     keyring,
     services,
-    close: () => database.close(),
+    close: closeAll,
   }
 }

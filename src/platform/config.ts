@@ -33,6 +33,13 @@ export interface Config {
   dataDir: string
   /** PostgreSQL connection string; when absent Tresor runs on the embedded PGlite in `dataDir/pgdata`. */
   databaseUrl: string | undefined
+  /**
+   * A read replica of `databaseUrl` (PostgreSQL streaming replication, hot standby): heavy
+   * pseudonymous reads — the dashboard's and the analytics page's counts, the population aggregates
+   * models are fitted on, personas, "bought together" — go there; writes and everything read about
+   * one person stay on the primary. Env DATABASE_REPLICA_URL; only with DATABASE_URL.
+   */
+  databaseReplicaUrl: string | undefined
   /** HTTP port, default 3000. 0 picks a free port. */
   port: number
   /** Interface to listen on, default 127.0.0.1. */
@@ -174,6 +181,25 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://')
     }
   }
+  const databaseReplicaUrl = overrides.databaseReplicaUrl ?? (env.DATABASE_REPLICA_URL?.trim() || undefined)
+  if (databaseReplicaUrl !== undefined) {
+    if (databaseUrl === undefined)
+      throw new ConfigError(
+        'DATABASE_REPLICA_URL',
+        'needs DATABASE_URL: a replica of the embedded database is not possible',
+      )
+    let protocol = ''
+    try {
+      protocol = new URL(databaseReplicaUrl).protocol
+    } catch {
+      throw new ConfigError(
+        'DATABASE_REPLICA_URL',
+        'is not a URL (expected postgres://user:password@host:port/database)',
+      )
+    }
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:')
+      throw new ConfigError('DATABASE_REPLICA_URL', 'must start with postgres:// or postgresql://')
+  }
   const logLevel = (overrides.logLevel ?? env.TRESOR_LOG_LEVEL ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('TRESOR_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
@@ -182,6 +208,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   return {
     dataDir,
     databaseUrl,
+    databaseReplicaUrl,
     port,
     host,
     logLevel,

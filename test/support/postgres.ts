@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process'
-import { accessSync, constants, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, constants, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { chown, mkdtemp, rm } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
@@ -139,7 +139,16 @@ function describeFailure(error: unknown): string {
  * durability. `sharedBuffers` (default 128MB, enough for the tests) is what the bench raises to
  * what a server for a million subjects would be given.
  */
-export async function startPostgres(options: { sharedBuffers?: string } = {}): Promise<TestPostgres> {
+export async function startPostgres(
+  options: {
+    sharedBuffers?: string
+    /**
+     * Superuser URL of a running server: start a hot standby of it instead (a base backup with
+     * streaming replication, `pg_basebackup -R`), read-only, following the primary's WAL.
+     */
+    standbyOf?: string
+  } = {},
+): Promise<TestPostgres> {
   const sharedBuffers = options.sharedBuffers ?? '128MB'
   if (!/^\d+[kMG]B$/.test(sharedBuffers)) throw new Error(`not a PostgreSQL memory size: ${sharedBuffers}`)
   const bins = findBinaries()
@@ -158,20 +167,40 @@ export async function startPostgres(options: { sharedBuffers?: string } = {}): P
 
   try {
     if (runAs.uid !== undefined && runAs.gid !== undefined) await chown(dir, runAs.uid, runAs.gid)
-    try {
-      await exec(bins.initdb, [
-        '-D',
-        dataDir,
-        '-A',
-        'trust',
-        '-U',
-        SUPERUSER,
-        '--encoding=UTF8',
-        '--locale=C',
-        '--no-sync',
-      ])
-    } catch (error) {
-      throw new Error(`initdb failed:\n${describeFailure(error)}`)
+    if (options.standbyOf !== undefined) {
+      try {
+        // Beside the server's own binaries (initdb on PATH may be a link into them): the same version.
+        await exec(path.join(path.dirname(realpathSync(bins.initdb)), 'pg_basebackup'), [
+          '-D',
+          dataDir,
+          '-d',
+          options.standbyOf,
+          '-R',
+          '-X',
+          'stream',
+          '-c',
+          'fast',
+          '--no-sync',
+        ])
+      } catch (error) {
+        throw new Error(`pg_basebackup failed:\n${describeFailure(error)}`)
+      }
+    } else {
+      try {
+        await exec(bins.initdb, [
+          '-D',
+          dataDir,
+          '-A',
+          'trust',
+          '-U',
+          SUPERUSER,
+          '--encoding=UTF8',
+          '--locale=C',
+          '--no-sync',
+        ])
+      } catch (error) {
+        throw new Error(`initdb failed:\n${describeFailure(error)}`)
+      }
     }
 
     // Another process can grab the port between probing and binding, so retry with a new one.

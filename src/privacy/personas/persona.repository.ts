@@ -38,8 +38,11 @@ export interface PersonaModelRow {
  */
 export class PersonaRepository {
   readonly #db: Kysely<Schema>
-  constructor(db: Kysely<Schema>) {
+  readonly #reads: Kysely<Schema>
+  /** `reads`: where the scores are read (a replica, DATABASE_REPLICA_URL), else `db`. */
+  constructor(db: Kysely<Schema>, reads: Kysely<Schema> = db) {
     this.#db = db
+    this.#reads = reads
   }
 
   /** How many customers have both scores. */
@@ -47,7 +50,7 @@ export class PersonaRepository {
     const { rows } = await sql<{ n: string }>`
       select count(*) as n from subject_score r
       join subject_score c on c.subject_id = r.subject_id and c.kind = 'clv'
-      where r.kind = 'rfm'`.execute(this.#db)
+      where r.kind = 'rfm'`.execute(this.#reads)
     return Number(rows[0]?.n ?? 0)
   }
 
@@ -58,7 +61,7 @@ export class PersonaRepository {
              (r.inputs->>'revenue')::float8 as m, coalesce((c.outputs->>'pAlive')::float8, 0) as p
       from subject_score r
       join subject_score c on c.subject_id = r.subject_id and c.kind = 'clv'
-      where r.kind = 'rfm' and random() < ${fraction}`.execute(this.#db)
+      where r.kind = 'rfm' and random() < ${fraction}`.execute(this.#reads)
     return rows.map((x) => [Number(x.r), Number(x.o), Number(x.m), Number(x.p)])
   }
 
@@ -101,7 +104,7 @@ export class PersonaRepository {
         limit 1
       ) best
       group by best.i
-      order by best.i`.execute(this.#db)
+      order by best.i`.execute(this.#reads)
     return rows.map((r) => ({
       index: Number(r.i),
       customers: Number(r.customers),

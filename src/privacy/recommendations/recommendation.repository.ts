@@ -41,8 +41,11 @@ export interface RecommendedProduct {
  */
 export class RecommendationRepository {
   readonly #db: Kysely<Schema>
-  constructor(db: Kysely<Schema>) {
+  readonly #reads: Kysely<Schema>
+  /** `reads`: where the pairs are read for the catalogue (a replica, DATABASE_REPLICA_URL), else `db`. */
+  constructor(db: Kysely<Schema>, reads: Kysely<Schema> = db) {
     this.#db = db
+    this.#reads = reads
   }
 
   /**
@@ -126,7 +129,7 @@ export class RecommendationRepository {
 
   /** The products bought together with `productId`, best first. */
   async associated(productId: string, limit: number): Promise<AssociatedProduct[]> {
-    const rows = await this.#db
+    const rows = await this.#reads
       .selectFrom('product_association as a')
       .innerJoin('product as p', 'p.id', 'a.other_product_id')
       .select(['p.id', 'p.sku', 'p.name', 'p.category', 'a.customers', 'a.confidence', 'a.lift'])
@@ -166,7 +169,7 @@ export class RecommendationRepository {
       where a.product_id < a.other_product_id
       order by a.customers desc, a.lift desc, p.sku, o.sku
       limit ${limit}
-    `.execute(this.#db)
+    `.execute(this.#reads)
     return rows.map((r) => ({
       productId: r.id,
       sku: r.sku,

@@ -80,8 +80,11 @@ const daysOf = sql`(o.ordered_at at time zone 'UTC')::date`
  */
 export class ScoreRepository {
   readonly #db: Kysely<Schema>
-  constructor(db: Kysely<Schema>) {
+  readonly #reads: Kysely<Schema>
+  /** `reads`: where the population's aggregates are read (a replica, DATABASE_REPLICA_URL), else `db`. */
+  constructor(db: Kysely<Schema>, reads: Kysely<Schema> = db) {
     this.#db = db
+    this.#reads = reads
   }
 
   /**
@@ -90,7 +93,7 @@ export class ScoreRepository {
    * (x, mean spend) of the Gamma-Gamma fit, the RFM quintile cut points, the ABC revenue limits, and
    * first and repeat purchases per week for the calibration chart. No subject id leaves the query.
    */
-  async population(query: PurchaseQuery, db = this.#db): Promise<PopulationRow> {
+  async population(query: PurchaseQuery, db = this.#reads): Promise<PopulationRow> {
     return db.transaction().execute(async (trx) => {
       // A few sorts of every customer: in memory rather than in temporary files (default 4MB).
       await sql`set local work_mem = '128MB'`.execute(trx)
