@@ -237,9 +237,7 @@ export async function buildApp(
       await api.register(exportRoutes(services.exports))
       await api.register(fieldRoutes(services.fields))
       await api.register(formRoutes(services.forms, services.consentTexts, config.publicUrl))
-      await api.register(
-        requestRoutes(services.requests, (ctx, ids) => services.subjects.namesOf(ctx, ids)),
-      )
+      await api.register(requestRoutes(services.requests, (ctx, ids) => services.subjects.namesOf(ctx, ids)))
       await api.register(analyticsRoutes(services.scores, services.scoreCharts))
       await api.register(recommendationRoutes(services.recommendations))
       await api.register(personaRoutes(services.personas))

@@ -11,10 +11,10 @@ import {
   useRouter,
 } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
+import { AnalyticsPage } from '../features/analytics/analytics-page'
 import { safeRedirectTarget, sessionQueryOptions } from '../features/auth/auth.api'
 import { LoginPage } from '../features/auth/login-page'
 import { ImportsPage } from '../features/imports/imports-page'
-import { AnalyticsPage } from '../features/analytics/analytics-page'
 import { OverviewPage } from '../features/overview/overview-page'
 import { PrivacyPage, validatePrivacySearch } from '../features/privacy/privacy-page'
 import { DeletionConceptPage } from '../features/retention/deletion-concept-page'
