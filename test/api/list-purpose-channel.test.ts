@@ -7,6 +7,7 @@ interface ListPage {
   nextCursor: string | null
   total?: number
   excluded?: number
+  excludedBy?: Record<string, number>
 }
 
 /**
@@ -74,7 +75,8 @@ describeEachEngine('lists and exports for a purpose on a channel', (runtime) => 
   it('lists a multi-channel purpose per channel, counting only whom it may use there', async () => {
     // (Which of them a page shows also depends on the list fields the purpose's scope uses.)
     const phone = await list('kind=b2b_contact&purpose=b2b_prospecting&channel=phone')
-    expect(phone).toMatchObject({ total: 1, excluded: 2 })
+    // …and says why the others are left out: one objected to calls, one to all advertising.
+    expect(phone).toMatchObject({ total: 1, excluded: 2, excludedBy: { objected: 2 } })
     expect(phone.items.map((i) => i.id)).not.toContain(b2b.noCalls)
     const post = await list('kind=b2b_contact&purpose=b2b_prospecting&channel=post')
     expect(post).toMatchObject({ total: 2, excluded: 1 })
@@ -99,11 +101,11 @@ describeEachEngine('lists and exports for a purpose on a channel', (runtime) => 
   it('counts in the total only the subjects the purpose may use (an objector is excluded)', async () => {
     const page = await list('kind=supplier_contact')
     expect(page.items).toEqual([])
-    expect(page).toMatchObject({ total: 0, excluded: 1 })
+    expect(page).toMatchObject({ total: 0, excluded: 1, excludedBy: { objected: 1 } })
     // Without a purpose that excludes them, they are counted.
     const service = await list('kind=supplier_contact&purpose=customer_service')
     expect(service.items.map((i) => i.id)).toEqual([objector])
-    expect(service).toMatchObject({ total: 1, excluded: 0 })
+    expect(service).toMatchObject({ total: 1, excluded: 0, excludedBy: {} })
   })
 
   it('exports a multi-channel purpose for the channel given', async () => {

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateDemoData } from '../../src/modules/demo/demo.service.ts'
 import type { TestRuntime } from '../support/engines.ts'
-import { signInAs, startWebApp, type WebApp } from '../support/web-app.ts'
+import { apiSession, signInAs, startWebApp, type WebApp } from '../support/web-app.ts'
 
 const DPO = 'dashboard.dpo@example.test'
 const PRODUCT = 'dashboard.product@example.test'
@@ -78,6 +78,32 @@ describe('the dashboard in Chromium', () => {
     await page.getByTestId('language-en').click()
     await expect.poll(() => page.getByTestId('overview-requests-card').textContent()).toContain('Overdue')
     expect(await page.getByTestId('overview-kinds-card').textContent()).toContain('Contacts by kind')
+  })
+
+  it('says on the contacts list how many the purpose leaves out, and why', async () => {
+    const dpo = await apiSession((web as WebApp).app, DPO, PASSWORD)
+    const first = await runtime.database.db
+      .selectFrom('subject')
+      .select('id')
+      .where('erased_at', 'is', null)
+      .orderBy('created_at')
+      .executeTakeFirstOrThrow()
+    await dpo.ok('POST', `/subjects/${first.id}/objections`, {
+      scope: 'purpose',
+      purposeKey: 'contact_management',
+      source: 'letter',
+    })
+    const listed = (await dpo.ok('GET', '/subjects?limit=1')) as {
+      excluded: number
+      excludedBy: Record<string, number>
+    }
+    expect(listed.excludedBy.objected).toBeGreaterThanOrEqual(1)
+    await page.goto(`${base}/contacts`)
+    const badge = page.getByTestId('contacts-excluded')
+    await badge.waitFor()
+    expect(await badge.getAttribute('data-excluded')).toBe(String(listed.excluded))
+    await badge.hover()
+    await expect.poll(() => page.getByRole('tooltip').textContent()).toContain('Objection')
   })
 
   it('gives a role without the requests inbox no requests card', async () => {

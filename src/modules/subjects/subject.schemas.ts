@@ -192,4 +192,10 @@ export const SubjectListPage = Type.Object({
         'Subjects matching the filter that the purpose may not use on the channel (an objection, no consent, a restriction, outside the purpose’s scope, ...): left out of every page. Only beside `total`.',
     }),
   ),
+  excludedBy: Type.Optional(
+    Type.Record(Type.String(), Type.Integer(), {
+      description:
+        'Why they were left out: the excluded subjects counted by the first denial rule that holds for each (`objected`, `no-consent`, `consent-withdrawn`, `restricted`, `subject-kind-not-covered`, … — the rules of the permission state). Only beside `total`.',
+    }),
+  ),
 })

@@ -97,7 +97,13 @@ export class SubjectService {
   async list(
     ctx: RequestContext,
     query: SubjectListQuery,
-  ): Promise<{ items: Subject[]; nextCursor: string | null; total?: number; excluded?: number }> {
+  ): Promise<{
+    items: Subject[]
+    nextCursor: string | null
+    total?: number
+    excluded?: number
+    excludedBy?: Record<string, number>
+  }> {
     const purpose = query.purpose ?? CONTACT_MANAGEMENT_PURPOSE
     let after: { value: Date; id: string } | undefined
     if (query.cursor !== undefined) {
@@ -139,7 +145,15 @@ export class SubjectService {
     return {
       items: page.subjects.map(toSubject),
       nextCursor,
-      ...(page.total === undefined ? {} : { total: page.total, excluded: page.excluded ?? 0 }),
+      ...(page.total === undefined
+        ? {}
+        : {
+            total: page.total,
+            excluded: page.excluded ?? 0,
+            excludedBy: Object.fromEntries(
+              Object.entries(page.excludedBy ?? {}).filter((e): e is [string, number] => e[1] !== undefined),
+            ),
+          }),
     }
   }
 

@@ -157,7 +157,7 @@ export interface GatePorts {
       kind?: string | undefined
       attributes?: Record<string, unknown> | undefined
       specialCategory: boolean
-    }): Promise<{ usable: number; excluded: number }>
+    }): Promise<{ usable: number; excluded: number; excludedBy: Partial<Record<string, number>> }>
   }
   roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
   /** The field catalog: categories, identifiers, attributes and their values, special categories. */
@@ -1193,6 +1193,7 @@ export class Gate {
       last: { id: string; createdAt: Date; updatedAt: Date } | undefined
       total?: number
       excluded?: number
+      excludedBy?: Partial<Record<string, number>>
     }
   > {
     const { query, count, ...asked } = request
@@ -1248,7 +1249,9 @@ export class Gate {
       hasMore: rows.length > query.limit,
       // The cursor moves past denied subjects too, so a page never repeats.
       last: last && { id: last.id, createdAt: last.created_at, updatedAt: last.updated_at },
-      ...(counted ? { total: counted.usable, excluded: counted.excluded } : {}),
+      ...(counted
+        ? { total: counted.usable, excluded: counted.excluded, excludedBy: counted.excludedBy }
+        : {}),
     }
   }
 

@@ -216,6 +216,26 @@ const and = (conditions: readonly RawBuilder<SqlBool>[]): RawBuilder<SqlBool> =>
 const needsConsentRow = (plan: readonly Check[]) =>
   plan.some((c) => c.kind === 'consent' || (c.kind === 'special-category' && c.needsConsent))
 
+/**
+ * The plan as one condition on a subject id column — no check of the plan denies — for a query that
+ * combines it with conditions of its own (segments: segment ∩ permission in one statement). The
+ * consent row, where the plan reads it, is probed by its key.
+ */
+export function permittedCondition(query: PlanQuery, id: Ref): RawBuilder<SqlBool> {
+  const allowed = and(allowedConditions(query.plan, query.now, id))
+  return needsConsentRow(query.plan)
+    ? sql<SqlBool>`exists (select 1 from permission_state p where p.subject_id = ${id} and p.purpose_key = ${query.purposeKey} and p.channel = ${query.channel} and ${allowed})`
+    : allowed
+}
+
+/**
+ * The first denial rule of the plan that holds, or null (allowed), as a column: for a query over
+ * `subject s` joined to `lateral (select s.id as id) ids` and left-joined to the consent row `p` of
+ * the purpose and channel (segments count their excluded members by rule with it).
+ */
+export const denialRuleCase = (plan: readonly Check[], now: Date): RawBuilder<DenialRule | null> =>
+  sql<DenialRule | null>`case ${sql.join(denialBranches(plan, now), sql` `)} else null end`
+
 /** SQL for consents, objections and restrictions; one query per method. `db` may be a transaction. */
 export class PermissionRepository {
   readonly #db: Kysely<Schema>
@@ -559,22 +579,35 @@ export class PermissionRepository {
   async countListed(
     query: PlanQuery & { kind?: string | undefined; attributes?: Record<string, unknown> | undefined },
     db = this.#db,
-  ): Promise<{ listed: number; usable: number }> {
+  ): Promise<{ listed: number; usable: number; excludedBy: Partial<Record<DenialRule, number>> }> {
     const filter = [sql<SqlBool>`s.erased_at is null`]
     if (query.kind !== undefined) filter.push(sql<SqlBool>`s.kinds @> array[${query.kind}]::text[]`)
     if (query.attributes !== undefined && Object.keys(query.attributes).length > 0)
       filter.push(sql<SqlBool>`s.attributes @> ${JSON.stringify(query.attributes)}::jsonb`)
-    // The consent row of the purpose and channel, where the plan reads it (absent: no consent).
-    const consent = needsConsentRow(query.plan)
-      ? sql`left join permission_state p on p.subject_id = s.id and p.purpose_key = ${query.purposeKey} and p.channel = ${query.channel}`
-      : sql``
-    const allowed = and(allowedConditions(query.plan, query.now, sql.ref('s.id')))
-    const { rows } = await sql<{ listed: number; usable: number }>`
-      select count(*) as listed, count(*) filter (where ${allowed}) as usable
-      from subject s ${consent}
-      where ${and(filter)}
+    // Each listed subject's first denial rule (null: usable), counted per rule: the list says how
+    // many the purpose leaves out, and why. The consent row of the purpose and channel is read where
+    // the plan reads it (absent: no consent).
+    const { rows } = await sql<{ rule: DenialRule | null; n: number }>`
+      select r.rule, count(*) as n from (
+        select ${denialRuleCase(query.plan, query.now)} as rule
+        from subject s
+        cross join lateral (select s.id as id) as ids
+        left join permission_state p
+          on p.subject_id = s.id and p.purpose_key = ${query.purposeKey} and p.channel = ${query.channel}
+        where ${and(filter)}
+      ) r
+      group by r.rule
     `.execute(db)
-    return { listed: Number(rows[0]?.listed ?? 0), usable: Number(rows[0]?.usable ?? 0) }
+    let listed = 0
+    let usable = 0
+    const excludedBy: Partial<Record<DenialRule, number>> = {}
+    for (const row of rows) {
+      const n = Number(row.n)
+      listed += n
+      if (row.rule === null) usable += n
+      else excludedBy[row.rule] = n
+    }
+    return { listed, usable, excludedBy }
   }
 
   /**

@@ -1045,7 +1045,7 @@ export class PermissionService {
     kind?: string | undefined
     attributes?: Record<string, unknown> | undefined
     specialCategory?: boolean | undefined
-  }): Promise<{ usable: number; excluded: number }> {
+  }): Promise<{ usable: number; excluded: number; excludedBy: Partial<Record<DenialRule, number>> }> {
     const { purpose, channel, now } = await this.#question({
       purposeKey: query.purposeKey,
       channel: query.channel,
@@ -1059,7 +1059,7 @@ export class PermissionService {
       kind: query.kind,
       attributes: query.attributes,
     })
-    return { usable: counts.usable, excluded: counts.listed - counts.usable }
+    return { usable: counts.usable, excluded: counts.listed - counts.usable, excludedBy: counts.excludedBy }
   }
 }
 

@@ -1,4 +1,17 @@
-import { Alert, Badge, Button, Center, Group, Loader, Paper, Select, Stack, Text, Title } from '@mantine/core'
+import {
+  Alert,
+  Badge,
+  Button,
+  Center,
+  Group,
+  Loader,
+  Paper,
+  Select,
+  Stack,
+  Text,
+  Title,
+  Tooltip,
+} from '@mantine/core'
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { getRouteApi } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
@@ -6,6 +19,7 @@ import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
 import { usePermissions } from '../auth/permissions'
+import { DENIAL_RULES, isOneOf } from './contact-overview.api'
 import { type ContactsSearch, DEFAULT_ORDER, DEFAULT_SORT } from './contacts.search'
 import { AttributeFilterBar } from './contacts-attribute-filter'
 import { ContactsEmptyState } from './contacts-empty-state'
@@ -58,6 +72,10 @@ export function ContactsPage() {
 
   const subjects = query.data?.pages.flatMap((page) => page.items) ?? []
   const total = query.data?.pages[0]?.total
+  const denialLabel = (rule: string) =>
+    isOneOf(DENIAL_RULES, rule) ? t(`contact.permissions.denials.${rule}`) : rule
+  const excluded = query.data?.pages[0]?.excluded ?? 0
+  const excludedBy = query.data?.pages[0]?.excludedBy ?? {}
 
   return (
     <Stack gap="md">
@@ -70,6 +88,25 @@ export function ContactsPage() {
             <Badge variant="light" size="lg" data-testid="contacts-total" data-total={total}>
               {t('subjects.total', { count: total })}
             </Badge>
+          )}
+          {excluded > 0 && (
+            <Tooltip
+              multiline
+              w={320}
+              label={Object.entries(excludedBy)
+                .map(([rule, n]) => `${denialLabel(rule)}: ${n}`)
+                .join(' · ')}
+            >
+              <Badge
+                variant="outline"
+                color="gray"
+                size="lg"
+                data-testid="contacts-excluded"
+                data-excluded={excluded}
+              >
+                {t('subjects.excluded', { count: excluded })}
+              </Badge>
+            </Tooltip>
           )}
         </Group>
         <ContactsToolbar filter={filter} onChange={setSearch} />

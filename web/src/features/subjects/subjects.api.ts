@@ -45,6 +45,10 @@ export interface SubjectPage {
   nextCursor: string | null
   /** Only on the first page. */
   total?: number
+  /** Matching subjects the purpose may not use, left out of every page (first page only). */
+  excluded?: number
+  /** Why: the excluded counted by their first denial rule (first page only). */
+  excludedBy?: Record<string, number>
 }
 
 /** A value to filter an attribute on (a list: subjects having all of its values). */
