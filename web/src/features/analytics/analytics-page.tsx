@@ -14,10 +14,10 @@ import {
   Tooltip,
 } from '@mantine/core'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
+import { DashboardCard as ChartCard } from '../overview/dashboard-cards'
 import {
   type AnalyticsCharts,
   analyticsChartsQueryOptions,
@@ -100,30 +100,6 @@ export function AnalyticsPage() {
       <PersonasCard currency={model.data?.settings.currency ?? 'EUR'} />
       <BoughtTogetherCard />
     </Stack>
-  )
-}
-
-function ChartCard({
-  title,
-  description,
-  testId,
-  children,
-}: {
-  title: string
-  description: string
-  testId: string
-  children: ReactNode
-}) {
-  return (
-    <Card withBorder radius="md" padding="lg" data-testid={testId}>
-      <Stack gap="xs">
-        <Text fw={600}>{title}</Text>
-        <Text size="sm" c="dimmed">
-          {description}
-        </Text>
-        {children}
-      </Stack>
-    </Card>
   )
 }
 
