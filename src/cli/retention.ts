@@ -12,11 +12,67 @@ import type {
 } from '../modules/retention/retention-rule.schemas.ts'
 import { ProblemError } from '../platform/problem.ts'
 import type { AuditActor } from '../privacy/audit/audit-record.ts'
+import type { RetentionPlan, RetentionRun } from '../privacy/retention/retention-sweep.service.ts'
 import { checkAgainstSchema, readJsonFile } from './json-input.ts'
-import { alignedColumns, withDataDirOption, withRuntime } from './shared.ts'
+import { alignedColumns, parseIntOption, withDataDirOption, withRuntime } from './shared.ts'
 
 /** The CLI acts as the operator at the machine; the audit trail says so. */
 const CLI_ACTOR: AuditActor = { type: 'system', id: 'tresor-cli' }
+
+/** The sweeper acts for the DPO at the machine: its erasures and deletions are audited as the CLI's. */
+const SWEEP_CLI_ACTOR = { type: 'system' as const, id: 'tresor-cli', role: 'dpo' }
+
+const SWEEP_HELP = `
+The sweeper applies the deletion concept: \`retention plan\` is the dry run (per rule the cutoff, how
+many subjects and records are due, a pseudonymous sample; nothing is deleted), \`retention approve\`
+is the DPO's approval of a plan (audited; the first one turns the daily sweep on), \`retention run\`
+executes an approved plan with its cutoffs, batch by batch, with a progress bar. A rule whose
+version changed since the approval is not run. The daily job retention.sweep plans and runs the
+rules still at the versions approved last, and goes on with a run that stopped half-way.
+`
+
+/** A plan as lines: per rule its version, status, cutoff and counts; why nothing falls due where no date is recorded. */
+export function planText(plan: RetentionPlan): string {
+  const rows = [
+    ['rule', 'version', 'status', 'cutoff (before)', 'subjects', 'records'],
+    ...plan.rules.map((r) => [
+      r.ruleKey,
+      `v${r.ruleVersion}`,
+      r.status,
+      r.cutoff ? r.cutoff.slice(0, 16).replace('T', ' ') : '-',
+      String(r.subjects),
+      String(r.records),
+    ]),
+  ]
+  const notes = plan.rules.filter((r) => r.note).map((r) => `  ${r.ruleKey}: ${r.note}`)
+  const approval = plan.approval
+    ? `approved (${plan.approval.kind}) by ${plan.approval.by.type} ${plan.approval.by.id} at ${plan.approval.at.toISOString()}`
+    : `not approved: tresor retention approve --plan ${plan.id}`
+  return `Retention plan ${plan.id} as of ${plan.asOf.toISOString()}: ${approval}\n${alignedColumns(rows)}${
+    notes.length ? `${notes.join('\n')}\n` : ''
+  }`
+}
+
+/** A run as lines: per rule what was done, or why it was skipped; the failures. */
+export function runText(run: RetentionRun): string {
+  const lines = [`Retention run ${run.id} of plan ${run.planId}: ${run.status}`]
+  for (const r of run.rules) {
+    if (r.status === 'skipped') {
+      if (r.planned.records > 0 || r.skipReason?.includes('changed'))
+        lines.push(`  ${r.ruleKey} v${r.ruleVersion}: not run — ${r.skipReason}`)
+      continue
+    }
+    lines.push(
+      `  ${r.ruleKey} v${r.ruleVersion}: ${r.status}, ${r.done.subjects}/${r.planned.subjects} subjects, ${
+        r.recordKind === 'subject'
+          ? `${r.done.erased} erased, ${r.done.held} erased but for what legal holds keep`
+          : `${r.done.records} records deleted`
+      }, ${r.done.failed} failed`,
+    )
+    for (const f of r.failures) lines.push(`    failed ${f.subject}: ${f.reason}`)
+  }
+  return `${lines.join('\n')}\n`
+}
 
 /** The API's schemas for a rule file, loaded when a file is checked. */
 const ruleSchema = async (kind: 'create' | 'update') => {
@@ -118,6 +174,90 @@ export function registerRetention(program: Command): void {
         })
         process.stdout.write(`retention rule ${created.key} created\n`)
       }
+    })
+  })
+
+  withDataDirOption(
+    retention
+      .command('plan')
+      .description(
+        'the dry run: per rule the cutoff, the subjects and records due, a sample (nothing is deleted)',
+      )
+      .option('--json', 'print JSON')
+      .addHelpText('after', SWEEP_HELP),
+  ).action(async (options: { json?: boolean; dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      const plan = await runtime.services.sweeper.plan({ actor: SWEEP_CLI_ACTOR })
+      process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : planText(plan))
+    })
+  })
+
+  withDataDirOption(
+    retention
+      .command('approve')
+      .description('approve a plan as the DPO (default: the newest); audited; turns the daily sweep on')
+      .option('--plan <id>', 'the plan to approve')
+      .addHelpText('after', SWEEP_HELP),
+  ).action(async (options: { plan?: string; dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      const sweeper = runtime.services.sweeper
+      const id = options.plan ?? (await sweeper.plans(1))[0]?.id
+      if (!id)
+        throw new ProblemError('conflict', 'there is no plan yet: make one with `tresor retention plan`')
+      process.stdout.write(planText(await sweeper.approve(id, { actor: SWEEP_CLI_ACTOR })))
+    })
+  })
+
+  withDataDirOption(
+    retention
+      .command('run')
+      .description('run an approved plan (default: the newest approved one), with a progress bar')
+      .option('--plan <id>', 'the plan to run')
+      .option('--batch <n>', 'subjects per batch (default 1000)', parseIntOption('--batch', 1, 10_000))
+      .option('--json', 'print JSON')
+      .addHelpText('after', SWEEP_HELP),
+  ).action(async (options: { plan?: string; batch?: number; json?: boolean; dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      const sweeper = runtime.services.sweeper
+      const id = options.plan ?? (await sweeper.plans(50)).find((p) => p.approval)?.id
+      if (!id)
+        throw new ProblemError(
+          'conflict',
+          'no approved plan: make one with `tresor retention plan` and approve it with `tresor retention approve`',
+        )
+      const { startProgress } = await import('./progress.ts')
+      let bar: { key: string; shown: number; progress: ReturnType<typeof startProgress> } | undefined
+      const run = await sweeper.run(
+        id,
+        { actor: SWEEP_CLI_ACTOR },
+        {
+          ...(options.batch ? { batch: options.batch } : {}),
+          onProgress: ({ ruleKey, done, planned }) => {
+            if (bar?.key !== ruleKey) {
+              bar?.progress.done()
+              bar = { key: ruleKey, shown: 0, progress: startProgress(ruleKey, Math.max(planned, done)) }
+            }
+            bar.progress.tick(done - bar.shown)
+            bar.shown = done
+          },
+        },
+      )
+      bar?.progress.done()
+      process.stdout.write(options.json ? `${JSON.stringify(run, null, 2)}\n` : runText(run))
+    })
+  })
+
+  withDataDirOption(
+    retention
+      .command('runs')
+      .description('the latest runs with their progress per rule')
+      .option('--json', 'print JSON'),
+  ).action(async (options: { json?: boolean; dataDir?: string }) => {
+    await withRuntime(options, async (runtime) => {
+      const runs = await runtime.services.sweeper.runs(5)
+      process.stdout.write(
+        options.json ? `${JSON.stringify(runs, null, 2)}\n` : runs.map(runText).join('') || 'no runs yet\n',
+      )
     })
   })
 

@@ -11,7 +11,8 @@ const SALES = 'deletion.sales@example.test'
  * The deletion concept (Löschkonzept) in a real browser: the DPO finds it in the navigation, reads
  * the invoice rule with its 8 years and § 147 AO, is refused 5 years with the law named at the
  * period, sets the leads' period to 3 years (version 2), and downloads the document as a PDF.
- * Sales reads the rules but has nothing to edit.
+ * On the Plan tab the DPO makes a plan, approves it and runs it: a lead with no interaction for
+ * four years is erased. Sales reads the rules but has nothing to edit.
  */
 describe('deletion concept page in Chromium', () => {
   let web: WebApp | undefined
@@ -113,6 +114,57 @@ describe('deletion concept page in Chromium', () => {
     expect(download.suggestedFilename()).toMatch(/^loeschkonzept-\d{4}-\d{2}-\d{2}\.pdf$/)
     const file = await download.path()
     expect(readFileSync(file).subarray(0, 5).toString('latin1')).toBe('%PDF-')
+  })
+
+  it('plans, approves and runs the sweeper on the Plan tab: a lead with no interaction for four years is erased', async () => {
+    const runtime = (web as WebApp).runtime
+    const [lead] = await runtime.services.gate.collect({
+      actor: { type: 'user', id: 'browser-test', role: 'admin' },
+      subjects: [
+        {
+          kinds: ['lead'],
+          source: 'test',
+          attributes: {},
+          createdAt: new Date(Date.now() - 4 * 365 * 86_400_000),
+          identifiers: { firstName: 'Synthetic', lastName: 'Lead' },
+        },
+      ],
+    })
+    await page.getByTestId('retention-tab-plan').click()
+    const status = page.getByTestId('retention-sweeper-status')
+    await status.waitFor()
+    expect(await status.getAttribute('data-enabled')).toBe('false')
+    expect(await status.textContent()).toContain('The sweeper is off')
+    expect(await page.getByTestId('retention-plan-none').count()).toBe(1)
+
+    await page.getByTestId('retention-plan-make').click()
+    const leads = page.locator('[data-testid="retention-plan-rule"][data-key="leads_without_interaction"]')
+    await leads.waitFor()
+    expect(await leads.getAttribute('data-status')).toBe('due')
+    expect(await leads.getByTestId('retention-plan-subjects').textContent()).toBe('1')
+    expect(await leads.textContent()).toContain('v2')
+    expect(await leads.textContent()).toContain((lead as string).slice(0, 8))
+    const applicants = page.locator('[data-testid="retention-plan-rule"][data-key="rejected_applicants"]')
+    expect(await applicants.getAttribute('data-status')).toBe('not_recorded')
+    expect(await applicants.getByTestId('retention-plan-not-recorded').textContent()).toBe(
+      'Tresor records no such date: nothing falls due.',
+    )
+
+    await page.getByTestId('retention-plan-approve').click()
+    await page.getByTestId('retention-plan-approved').waitFor()
+    await expect.poll(() => status.getAttribute('data-enabled')).toBe('true')
+    await page.getByTestId('retention-plan-run').click()
+    const run = page.getByTestId('retention-run').first()
+    await run.waitFor()
+    await expect.poll(() => run.getAttribute('data-status'), { timeout: 30_000 }).toBe('done')
+    expect(
+      await run
+        .locator('[data-testid="retention-run-rule"][data-key="leads_without_interaction"]')
+        .textContent(),
+    ).toContain('1 erased, 0 erased but for what legal holds keep, 0 failed')
+    const subject = await dpo.ok<{ items: { id: string }[] }>('GET', '/subjects?limit=100')
+    expect(subject.items.map((s) => s.id)).not.toContain(lead)
+    expect(await page.getByTestId('retention-plan-panel').textContent()).not.toMatch(/retentionPlan\./)
   })
 
   it('lets sales read the rules, with nothing to edit', async () => {

@@ -4,6 +4,7 @@ import type { DemoSubject } from './demo-bucket.ts'
 import { generatePeople } from './demo-generator.ts'
 import { type DemoPermissionPorts, seedDemoPermissions } from './demo-permissions.ts'
 import { type DemoRecordPorts, seedDemoCatalogue, seedDemoRecords } from './demo-records.ts'
+import { type DemoRetentionPorts, seedDemoDoiRequests, seedDemoReturningVisitors } from './demo-retention.ts'
 
 export interface DemoOptions {
   subjects: number
@@ -14,7 +15,7 @@ export interface DemoOptions {
 }
 
 /** The services the demo writes through: the gate's entry points, never the personal tables. */
-export interface DemoServices extends DemoPermissionPorts, DemoRecordPorts {
+export interface DemoServices extends DemoPermissionPorts, DemoRecordPorts, DemoRetentionPorts {
   subjects: Pick<SubjectService, 'importMany'>
 }
 
@@ -29,6 +30,10 @@ export interface DemoSummary {
   touchpoints: number
   orders: number
   invoices: number
+  /** Newsletter sign-ups never confirmed (double opt-in requests the deletion concept lets go). */
+  unconfirmedSignUps: number
+  /** Page views of returning visitors from more than 13 months ago (web tracking lets them go). */
+  pastPageViews: number
 }
 
 /** The demo generator acts as a job of Tresor itself, in the admin role (it writes every field). */
@@ -52,6 +57,8 @@ export async function generateDemoData(services: DemoServices, options: DemoOpti
     touchpoints: 0,
     orders: 0,
     invoices: 0,
+    unconfirmedSignUps: 0,
+    pastPageViews: 0,
   }
   for (let offset = 0; offset < options.subjects; offset += batchSize) {
     const count = Math.min(batchSize, options.subjects - offset)
@@ -92,6 +99,14 @@ export async function generateDemoData(services: DemoServices, options: DemoOpti
       seed: options.seed,
       actor: DEMO_CONTEXT.actor,
       catalogue,
+    })
+    summary.unconfirmedSignUps += await seedDemoDoiRequests(services, batch, {
+      seed: options.seed,
+      actor: DEMO_CONTEXT.actor,
+    })
+    summary.pastPageViews += await seedDemoReturningVisitors(services, batch, {
+      seed: options.seed,
+      actor: DEMO_CONTEXT.actor,
     })
     summary.subjects += batch.length
     summary.consents += permissions.consents

@@ -30,6 +30,8 @@ export interface DoiAsk {
   /** Who collected the sign-up (for the public forms: a system actor). */
   actor: AuditActor
   requestId?: string | undefined
+  /** When the sign-up happened; default now (the demo's sign-ups of the past: `askAsOf`). */
+  at?: Date | undefined
 }
 
 /**
@@ -106,7 +108,7 @@ export class DoubleOptInService {
    * then nothing is recorded and nothing is to be sent (a flood of sign-ups sends one mail).
    */
   async ask(input: DoiAsk, trx: Kysely<Schema>): Promise<DoiAskResult> {
-    const now = this.#clock()
+    const now = input.at ?? this.#clock()
     const subject = await this.#repo.lockSubject(input.subjectId, trx)
     if (!subject || subject.erased) throw new ProblemError('not-found', 'there is no such subject')
     const [state] = await this.#permissions.stateOf([input.subjectId], undefined, trx)
@@ -169,6 +171,15 @@ export class DoubleOptInService {
       trx,
     )
     return { kind: 'mail', requestId, token, expiresAt, purposes }
+  }
+
+  /**
+   * A sign-up of the past that was never confirmed (the demo data: the deletion concept's rule for
+   * unconfirmed requests has something to show), in a transaction of its own; no mail goes out, the
+   * link's token is dropped. As `ask` otherwise.
+   */
+  async askAsOf(input: DoiAsk, at: Date): Promise<DoiAskResult> {
+    return this.#db.transaction().execute((trx) => this.ask({ ...input, at }, trx))
   }
 
   /** The confirmation mail could not be sent: the next sign-up may send one again. */

@@ -100,18 +100,26 @@ export function yearIn(date: Date, timeZone: string): number {
   return Number(format.format(date))
 }
 
+const offsetFormat = new Map<string, Intl.DateTimeFormat>()
+
 /** The zone's offset from UTC at `instant`, in milliseconds (Berlin in winter: +3,600,000). */
 function offsetAt(instant: number, timeZone: string): number {
-  const values = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(instant))
+  // One formatter per zone: making one costs far more than using it (the sweeper's cutoffs ask often).
+  let format = offsetFormat.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+    offsetFormat.set(timeZone, format)
+  }
+  const values = format.formatToParts(new Date(instant))
   const get = (type: string) => Number(values.find((p) => p.type === type)?.value)
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
   return wall - (instant - (instant % 1000))

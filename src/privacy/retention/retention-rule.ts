@@ -129,7 +129,8 @@ export const RECORD_DATES: {
   },
   dsr_request: {
     created: { latestOf: ['dsr_request.received_at'] },
-    closure: { notRecorded: 'requests are recorded as received; their closure is not recorded yet' },
+    // Answered or refused (the workflow sets it, migration 0033); open requests have none.
+    closure: { latestOf: ['dsr_request.closed_at'] },
   },
   subject: {
     created: { latestOf: ['subject.created_at'] },

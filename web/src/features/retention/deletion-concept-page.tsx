@@ -8,6 +8,7 @@ import {
   Paper,
   Stack,
   Table,
+  Tabs,
   Text,
   Title,
   VisuallyHidden,
@@ -27,6 +28,7 @@ import {
   retentionRulesQueryOptions,
 } from './retention.api'
 import { useRetentionLabels } from './retention-labels'
+import { RetentionPlanPanel } from './retention-plan-panel'
 import { RetentionRuleForm } from './retention-rule-form'
 
 /** The form's subject: a rule to edit, or a new one of the DPO's own. */
@@ -75,39 +77,62 @@ export function DeletionConceptPage() {
           {t('deletionConcept.forbidden.body')}
         </Alert>
       ) : (
-        <>
-          <Downloads />
-          {!manage && (
-            <Text size="sm" c="dimmed" data-testid="deletion-concept-read-only">
-              {t('deletionConcept.readOnly')}
-            </Text>
-          )}
+        <Tabs defaultValue="rules" keepMounted={false}>
+          <Tabs.List>
+            <Tabs.Tab value="rules" data-testid="retention-tab-rules">
+              {t('deletionConcept.tabs.rules')}
+            </Tabs.Tab>
+            {manage && (
+              <Tabs.Tab value="plan" data-testid="retention-tab-plan">
+                {t('deletionConcept.tabs.plan')}
+              </Tabs.Tab>
+            )}
+          </Tabs.List>
+          <Tabs.Panel value="rules" pt="md">
+            <Stack gap="md">
+              <Downloads />
+              {!manage && (
+                <Text size="sm" c="dimmed" data-testid="deletion-concept-read-only">
+                  {t('deletionConcept.readOnly')}
+                </Text>
+              )}
+              {manage && (
+                <Group>
+                  <Button
+                    variant="light"
+                    onClick={() => setEditing({ rule: null })}
+                    data-testid="retention-add"
+                  >
+                    {t('deletionConcept.add')}
+                  </Button>
+                </Group>
+              )}
+              {rules.isPending ? (
+                <Center py="xl">
+                  <Loader size="sm" aria-label={t('common.loading')} />
+                </Center>
+              ) : rules.isError ? (
+                <ErrorState
+                  title={t('deletionConcept.error')}
+                  error={rules.error}
+                  onRetry={() => void rules.refetch()}
+                  testId="deletion-concept-error"
+                />
+              ) : (
+                <RuleGroups
+                  rules={rules.data}
+                  labels={labels}
+                  onEdit={manage ? (rule) => setEditing({ rule }) : undefined}
+                />
+              )}
+            </Stack>
+          </Tabs.Panel>
           {manage && (
-            <Group>
-              <Button variant="light" onClick={() => setEditing({ rule: null })} data-testid="retention-add">
-                {t('deletionConcept.add')}
-              </Button>
-            </Group>
+            <Tabs.Panel value="plan" pt="md">
+              <RetentionPlanPanel rules={rules.data ?? []} language={labels.language} />
+            </Tabs.Panel>
           )}
-          {rules.isPending ? (
-            <Center py="xl">
-              <Loader size="sm" aria-label={t('common.loading')} />
-            </Center>
-          ) : rules.isError ? (
-            <ErrorState
-              title={t('deletionConcept.error')}
-              error={rules.error}
-              onRetry={() => void rules.refetch()}
-              testId="deletion-concept-error"
-            />
-          ) : (
-            <RuleGroups
-              rules={rules.data}
-              labels={labels}
-              onEdit={manage ? (rule) => setEditing({ rule }) : undefined}
-            />
-          )}
-        </>
+        </Tabs>
       )}
       <Modal
         opened={editing !== null}
