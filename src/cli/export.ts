@@ -11,6 +11,7 @@ const OPTION_OF: Readonly<Record<string, string>> = {
   kind: '--kind',
   fields: '--fields',
   format: '--format',
+  recipient: '--recipient',
 }
 
 export function registerExport(program: Command): void {
@@ -30,7 +31,11 @@ export function registerExport(program: Command): void {
         "the purpose's channel (email, sms, phone, post, web, none); needed when it has several",
       )
       .option('--kind <kind>', 'only subjects of this kind')
-      .option('--fields <list>', 'comma-separated fields (default: all)'),
+      .option('--fields <list>', 'comma-separated fields (default: all)')
+      .option(
+        '--recipient <id>',
+        'who receives the file: internal (default) or a recipient id; the transfer is checked and the disclosure recorded',
+      ),
   ).action(
     async (options: {
       out: string
@@ -39,6 +44,7 @@ export function registerExport(program: Command): void {
       channel?: string
       kind?: string
       fields?: string
+      recipient?: string
       dataDir?: string
     }) => {
       const format = options.format ?? (/\.xlsx$/i.test(options.out) ? 'xlsx' : 'csv')
@@ -58,6 +64,7 @@ export function registerExport(program: Command): void {
                 ?.split(',')
                 .map((f) => f.trim())
                 .filter(Boolean),
+              recipient: options.recipient,
             },
           )
           .catch((error: unknown) => {

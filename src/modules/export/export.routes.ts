@@ -18,7 +18,7 @@ export const exportRoutes =
           tags: ['export'],
           summary: 'Export subjects as CSV or XLSX',
           description:
-            'Needs the export permission. Only the fields your role may see (the header `X-Tresor-Withheld-Fields` names asked-for fields that were left out) and only the subjects the purpose may use on the channel (a purpose with several channels, and not `none`, needs `channel`). Format, fields, purpose and channel are checked before anything is sent: a bad one is a 400 problem naming it. Streams; every page is audited as an export, and the whole export with its row count and the SHA-256 of the exported ids. Cells a spreadsheet would run as a formula are neutralised.',
+            "Needs the export permission. Only the fields your role may see (the header `X-Tresor-Withheld-Fields` names asked-for fields that were left out) and only the subjects the purpose may use on the channel (a purpose with several channels, and not `none`, needs `channel`). Format, fields, purpose and channel are checked before anything is sent: a bad one is a 400 problem naming it. Streams; every page is audited as an export, and the whole export with its row count and the SHA-256 of the exported ids. Cells a spreadsheet would run as a formula are neutralised. With `recipient` (an id of the recipient registry) the file is a disclosure to that recipient: before anything is read, the transfer to its country must be lawful today (EEA, an adequacy decision — for the US with the recipient's Data Privacy Framework certification —, SCC, BCR or an Art. 49 derogation; a processor needs its Art. 28 contract) and the purpose one it receives, else 403 problem+json naming the recipient and what is missing (audited); only fields of the categories it receives are written (the others are named in `X-Tresor-Withheld-Fields`), and each page's subjects are recorded as disclosed to it (`GET /subjects/{id}/disclosures`).",
           querystring: Type.Object(
             {
               format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' }),
@@ -33,6 +33,14 @@ export const exportRoutes =
               kind: Type.Optional(SubjectKind),
               fields: Type.Optional(
                 Type.String({ maxLength: 1000, description: 'Comma-separated field names.' }),
+              ),
+              recipient: Type.Optional(
+                Type.String({
+                  pattern:
+                    '^(internal|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+                  description:
+                    "Who receives the file: `internal` (default: the controller's own staff) or the id of a recipient of the registry (`GET /recipients`).",
+                }),
               ),
             },
             { additionalProperties: false },
@@ -51,6 +59,7 @@ export const exportRoutes =
             ?.split(',')
             .map((f) => f.trim())
             .filter(Boolean),
+          recipient: q.recipient?.toLowerCase(),
         }
         // Refuses unknown fields, purposes and channels (400, as problem+json) before anything is sent.
         const started = await exports.start(ctx, exportRequest)

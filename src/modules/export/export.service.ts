@@ -9,6 +9,7 @@ import {
 } from '../../privacy/fields/field-catalog.ts'
 import type { Gate } from '../../privacy/gate/gate.service.ts'
 import type { RequestContext } from '../../privacy/gate/request-context.ts'
+import type { AuthorizedDisclosure, DisclosureService } from '../../privacy/recipients/disclosure.service.ts'
 import { type Cell, writeCsv, writeXlsx } from '../spreadsheets/write-table.ts'
 import { CONTACT_MANAGEMENT_PURPOSE } from '../subjects/subject.service.ts'
 
@@ -25,6 +26,11 @@ export interface ExportRequest {
   kind?: string | undefined
   /** The fields to export; default every field the role may see. */
   fields?: readonly string[] | undefined
+  /**
+   * Who receives the file: `internal` (default: staff of the controller) or the id of a recipient
+   * of the registry — then the transfer is checked first and the disclosure recorded (Art. 44, 15(1)(c)).
+   */
+  recipient?: string | undefined
 }
 
 export interface ExportSummary {
@@ -32,8 +38,10 @@ export interface ExportSummary {
   /** SHA-256 (hex) over the exported subject ids in file order, one per line: what the audit trail keeps. */
   idsDigest: string
   columns: string[]
-  /** Fields asked for that the role may not see (left out of the file). */
+  /** Fields asked for that the role may not see, or the recipient does not receive (left out of the file). */
   withheldFields: string[]
+  /** The disclosure recorded for an external recipient. */
+  disclosureId?: string | undefined
 }
 
 /** An export checked and begun (its first page read): what it will write, and the writing. */
@@ -56,10 +64,17 @@ export class ExportService {
   readonly #gate: Gate
   readonly #audit: AuditWriter
   readonly #categoriesOf: (role: string) => readonly FieldCategory[]
-  constructor(gate: Gate, audit: AuditWriter, categoriesOf: (role: string) => readonly FieldCategory[]) {
+  readonly #disclosures: DisclosureService | undefined
+  constructor(
+    gate: Gate,
+    audit: AuditWriter,
+    categoriesOf: (role: string) => readonly FieldCategory[],
+    disclosures?: DisclosureService,
+  ) {
     this.#gate = gate
     this.#audit = audit
     this.#categoriesOf = categoriesOf
+    this.#disclosures = disclosures
   }
 
   /** The columns an export will have for this role, and the asked-for fields it withholds. */
@@ -85,7 +100,25 @@ export class ExportService {
    */
   async start(ctx: RequestContext, request: ExportRequest): Promise<StartedExport> {
     const purpose = request.purpose ?? CONTACT_MANAGEMENT_PURPOSE
-    const { fields, withheld } = this.plan(ctx, request)
+    const planned = this.plan(ctx, request)
+    let { fields, withheld } = planned
+    // Art. 44: to an external recipient only when the transfer is lawful and the purpose one it
+    // receives (else 403, audited, before anything is read), and only the categories it receives.
+    let target: AuthorizedDisclosure | undefined
+    if (request.recipient !== undefined && request.recipient !== 'internal') {
+      if (!this.#disclosures) throw new Error('exports to recipients need the disclosure gate')
+      target = await this.#disclosures.authorize({
+        actor: ctx.actor,
+        ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+        recipientId: request.recipient,
+        purpose,
+        where: 'query',
+      })
+      const split = target.receivable(fields)
+      fields = split.allowed
+      withheld = [...withheld, ...split.withheld]
+    }
+    const toRecipient = target ? ` to recipient ${target.recipient.id} (${target.recipient.country})` : ''
     const columns = ['id', 'kinds', 'createdAt', ...fields]
     const gate = this.#gate
     const pageAfter = (after: { value: Date; id: string } | undefined) =>
@@ -96,14 +129,26 @@ export class ExportService {
         action: 'export',
         fields,
         ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+        ...(target ? { reason: `disclosure${toRecipient}` } : {}),
         query: { limit: PAGE, sort: 'createdAt', order: 'asc', kind: request.kind, after },
       })
     const first = await pageAfter(undefined)
+    // The disclosure's record, filled page by page.
+    const disclosure = target
+      ? await target.open({ channel: 'export', fields, reference: request.format })
+      : undefined
     const hash = createHash('sha256')
     let rows = 0
     async function* cells(): AsyncGenerator<Cell[]> {
       let page = first
       for (;;) {
+        // The next page is read (and audited) while this one is written: on PostgreSQL the database
+        // works meanwhile. Its failure surfaces when it is awaited, never as an unhandled rejection.
+        const last = page.hasMore ? page.last : undefined
+        const next = last ? pageAfter({ value: last.createdAt, id: last.id }) : undefined
+        next?.catch(() => undefined)
+        // Art. 15(1)(c), 19: the page's subjects are recorded as disclosed before their rows are written.
+        await disclosure?.add(page.subjects.map((s) => s.id))
         for (const s of page.subjects) {
           hash.update(`${s.id}\n`)
           rows++
@@ -120,8 +165,8 @@ export class ExportService {
             }),
           ]
         }
-        if (!page.hasMore || !page.last) return
-        page = await pageAfter({ value: page.last.createdAt, id: page.last.id })
+        if (!next) return
+        page = await next
       }
     }
     return {
@@ -139,10 +184,10 @@ export class ExportService {
             purpose,
             fields,
             ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
-            reason: `export finished: ${rows} rows as ${request.format}, sha256 of the ids ${idsDigest}`,
+            reason: `export finished${toRecipient}: ${rows} rows as ${request.format}, sha256 of the ids ${idsDigest}`,
           },
         ])
-        return { rows, idsDigest, columns, withheldFields: withheld }
+        return { rows, idsDigest, columns, withheldFields: withheld, disclosureId: disclosure?.id }
       },
     }
   }

@@ -1,7 +1,10 @@
 import { Button, Divider, Popover, Select, Stack, Text } from '@mantine/core'
+import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { currentLanguage } from '../../app/i18n'
+import { usePermissions } from '../auth/permissions'
+import { recipientsQueryOptions } from '../privacy/recipients.api'
 import { useContactFormat } from './contact-format'
 import { type PurposeSummary, useRolePurposes } from './contact-overview.api'
 import { EXPORT_FORMATS, type SubjectKind, subjectExportUrl } from './subjects.api'
@@ -27,6 +30,11 @@ export function ContactsExport({ kind }: { kind: SubjectKind | undefined }) {
   const [opened, setOpened] = useState(false)
   const [chosen, setChosen] = useState<string | null>(null)
   const [channel, setChannel] = useState<string | null>(null)
+  const [recipient, setRecipient] = useState<string>('internal')
+  // Who receives the file: internal, or a recipient whose transfer is lawful today and who receives
+  // data for the purpose (the server checks the same, Art. 44; the others are shown, disabled).
+  const { can } = usePermissions()
+  const recipients = useQuery({ ...recipientsQueryOptions(), enabled: opened && can('purposes:read') })
 
   const offered = purposes.data ?? []
   const purpose =
@@ -91,6 +99,25 @@ export function ContactsExport({ kind }: { kind: SubjectKind | undefined }) {
               data-testid="contacts-export-channel"
             />
           )}
+          <Select
+            label={t('subjects.export.recipient')}
+            description={t('subjects.export.recipientHint')}
+            data={[
+              { value: 'internal', label: t('subjects.export.internal') },
+              ...(recipients.data ?? [])
+                .filter((r) => r.retiredAt === null)
+                .map((r) => ({
+                  value: r.id,
+                  label: `${r.name} (${r.country})`,
+                  disabled: !r.verdict.lawful || (purpose !== undefined && !r.purposes.includes(purpose.key)),
+                })),
+            ]}
+            value={recipient}
+            onChange={(value) => setRecipient(value ?? 'internal')}
+            allowDeselect={false}
+            comboboxProps={{ withinPortal: false }}
+            data-testid="contacts-export-recipient"
+          />
           <Divider />
           <Stack gap={2}>
             <Text size="xs" c="dimmed" fw={500}>
@@ -103,6 +130,7 @@ export function ContactsExport({ kind }: { kind: SubjectKind | undefined }) {
                 href={subjectExportUrl(f, kind, {
                   purpose: purpose?.key,
                   channel: purpose ? usedChannel : undefined,
+                  recipient: recipient === 'internal' ? undefined : recipient,
                 })}
                 download
                 variant="subtle"
