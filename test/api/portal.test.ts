@@ -586,7 +586,12 @@ describeEachEngineWithMail('privacy portal', MAIL, (runtime, smtp) => {
     const staff = await staffRequests(id)
     expect(staff.map((r) => r.kind).sort()).toEqual(['access', 'rectification'])
     for (const r of staff) {
-      expect(r).toMatchObject({ channel: 'portal', status: 'received', recordedBy: { type: 'subject', id } })
+      // Art. 12(6): filed signed in through the mailed link, so verified when filed (issue #15).
+      expect(r).toMatchObject({
+        channel: 'portal',
+        status: 'identity_verified',
+        recordedBy: { type: 'subject', id },
+      })
       expect(Date.now() - new Date(r.receivedAt).getTime()).toBeLessThan(60_000)
       // Art. 12(3): one month of receipt.
       expect(r.dueAt).toBe(dueDate(new Date(r.receivedAt), 'P1M').toISOString())
@@ -608,7 +613,7 @@ describeEachEngineWithMail('privacy portal', MAIL, (runtime, smtp) => {
     expect(rows).toHaveLength(2)
     const access = staff.find((r) => r.kind === 'access') as StaffRequest
     expect(rows.join()).toContain(
-      `<td>Access</td><td>${formatLocalTime('en', new Date(access.receivedAt))}</td><td>${formatLocalDate('en', new Date(access.dueAt))}</td><td>Received</td>`,
+      `<td>Access</td><td>${formatLocalTime('en', new Date(access.receivedAt))}</td><td>${formatLocalDate('en', new Date(access.dueAt))}</td><td><strong>Received, identity confirmed</strong></td>`,
     )
     // Recording a request changed nothing else.
     expect((await permissionsOf(id)).history).toEqual(before.history)

@@ -52,9 +52,13 @@ for (const engine of ENGINES) {
       const table = await tresor(['requests', 'list'], env)
       expect(table.code, table.stderr).toBe(0)
       const lines = table.stdout.trim().split('\n')
-      expect(lines[0]).toMatch(/^DUE\s+OVERDUE\s+KIND\s+CHANNEL\s+RECEIVED\s+SUBJECT\s+REQUEST$/)
-      expect(lines[1]).toMatch(/^2026-02-10T10:00:00Z\s+(yes|no)\s+erasure\s+letter\s+2026-01-10T10:00:00Z\s/)
-      expect(lines[2]).toMatch(/^2026-02-20T10:00:00Z\s+(yes|no)\s+access\s+email\s+2026-01-20T10:00:00Z\s/)
+      expect(lines[0]).toMatch(/^DUE\s+OVERDUE\s+KIND\s+STATUS\s+CHANNEL\s+RECEIVED\s+SUBJECT\s+REQUEST$/)
+      expect(lines[1]).toMatch(
+        /^2026-02-10T10:00:00Z\s+(yes|no)\s+erasure\s+received\s+letter\s+2026-01-10T10:00:00Z\s/,
+      )
+      expect(lines[2]).toMatch(
+        /^2026-02-20T10:00:00Z\s+(yes|no)\s+access\s+received\s+email\s+2026-01-20T10:00:00Z\s/,
+      )
 
       const json = await tresor(['requests', 'list', '--json', '--limit', '1'], env)
       expect(json.code, json.stderr).toBe(0)
@@ -65,5 +69,89 @@ for (const engine of ENGINES) {
       expect(bad.code).toBe(65)
       expect(bad.stderr).toContain('--limit')
     }, 120_000)
+  })
+}
+
+for (const engine of ENGINES) {
+  describe(`tresor requests verify|extend|answer|report [${engine}]`, () => {
+    it('takes the steps of a request and writes its access report (issue #15)', async () => {
+      const env = await installation(engine)
+      const runtime = await openRuntime(loadConfig(env), { logger: createLogger('silent') })
+      let id: string
+      let late: string
+      try {
+        const [subject] = await runtime.services.gate.collect({
+          actor: { type: 'system', id: 'test', role: 'admin' },
+          purpose: 'contact_management',
+          subjects: [
+            {
+              kinds: ['customer'],
+              source: 'import:messe',
+              attributes: {},
+              identifiers: { firstName: 'Clara', lastName: 'Cli' },
+            },
+          ],
+        })
+        const by = { actor: { type: 'user' as const, id: 'dpo-1' } }
+        id = (
+          await runtime.services.requests.record(
+            { subjectId: subject as string, kind: 'access', channel: 'letter' },
+            by,
+          )
+        ).id
+        late = (
+          await runtime.services.requests.record(
+            {
+              subjectId: subject as string,
+              kind: 'copy',
+              channel: 'email',
+              receivedAt: new Date(Date.now() - 45 * 86_400_000),
+            },
+            by,
+          )
+        ).id
+      } finally {
+        await runtime.close()
+      }
+
+      const early = await tresor(['requests', 'report', id], env)
+      expect(early.code).not.toBe(0)
+      expect(early.stderr).toContain('Art. 12(6)')
+      const verified = await tresor(
+        ['requests', 'verify', id, '--method', 'signature', '--note', 'signature matches the contract'],
+        env,
+      )
+      expect(verified.code, verified.stderr).toBe(0)
+      expect(verified.stdout).toMatch(/status\s+identity_verified/)
+      const extended = await tresor(
+        ['requests', 'extend', id, '--months', '1', '--reason', 'complex request'],
+        env,
+      )
+      expect(extended.code, extended.stderr).toBe(0)
+      expect(extended.stdout).toMatch(/status\s+extended/)
+      const tooLate = await tresor(['requests', 'extend', late, '--reason', 'complex'], env)
+      expect(tooLate.code).not.toBe(0)
+      expect(tooLate.stderr).toContain('Art. 12(3)')
+
+      const preview = await tresor(['requests', 'report', id, '--lang', 'en'], env)
+      expect(preview.code, preview.stderr).toBe(0)
+      const report = JSON.parse(preview.stdout) as {
+        subject: { identifiers: Record<string, string> }
+        sources: { source: string }[]
+      }
+      expect(report.subject.identifiers.firstName).toBe('Clara')
+      expect(report.sources[0]?.source).toBe('import:messe')
+
+      const answered = await tresor(['requests', 'answer', id, '--lang', 'en', '--json'], env)
+      expect(answered.code, answered.stderr).toBe(0)
+      expect(JSON.parse(answered.stdout)).toMatchObject({ status: 'answered' })
+      const out = `${tempDir()}/report.pdf`
+      const pdf = await tresor(['requests', 'report', id, '--format', 'pdf', '--out', out], env)
+      expect(pdf.code, pdf.stderr).toBe(0)
+      const { readFileSync } = await import('node:fs')
+      expect(readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-')
+      const shown = await tresor(['requests', 'show', id], env)
+      expect(shown.stdout).toMatch(/verified\s+\S+ signature \(signature matches the contract\)/)
+    }, 180_000)
   })
 }

@@ -1,6 +1,7 @@
 import type { Lang } from '../forms/client-info.ts'
 import { esc, layout } from '../forms/form-page.ts'
 import { REQUEST_KIND_INFO, REQUEST_KINDS, requestKindArticle } from '../requests/request-kinds.ts'
+import { ANSWER_TEXTS, REFUSAL_WORDS, STATUS_WORDS } from '../requests/request-status-texts.ts'
 import type { PortalConsent, PortalOverview, PortalSession } from './portal.service.ts'
 import {
   CHANNEL_NAMES,
@@ -197,7 +198,7 @@ ${action(lang, '/p/portal/objection', csrf, { scope: 'channel', channel: c.chann
     ? `<table><thead><tr><th>${esc(t.request)}</th><th>${esc(t.received)}</th><th>${esc(t.due)}</th><th>${esc(t.status)}</th></tr></thead><tbody>${overview.requests
         .map(
           (r) =>
-            `<tr class="request"><td>${esc(REQUEST_KIND_INFO[r.kind].name[lang])}</td><td>${esc(formatTime(lang, r.receivedAt, overview.timeZone))}</td><td>${esc(date(r.dueAt))}</td><td>${esc(t.statusReceived)}</td></tr>`,
+            `<tr class="request"><td>${esc(REQUEST_KIND_INFO[r.kind].name[lang])}</td><td>${esc(formatTime(lang, r.receivedAt, overview.timeZone))}</td><td>${esc(date(r.dueAt))}</td><td>${requestState(lang, r, overview.downloads, date)}</td></tr>`,
         )
         .join('')}</tbody></table>`
     : `<p class="muted">${esc(t.noRequests)}</p>`
@@ -264,4 +265,38 @@ function consentItem(lang: Lang, c: PortalConsent, csrf: string, timeZone: strin
 <p>${esc(c.purpose.description[lang])}</p>
 <p class="muted">${esc(t.channel)}: ${esc(CHANNEL_NAMES[c.channel][lang])}</p>
 <p class="state">${esc(status)}</p>${use}${withdraw}${give}</div>`
+}
+
+/**
+ * A request's state for the person (issue #15): the status; for an extension the new due date and
+ * the reason (Art. 12(3)); for a refusal the ground, the reasons and the right to complain
+ * (Art. 12(4)); for an answer with a report, the downloads while they last.
+ */
+function requestState(
+  lang: Lang,
+  r: PortalOverview['requests'][number],
+  downloads: PortalOverview['downloads'],
+  date: (d: Date) => string,
+): string {
+  const a = ANSWER_TEXTS[lang]
+  const parts = [`<strong>${esc(STATUS_WORDS[r.status][lang])}</strong>`]
+  if (r.extension && r.status !== 'answered' && r.status !== 'refused')
+    parts.push(`${esc(a.extended.replace('{due}', date(r.dueAt)))} ${esc(r.extension.reason)}`)
+  if (r.refusal)
+    parts.push(
+      `${esc(REFUSAL_WORDS[r.refusal.ground][lang])} ${esc(r.refusal.reason)}`,
+      `<span class="muted">${esc(a.complain)}</span>`,
+    )
+  if (r.status === 'answered' && r.closedAt)
+    parts.push(
+      `${esc(a.answered.replace('{date}', date(r.closedAt)))}${r.answerNote ? ` ${esc(r.answerNote)}` : ''}`,
+    )
+  const download = downloads.find((d) => d.requestId === r.id)
+  if (download) {
+    const href = (format: string) => `/p/portal/answers/${r.id}/${format}?lang=${lang}`
+    parts.push(
+      `<span class="download">${esc(a.download)}: <a href="${href('html')}">HTML</a> · <a href="${href('pdf')}">PDF</a> · <a href="${href('json')}">JSON</a> · <a href="${href('csv')}">CSV</a> (${esc(a.until)} ${esc(date(download.expiresAt))})</span>`,
+    )
+  }
+  return parts.join('<br>')
 }

@@ -274,6 +274,46 @@ export const portalRoutes =
       ),
     )
 
+    // The answer to one of the person's own requests (issue #15): only the signed-in person's
+    // request, answered with a report, within its download window; anything else is 404.
+    app.get(
+      '/p/portal/answers/:requestId/:format',
+      {
+        schema: {
+          hide: true,
+          params: Type.Object({
+            requestId: Type.String({ format: 'uuid' }),
+            format: Type.Union([
+              Type.Literal('html'),
+              Type.Literal('pdf'),
+              Type.Literal('json'),
+              Type.Literal('csv'),
+            ]),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const lang = langOf(request)
+        const session = await portal.session(cookieOf(request))
+        if (!session) return notSignedIn(reply, lang)
+        const { requestId, format } = request.params as {
+          requestId: string
+          format: 'html' | 'pdf' | 'json' | 'csv'
+        }
+        const file = await portal.download(session, requestId.toLowerCase(), format)
+        if (!file) throw new ProblemError('not-found')
+        return reply
+          .code(200)
+          .headers(PAGE_HEADERS)
+          .type(file.contentType)
+          .header(
+            'content-disposition',
+            `${format === 'html' ? 'inline' : 'attachment'}; filename="${file.filename}"`,
+          )
+          .send(file.body)
+      },
+    )
+
     app.post(
       '/p/portal/requests',
       pageOptions,

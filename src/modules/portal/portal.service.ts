@@ -75,6 +75,8 @@ export interface PortalOverview {
   /** Processing that is neither consent nor advertising, with whether Art. 21(1) applies. */
   other: { purpose: Purpose; objectable: boolean }[]
   requests: DataSubjectRequest[]
+  /** The answers the person can download now (issue #15), by request. */
+  downloads: { requestId: string; expiresAt: Date }[]
   /** The installation's time zone: the page shows times in it and names it. */
   timeZone: string
 }
@@ -122,6 +124,16 @@ function since(consent: ConsentView | undefined): Date | null {
   }
 }
 
+/** What the portal needs of the requests workflow: the person's downloadable answers. */
+export interface PortalAnswers {
+  downloadsOf(subjectId: string): Promise<{ requestId: string; expiresAt: Date }[]>
+  download(
+    subjectId: string,
+    requestId: string,
+    format: 'json' | 'html' | 'pdf' | 'csv',
+  ): Promise<{ body: Buffer | string; contentType: string; filename: string } | undefined>
+}
+
 /**
  * The privacy portal: the person signs in through a link mailed to their address, sees which
  * purposes and channels they agreed to and since when, gives and withdraws consents, objects to
@@ -136,6 +148,7 @@ export class PortalService {
   readonly #purposes: PurposeService
   readonly #consentTexts: ConsentTextService
   readonly #requests: RequestService
+  readonly #answers: PortalAnswers | undefined
   readonly #mailer: Mailer
   readonly #publicUrl: string
   readonly #mailBranding: (() => Promise<MailBranding>) | undefined
@@ -146,6 +159,8 @@ export class PortalService {
     purposes: PurposeService
     consentTexts: ConsentTextService
     requests: RequestService
+    /** The answers to the person's requests (issue #15): what they may download, and the download. */
+    answers?: PortalAnswers
     mailer: Mailer
     publicUrl: string
     clock?: () => Date
@@ -157,6 +172,7 @@ export class PortalService {
     this.#purposes = deps.purposes
     this.#consentTexts = deps.consentTexts
     this.#requests = deps.requests
+    this.#answers = deps.answers
     this.#mailer = deps.mailer
     this.#publicUrl = deps.publicUrl
     this.#clock = deps.clock ?? (() => new Date())
@@ -231,10 +247,11 @@ export class PortalService {
   async overview(session: PortalSession): Promise<PortalOverview> {
     const [state] = await this.#permissions.stateOf([session.subjectId])
     if (!state || state.erased) throw new ProblemError('not-found', 'no such subject')
-    const [purposes, decisions, requests] = await Promise.all([
+    const [purposes, decisions, requests, downloads] = await Promise.all([
       this.#purposes.list(),
       this.#permissions.decisionsFor(state),
       this.#requests.listedInPortal(session.subjectId),
+      this.#answers ? this.#answers.downloadsOf(session.subjectId) : Promise.resolve([]),
     ])
     const texts = await this.#consentTexts.latest(purposes.filter(usesConsent).map((p) => p.key))
     const consentOf = new Map(state.consents.map((c) => [slot(c.purposeKey, c.channel), c]))
@@ -291,7 +308,22 @@ export class PortalService {
         .filter((p) => !usesConsent(p) && !p.directMarketing)
         .map((purpose) => ({ purpose, objectable: canBeObjectedTo(purpose) })),
       requests,
+      downloads,
     }
+  }
+
+  /**
+   * The signed-in person's answer to one of their requests, in a format; undefined (the route's
+   * 404) for a request that isn't theirs, isn't answered with a report, or whose download window
+   * ended. The answer is opened under the person's key and the download audited.
+   */
+  async download(
+    session: PortalSession,
+    requestId: string,
+    format: 'json' | 'html' | 'pdf' | 'csv',
+  ): Promise<{ body: Buffer | string; contentType: string; filename: string } | undefined> {
+    if (!this.#answers) return undefined
+    return this.#answers.download(session.subjectId, requestId, format)
   }
 
   /**

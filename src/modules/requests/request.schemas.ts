@@ -1,6 +1,12 @@
 import { type Static, Type } from 'typebox'
 import { Page } from '../../platform/pagination.ts'
-import { DSR_CHANNELS, DSR_KINDS, DSR_STATUSES } from '../../privacy/requests/dsr.ts'
+import {
+  DSR_CHANNELS,
+  DSR_KINDS,
+  DSR_STATUSES,
+  REFUSAL_GROUNDS,
+  VERIFICATION_METHODS,
+} from '../../privacy/requests/dsr.ts'
 import { DETAILS_MAX_LENGTH } from './request-kinds.ts'
 
 const timestamp = (description: string) => Type.String({ format: 'date-time', description })
@@ -46,7 +52,10 @@ export const RequestJson = Type.Object({
   subjectId: Type.String({ format: 'uuid' }),
   kind: KindSchema,
   channel: Type.Enum(DSR_CHANNELS),
-  status: Type.Enum(DSR_STATUSES, { description: 'received: recorded, not handled yet.' }),
+  status: Type.Enum(DSR_STATUSES, {
+    description:
+      'received: recorded, identity not verified yet; identity_verified (Art. 12(6)); in_progress; extended (Art. 12(3), due date moved); answered; refused (Art. 12(5)).',
+  }),
   receivedAt: timestamp('When the request was received.'),
   dueAt: timestamp('When the answer is due (Art. 12(3): one month of receipt, or the configured deadline).'),
   overdue: Type.Boolean({ description: 'Still open after its due date.' }),
@@ -60,6 +69,43 @@ export const RequestJson = Type.Object({
   reference: Type.Union([Type.String(), Type.Null()]),
   recordedBy: Type.Object({ type: Type.String(), id: Type.String() }),
   recordedAt: timestamp('When it was recorded.'),
+  assigneeId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+    description: 'The user handling the request; null: nobody yet.',
+  }),
+  verification: Type.Union(
+    [
+      Type.Object({
+        at: timestamp('When the identity was verified.'),
+        method: Type.Enum(VERIFICATION_METHODS),
+        note: Type.Union([Type.String(), Type.Null()]),
+      }),
+      Type.Null(),
+    ],
+    {
+      description:
+        'Art. 12(6): how the identity of the person was verified (portal_sign_in for a request filed in the portal); null: not yet — nothing personal goes out before.',
+    },
+  ),
+  startedAt: Type.Union([timestamp('When work on it started.'), Type.Null()]),
+  extension: Type.Union(
+    [
+      Type.Object({
+        at: timestamp('When it was extended.'),
+        reason: Type.String({ description: 'Told to the person.' }),
+        firstDueAt: timestamp('The due date before the extension.'),
+      }),
+      Type.Null(),
+    ],
+    { description: 'Art. 12(3): the extension by up to two further months, with its reason.' },
+  ),
+  closedAt: Type.Union([timestamp('When it was answered or refused.'), Type.Null()]),
+  refusal: Type.Union(
+    [Type.Object({ ground: Type.Enum(REFUSAL_GROUNDS), reason: Type.String() }), Type.Null()],
+    { description: 'Art. 12(4)-(5): why it was refused (told to the person with the right to complain).' },
+  ),
+  answerNote: Type.Union([Type.String(), Type.Null()], {
+    description: 'What was done, for a kind whose answer Tresor doesn’t generate yet.',
+  }),
 })
 export type RequestJson = Static<typeof RequestJson>
 
@@ -108,3 +154,102 @@ export const RequestKindsJson = Type.Object({
     }),
   ),
 })
+
+export const RequestParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+
+const reasonText = (description: string) => Type.String({ minLength: 1, maxLength: 2000, description })
+
+/** One step of the workflow (Art. 12), discriminated by `step`. */
+export const StepBody = Type.Union(
+  [
+    Type.Object(
+      {
+        step: Type.Literal('verify'),
+        method: Type.Enum(VERIFICATION_METHODS, {
+          description:
+            'Art. 12(6): known_contact_details (answered from or called back on details on file), id_document (never record its number), in_person, signature, other; portal_sign_in only for portal requests (they are verified when filed).',
+        }),
+        note: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 500,
+            description: 'How it was verified, without personal data.',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object({ step: Type.Literal('start') }, { additionalProperties: false }),
+    Type.Object(
+      {
+        step: Type.Literal('answer'),
+        lang: Type.Optional(
+          Type.Enum(['de', 'en'], { description: 'The report’s language (access, copy); default de.' }),
+        ),
+        withheldNotes: Type.Optional(
+          Type.Union([Type.Literal('all'), Type.Array(Type.String({ format: 'uuid' }), { maxItems: 1000 })], {
+            description:
+              'Art. 15(4): staff notes withheld from the report because showing them would affect the rights of others — all of them or these note ids; the report says how many and why.',
+          }),
+        ),
+        note: Type.Optional(
+          reasonText(
+            'Required for kinds whose answer Tresor doesn’t generate yet (rectification, erasure, restriction, objection): what was done, without personal data.',
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        step: Type.Literal('refuse'),
+        ground: Type.Enum(REFUSAL_GROUNDS, {
+          description:
+            'identity_not_verified (Art. 11(2), 12(6)), manifestly_unfounded or excessive (Art. 12(5): the controller bears the burden of showing it), rights_of_others (Art. 15(4)), other.',
+        }),
+        reason: reasonText(
+          'The reasons, told to the person together with their right to complain (Art. 12(4)).',
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        step: Type.Literal('extend'),
+        months: Type.Union([Type.Literal(1), Type.Literal(2)], {
+          description: 'By one or two further months.',
+        }),
+        reason: reasonText('Why (complexity, number of requests), told to the person (Art. 12(3)).'),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        step: Type.Literal('assign'),
+        assigneeId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+          description: 'A user id; null unassigns.',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'One step of the workflow, named by `step`.' },
+)
+export type StepBody = Static<typeof StepBody>
+
+export const ReportQuery = Type.Object(
+  {
+    format: Type.Optional(
+      Type.Enum(['json', 'html', 'pdf', 'csv'], {
+        description:
+          'Default: from Accept (application/pdf, text/html, text/csv), else json. csv: the data alone, one line per value with its section and whether the person provided it.',
+      }),
+    ),
+    lang: Type.Optional(Type.Enum(['de', 'en'], { description: 'The language of a preview; default de.' })),
+    withheldNotes: Type.Optional(
+      Type.Literal('all', { description: 'Preview with every staff note withheld (Art. 15(4)).' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type ReportQuery = Static<typeof ReportQuery>

@@ -2,6 +2,7 @@ import { decodeCursor, encodeCursor } from '../../platform/pagination.ts'
 import { invalidField } from '../../platform/problem.ts'
 import type { DsrChannel, DsrKind } from '../../privacy/requests/dsr.ts'
 import type { DsrActor, DsrRequest, DsrRequestService } from '../../privacy/requests/dsr-request.service.ts'
+import type { DsrStep } from '../../privacy/requests/dsr-workflow.ts'
 import { dueDate } from './request-deadline.ts'
 import { DETAILS_MAX_LENGTH, REQUEST_KIND_INFO } from './request-kinds.ts'
 
@@ -28,9 +29,9 @@ const CLOCK_SKEW_MS = 5 * 60_000
 
 /**
  * Data subject requests as received (Art. 12-22 GDPR), with the deadline that runs from receipt
- * (Art. 12(3), from the configuration). Recording changes nothing else: handling the requests
- * comes with a later issue. Decides what a request must carry and what is shown; the kernel's
- * `DsrRequestService` stores, seals and audits.
+ * (Art. 12(3), from the configuration); answering them is `RequestWorkflowService`'s. Decides
+ * what a request must carry and what is shown; the kernel's `DsrRequestService` stores, seals and
+ * audits.
  */
 export class RequestService {
   readonly #store: DsrRequestService
@@ -101,15 +102,33 @@ export class RequestService {
    * Recorded like any other (audited, details sealed), as the demo job; returns how many.
    */
   async seedDemo(): Promise<number> {
-    const plan: { kind: DsrKind; channel: NewRequest['channel']; daysAgo: number; details?: string }[] = [
+    // Some already on their way (issue #15), so the inbox shows the states: a letter verified by
+    // its signature, a call verified by calling back and in progress.
+    const plan: {
+      kind: DsrKind
+      channel: NewRequest['channel']
+      daysAgo: number
+      details?: string
+      steps?: DsrStep[]
+    }[] = [
       { kind: 'access', channel: 'portal', daysAgo: 0 },
-      { kind: 'erasure', channel: 'letter', daysAgo: 26, details: 'Bitte löschen Sie alle meine Daten.' },
+      {
+        kind: 'erasure',
+        channel: 'letter',
+        daysAgo: 26,
+        details: 'Bitte löschen Sie alle meine Daten.',
+        steps: [{ step: 'verify', method: 'signature', note: 'Unterschrift wie im Kundenkonto' }],
+      },
       { kind: 'copy', channel: 'email', daysAgo: 12 },
       {
         kind: 'rectification',
         channel: 'phone',
         daysAgo: 40,
         details: 'Die Hausnummer in der Anschrift ist falsch.',
+        steps: [
+          { step: 'verify', method: 'known_contact_details', note: 'Rückruf unter der gespeicherten Nummer' },
+          { step: 'start' },
+        ],
       },
       { kind: 'objection', channel: 'letter', daysAgo: 3, details: 'Widerspruch gegen die Profilbildung.' },
     ]
@@ -117,11 +136,13 @@ export class RequestService {
     const now = this.#clock().getTime()
     let recorded = 0
     for (const [i, subjectId] of subjects.entries()) {
-      const { daysAgo, ...request } = plan[i] as (typeof plan)[number]
-      await this.record(
+      const { daysAgo, steps, ...request } = plan[i] as (typeof plan)[number]
+      const by = { actor: { type: 'job' as const, id: 'demo' } }
+      const done = await this.record(
         { subjectId, ...request, receivedAt: new Date(now - daysAgo * 86_400_000) },
-        { actor: { type: 'job', id: 'demo' } },
+        by,
       )
+      for (const step of steps ?? []) await this.#store.step(done.id, step, by)
       recorded++
     }
     return recorded

@@ -1,8 +1,10 @@
-import type { Kysely, Selectable } from 'kysely'
-import type { DsrRequestTable, Schema } from '../../platform/db/schema.ts'
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely'
+import type { DsrAnswerTable, DsrRequestTable, Schema } from '../../platform/db/schema.ts'
 import { lockSubjectRow } from '../subjects/subject-lock.ts'
+import { DSR_OPEN_STATUSES } from './dsr.ts'
 
 export type DsrRequestRow = Selectable<DsrRequestTable>
+export type DsrAnswerRow = Selectable<DsrAnswerTable>
 
 /** SQL for data subject requests; one query per method. */
 export class DsrRequestRepository {
@@ -22,7 +24,7 @@ export class DsrRequestRepository {
     return row !== undefined
   }
 
-  async insert(row: Omit<DsrRequestRow, 'status'>, trx: Kysely<Schema>): Promise<DsrRequestRow> {
+  async insert(row: Insertable<DsrRequestTable>, trx: Kysely<Schema>): Promise<DsrRequestRow> {
     return trx.insertInto('dsr_request').values(row).returningAll().executeTakeFirstOrThrow()
   }
 
@@ -59,7 +61,7 @@ export class DsrRequestRepository {
       .select('id')
       .where('subject_id', '=', subjectId)
       .where('kind', '=', kind)
-      .where('status', '=', 'received')
+      .where('status', 'in', [...DSR_OPEN_STATUSES])
       .limit(1)
       .executeTakeFirst()
     return row !== undefined
@@ -70,7 +72,10 @@ export class DsrRequestRepository {
     page: { limit: number; after?: { dueAt: Date; id: string } | undefined },
     db = this.#db,
   ): Promise<DsrRequestRow[]> {
-    let query = db.selectFrom('dsr_request').selectAll().where('status', '=', 'received')
+    let query = db
+      .selectFrom('dsr_request')
+      .selectAll()
+      .where('status', 'in', [...DSR_OPEN_STATUSES])
     const after = page.after
     if (after)
       query = query.where((eb) => eb(eb.refTuple('due_at', 'id'), '>', eb.tuple(after.dueAt, after.id)))
@@ -81,8 +86,111 @@ export class DsrRequestRepository {
     const row = await db
       .selectFrom('dsr_request')
       .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('status', '=', 'received')
+      .where('status', 'in', [...DSR_OPEN_STATUSES])
       .executeTakeFirstOrThrow()
     return Number(row.n)
+  }
+
+  /** One request by its id (index dsr_request_id_idx). */
+  byId(id: string, db = this.#db): Promise<DsrRequestRow | undefined> {
+    return db.selectFrom('dsr_request').selectAll().where('id', '=', id).executeTakeFirst()
+  }
+
+  /** One request, its row locked until the transaction ends (a step is decided on what it holds). */
+  lockById(id: string, trx: Kysely<Schema>): Promise<DsrRequestRow | undefined> {
+    return trx.selectFrom('dsr_request').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+  }
+
+  async update(
+    subjectId: string,
+    id: string,
+    change: Updateable<DsrRequestTable>,
+    trx: Kysely<Schema>,
+  ): Promise<DsrRequestRow> {
+    return trx
+      .updateTable('dsr_request')
+      .set(change)
+      .where('subject_id', '=', subjectId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  }
+
+  /** The open requests due before `before`, the one due first on top (the deadline warning). */
+  dueBefore(before: Date, limit: number, db = this.#db): Promise<DsrRequestRow[]> {
+    return db
+      .selectFrom('dsr_request')
+      .selectAll()
+      .where('status', 'in', [...DSR_OPEN_STATUSES])
+      .where('due_at', '<', before)
+      .orderBy('due_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+  }
+
+  /** Stores (or replaces) the answer of a request. */
+  async saveAnswer(row: Insertable<DsrAnswerTable>, trx: Kysely<Schema>): Promise<void> {
+    await trx
+      .insertInto('dsr_answer')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['subject_id', 'request_id']).doUpdateSet({
+          lang: row.lang,
+          report_sealed: row.report_sealed,
+          created_at: row.created_at,
+          expires_at: row.expires_at,
+          created_by_type: row.created_by_type,
+          created_by_id: row.created_by_id,
+          downloaded_at: null,
+        }),
+      )
+      .execute()
+  }
+
+  answer(subjectId: string, requestId: string, db = this.#db): Promise<DsrAnswerRow | undefined> {
+    return db
+      .selectFrom('dsr_answer')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .where('request_id', '=', requestId)
+      .executeTakeFirst()
+  }
+
+  /** The answers of a subject (without their sealed content): what the portal offers to download. */
+  answersOf(subjectId: string, db = this.#db): Promise<Omit<DsrAnswerRow, 'report_sealed'>[]> {
+    return db
+      .selectFrom('dsr_answer')
+      .select([
+        'subject_id',
+        'request_id',
+        'lang',
+        'created_at',
+        'expires_at',
+        'created_by_type',
+        'created_by_id',
+        'downloaded_at',
+      ])
+      .where('subject_id', '=', subjectId)
+      .execute()
+  }
+
+  async markDownloaded(subjectId: string, requestId: string, at: Date, db = this.#db): Promise<void> {
+    await db
+      .updateTable('dsr_answer')
+      .set({ downloaded_at: at })
+      .where('subject_id', '=', subjectId)
+      .where('request_id', '=', requestId)
+      .execute()
+  }
+
+  /** Deletes the answers whose download window ended; how many. */
+  async deleteExpiredAnswers(now: Date, db = this.#db): Promise<number> {
+    const rows = await db
+      .deleteFrom('dsr_answer')
+      .where('expires_at', '<', now)
+      .returning('request_id')
+      .execute()
+    return rows.length
   }
 }

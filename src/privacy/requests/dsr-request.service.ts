@@ -3,8 +3,17 @@ import type { Kysely } from 'kysely'
 import type { Schema } from '../../platform/db/schema.ts'
 import { ProblemError } from '../../platform/problem.ts'
 import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
-import { type DsrChannel, type DsrKind, type DsrStatus, dsrDetailsAad } from './dsr.ts'
+import {
+  type DsrChannel,
+  type DsrKind,
+  type DsrStatus,
+  dsrAnswerAad,
+  dsrDetailsAad,
+  type RefusalGround,
+  type VerificationMethod,
+} from './dsr.ts'
 import type { DsrRequestRepository, DsrRequestRow } from './dsr-request.repository.ts'
+import { applyStep, type DsrStep } from './dsr-workflow.ts'
 
 /** One data subject request as stored; `details` only when asked for and readable. */
 export interface DsrRequest {
@@ -25,6 +34,29 @@ export interface DsrRequest {
   reference: string | null
   recordedBy: { type: string; id: string }
   recordedAt: Date
+  /** The staff member handling it (a user id), or null. */
+  assigneeId: string | null
+  /** Art. 12(6): when and how the identity was verified; null: not yet. */
+  verification: { at: Date; method: VerificationMethod; note: string | null } | null
+  startedAt: Date | null
+  /** Art. 12(3): when it was extended, why (told to the person) and the due date before. */
+  extension: { at: Date; reason: string; firstDueAt: Date } | null
+  /** When it was answered or refused. */
+  closedAt: Date | null
+  /** Art. 12(4)-(5): the ground and reasons of a refusal. */
+  refusal: { ground: RefusalGround; reason: string } | null
+  /** What staff did, for a kind Tresor doesn't answer itself yet. */
+  answerNote: string | null
+  updatedAt: Date | null
+}
+
+/** A generated answer as stored: downloadable until `expiresAt`. */
+export interface DsrAnswerInfo {
+  requestId: string
+  lang: 'de' | 'en'
+  createdAt: Date
+  expiresAt: Date
+  downloadedAt: Date | null
 }
 
 export interface NewDsrRequest {
@@ -62,18 +94,26 @@ export class DsrRequestService {
   readonly #audit: AuditWriter
   readonly #db: Kysely<Schema>
   readonly #clock: () => Date
+  readonly #events:
+    | { emit(event: 'request.answered', subjectIds: readonly string[], trx: Kysely<Schema>): Promise<void> }
+    | undefined
   constructor(deps: {
     repository: DsrRequestRepository
     vault: DsrVault
     audit: AuditWriter
     db: Kysely<Schema>
     clock?: () => Date
+    /** The webhooks' outbox: told of an answered request in its transaction (recipients subscribe). */
+    events?: {
+      emit(event: 'request.answered', subjectIds: readonly string[], trx: Kysely<Schema>): Promise<void>
+    }
   }) {
     this.#repo = deps.repository
     this.#vault = deps.vault
     this.#audit = deps.audit
     this.#db = deps.db
     this.#clock = deps.clock ?? (() => new Date())
+    this.#events = deps.events
   }
 
   /** Records a request; 404 for an unknown subject, 409 for an erased one. Audited. */
@@ -108,6 +148,14 @@ export class DsrRequestService {
           recorded_by_type: by.actor.type,
           recorded_by_id: by.actor.id,
           recorded_at: this.#clock(),
+          // Art. 12(6): the person filed it signed in through the link mailed to their address.
+          ...(input.channel === 'portal'
+            ? {
+                status: 'identity_verified',
+                verified_at: input.receivedAt,
+                verification_method: 'portal_sign_in',
+              }
+            : {}),
         },
         trx,
       )
@@ -192,6 +240,143 @@ export class DsrRequestService {
     return { items, more: rows.length > page.limit, total }
   }
 
+  /** One request by id, without details; undefined if unknown. */
+  async find(id: string): Promise<DsrRequest | undefined> {
+    const row = await this.#repo.byId(id)
+    return row ? toRequest(row) : undefined
+  }
+
+  /**
+   * Takes one step of the workflow (`dsr-workflow.ts`) on the locked request: 404 for an unknown
+   * request, 409 naming the rule when the step isn't allowed now. With `answer`, the generated
+   * report is sealed under the subject's key and stored for download until `expiresAt`, in the
+   * same transaction. Audited with the step (legal basis: legal obligation, Art. 12).
+   */
+  async step(
+    id: string,
+    step: DsrStep,
+    by: DsrActor,
+    answer?: { report: Uint8Array; lang: 'de' | 'en'; expiresAt: Date },
+  ): Promise<DsrRequest> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await this.#repo.lockById(id, trx)
+      if (!row) throw new ProblemError('not-found', 'there is no such request')
+      const now = this.#clock()
+      const change = applyStep(
+        {
+          status: row.status as DsrStatus,
+          channel: row.channel as DsrChannel,
+          receivedAt: row.received_at,
+          dueAt: row.due_at,
+          verifiedAt: row.verified_at,
+          startedAt: row.started_at,
+          extendedAt: row.extended_at,
+        },
+        step,
+        now,
+      )
+      const updated = await this.#repo.update(row.subject_id, row.id, { ...change, updated_at: now }, trx)
+      if (updated.status === 'answered' && row.status !== 'answered')
+        await this.#events?.emit('request.answered', [row.subject_id], trx)
+      if (answer) {
+        const sealed = await this.#vault.seal(row.subject_id, answer.report, dsrAnswerAad(row.id), trx)
+        await this.#repo.saveAnswer(
+          {
+            subject_id: row.subject_id,
+            request_id: row.id,
+            lang: answer.lang,
+            report_sealed: sealed,
+            created_at: now,
+            expires_at: answer.expiresAt,
+            created_by_type: by.actor.type,
+            created_by_id: by.actor.id,
+          },
+          trx,
+        )
+      }
+      await this.#audit.append(
+        [
+          {
+            actor: by.actor,
+            action: 'update',
+            subjectIds: [row.subject_id],
+            legalBasis: 'legal_obligation',
+            ...(answer ? { fields: ['report'] } : {}),
+            ...(by.requestId ? { requestId: by.requestId } : {}),
+            reason: `data subject request dsr:${row.id}: ${describeStep(step)}; now ${updated.status}`.slice(
+              0,
+              1000,
+            ),
+          },
+        ],
+        trx,
+      )
+      return toRequest(updated)
+    })
+  }
+
+  /** The answers stored for a subject (no content): what the portal offers to download. */
+  async answersOf(subjectId: string): Promise<DsrAnswerInfo[]> {
+    const rows = await this.#repo.answersOf(subjectId)
+    return rows.map((r) => ({
+      requestId: r.request_id,
+      lang: r.lang as 'de' | 'en',
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      downloadedAt: r.downloaded_at,
+    }))
+  }
+
+  /**
+   * The stored answer of a request of this subject, opened, while its download window lasts;
+   * undefined when there is none, it expired, or it can't be opened any more (erased). The read is
+   * audited (`reader`: the person in the portal, or staff previewing).
+   */
+  async openAnswer(
+    subjectId: string,
+    requestId: string,
+    reader: DsrActor,
+    options: { download: boolean },
+  ): Promise<{ report: Buffer; info: DsrAnswerInfo } | undefined> {
+    const row = await this.#repo.answer(subjectId, requestId)
+    const now = this.#clock()
+    if (!row || row.expires_at.getTime() <= now.getTime()) return undefined
+    const plain = await this.#vault.open(subjectId, row.report_sealed, dsrAnswerAad(requestId))
+    if (plain === null) return undefined
+    if (options.download) await this.#repo.markDownloaded(subjectId, requestId, now)
+    await this.#audit.append([
+      {
+        actor: reader.actor,
+        action: 'read',
+        subjectIds: [subjectId],
+        legalBasis: 'legal_obligation',
+        fields: ['report'],
+        ...(reader.requestId ? { requestId: reader.requestId } : {}),
+        reason: `answer to data subject request dsr:${requestId} ${options.download ? 'downloaded' : 'read'}`,
+      },
+    ])
+    return {
+      report: plain,
+      info: {
+        requestId,
+        lang: row.lang as 'de' | 'en',
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+        downloadedAt: options.download ? now : row.downloaded_at,
+      },
+    }
+  }
+
+  /** Open requests due before `before`, the one due first on top (no details; not audited: ids and dates only). */
+  async dueBefore(before: Date, limit = 500): Promise<DsrRequest[]> {
+    return (await this.#repo.dueBefore(before, limit)).map(toRequest)
+  }
+
+  /** Deletes the answers whose download window ended; how many. */
+  purgeExpiredAnswers(): Promise<number> {
+    return this.#repo.deleteExpiredAnswers(this.#clock())
+  }
+
   async #open(row: DsrRequestRow): Promise<string | null | undefined> {
     if (!row.details_sealed) return undefined
     const plain = await this.#vault.open(row.subject_id, row.details_sealed, dsrDetailsAad(row.id))
@@ -212,5 +397,44 @@ function toRequest(row: DsrRequestRow): DsrRequest {
     reference: row.reference,
     recordedBy: { type: row.recorded_by_type, id: row.recorded_by_id },
     recordedAt: row.recorded_at,
+    assigneeId: row.assignee_id,
+    verification:
+      row.verified_at && row.verification_method
+        ? {
+            at: row.verified_at,
+            method: row.verification_method as VerificationMethod,
+            note: row.verification_note,
+          }
+        : null,
+    startedAt: row.started_at,
+    extension:
+      row.extended_at && row.extension_reason && row.first_due_at
+        ? { at: row.extended_at, reason: row.extension_reason, firstDueAt: row.first_due_at }
+        : null,
+    closedAt: row.closed_at,
+    refusal:
+      row.refusal_ground && row.refusal_reason
+        ? { ground: row.refusal_ground as RefusalGround, reason: row.refusal_reason }
+        : null,
+    answerNote: row.answer_note,
+    updatedAt: row.updated_at,
+  }
+}
+
+/** The audit record's words for a step (no personal data: methods, grounds, months). */
+function describeStep(step: DsrStep): string {
+  switch (step.step) {
+    case 'verify':
+      return `identity verified (${step.method})`
+    case 'start':
+      return 'started'
+    case 'answer':
+      return 'answered'
+    case 'refuse':
+      return `refused (${step.ground})`
+    case 'extend':
+      return `extended by ${step.months} month(s) (Art. 12(3))`
+    case 'assign':
+      return step.assigneeId ? `assigned to user ${step.assigneeId}` : 'unassigned'
   }
 }

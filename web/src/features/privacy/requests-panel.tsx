@@ -4,6 +4,7 @@ import { Link } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
 import { ErrorState } from '../../app/error-state'
 import { DueCell, KindCell, useRequestLabels } from '../requests/request-labels'
+import { AssigneeText, RequestActions, StatusBadge } from '../requests/request-steps'
 import {
   type OpenRequest,
   openRequestsQueryOptions,
@@ -87,7 +88,7 @@ function OpenRequestsTable({ requests, format }: { requests: OpenRequest[]; form
   const { t } = useTranslation()
   const labels = useRequestLabels()
   return (
-    <Table.ScrollContainer minWidth={820}>
+    <Table.ScrollContainer minWidth={1100}>
       <Table verticalSpacing="sm" striped data-testid="privacy-requests-table">
         <Table.Caption>{t('requests.inbox.caption')}</Table.Caption>
         <Table.Thead>
@@ -96,8 +97,10 @@ function OpenRequestsTable({ requests, format }: { requests: OpenRequest[]; form
             <Table.Th>{t('requests.columns.channel')}</Table.Th>
             <Table.Th>{t('requests.columns.receivedAt')}</Table.Th>
             <Table.Th>{t('requests.columns.dueAt')}</Table.Th>
+            <Table.Th>{t('requests.columns.status')}</Table.Th>
             <Table.Th>{t('requests.columns.details')}</Table.Th>
             <Table.Th>{t('requests.columns.contact')}</Table.Th>
+            <Table.Th>{t('requests.columns.steps')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -125,6 +128,10 @@ function OpenRequestsTable({ requests, format }: { requests: OpenRequest[]; form
               </Table.Td>
               <Table.Td>
                 <DueCell request={request} format={format} />
+              </Table.Td>
+              <Table.Td>
+                <StatusBadge status={request.status} />
+                <AssigneeText assigneeId={request.assigneeId} />
               </Table.Td>
               <Table.Td>
                 <Text
@@ -158,6 +165,9 @@ function OpenRequestsTable({ requests, format }: { requests: OpenRequest[]; form
                     {request.contact.email}
                   </Text>
                 )}
+              </Table.Td>
+              <Table.Td>
+                <RequestActions request={request} />
               </Table.Td>
             </Table.Tr>
           ))}

@@ -3,16 +3,28 @@ import { DETAILS_MAX_LENGTH, REQUEST_KIND_INFO } from '../../../../src/modules/r
 import {
   DSR_CHANNELS,
   DSR_KINDS,
+  DSR_OPEN_STATUSES,
   DSR_STATUSES,
   type DsrChannel,
   type DsrKind,
+  REFUSAL_GROUNDS,
+  VERIFICATION_METHODS,
 } from '../../../../src/privacy/requests/dsr'
 import { api, isProblem } from '../../app/api'
 
 export type { DsrChannel, DsrKind }
 // The server's closed vocabularies and the words of each kind (plain-data modules), so the labels
 // can never drift from what it sends.
-export { DETAILS_MAX_LENGTH, DSR_CHANNELS, DSR_KINDS, DSR_STATUSES, REQUEST_KIND_INFO }
+export {
+  DETAILS_MAX_LENGTH,
+  DSR_CHANNELS,
+  DSR_KINDS,
+  DSR_OPEN_STATUSES,
+  DSR_STATUSES,
+  REFUSAL_GROUNDS,
+  REQUEST_KIND_INFO,
+  VERIFICATION_METHODS,
+}
 
 /**
  * How staff record what reached them, in the order the form offers them (request.schemas.ts'
@@ -47,6 +59,80 @@ export interface DataSubjectRequest {
   reference: string | null
   recordedBy: { type: string; id: string }
   recordedAt: string
+  /** The workflow (Art. 12; issue #15). */
+  assigneeId: string | null
+  verification: { at: string; method: string; note: string | null } | null
+  startedAt: string | null
+  extension: { at: string; reason: string; firstDueAt: string } | null
+  closedAt: string | null
+  refusal: { ground: string; reason: string } | null
+  answerNote: string | null
+}
+
+/** Whether a request is still open (not answered or refused). */
+export const isOpen = (status: string): boolean => (DSR_OPEN_STATUSES as readonly string[]).includes(status)
+
+/** The kinds Tresor answers with the generated access report. */
+export const REPORT_KINDS: readonly string[] = ['access', 'copy']
+
+/** One step of the workflow, as POST /requests/{id}/steps takes it. */
+export type RequestStep =
+  | { step: 'verify'; method: string; note?: string }
+  | { step: 'start' }
+  | { step: 'answer'; lang?: 'de' | 'en'; withheldNotes?: 'all'; note?: string }
+  | { step: 'refuse'; ground: string; reason: string }
+  | { step: 'extend'; months: 1 | 2; reason: string }
+  | { step: 'assign'; assigneeId: string | null }
+
+export function takeStep(id: string, step: RequestStep): Promise<DataSubjectRequest> {
+  return api.post<DataSubjectRequest>(`/api/v1/requests/${encodeURIComponent(id)}/steps`, step)
+}
+
+/** The access report as JSON (a preview until answered, then the one given), for the preview. */
+export interface AccessReportPreview {
+  lang: 'de' | 'en'
+  generatedAt: string
+  subject: {
+    identifiers: Record<string, string>
+    attributes: Record<string, unknown>
+    withheld: { field: string }[]
+  }
+  sections: {
+    table: string
+    title: { de: string; en: string }
+    rows: unknown[]
+    providedByYou: boolean
+    truncated: boolean
+    withheld?: { count: number; reason: string }
+  }[]
+  recipients: { statement: { de: string; en: string } }
+  profiling: { statement: { de: string; en: string } }
+}
+
+export function reportQueryOptions(id: string, lang: 'de' | 'en', withholdNotes: boolean, enabled: boolean) {
+  return queryOptions({
+    queryKey: ['requests', 'report', id, lang, withholdNotes] as const,
+    queryFn: ({ signal }) =>
+      api.get<AccessReportPreview>(
+        `/api/v1/requests/${encodeURIComponent(id)}/report`,
+        { format: 'json', lang, ...(withholdNotes ? { withheldNotes: 'all' } : {}) },
+        signal,
+      ),
+    enabled,
+    retry: noRetryOnRefusal,
+    staleTime: 0,
+  })
+}
+
+/** Where the report opens as HTML or PDF (GET with the session cookie: no CSRF token needed). */
+export function reportUrl(
+  id: string,
+  format: 'html' | 'pdf',
+  lang: 'de' | 'en',
+  withholdNotes: boolean,
+): string {
+  const query = new URLSearchParams({ format, lang, ...(withholdNotes ? { withheldNotes: 'all' } : {}) })
+  return `/api/v1/requests/${encodeURIComponent(id)}/report?${query.toString()}`
 }
 
 /** An open request in the inbox: with the person's name and e-mail where the role may see them. */
@@ -157,7 +243,7 @@ export function dueUrgency(
   const left = due - now
   // Whole days left, rounded up: due in 30 hours is "in 2 days"; overdue by 30 hours is "1 day".
   const days = left >= 0 ? Math.ceil(left / DAY_MS) : Math.floor(-left / DAY_MS)
-  if (request.status !== 'received') return { urgency: 'closed', days }
+  if (!isOpen(request.status)) return { urgency: 'closed', days }
   if (request.overdue || left < 0) return { urgency: 'overdue', days }
   if (left <= DUE_SOON_DAYS * DAY_MS) return { urgency: 'soon', days }
   return { urgency: 'later', days }

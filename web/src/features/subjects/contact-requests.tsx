@@ -1,5 +1,4 @@
 import {
-  Badge,
   Button,
   Center,
   Group,
@@ -21,6 +20,7 @@ import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
 import { Toast } from '../../app/toast'
 import { usePermissions } from '../auth/permissions'
 import { DueCell, KindCell, useRequestLabels } from '../requests/request-labels'
+import { AssigneeText, RequestActions, StatusBadge } from '../requests/request-steps'
 import {
   type DataSubjectRequest,
   DETAILS_MAX_LENGTH,
@@ -145,6 +145,7 @@ function SubjectRequests({ subjectId, format }: { subjectId: string; format: Con
             <Table.Th>{t('requests.columns.receivedAt')}</Table.Th>
             <Table.Th>{t('requests.columns.dueAt')}</Table.Th>
             <Table.Th>{t('requests.columns.status')}</Table.Th>
+            <Table.Th>{t('requests.columns.steps')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -177,16 +178,12 @@ function SubjectRequests({ subjectId, format }: { subjectId: string; format: Con
                 <DueCell request={request} format={format} stacked />
               </Table.Td>
               <Table.Td>
-                <Badge
-                  size="sm"
-                  variant="light"
-                  color="blue"
-                  tt="none"
-                  miw="max-content"
-                  data-testid="request-status"
-                >
-                  {labels.status(request.status)}
-                </Badge>
+                <StatusBadge status={request.status} />
+                <AssigneeText assigneeId={request.assigneeId} />
+                <RequestStateText request={request} />
+              </Table.Td>
+              <Table.Td>
+                <RequestActions request={request} />
               </Table.Td>
             </Table.Tr>
           ))}
@@ -194,6 +191,28 @@ function SubjectRequests({ subjectId, format }: { subjectId: string; format: Con
       </Table>
     </Table.ScrollContainer>
   )
+}
+
+/** How the identity was verified, why it was extended or refused, what was done (Art. 12). */
+function RequestStateText({ request }: { request: DataSubjectRequest }) {
+  const { t } = useTranslation()
+  const lines = [
+    request.verification &&
+      t('requests.steps.verifiedBy', {
+        method: t(`requests.methods.${request.verification.method}`, {
+          defaultValue: request.verification.method,
+        }),
+      }) + (request.verification.note ? ` (${request.verification.note})` : ''),
+    request.extension && t('requests.steps.extendedBecause', { reason: request.extension.reason }),
+    request.refusal &&
+      `${t(`requests.grounds.${request.refusal.ground}`, { defaultValue: request.refusal.ground })}: ${request.refusal.reason}`,
+    request.answerNote,
+  ].filter(Boolean)
+  return lines.map((line) => (
+    <Text key={String(line)} size="xs" c="dimmed" data-testid="request-state-text">
+      {line}
+    </Text>
+  ))
 }
 
 /** What the person wrote, and where the original is kept. */
