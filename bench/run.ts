@@ -8,16 +8,21 @@ import {
   writeResult,
   writeResultsReadme,
 } from './harness.ts'
+import { accessReport } from './scenarios/access-report.ts'
 import { apiRead } from './scenarios/api-read.ts'
 import { auditAppend, auditVerify } from './scenarios/audit.ts'
+import { breachAffected } from './scenarios/breach-affected.ts'
 import { clvFit } from './scenarios/clv-fit.ts'
 import { eventsIngest, overview } from './scenarios/crm.ts'
 import { eraseOne } from './scenarios/erase-one.ts'
+import { exportGated } from './scenarios/export-gated.ts'
 import { gateAudience } from './scenarios/gate-audience.ts'
 import { gateRead } from './scenarios/gate-read.ts'
 import { importSubjects } from './scenarios/import.ts'
 import { recommendations } from './scenarios/recommendations.ts'
+import { retentionPlan, retentionSweep } from './scenarios/retention.ts'
 import { scores } from './scenarios/scores.ts'
+import { segmentCount } from './scenarios/segment-count.ts'
 import { startup } from './scenarios/startup.ts'
 import { vault } from './scenarios/vault.ts'
 import { Scope } from './support/lifecycle.ts'
@@ -35,10 +40,16 @@ const SCENARIOS: readonly Scenario[] = [
   eventsIngest,
   overview,
   importSubjects,
+  exportGated,
   eraseOne,
+  accessReport,
+  retentionPlan,
+  retentionSweep,
   clvFit,
   scores,
   recommendations,
+  segmentCount,
+  breachAffected,
 ]
 
 const USAGE = `usage: npm run bench [-- --scenario NAME ... --scale N --db pglite|postgres]

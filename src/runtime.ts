@@ -8,6 +8,7 @@ import { deferredSecretBox } from './modules/access/secret-box.ts'
 import { UserRepository } from './modules/access/user.repository.ts'
 import { PersonaService } from './modules/analytics/personas/persona.service.ts'
 import { ScoreService } from './modules/analytics/score.service.ts'
+import { BreachNoticeService } from './modules/breaches/breach-notice.service.ts'
 import { ConsentProofService } from './modules/consents/consent-proof.service.ts'
 import { ExportService } from './modules/export/export.service.ts'
 import { ConsentTextRepository } from './modules/forms/consent-text.repository.ts'
@@ -23,10 +24,16 @@ import { ProductRepository } from './modules/orders/product.repository.ts'
 import { OrganisationRepository } from './modules/organisations/organisation.repository.ts'
 import { OrganisationService } from './modules/organisations/organisation.service.ts'
 import { PortalService } from './modules/portal/portal.service.ts'
+import { ProcessingRecordRepository } from './modules/records-of-processing/processing-record.repository.ts'
+import { ProcessingRecordService } from './modules/records-of-processing/processing-record.service.ts'
+import { recipientsFromRegistry } from './modules/records-of-processing/recipients-from-registry.ts'
 import { RequestService } from './modules/requests/request.service.ts'
+import { RequestWorkflowService } from './modules/requests/request-workflow.service.ts'
 import { DeletionConceptService } from './modules/retention/deletion-concept.service.ts'
 import { PipelineRepository } from './modules/sales/pipeline.repository.ts'
 import { SalesService } from './modules/sales/sales.service.ts'
+import { SegmentRepository } from './modules/segments/segment.repository.ts'
+import { SegmentService } from './modules/segments/segment.service.ts'
 import { identityLines, mailBranding } from './modules/settings/branding.ts'
 import { SettingsRepository } from './modules/settings/settings.repository.ts'
 import { SettingsService } from './modules/settings/settings.service.ts'
@@ -41,9 +48,13 @@ import { checkMigrated, migrate } from './platform/db/migrate.ts'
 import type { Schema } from './platform/db/schema.ts'
 import { createLogger, type Logger } from './platform/logger.ts'
 import { createMailer, type Mailer } from './platform/mail/mailer.ts'
+import { AccessReportRepository } from './privacy/access-report/access-report.repository.ts'
+import { AccessReportService } from './privacy/access-report/access-report.service.ts'
 import { AuditRepository } from './privacy/audit/audit.repository.ts'
 import { AuditLog } from './privacy/audit/audit-log.service.ts'
 import { ed25519AuditSigner } from './privacy/audit/audit-signer.ts'
+import { BreachRepository } from './privacy/breaches/breach.repository.ts'
+import { BreachService } from './privacy/breaches/breach.service.ts'
 import { DoiRequestRepository } from './privacy/double-opt-in/doi-request.repository.ts'
 import { DoubleOptInService } from './privacy/double-opt-in/double-opt-in.service.ts'
 import { FieldRepository } from './privacy/fields/field.repository.ts'
@@ -69,6 +80,11 @@ import { PortalAccessRepository } from './privacy/portal-access/portal-access.re
 import { PortalAccessService } from './privacy/portal-access/portal-access.service.ts'
 import { PurposeRepository } from './privacy/purposes/purpose.repository.ts'
 import { PurposeService } from './privacy/purposes/purpose.service.ts'
+import { DisclosureService } from './privacy/recipients/disclosure.service.ts'
+import { RecipientRepository } from './privacy/recipients/recipient.repository.ts'
+import { RecipientService } from './privacy/recipients/recipient.service.ts'
+import { WebhookRepository } from './privacy/recipients/webhook.repository.ts'
+import { WebhookService } from './privacy/recipients/webhook.service.ts'
 import { RecommendationRepository } from './privacy/recommendations/recommendation.repository.ts'
 import { RecommendationStore } from './privacy/recommendations/recommendation-store.ts'
 import { RecordRepository } from './privacy/records/record.repository.ts'
@@ -77,10 +93,14 @@ import { DsrRequestRepository } from './privacy/requests/dsr-request.repository.
 import { DsrRequestService } from './privacy/requests/dsr-request.service.ts'
 import { RetentionRuleRepository } from './privacy/retention/retention-rule.repository.ts'
 import { RetentionRuleService } from './privacy/retention/retention-rule.service.ts'
+import { RetentionSweepRepository } from './privacy/retention/retention-sweep.repository.ts'
+import { RetentionSweeper } from './privacy/retention/retention-sweep.service.ts'
 import { ScoreRepository } from './privacy/scores/score.repository.ts'
 import { ScoreChartsRepository } from './privacy/scores/score-charts.repository.ts'
 import { ScoreCharts } from './privacy/scores/score-charts.ts'
 import { ScoreStore } from './privacy/scores/score-store.ts'
+import { SegmentEngine } from './privacy/segments/segment-engine.ts'
+import { SegmentQueryRepository } from './privacy/segments/segment-query.repository.ts'
 import { StatisticsRepository } from './privacy/statistics/statistics.repository.ts'
 import { StatisticsService } from './privacy/statistics/statistics.service.ts'
 import { SubjectRepository } from './privacy/subjects/subject.repository.ts'
@@ -123,8 +143,14 @@ export interface Services {
   sales: SalesService
   /** CSV/XLSX imports of subjects, touchpoints and orders, with their reports. */
   imports: ImportService
-  /** Audited CSV/XLSX exports of subject lists. */
+  /** Audited CSV/XLSX exports of subject lists, internal or to a recipient through the disclosure gate. */
   exports: ExportService
+  /** The registry of recipients (Art. 4(9), 28, 44-49) and the adequacy decisions; `list()` feeds the Art. 30 record. */
+  recipients: RecipientService
+  /** The disclosure gate: transfer check, the recipient's purposes and categories, disclosures recorded (Art. 15(1)(c), 19). */
+  disclosures: DisclosureService
+  /** Webhook subscriptions of recipients; the outbox and its signed, retried deliveries (job `webhooks.deliver`). */
+  webhooks: WebhookService
   /** Seals TOTP secrets; keyed at start-up from a vault secret. */
   totpBox: ReturnType<typeof deferredSecretBox>
   /** Identifiers encrypted per subject, blind indexes, crypto-shredding: for the privacy gate only. */
@@ -157,6 +183,8 @@ export interface Services {
   marketingMail: MarketingMailService
   /** Data subject requests as received (Art. 12-22), with the deadline from receipt (Art. 12(3)). */
   requests: RequestService
+  /** Answering data subject requests: the steps, the access report (Art. 15), the portal download, deadline warnings. */
+  requestWorkflow: RequestWorkflowService
   /** The privacy portal's sign-in links and sessions (the data subject's access). */
   portalAccess: PortalAccessService
   /** The privacy portal /p/portal: consents, objections and requests of the signed-in person. */
@@ -169,10 +197,20 @@ export interface Services {
   holds: HoldService
   /** Finishes held erasures when their holds end; replays the erasure ledger after a restore. */
   erasures: ErasureService
+  /** The retention sweeper: plans (dry runs), their approval, runs (issue #13; docs/adr/0015). */
+  sweeper: RetentionSweeper
   /** The installation's settings: controller, DPO contact, logo and colour of pages and mails. */
   settings: SettingsService
   /** Customer scores (CLV, P(alive), churn, RFM, ABC) under the profiling purpose, with explanations. */
   scores: ScoreService
+  /** Segments (issue #16): saved, versioned rule trees; live counts, audience per channel, members through the gate. */
+  segments: SegmentService
+  /** The breach register (Art. 33, 34): the 72-hour clock, the affected people from the audit trail. */
+  breaches: BreachService
+  /** A breach's draft notification (Art. 33(3)), its Art. 34 letters, the DPO's reminders. */
+  breachNotices: BreachNoticeService
+  /** The record of processing activities (Art. 30(1)), generated from the configuration, with its versions. */
+  processingRecords: ProcessingRecordService
   /** Cheapest round trip to the database, for health checks. */
   ping(): Promise<void>
 }
@@ -290,6 +328,8 @@ export function createServices(
     holds,
     holdRecords: holdRepository,
     ledgerFile,
+    // The webhooks' outbox, wired below (it reads subjects through this gate).
+    events: { emit: (event, ids, trx) => webhooks.emit(event, ids, trx) },
     db: database.db,
     subjects: subjectRepository,
     audit,
@@ -299,6 +339,41 @@ export function createServices(
     roles,
     concurrentReads: database.engine === 'postgres',
   })
+  const recipientRepository = new RecipientRepository(database.db)
+  const recipients = new RecipientService({
+    repository: recipientRepository,
+    db: database.db,
+    audit,
+    purposeExists: async (key, trx) => (await purposes.find(key, trx)) !== undefined,
+  })
+  const disclosures = new DisclosureService({
+    recipients,
+    repository: recipientRepository,
+    audit,
+    categoryOf: (field) => fieldRegistry.categoryOf(field),
+  })
+  const webhooks = new WebhookService({
+    db: database.db,
+    repository: new WebhookRepository(database.db),
+    recipients,
+    disclosures,
+    gate,
+    secrets,
+    audit,
+    settings: { allowPrivateNetworks: config.webhooksAllowPrivate },
+  })
+  // Art. 19: consents, objections and restrictions reach the recipients subscribed to them.
+  permissions.onPermissionChange((kind, ids, trx) =>
+    webhooks.emit(
+      kind === 'consent'
+        ? 'consent.changed'
+        : kind === 'objection'
+          ? 'objection.recorded'
+          : 'subject.restricted',
+      ids,
+      trx,
+    ),
+  )
   // Sealed under a vault secret (not a key derived from the master key), so a master-key
   // rotation rewraps it like every other secret and TOTP keeps working.
   const totpBox = deferredSecretBox()
@@ -318,6 +393,11 @@ export function createServices(
     identity: async (lang) => identityLines(await settings.current(), lang),
   })
   const brandingOfMails = async () => mailBranding(await settings.current(), config.publicUrl)
+  const breaches = new BreachService({
+    repository: new BreachRepository(database.db),
+    db: database.db,
+    audit,
+  })
   const consentTexts = new ConsentTextService({
     repository: new ConsentTextRepository(database.db),
     db: database.db,
@@ -345,14 +425,51 @@ export function createServices(
     db: database.db,
     publicUrl: config.publicUrl,
   })
-  const requests = new RequestService({
-    store: new DsrRequestService({
-      repository: new DsrRequestRepository(database.db),
+  const dsrStore = new DsrRequestService({
+    repository: new DsrRequestRepository(database.db),
+    vault,
+    audit,
+    db: database.db,
+    events: { emit: (event, ids, trx) => webhooks.emit(event, ids, trx) },
+  })
+  const requests = new RequestService({ store: dsrStore, deadline: config.dsr.deadline })
+  // Answering requests (issue #15): the access report read through the kernel under dsr_fulfilment.
+  const auditHistory = new AuditRepository(database.db)
+  const requestWorkflow = new RequestWorkflowService({
+    store: dsrStore,
+    collector: new AccessReportService({
+      db: database.db,
+      repository: new AccessReportRepository(database.db),
+      gate,
       vault,
       audit,
-      db: database.db,
+      history: (id, before, limit) => auditHistory.history(id, before, limit),
+      fields: fieldRegistry,
+      scores: scoreStore,
+      concurrentReads: database.engine === 'postgres',
     }),
-    deadline: config.dsr.deadline,
+    gate,
+    purposes,
+    retention,
+    // Art. 15(1)(c), (2): to whom the data was disclosed, with the safeguard of a third-country transfer.
+    disclosures: async (subjectId, ctx) => {
+      const found = await disclosures.ofSubject(subjectId, ctx)
+      const safeguards = new Map<string, string>()
+      for (const id of new Set(found.map((d) => d.recipient.id)))
+        safeguards.set(id, (await recipients.find(id))?.mechanism ?? 'none')
+      return found.map((d) => ({
+        at: d.at.toISOString(),
+        recipient: { ...d.recipient, safeguard: safeguards.get(d.recipient.id) ?? 'none' },
+        purpose: d.purpose,
+        fields: d.fields,
+        channel: d.channel,
+      }))
+    },
+    settings: () => settings.current(),
+    categoryOf: (field) => fieldRegistry.categoryOf(field),
+    labelOf: (field) => fieldRegistry.get(field)?.label,
+    mailer,
+    publicUrl: config.publicUrl,
   })
   const portalAccess = new PortalAccessService({
     repository: new PortalAccessRepository(database.db),
@@ -395,7 +512,10 @@ export function createServices(
     organisations: new OrganisationService(new OrganisationRepository(database.db), records),
     orders: new OrderService(records, products),
     sales: new SalesService(records, new PipelineRepository(database.db)),
-    exports: new ExportService(gate, audit, (role) => roles.fieldCategoriesOf(role)),
+    exports: new ExportService(gate, audit, (role) => roles.fieldCategoriesOf(role), disclosures),
+    recipients,
+    disclosures,
+    webhooks,
     imports: new ImportService({
       gate,
       records,
@@ -435,6 +555,7 @@ export function createServices(
     unsubscribe,
     marketingMail: new MarketingMailService({ gate, purposes, unsubscribe, mailer }),
     requests,
+    requestWorkflow,
     portalAccess,
     portal: new PortalService({
       access: portalAccess,
@@ -442,12 +563,22 @@ export function createServices(
       purposes,
       consentTexts,
       requests,
+      answers: requestWorkflow,
       mailer,
       publicUrl: config.publicUrl,
       mailBranding: brandingOfMails,
     }),
     holds,
     erasures: new ErasureService({ gate, holds, repository: holdRepository, ledgerFile }),
+    sweeper: new RetentionSweeper({
+      db: database.db,
+      repository: new RetentionSweepRepository(database.db),
+      rules: retention,
+      gate,
+      holdRules: () => holds.rules(),
+      audit,
+      concurrentReads: database.engine === 'postgres',
+    }),
     retention,
     deletionConcept: new DeletionConceptService({
       rules: retention,
@@ -460,6 +591,35 @@ export function createServices(
       permissions,
       settings: config.scores,
       concurrency: database.engine === 'postgres' ? 2 : 1,
+    }),
+    segments: new SegmentService({
+      repository: new SegmentRepository(database.db),
+      engine: new SegmentEngine({
+        queries: new SegmentQueryRepository(database.db),
+        purposes,
+        roles,
+        fields: fieldRegistry,
+        audit,
+        gate,
+      }),
+      audit,
+    }),
+    breaches,
+    breachNotices: new BreachNoticeService({
+      breaches,
+      gate,
+      mailer,
+      settings: () => settings.current(),
+    }),
+    processingRecords: new ProcessingRecordService({
+      repository: new ProcessingRecordRepository(database.db),
+      db: database.db,
+      audit,
+      settings: () => settings.current(),
+      purposes: () => purposes.list(),
+      fields: () => fields.list(),
+      retentionRules: () => retention.list(),
+      recipients: recipientsFromRegistry(() => recipients.list()),
     }),
     ping: async () => {
       await sql`select 1`.execute(database.db)
@@ -529,6 +689,8 @@ export async function openRuntime(
     // The deletion concept's rules (LEGAL.md) that are missing, after the purposes they may name;
     // never overwrites a DPO's edit, keeps the legal minimums as this release knows the law.
     await services.retention.seed()
+    // The Commission's adequacy decisions (LEGAL.md) that are missing; never overwrites the DPO's review.
+    await services.recipients.seed()
     // The field catalog: seeds the default fields (never overwriting an admin's edit), loads it.
     await services.fields.init()
     // Consent texts (version 1 where a consent purpose has none) and the five seeded forms.

@@ -1,7 +1,9 @@
 import { Command } from 'commander'
 import { VERSION } from '../platform/version.ts'
 import { registerAnalytics } from './analytics.ts'
+import { registerArt30 } from './art30.ts'
 import { registerAudit } from './audit.ts'
+import { registerBreaches } from './breaches.ts'
 import { registerConsent } from './consent.ts'
 import { registerDemo } from './demo.ts'
 import { registerErasures } from './erasures.ts'
@@ -12,9 +14,11 @@ import { registerImport } from './import.ts'
 import { registerKeys } from './keys.ts'
 import { registerMigrate } from './migrate.ts'
 import { registerPurposes } from './purposes.ts'
+import { registerRecipients } from './recipients.ts'
 import { registerRequests } from './requests.ts'
 import { registerRetention } from './retention.ts'
 import { registerRoles } from './roles.ts'
+import { registerSegments } from './segments.ts'
 import { registerServe } from './serve.ts'
 import { reportAndExit } from './shared.ts'
 import { registerToken } from './token.ts'
@@ -40,12 +44,16 @@ export function buildProgram(): Command {
   registerRoles(program)
   registerAudit(program)
   registerPurposes(program)
+  registerRecipients(program)
   registerConsent(program)
   registerRequests(program)
   registerHolds(program)
   registerErasures(program)
   registerAnalytics(program)
+  registerSegments(program)
   registerRetention(program)
+  registerBreaches(program)
+  registerArt30(program)
   return program
 }
 

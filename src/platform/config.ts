@@ -102,6 +102,12 @@ export interface Config {
    * doesn't cover; env TRESOR_ERASURE_LEDGER, default `<dataDir>/erasure-ledger.jsonl`.
    */
   erasureLedgerPath: string
+  /**
+   * Webhooks (src/privacy/recipients): whether receivers on loopback, private and link-local
+   * addresses are allowed (SSRF protection is on by default); env TRESOR_WEBHOOKS_ALLOW_PRIVATE,
+   * `true` or `false` (default).
+   */
+  webhooksAllowPrivate: boolean
 }
 
 export interface PortalSettings {
@@ -249,7 +255,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       (env.TRESOR_ERASURE_LEDGER?.trim()
         ? path.resolve(env.TRESOR_ERASURE_LEDGER.trim())
         : path.join(dataDir, 'erasure-ledger.jsonl')),
+    webhooksAllowPrivate:
+      overrides.webhooksAllowPrivate ?? booleanSetting(env, 'TRESOR_WEBHOOKS_ALLOW_PRIVATE'),
   }
+}
+
+function booleanSetting(env: Env, name: string): boolean {
+  const raw = env[name]?.trim()
+  if (raw === undefined || raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  throw new ConfigError(name, 'must be true or false')
 }
 
 // The URL carries the SMTP password: errors name the setting, never the value.

@@ -23,6 +23,8 @@ import { analyticsRoutes } from '../modules/analytics/analytics.routes.ts'
 import { personaRoutes } from '../modules/analytics/personas/persona.routes.ts'
 import { recommendationRoutes } from '../modules/analytics/recommendation.routes.ts'
 import { auditRoutes } from '../modules/audit/audit.routes.ts'
+import { breachRoutes } from '../modules/breaches/breach.routes.ts'
+import { BreachJson } from '../modules/breaches/breach.schemas.ts'
 import { consentProofRoutes } from '../modules/consents/consent-proof.routes.ts'
 import { dashboardRoutes } from '../modules/dashboard/dashboard.routes.ts'
 import { exportRoutes } from '../modules/export/export.routes.ts'
@@ -40,10 +42,15 @@ import { Organisation } from '../modules/organisations/organisation.schemas.ts'
 import { permissionRoutes } from '../modules/permissions/permission.routes.ts'
 import { portalRoutes } from '../modules/portal/portal.routes.ts'
 import { purposeRoutes } from '../modules/purposes/purpose.routes.ts'
+import { recipientRoutes } from '../modules/recipients/recipient.routes.ts'
+import { Recipient, WebhookSubscription } from '../modules/recipients/recipient.schemas.ts'
+import { processingRecordRoutes } from '../modules/records-of-processing/processing-record.routes.ts'
 import { requestRoutes } from '../modules/requests/request.routes.ts'
 import { retentionRuleRoutes } from '../modules/retention/retention-rule.routes.ts'
 import { RetentionRule } from '../modules/retention/retention-rule.schemas.ts'
+import { retentionSweepRoutes } from '../modules/retention/retention-sweep.routes.ts'
 import { salesRoutes } from '../modules/sales/sales.routes.ts'
+import { segmentRoutes } from '../modules/segments/segment.routes.ts'
 import { brandPublicPages, settingsPages, settingsRoutes } from '../modules/settings/settings.routes.ts'
 import { subjectRoutes } from '../modules/subjects/subject.routes.ts'
 import { Subject } from '../modules/subjects/subject.schemas.ts'
@@ -187,6 +194,9 @@ export async function buildApp(
     ImportSummary,
     CatalogFieldJson,
     RetentionRule,
+    Recipient,
+    WebhookSubscription,
+    BreachJson,
   ])
     app.addSchema(schema)
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -235,15 +245,26 @@ export async function buildApp(
       await api.register(salesRoutes(services.sales))
       await api.register(importRoutes(services.imports))
       await api.register(exportRoutes(services.exports))
+      await api.register(recipientRoutes(services.recipients, services.disclosures, services.webhooks))
       await api.register(fieldRoutes(services.fields))
       await api.register(formRoutes(services.forms, services.consentTexts, config.publicUrl))
-      await api.register(requestRoutes(services.requests, (ctx, ids) => services.subjects.namesOf(ctx, ids)))
+      await api.register(
+        requestRoutes(
+          services.requests,
+          (ctx, ids) => services.subjects.namesOf(ctx, ids),
+          services.requestWorkflow,
+        ),
+      )
       await api.register(analyticsRoutes(services.scores, services.scoreCharts))
       await api.register(recommendationRoutes(services.recommendations))
       await api.register(personaRoutes(services.personas))
+      await api.register(segmentRoutes(services.segments))
       await api.register(dashboardRoutes(services.statistics, services.roles))
       await api.register(holdRoutes(services.holds))
       await api.register(retentionRuleRoutes(services.retention, services.deletionConcept))
+      await api.register(retentionSweepRoutes(services.sweeper))
+      await api.register(breachRoutes(services.breaches, services.breachNotices))
+      await api.register(processingRecordRoutes(services.processingRecords))
       await api.register(settingsRoutes(services.settings, config.publicUrl))
     },
     { prefix: '/api/v1' },

@@ -13,8 +13,16 @@ export interface JobPayloads {
   'portal.purge': Record<string, never>
   /** Completes held erasures whose legal holds have all ended (Art. 17(1) after 17(3)); narrows the others. */
   'erasures.finish': Record<string, never>
+  /** Delivers the webhook events that are due (signed, through the disclosure gate), retrying with backoff. */
+  'webhooks.deliver': Record<string, never>
+  /** Applies the deletion concept: plans and runs the rules at the versions the DPO approved last (issue #13). */
+  'retention.sweep': Record<string, never>
   /** Fits the analytics models, recomputes every score under the profiling purpose and counts the products bought together (issue #16). */
   'analytics.scores': Record<string, never>
+  /** Mails the DPO about breaches whose 72 hours (Art. 33(1)) are nearly or fully up, once per stage. */
+  'breaches.remind': Record<string, never>
+  /** Mails the DPO the data subject requests due within 7 days (Art. 12(3)); drops answers past their download window. */
+  'requests.deadlines': Record<string, never>
 }
 
 export type JobName = keyof JobPayloads
@@ -25,8 +33,16 @@ export const SCHEDULES: readonly { name: JobName; cron: string; payload: JobPayl
   { name: 'audit.checkpoint', cron: '7 * * * *', payload: {} },
   { name: 'doi.expire', cron: '*/15 * * * *', payload: {} },
   { name: 'portal.purge', cron: '*/15 * * * *', payload: {} },
+  // Every minute: a new event waits at most a minute; retries are due by their own backoff.
+  { name: 'webhooks.deliver', cron: '* * * * *', payload: {} },
+  // Every quarter hour: the reminder goes out within 15 minutes of the 24-hours-left mark.
+  { name: 'breaches.remind', cron: '*/15 * * * *', payload: {} },
   // Nightly: scores follow the day's orders; withdrawals and objections remove them at once anyway.
   { name: 'analytics.scores', cron: '41 2 * * *', payload: {} },
+  // Daily, in the morning (UTC): the DPO reads the warning at the start of the day.
+  { name: 'requests.deadlines', cron: '5 6 * * *', payload: {} },
   // Daily: a hold's end is a date (or a payment or a lift, seen the next night).
   { name: 'erasures.finish', cron: '23 3 * * *', payload: {} },
+  // Daily, after the held erasures: off until the DPO approved a first plan (docs/adr/0015).
+  { name: 'retention.sweep', cron: '47 3 * * *', payload: {} },
 ]

@@ -1,10 +1,14 @@
 import { PgBoss } from 'pg-boss'
 import { purgeSessionsJob } from '../modules/access/access.jobs.ts'
 import { recomputeScoresJob } from '../modules/analytics/analytics.jobs.ts'
+import { remindBreachesJob } from '../modules/breaches/breaches.jobs.ts'
+import { requestDeadlinesJob } from '../modules/requests/requests.jobs.ts'
 import { auditCheckpointJob } from '../privacy/audit/audit.jobs.ts'
 import { expireDoiRequestsJob } from '../privacy/double-opt-in/double-opt-in.jobs.ts'
 import { finishHeldErasuresJob } from '../privacy/holds/erasure.jobs.ts'
 import { purgePortalAccessJob } from '../privacy/portal-access/portal-access.jobs.ts'
+import { deliverWebhooksJob } from '../privacy/recipients/webhook.jobs.ts'
+import { sweepRetentionJob } from '../privacy/retention/retention-sweep.jobs.ts'
 import type { Runtime } from '../runtime.ts'
 import { type JobName, type JobPayloads, SCHEDULES } from './jobs.ts'
 
@@ -18,7 +22,11 @@ const HANDLERS: Handlers = {
   'portal.purge': (_payload, runtime) => purgePortalAccessJob(runtime.services.portalAccess),
   'analytics.scores': (_payload, runtime) =>
     recomputeScoresJob(runtime.services.scores, runtime.services.recommendations),
+  'breaches.remind': (_payload, runtime) => remindBreachesJob(runtime.services.breachNotices),
+  'requests.deadlines': (_payload, runtime) => requestDeadlinesJob(runtime.services.requestWorkflow),
   'erasures.finish': (_payload, runtime) => finishHeldErasuresJob(runtime.services.erasures),
+  'webhooks.deliver': (_payload, runtime) => deliverWebhooksJob(runtime.services.webhooks),
+  'retention.sweep': (_payload, runtime) => sweepRetentionJob(runtime.services.sweeper),
 }
 
 export interface Worker {

@@ -436,8 +436,9 @@ describeEachEngine('a phone consent keeps its number and proof for five years', 
     const r = runtime()
     expect(await rowsOf(r, 'touchpoint', id)).toBe(1)
     expect(await rowsOf(r, 'consent_event', id)).toBe(1)
+    // Stored as compared (E.164): the number the consent was given for.
     expect((await r.services.vault.readIdentifiers([id], ['phone', 'email', 'lastName'])).get(id)).toEqual({
-      phone: '+49 30 1234567',
+      phone: '+49301234567',
     })
   })
 
@@ -448,7 +449,7 @@ describeEachEngine('a phone consent keeps its number and proof for five years', 
       headers: { cookie: dpo },
     })
     expect(claims.statusCode, claims.body).toBe(200)
-    expect((claims.json() as Subject).identifiers).toEqual({ phone: '+49 30 1234567' })
+    expect((claims.json() as Subject).identifiers).toEqual({ phone: '+49301234567' })
     const calls = await t.app.inject({
       method: 'GET',
       url: `/api/v1/subjects/${id}?purpose=phone_marketing&channel=phone`,

@@ -76,6 +76,11 @@ describeEachEngine('every API route enforces its declared access', (runtime) => 
     has('GET', '/api/v1/retention-rules/:key', 'purposes:read')
     has('POST', '/api/v1/retention-rules', 'retention:manage')
     has('PATCH', '/api/v1/retention-rules/:key', 'retention:manage')
+    has('GET', '/api/v1/retention/status', 'retention:manage')
+    has('POST', '/api/v1/retention/plans', 'retention:manage')
+    has('POST', '/api/v1/retention/plans/:id/approve', 'retention:manage')
+    has('POST', '/api/v1/retention/runs', 'retention:manage')
+    has('GET', '/api/v1/retention/runs/:id', 'retention:manage')
     for (const route of routes) expect(route.access, `${route.method} ${route.url}`).toBeDefined()
   })
 

@@ -260,6 +260,8 @@ describe('consent panel on the contact page in Chromium', () => {
     await page.getByTestId('consent-form-reference').fill('SCAN-2026-0815')
     await page.getByTestId('consent-form-submit').click()
     await confirmSaved('The withdrawal was recorded.')
+    // The form's dialog has closed (its exit transition ends) before the proof drawer opens.
+    await form.waitFor({ state: 'detached' })
 
     await phone.and(page.locator('[data-status="withdrawn"]')).waitFor()
     expect(await phone.getByTestId('consent-status').textContent()).toBe('Withdrawn')
@@ -277,7 +279,7 @@ describe('consent panel on the contact page in Chromium', () => {
     ])
     expect(await events.first().getByTestId('proof-source').textContent()).toBe('Letter')
     expect(await events.first().getByTestId('proof-reference').textContent()).toBe('SCAN-2026-0815')
-    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click()
+    await page.getByRole('dialog', { name: /^Proof/ }).getByRole('button', { name: 'Close' }).click()
     await page.getByTestId('consent-proof').waitFor({ state: 'detached' })
 
     const last = (await proofView()).events.at(-1)

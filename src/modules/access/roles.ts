@@ -35,6 +35,12 @@ export const PERMISSIONS = [
   'purposes:manage',
   /** Edit the deletion concept (the retention rules), never below a legal minimum: the DPO's job. */
   'retention:manage',
+  /**
+   * The recipients registry (Art. 28, 44-49): add and change recipients, their transfer mechanism,
+   * purposes and categories, review the adequacy decisions, subscribe recipients to webhooks and see
+   * the deliveries. The DPO's job.
+   */
+  'recipients:manage',
   /** Record consent events, objections and restrictions. */
   'permissions:write',
   'audit:read',
@@ -66,6 +72,16 @@ export const PERMISSIONS = [
    * model. A subject's scores are read under the profiling purpose, through the gate.
    */
   'analytics:run',
+  /**
+   * The breach register (Art. 33, 34): record breaches, compute the affected people from the audit
+   * trail, notify the authority, send the letters to the people; and adopt a version of the record
+   * of processing activities (Art. 30). The DPO's job.
+   */
+  'breaches:manage',
+  /** Read segments, count them live, list a segment's permitted audience (through the gate). */
+  'segments:read',
+  /** Save, change and delete segments (issue #16). */
+  'segments:manage',
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -90,6 +106,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'subjects:export',
     'purposes:manage',
     'retention:manage',
+    'recipients:manage',
     'audit:read',
     'fields:manage',
     'forms:manage',
@@ -97,8 +114,17 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'settings:dpo',
     'holds:manage',
     'analytics:run',
+    'breaches:manage',
+    'segments:read',
   ],
-  marketing: [...STAFF, 'events:write', 'subjects:import', 'analytics:run'],
+  marketing: [
+    ...STAFF,
+    'events:write',
+    'subjects:import',
+    'analytics:run',
+    'segments:read',
+    'segments:manage',
+  ],
   sales: [...STAFF, 'events:write', 'catalog:manage', 'subjects:import'],
   service: [...STAFF, 'events:write'],
   accounting: [...STAFF, 'catalog:manage', 'subjects:import'],

@@ -604,6 +604,33 @@ export interface DsrRequestTable {
   recorded_by_type: string
   recorded_by_id: string
   recorded_at: Timestamp
+  // The workflow (migration 0033, Art. 12): assignee, identity verification, extension, closing.
+  assignee_id: string | null
+  verified_at: Timestamp | null
+  verification_method: string | null
+  verification_note: string | null
+  started_at: Timestamp | null
+  extended_at: Timestamp | null
+  extension_reason: string | null
+  first_due_at: Timestamp | null
+  closed_at: Timestamp | null
+  refusal_reason: string | null
+  refusal_ground: string | null
+  answer_note: string | null
+  updated_at: Timestamp | null
+}
+
+/** The answer given to a data subject request (migration 0033): the report, sealed under the subject's key. */
+export interface DsrAnswerTable {
+  subject_id: string
+  request_id: string
+  lang: string
+  report_sealed: Uint8Array
+  created_at: Timestamp
+  expires_at: Timestamp
+  created_by_type: string
+  created_by_id: string
+  downloaded_at: Timestamp | null
 }
 
 /** Retention rules (migration 0024): the deletion concept as data; not personal data. */
@@ -641,6 +668,55 @@ export interface RetentionRuleVersionTable {
   actor_type: string
   actor_id: string
   created_at: Timestamp
+}
+
+/** A retention plan (migration 0028): a dry run of the sweeper, and its approval; not personal data. */
+export interface RetentionPlanTable {
+  id: string
+  created_at: Timestamp
+  as_of: Timestamp
+  created_by_type: string
+  created_by_id: string
+  trigger: string
+  rules: JsonColumn<unknown[]>
+  approved_at: Timestamp | null
+  approved_by_type: string | null
+  approved_by_id: string | null
+  approval: string | null
+}
+
+/** A run of an approved retention plan (migration 0028). */
+export interface RetentionRunTable {
+  id: string
+  plan_id: string
+  trigger: string
+  actor_type: string
+  actor_id: string
+  status: Defaulted<string>
+  started_at: Timestamp
+  finished_at: Timestamp | null
+}
+
+/** A run's progress per rule (migration 0028): the cursor a stopped run goes on after. */
+export interface RetentionRunRuleTable {
+  run_id: string
+  rule_key: string
+  rule_version: number
+  record_kind: string | null
+  status: string
+  skip_reason: string | null
+  cutoff: Timestamp | null
+  planned_subjects: Defaulted<number>
+  planned_records: Defaulted<number>
+  cursor: string | null
+  subjects_done: Defaulted<number>
+  records_deleted: Defaulted<number>
+  erased: Defaulted<number>
+  held: Defaulted<number>
+  failed: Defaulted<number>
+  failures: JsonColumn<{ subject: string; reason: string }[]>
+  position: number
+  updated_at: Timestamp
 }
 
 /** A legal hold entered by the DPO (migration 0025): what it keeps of a subject, why, until when. */
@@ -699,6 +775,31 @@ export interface SubjectScoreTable {
   computed_at: Timestamp
 }
 
+/** A segment (migration 0032): a named, versioned rule tree; pseudonymous, not personal data. */
+export interface SegmentTable {
+  id: Generated<string>
+  name: string
+  description: Defaulted<string>
+  purpose_key: string
+  rules: JsonColumn<Record<string, unknown>>
+  version: Defaulted<number>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** Every saved version of a segment (migration 0032), with who saved it. */
+export interface SegmentVersionTable {
+  segment_id: string
+  version: number
+  name: string
+  description: string
+  purpose_key: string
+  rules: JsonColumn<Record<string, unknown>>
+  saved_at: Timestamp
+  actor_type: string
+  actor_id: string
+}
+
 /** An event a score recomputation raised (migration 0026): the campaigns' outbox. */
 export interface ScoreEventTable {
   subject_id: string
@@ -707,6 +808,98 @@ export interface ScoreEventTable {
   occurred_at: Timestamp
   model_version: number
   details: JsonColumn<Record<string, unknown>>
+}
+
+/** A Commission adequacy decision (migration 0029, Art. 45(3)): seeded, reviewed by the DPO; not personal. */
+export interface AdequacyDecisionTable {
+  country: string
+  name_de: string
+  name_en: string
+  decision: string
+  /** ISO date. */
+  adopted_on: string
+  scope: string
+  note_de: string
+  note_en: string
+  /** ISO date; null: in force. */
+  valid_until: string | null
+  updated_at: Defaulted<Date>
+}
+
+/** A recipient of personal data (migration 0029, Art. 4(9)): configuration, not personal data. */
+export interface RecipientTable {
+  id: Generated<string>
+  name: string
+  role: string
+  country: string
+  /** ISO dates (`YYYY-MM-DD`). */
+  contract_date: string | null
+  mechanism: string
+  dpf_certified_on: string | null
+  scc_module: number | null
+  scc_date: string | null
+  bcr_reference: string | null
+  derogation_point: string | null
+  derogation_reason: string | null
+  purposes: Defaulted<string[]>
+  field_categories: Defaulted<string[]>
+  note: string | null
+  retired_at: Timestamp | null
+  version: Defaulted<number>
+  created_at: Defaulted<Date>
+  updated_at: Defaulted<Date>
+}
+
+/** One disclosure to a recipient (migration 0029): an export or a webhook delivery; its subjects in disclosure_subject. */
+export interface DisclosureTable {
+  id: string
+  recipient_id: string
+  at: Timestamp
+  channel: string
+  purpose_key: string
+  fields: string[]
+  actor_type: string
+  actor_id: string
+  request_id: string | null
+  reference: string | null
+}
+
+/** A subject of a disclosure (migration 0029): personal, the pseudonymous id only. */
+export interface DisclosureSubjectTable {
+  subject_id: string
+  disclosure_id: string
+}
+
+/** A recipient's webhook subscription (migration 0030); its secret is derived, never stored. */
+export interface WebhookSubscriptionTable {
+  id: Generated<string>
+  recipient_id: string
+  url: string
+  events: string[]
+  purpose_key: string
+  /** Bumped to rotate the signing secret. */
+  secret_version: Defaulted<number>
+  active: Defaulted<boolean>
+  created_at: Defaulted<Date>
+  updated_at: Defaulted<Date>
+}
+
+/** One event to deliver to one subscription (migration 0030): personal (the subject's id), no values. */
+export interface WebhookDeliveryTable {
+  subject_id: string
+  /** The `webhook-id` header: the receiver's idempotency key, the same on every attempt. */
+  id: string
+  subscription_id: string
+  event: string
+  occurred_at: Timestamp
+  status: Defaulted<string>
+  attempts: Defaulted<number>
+  next_attempt_at: Timestamp
+  last_attempt_at: Timestamp | null
+  last_status: number | null
+  last_error: string | null
+  delivered_at: Timestamp | null
+  disclosure_id: string | null
 }
 
 /** The installation's settings (migration 0027): one row; controller, DPO contact, branding. */
@@ -726,6 +919,56 @@ export interface InstallationSettingTable {
   time_zone: Defaulted<string>
   version: Defaulted<number>
   updated_at: Timestamp
+}
+
+/** A version of the record of processing activities the DPO adopted (migration 0031); not personal. */
+export interface ProcessingRecordVersionTable {
+  version: number
+  content: string
+  sha256: string
+  adopted_by_type: string
+  adopted_by_id: string
+  adopted_at: Timestamp
+}
+
+/** A personal data breach of the register (migration 0031, Art. 33(5)); the people are in breach_subject. */
+export interface BreachTable {
+  id: string
+  number: Generated<number>
+  aware_at: Timestamp
+  occurred_from: Timestamp | null
+  occurred_until: Timestamp | null
+  title: string
+  description: string
+  nature: Defaulted<string[]>
+  subject_categories: Defaulted<string[]>
+  data_categories: Defaulted<string[]>
+  approx_subjects: number | null
+  approx_records: number | null
+  consequences: Defaulted<string>
+  measures: Defaulted<string>
+  risk: string
+  status: Defaulted<string>
+  authority_notified_at: Timestamp | null
+  authority_reference: string | null
+  delay_reasons: string | null
+  affected_queries: Defaulted<unknown>
+  reminders_sent: Defaulted<number>
+  recorded_by_type: string
+  recorded_by_id: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** A person a breach concerns, computed from the audit trail, and their Art. 34 letter (migration 0031). */
+export interface BreachSubjectTable {
+  subject_id: string
+  breach_id: string
+  records: number
+  added_at: Timestamp
+  letter_status: string | null
+  letter_note: string | null
+  letter_at: Timestamp | null
 }
 
 /** Every table Kysely sees. Add a table here in the same change as its migration. */
@@ -776,17 +1019,32 @@ export interface Schema {
   portal_session: PortalSessionTable
   portal_token: PortalTokenTable
   dsr_request: DsrRequestTable
+  dsr_answer: DsrAnswerTable
   unsubscribe_token: UnsubscribeTokenTable
   legal_hold: LegalHoldTable
   erasure_ledger: ErasureLedgerTable
   retention_rule: RetentionRuleTable
   retention_rule_version: RetentionRuleVersionTable
+  retention_plan: RetentionPlanTable
+  retention_run: RetentionRunTable
+  retention_run_rule: RetentionRunRuleTable
   score_model: ScoreModelTable
   subject_score: SubjectScoreTable
   product_association: ProductAssociationTable
   product_association_run: ProductAssociationRunTable
   persona_model: PersonaModelTable
   score_event: ScoreEventTable
+  segment: SegmentTable
+  segment_version: SegmentVersionTable
+  adequacy_decision: AdequacyDecisionTable
+  recipient: RecipientTable
+  disclosure: DisclosureTable
+  disclosure_subject: DisclosureSubjectTable
+  webhook_subscription: WebhookSubscriptionTable
+  webhook_delivery: WebhookDeliveryTable
+  processing_record_version: ProcessingRecordVersionTable
+  breach: BreachTable
+  breach_subject: BreachSubjectTable
 }
 
 export type AppUserRow = Selectable<AppUserTable>

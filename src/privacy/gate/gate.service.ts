@@ -44,6 +44,15 @@ import {
 } from './field-access.ts'
 import { type GateScope, requireActUnder, withholdOutsideScope } from './purpose-scope.ts'
 
+/** Where the gate reports subjects created, changed and erased (the webhooks' outbox), in the change's transaction. */
+export interface SubjectEventSink {
+  emit(
+    event: 'subject.created' | 'subject.changed' | 'subject.erased',
+    subjectIds: readonly string[],
+    trx: Kysely<Schema>,
+  ): Promise<void>
+}
+
 /** Who is asking: an audit actor that acts in a role. */
 export interface GateActor extends AuditActor {
   role: string
@@ -199,6 +208,11 @@ export interface GatePorts {
   }
   /** The erasure ledger file outside the database's backup (TRESOR_ERASURE_LEDGER); none: not kept. */
   ledgerFile?: { append(entries: readonly LedgerEntry[]): void } | undefined
+  /**
+   * The webhooks' outbox (privacy/recipients): told of the subjects created, changed and erased, in
+   * the transaction that does it, so a recipient hears of it exactly when it happened (Art. 19).
+   */
+  events?: SubjectEventSink | undefined
   /**
    * Whether independent reads may run side by side: on PostgreSQL they use separate connections;
    * PGlite is one session, where they would only queue behind each other's locks.
@@ -745,6 +759,7 @@ export class Gate {
         ],
         trx,
       )
+      await this.#p.events?.emit('subject.created', ids, trx)
       let next = 0
       return request.subjects.map((_, i) => (stored[i] ? null : (ids[next++] as string)))
     })
@@ -877,6 +892,7 @@ export class Gate {
         ],
         trx,
       )
+      await this.#p.events?.emit('subject.changed', [row.id], trx)
     })
   }
 
@@ -1173,6 +1189,7 @@ export class Gate {
       }
       await this.#p.holdRecords.appendLedger(ledger, trx)
       await this.#p.audit.append(audit, trx)
+      await this.#p.events?.emit('subject.erased', ids, trx)
       // Last, before the commit: the ledger file outside the database's backup, flushed to disk. If
       // it can't be written, the erasure fails whole (a restore could not replay it).
       if (request.ledgerFile !== false) this.#p.ledgerFile?.append(ledger)

@@ -177,6 +177,16 @@ export interface PermissionLoss {
 /** What must happen at once when a permission ends (scores deleted when profiling stops); may write in `trx`. */
 export type PermissionLossListener = (loss: PermissionLoss, trx: Kysely<Schema>) => Promise<void>
 
+/** What changed a subject's permissions: a consent event, an objection, a restriction (set or lifted). */
+export type PermissionChangeKind = 'consent' | 'objection' | 'restriction'
+
+/** Told of every permission change, in its transaction (PermissionService.onPermissionChange). */
+export type PermissionChangeListener = (
+  kind: PermissionChangeKind,
+  subjectIds: readonly string[],
+  trx: Kysely<Schema>,
+) => Promise<void>
+
 /** Default and largest page of an audience. */
 export const AUDIENCE_PAGE = 10_000
 export const AUDIENCE_MAX_PAGE = 100_000
@@ -250,6 +260,24 @@ export class PermissionService {
   }
 
   readonly #lossListeners: PermissionLossListener[] = []
+  readonly #changeListeners: PermissionChangeListener[] = []
+
+  /**
+   * Registers a listener told, inside the transaction of every consent event, objection and
+   * restriction set or lifted, which subjects it concerns (the webhooks' outbox: Art. 19).
+   */
+  onPermissionChange(listener: PermissionChangeListener): void {
+    this.#changeListeners.push(listener)
+  }
+
+  async #changed(
+    kind: PermissionChangeKind,
+    subjectIds: readonly string[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    const ids = [...new Set(subjectIds)]
+    for (const listener of this.#changeListeners) await listener(kind, ids, trx)
+  }
 
   /**
    * Registers a listener told, inside the transaction of every change that may end a permission
@@ -383,6 +411,11 @@ export class PermissionService {
         ),
         tx,
       )
+      await this.#changed(
+        'consent',
+        events.map((e) => e.subjectId),
+        tx,
+      )
       const ended = events.filter((e) => e.kind === 'withdrawn' || e.kind === 'expired')
       const first = ended[0]
       if (first)
@@ -505,6 +538,11 @@ export class PermissionService {
         ),
         tx,
       )
+      await this.#changed(
+        'objection',
+        objections.map((o) => o.subjectId),
+        tx,
+      )
       const raised = objections.filter((o) => o.action === 'raised')
       const first = raised[0]
       if (first)
@@ -569,6 +607,11 @@ export class PermissionService {
             reason: `restriction set (Art. 18(1), ground: ${e.ground})`,
           }),
         ),
+        tx,
+      )
+      await this.#changed(
+        'restriction',
+        entries.map((e) => e.subjectId),
         tx,
       )
     })
@@ -672,6 +715,7 @@ export class PermissionService {
         ),
         tx,
       )
+      await this.#changed('restriction', ids, tx)
     })
   }
 

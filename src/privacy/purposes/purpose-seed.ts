@@ -507,4 +507,82 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     dpvPurpose: 'dpv:DisputeManagement',
     dpvLegalBasis: 'eu-gdpr:A6-1-f',
   },
+  {
+    key: 'breach_notification',
+    name: {
+      de: 'Benachrichtigung bei Datenschutzverletzungen',
+      en: 'Notification of personal data breaches',
+    },
+    description: {
+      de: 'Benachrichtigung der betroffenen Personen über eine Verletzung des Schutzes ihrer Daten mit voraussichtlich hohem Risiko (Art. 34 DSGVO).',
+      en: 'Telling the people concerned about a breach of their personal data that is likely to result in a high risk (Art. 34 GDPR).',
+    },
+    // Art. 6(1)(c) with Art. 34(1): the controller must tell the people; the address is read for
+    // that letter only, and every read is audited under this purpose.
+    legalBasis: 'legal_obligation',
+    art9Basis: null,
+    channels: ['email', 'post'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: false,
+    existingCustomers: false,
+    retention: {
+      period: 'P3Y',
+      rule: {
+        de: 'Die Dokumentation der Verletzung (Art. 33 Abs. 5 DSGVO) bis zum Ende der Verjährung (3 Jahre zum Jahresende, §§ 195, 199 BGB).',
+        en: 'The documentation of the breach (Art. 33(5) GDPR) until claims are time-barred (3 years to the end of the year, §§ 195, 199 BGB).',
+      },
+    },
+    consentValidity: null,
+    // Only who the person is and how to reach them: the letter needs nothing else.
+    scope: {
+      roles: ['dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: ['identity', 'contact', 'address'],
+      restrictionException: null,
+    },
+    dpvPurpose: 'dpv:LegalCompliance',
+    dpvLegalBasis: 'eu-gdpr:A6-1-c',
+  },
+  {
+    key: 'dsr_fulfilment',
+    name: {
+      de: 'Beantwortung von Anfragen betroffener Personen',
+      en: 'Answering data subject requests',
+    },
+    description: {
+      de: 'Auskunft, Kopie, Berichtigung, Löschung, Einschränkung und Widerspruch auf Antrag der Person (Art. 12–22 DSGVO).',
+      en: 'Access, copy, rectification, erasure, restriction and objection at the request of the person (Art. 12–22 GDPR).',
+    },
+    // Art. 6(1)(c) with Art. 12(3) and Art. 15: the controller must answer; every read for an
+    // answer (the access report) is audited under this purpose.
+    legalBasis: 'legal_obligation',
+    art9Basis: null,
+    channels: ['none', 'email', 'post'],
+    doubleOptIn: false,
+    profiling: false,
+    directMarketing: false,
+    existingCustomers: false,
+    retention: {
+      period: 'P3Y',
+      rule: {
+        de: 'Der Nachweis der Antwort bis zum Ende der Verjährung (3 Jahre zum Jahresende, §§ 195, 199 BGB).',
+        en: 'The proof of the answer until claims are time-barred (3 years to the end of the year, §§ 195, 199 BGB).',
+      },
+    },
+    consentValidity: null,
+    // The access report holds everything (Art. 15(1)): every field category; the DPO answers.
+    // Art. 18(2) restricts use, not the person's own rights: a restricted person keeps the right of
+    // access (Art. 15), so the answer reaches restricted data (audited with the ground).
+    scope: {
+      roles: ['dpo'],
+      subjectKinds: [],
+      requiresRecord: null,
+      fieldCategories: [...FIELD_CATEGORIES],
+      restrictionException: 'data_subject_rights',
+    },
+    dpvPurpose: 'dpv:LegalCompliance',
+    dpvLegalBasis: 'eu-gdpr:A6-1-c',
+  },
 ]

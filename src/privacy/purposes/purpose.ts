@@ -80,6 +80,11 @@ export const RESTRICTION_EXCEPTIONS = [
   'rights_of_others',
   /** important public interest of the Union or of a Member State (e.g. § 147 AO tax audits) */
   'important_public_interest',
+  /**
+   * the person's own rights (Art. 15-22): a restriction keeps the data from being used, not from
+   * being shown, copied or handed to the person who asks (answering their request, issue #15)
+   */
+  'data_subject_rights',
 ] as const
 export type RestrictionException = (typeof RESTRICTION_EXCEPTIONS)[number]
 

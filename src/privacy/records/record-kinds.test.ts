@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { describeEachEngine } from '../../../test/support/engines.ts'
 import type { Schema } from '../../platform/db/schema.ts'
 import type { GateActor } from '../gate/gate.service.ts'
-import { dsrDetailsAad } from '../requests/dsr.ts'
+import { dsrAnswerAad, dsrDetailsAad } from '../requests/dsr.ts'
 import { NOTE_AAD, type PersonalTable, RECORD_KINDS, type RegisteredKind } from './record-kinds.ts'
 
 const ADMIN: GateActor = { type: 'user', id: 'registry-test', role: 'admin' }
@@ -202,6 +202,20 @@ describeEachEngine('erasure and merge follow the registry', (runtime) => {
         recorded_at: now,
       })
       .execute()
+    // The answer given to it (migration 0033): the report, sealed under the subject's key.
+    await db
+      .insertInto('dsr_answer')
+      .values({
+        subject_id: subjectId,
+        request_id: request,
+        lang: 'de',
+        report_sealed: await vault.seal(subjectId, Buffer.from('{}'), dsrAnswerAad(request)),
+        created_at: now,
+        expires_at: now,
+        created_by_type: 'user',
+        created_by_id: 'registry-test',
+      })
+      .execute()
     const actor = { type: 'user', id: 'registry-test' } as const
     const model = await db
       .insertInto('score_model')
@@ -310,6 +324,89 @@ describeEachEngine('erasure and merge follow the registry', (runtime) => {
       .insertInto('erasure_ledger')
       .values({ subject_id: subjectId, erased_at: now, kind: 'full' })
       .execute()
+    // A disclosure to a recipient, and a webhook delivery to it (Art. 15(1)(c), 19).
+    const recipient = await db
+      .insertInto('recipient')
+      .values({ name: 'Mailer GmbH', role: 'controller', country: 'DE', mechanism: 'eea' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const disclosureId = randomUUID()
+    await db
+      .insertInto('disclosure')
+      .values({
+        id: disclosureId,
+        recipient_id: recipient.id,
+        at: now,
+        channel: 'export',
+        purpose_key: 'contact_management',
+        fields: ['email'],
+        actor_type: actor.type,
+        actor_id: actor.id,
+        request_id: null,
+        reference: 'csv',
+      })
+      .execute()
+    await db
+      .insertInto('disclosure_subject')
+      .values({ subject_id: subjectId, disclosure_id: disclosureId })
+      .execute()
+    const subscription = await db
+      .insertInto('webhook_subscription')
+      .values({
+        recipient_id: recipient.id,
+        url: 'https://hooks.example.com/tresor',
+        events: ['subject.changed'],
+        purpose_key: 'contact_management',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await db
+      .insertInto('webhook_delivery')
+      .values({
+        subject_id: subjectId,
+        id: randomUUID(),
+        subscription_id: subscription.id,
+        event: 'subject.changed',
+        occurred_at: now,
+        next_attempt_at: now,
+        disclosure_id: null,
+      })
+      .execute()
+    // A breach that concerned the subject, and the letter it was sent (Art. 33(5), 34).
+    const breachId = randomUUID()
+    await db
+      .insertInto('breach')
+      .values({
+        id: breachId,
+        aware_at: now,
+        occurred_from: null,
+        occurred_until: null,
+        title: 'Lost laptop',
+        description: 'A laptop with an export was lost.',
+        approx_subjects: 1,
+        approx_records: 1,
+        risk: 'high',
+        authority_notified_at: null,
+        authority_reference: null,
+        delay_reasons: null,
+        recorded_by_type: actor.type,
+        recorded_by_id: actor.id,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute()
+    await db
+      .insertInto('breach_subject')
+      .values({
+        subject_id: subjectId,
+        breach_id: breachId,
+        records: 1,
+        added_at: now,
+        letter_status: 'sent',
+        letter_note: null,
+        letter_at: now,
+      })
+      .execute()
     // A restriction lifted: one in force would keep the merge from using the subject at all.
     await db
       .insertInto('restriction_event')
@@ -407,6 +504,28 @@ describeEachEngine('erasure and merge follow the registry', (runtime) => {
       expect((await runtime().services.vault.open(survivor, n.sealed_text, NOTE_AAD))?.toString()).toBe(
         'a note',
       )
+  })
+
+  it('shows every kind with a report section in the access report, sealed columns opened (issue #15)', async () => {
+    const { requests, requestWorkflow } = runtime().services
+    const by = { actor: ADMIN }
+    const request = await requests.record({ subjectId: survivor, kind: 'access', channel: 'letter' }, by)
+    await requestWorkflow.step(request.id, { step: 'verify', method: 'signature' }, by)
+    const report = await requestWorkflow.report(request.id, by, { lang: 'en' })
+    const shown = new Map(report.sections.map((s) => [s.table, s]))
+    for (const kind of RECORD_KINDS) {
+      if (!('title' in kind.report) || kind.table === 'subject') continue
+      const section = shown.get(kind.table)
+      expect(section, kind.table).toBeDefined()
+      expect(section?.title).toEqual(kind.report.title)
+      expect(section?.columns).toEqual(kind.report.columns)
+      if (!EMPTY.has(kind.table)) expect(section?.rows.length, kind.table).toBeGreaterThan(0)
+    }
+    expect(report.subject.identifiers.email).toBe('survivor@example.test')
+    expect(shown.get('subject_note')?.rows.map((r) => r.sealed_text)).toContain('a note')
+    expect(shown.get('dsr_request')?.rows.map((r) => r.details_sealed)).toContain('what I wrote')
+    expect(shown.get('customer_order')?.rows[0]?.lines).toHaveLength(1)
+    expect(report.profiling.scores.length).toBeGreaterThan(0)
   })
 
   it('erases every kind as registered', async () => {

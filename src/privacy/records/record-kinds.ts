@@ -1,6 +1,6 @@
 import type { Schema } from '../../platform/db/schema.ts'
 import type { RecordField } from '../fields/field-catalog.ts'
-import { dsrDetailsAad } from '../requests/dsr.ts'
+import { dsrAnswerAad, dsrDetailsAad } from '../requests/dsr.ts'
 
 /**
  * The registry of personal record kinds: every table that holds data about a subject, and what
@@ -321,7 +321,19 @@ export const RECORD_KINDS = [
     },
   },
 
-  // Data subject requests (migration 0017).
+  // Data subject requests (migration 0017) and the answers given (migration 0033).
+  {
+    table: 'dsr_answer',
+    field: 'kernel',
+    sealed: [{ column: 'report_sealed', aad: { of: 'request_id', aad: dsrAnswerAad }, nullable: false }],
+    // The generated report is a copy of the data: it goes with them. The request row stays as proof
+    // of the answer (closed_at, status).
+    erasure: 'delete',
+    // A report about the duplicate as it was; the survivor may ask again (Art. 15(3): further copies).
+    merge: 'drop',
+    retention: 'created_at',
+    report: { omitted: 'a sealed copy of an answer given: its content is an earlier edition of this report' },
+  },
   {
     table: 'dsr_request',
     field: 'kernel',
@@ -334,7 +346,22 @@ export const RECORD_KINDS = [
     retention: 'received_at',
     report: {
       title: { de: 'Ihre Anfragen', en: 'Your requests' },
-      columns: ['kind', 'channel', 'received_at', 'due_at', 'status', 'details_sealed', 'reference'],
+      columns: [
+        'kind',
+        'channel',
+        'received_at',
+        'due_at',
+        'status',
+        'details_sealed',
+        'reference',
+        'verified_at',
+        'verification_method',
+        'extended_at',
+        'extension_reason',
+        'closed_at',
+        'refusal_ground',
+        'refusal_reason',
+      ],
     },
   },
 
@@ -429,6 +456,42 @@ export const RECORD_KINDS = [
     },
   },
 
+  // Disclosures to recipients and webhook deliveries (migrations 0029, 0030; src/privacy/recipients).
+  {
+    table: 'webhook_delivery',
+    field: 'kernel',
+    sealed: [],
+    // Art. 19: an erasure is itself an event the recipients are told of, so the outbox row (the
+    // event's name and the pseudonymous id, no values) outlives it; Art. 5(2): when it went where.
+    erasure: 'keep',
+    // Delivered about the duplicate as it was: the survivor's history follows `merged_into`.
+    merge: 'keep',
+    retention: 'occurred_at',
+    report: {
+      title: {
+        de: 'Benachrichtigungen an Empfänger (Webhooks)',
+        en: 'Notifications to recipients (webhooks)',
+      },
+      columns: ['event', 'occurred_at', 'status', 'delivered_at'],
+    },
+  },
+  {
+    table: 'disclosure_subject',
+    field: 'kernel',
+    sealed: [],
+    // Art. 15(1)(c), Art. 19: to whom the data was disclosed is what the person may ask and whom an
+    // erasure, rectification or restriction is communicated to; the pseudonymous id only.
+    erasure: 'keep',
+    // Disclosed as the duplicate: the survivor's history follows `merged_into`.
+    merge: 'keep',
+    retention: { with: 'audit_event' },
+    report: {
+      // The recipients, when, which fields and purpose: GET /subjects/{id}/disclosures joins them.
+      title: { de: 'Offenlegungen an Empfänger', en: 'Disclosures to recipients' },
+      columns: ['disclosure_id'],
+    },
+  },
+
   // Legal holds and the erasure ledger (migration 0025; docs/adr/0010).
   {
     table: 'legal_hold',
@@ -457,6 +520,25 @@ export const RECORD_KINDS = [
     report: {
       title: { de: 'Löschungen', en: 'Erasures' },
       columns: ['erased_at', 'kind'],
+    },
+  },
+
+  // The breach register (migration 0031; src/privacy/breaches): who a breach concerns, computed
+  // from the audit trail, and the Art. 34 letter to each.
+  {
+    table: 'breach_subject',
+    field: 'kernel',
+    sealed: [],
+    // Art. 33(5), Art. 5(2): the documentation of a breach names whom it concerned (by id only) and
+    // whether they were told (Art. 34); the address it was sent to is not kept.
+    erasure: 'keep',
+    // The breach concerned the duplicate as it was: the survivor's history follows `merged_into`.
+    merge: 'keep',
+    retention: 'added_at',
+    report: {
+      // Art. 15(1): that the person's data was concerned by a breach, and whether they were told.
+      title: { de: 'Verletzungen des Schutzes Ihrer Daten', en: 'Personal data breaches concerning you' },
+      columns: ['breach_id', 'added_at', 'letter_status', 'letter_at'],
     },
   },
 

@@ -18,6 +18,7 @@ export interface NavItem {
     | '/'
     | '/contacts'
     | '/imports'
+    | '/segments'
     | '/analytics'
     | '/privacy'
     | '/deletion-concept'
@@ -34,7 +35,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'overview', to: '/' },
   { key: 'contacts', to: '/contacts' },
   { key: 'imports', to: '/imports', permission: 'subjects:import' },
-  { key: 'segments' },
+  { key: 'segments', to: '/segments', permission: 'segments:read' },
   { key: 'analytics', to: '/analytics', permission: 'analytics:run' },
   { key: 'campaigns' },
   { key: 'privacy', to: '/privacy', permission: ['forms:manage', 'purposes:manage', 'requests:manage'] },

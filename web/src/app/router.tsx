@@ -18,6 +18,7 @@ import { ImportsPage } from '../features/imports/imports-page'
 import { OverviewPage } from '../features/overview/overview-page'
 import { PrivacyPage, validatePrivacySearch } from '../features/privacy/privacy-page'
 import { DeletionConceptPage } from '../features/retention/deletion-concept-page'
+import { SegmentsPage } from '../features/segments/segments-page'
 import { FieldCatalogPage } from '../features/settings/field-catalog-page'
 import { SecurityPage } from '../features/settings/security-page'
 import { SettingsPage } from '../features/settings/settings-page'
@@ -111,6 +112,13 @@ const importsRoute = createRoute({
   component: ImportsPage,
 })
 
+/** Segments: saved rule trees with live counts, the permitted audience per channel, the members. */
+const segmentsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/segments',
+  component: SegmentsPage,
+})
+
 /** Customer analytics: the fitted CLV model, its calibration chart and the population's scores as charts. */
 const analyticsRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -170,6 +178,7 @@ const routeTree = rootRoute.addChildren([
     contactRoute,
     subjectHistoryRoute,
     importsRoute,
+    segmentsRoute,
     analyticsRoute,
     privacyRoute,
     deletionConceptRoute,

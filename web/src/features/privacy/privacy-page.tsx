@@ -2,14 +2,25 @@ import { Alert, Center, Loader, Stack, Tabs, Text, Title } from '@mantine/core'
 import { getRouteApi, useNavigate } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
 import { usePermissions } from '../auth/permissions'
+import { BreachesPanel } from '../breaches/breaches-panel'
+import { RecordPanel } from '../records-of-processing/record-panel'
 import { isOneOf } from '../subjects/contact-overview.api'
 import { ConsentTextsPanel } from './consent-texts-panel'
 import { FormsPanel } from './forms-panel'
 import { PurposesPanel } from './purposes-panel'
+import { RecipientsPanel } from './recipients-panel'
 import { RequestsPanel } from './requests-panel'
 
 /** The tabs of the privacy page, kept in the URL so a tab can be linked to. */
-export const PRIVACY_TABS = ['forms', 'texts', 'purposes', 'requests'] as const
+export const PRIVACY_TABS = [
+  'forms',
+  'texts',
+  'purposes',
+  'recipients',
+  'requests',
+  'record',
+  'breaches',
+] as const
 export type PrivacyTab = (typeof PRIVACY_TABS)[number]
 
 export interface PrivacySearch {
@@ -39,8 +50,23 @@ export function PrivacyPage() {
   const configuration = can('forms:manage') || can('purposes:manage')
   const requests = can('requests:manage')
   const registry = (configuration || requests) && can('purposes:read')
+  // Art. 30 record: whoever may edit the configuration it is generated from; breaches: the DPO.
+  const record = configuration && can('purposes:read')
+  const breaches = can('breaches:manage')
+  // Recipients and transfers (Art. 28, 44-49): read with the registry, changed by recipients:manage.
+  const recipients = (registry || can('recipients:manage')) && can('purposes:read')
   const tabs = PRIVACY_TABS.filter((tab) =>
-    tab === 'requests' ? requests : tab === 'purposes' ? registry : configuration,
+    tab === 'record'
+      ? record
+      : tab === 'recipients'
+        ? recipients
+        : tab === 'breaches'
+          ? breaches
+          : tab === 'requests'
+            ? requests
+            : tab === 'purposes'
+              ? registry
+              : configuration,
   )
   // A tab the role can't open (a shared link) falls back to the first one it can.
   const tab = search.tab && tabs.includes(search.tab) ? search.tab : tabs[0]
@@ -89,6 +115,21 @@ export function PrivacyPage() {
           {requests && (
             <Tabs.Panel value="requests" pt="md">
               <RequestsPanel />
+            </Tabs.Panel>
+          )}
+          {recipients && (
+            <Tabs.Panel value="recipients" pt="md">
+              <RecipientsPanel manage={can('recipients:manage')} />
+            </Tabs.Panel>
+          )}
+          {record && (
+            <Tabs.Panel value="record" pt="md">
+              <RecordPanel manage={can('purposes:manage')} />
+            </Tabs.Panel>
+          )}
+          {breaches && (
+            <Tabs.Panel value="breaches" pt="md">
+              <BreachesPanel />
             </Tabs.Panel>
           )}
         </Tabs>

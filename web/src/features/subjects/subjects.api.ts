@@ -143,9 +143,16 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 export function subjectExportUrl(
   format: ExportFormat,
   kind?: SubjectKind,
-  use: { purpose?: string | undefined; channel?: string | undefined } = {},
+  use: { purpose?: string | undefined; channel?: string | undefined; recipient?: string | undefined } = {},
 ): string {
-  return buildUrl('/api/v1/subjects/export', { format, kind, purpose: use.purpose, channel: use.channel })
+  return buildUrl('/api/v1/subjects/export', {
+    format,
+    kind,
+    purpose: use.purpose,
+    channel: use.channel,
+    // Who receives the file: a recipient of the registry (the transfer is checked), else internal.
+    recipient: use.recipient,
+  })
 }
 
 /** The limits of the server's `reason` for a rectification and a merge (both audited with it). */
