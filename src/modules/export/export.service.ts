@@ -14,7 +14,7 @@ import { type Cell, writeCsv, writeXlsx } from '../spreadsheets/write-table.ts'
 import { CONTACT_MANAGEMENT_PURPOSE } from '../subjects/subject.service.ts'
 
 /** Subjects per gate call: one audit record and one vault read per page. */
-const PAGE = 1_000
+const PAGE = 5_000
 
 export interface ExportRequest {
   format: 'csv' | 'xlsx'
