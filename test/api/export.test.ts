@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeEachEngine } from '../support/engines.ts'
-import { buildTestApp, type TestApp } from '../support/http.ts'
+import { buildTestApp, problemOf, type TestApp } from '../support/http.ts'
 
 describeEachEngine('export of subject lists (CSV and XLSX)', (runtime) => {
   let t: TestApp
@@ -93,6 +93,25 @@ describeEachEngine('export of subject lists (CSV and XLSX)', (runtime) => {
     const header = res.body.replace(/^\uFEFF/, '').split('\r\n')[0]
     expect(header).toBe('id;kinds;createdAt;firstName;email')
     expect(res.body).not.toContain('DE02120300000000202051')
+  })
+
+  it('previews an export: its columns, the fields withheld, how many, and who is left out and why', async () => {
+    const preview = (cookie: string, query: string) =>
+      t.app.inject({ method: 'GET', url: `/api/v1/subjects/export/preview?${query}`, headers: { cookie } })
+    const res = await preview(exporter, 'fields=firstName,email,iban,city')
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json()).toEqual({
+      columns: ['id', 'kinds', 'createdAt', 'firstName', 'email'],
+      withheld: ['iban', 'city'],
+      total: 2,
+      excluded: 1,
+      excludedBy: { objected: 1 },
+    })
+    // The same checks as the export itself.
+    expect((await preview(marketing, '')).statusCode).toBe(403)
+    const bad = await preview(dpo, 'fields=shoeSize')
+    expect(bad.statusCode).toBe(400)
+    expect(problemOf(bad).errors?.[0]?.field).toBe('fields')
   })
 
   it('exports XLSX that a spreadsheet reads back', async () => {

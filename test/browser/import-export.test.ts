@@ -206,6 +206,11 @@ describe('import, correction and export in Chromium', () => {
     await page.getByTestId('contacts-export').click()
     await page.getByTestId('contacts-export-menu').waitFor()
     expect(await page.getByTestId('contacts-export-note').textContent()).toContain('audit trail')
+    // Before the file is made, the menu says what it will hold.
+    const preview = page.getByTestId('contacts-export-preview')
+    await preview.waitFor()
+    expect(await preview.getAttribute('data-total')).toBe('3')
+    expect(await preview.textContent()).toContain('3 contacts will be exported.')
     // The DPO may export but not import.
     expect(await page.getByTestId('nav-imports').count()).toBe(0)
 

@@ -95,6 +95,56 @@ export class ExportService {
   }
 
   /**
+   * What an export would hold, before it is made: the columns, the fields withheld (role, purpose,
+   * recipient), how many subjects it would hold and how many the purpose leaves out, and why. The
+   * same checks as the export (a bad purpose, channel or field is a 400; an unlawful transfer a 403,
+   * audited); counts only, nobody read.
+   */
+  async preview(
+    ctx: RequestContext,
+    request: Omit<ExportRequest, 'format'>,
+  ): Promise<{
+    columns: string[]
+    withheld: string[]
+    total: number
+    excluded: number
+    excludedBy: Record<string, number>
+  }> {
+    const purpose = request.purpose ?? CONTACT_MANAGEMENT_PURPOSE
+    let { fields, withheld } = this.plan(ctx, { ...request, format: 'csv' })
+    if (request.recipient !== undefined && request.recipient !== 'internal') {
+      if (!this.#disclosures) throw new Error('exports to recipients need the disclosure gate')
+      const target = await this.#disclosures.authorize({
+        actor: ctx.actor,
+        ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+        recipientId: request.recipient,
+        purpose,
+        where: 'query',
+      })
+      const split = target.receivable(fields)
+      fields = split.allowed
+      withheld = [...withheld, ...split.withheld]
+    }
+    const counted = await this.#gate.count({
+      actor: ctx.actor,
+      purpose,
+      ...(request.channel === undefined ? {} : { channel: request.channel }),
+      ...(request.kind === undefined ? {} : { kind: request.kind }),
+      fields,
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+    })
+    return {
+      columns: ['id', 'kinds', 'createdAt', ...fields],
+      withheld,
+      total: counted.total,
+      excluded: counted.excluded,
+      excludedBy: Object.fromEntries(
+        Object.entries(counted.excludedBy).filter((e): e is [string, number] => e[1] !== undefined),
+      ),
+    }
+  }
+
+  /**
    * Checks everything and reads the first page — purpose, channel and fields are validated (400
    * problems naming the field) before a single byte is written — and returns the writing of the rest.
    */

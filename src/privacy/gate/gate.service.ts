@@ -1272,6 +1272,32 @@ export class Gate {
     }
   }
 
+  /**
+   * How many subjects of a list (not erased, of `kind`) the purpose may use on the channel with
+   * these fields, how many it may not, and why (by first denial rule) — what a list's first page or
+   * an export would hold, without reading anyone: an aggregate, not audited. The purpose and channel
+   * are checked as for a read (the role must be in the purpose's scope).
+   */
+  async count(request: {
+    actor: GateActor
+    purpose: string
+    channel?: string | undefined
+    kind?: string | undefined
+    fields: readonly PersonalField[]
+    requestId?: string | undefined
+  }): Promise<{ total: number; excluded: number; excludedBy: Partial<Record<string, number>> }> {
+    const purpose = await this.#purpose(request.purpose, request)
+    const channel = await this.#p.permissions.channelFor(purpose.key, request.channel)
+    const fields = this.#split(request.fields, request.actor.role, purpose)
+    const counted = await this.#p.permissions.countListed({
+      purposeKey: purpose.key,
+      channel,
+      kind: request.kind,
+      specialCategory: fields.specialCategory,
+    })
+    return { total: counted.usable, excluded: counted.excluded, excludedBy: counted.excludedBy }
+  }
+
   /** Both results; side by side where the database allows it, else the first, then the second. */
   async #both<A, B>(a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> {
     if (this.#p.concurrentReads) return Promise.all([a(), b()])

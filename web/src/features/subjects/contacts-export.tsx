@@ -6,8 +6,8 @@ import { currentLanguage } from '../../app/i18n'
 import { usePermissions } from '../auth/permissions'
 import { recipientsQueryOptions } from '../privacy/recipients.api'
 import { useContactFormat } from './contact-format'
-import { type PurposeSummary, useRolePurposes } from './contact-overview.api'
-import { EXPORT_FORMATS, type SubjectKind, subjectExportUrl } from './subjects.api'
+import { DENIAL_RULES, isOneOf, type PurposeSummary, useRolePurposes } from './contact-overview.api'
+import { EXPORT_FORMATS, exportPreviewQueryOptions, type SubjectKind, subjectExportUrl } from './subjects.api'
 
 /** The purpose an export is for unless another is chosen (the server's default too). */
 const DEFAULT_PURPOSE = 'contact_management'
@@ -118,6 +118,15 @@ export function ContactsExport({ kind }: { kind: SubjectKind | undefined }) {
             comboboxProps={{ withinPortal: false }}
             data-testid="contacts-export-recipient"
           />
+          <ExportPreviewLine
+            kind={kind}
+            use={{
+              purpose: purpose?.key,
+              channel: purpose ? usedChannel : undefined,
+              recipient: recipient === 'internal' ? undefined : recipient,
+            }}
+            enabled={opened && purpose !== undefined}
+          />
           <Divider />
           <Stack gap={2}>
             <Text size="xs" c="dimmed" fw={500}>
@@ -149,5 +158,44 @@ export function ContactsExport({ kind }: { kind: SubjectKind | undefined }) {
         </Stack>
       </Popover.Dropdown>
     </Popover>
+  )
+}
+
+/**
+ * What the export will hold, said before it is made: how many people, how many the purpose leaves
+ * out and why, and which columns are withheld (the role, the purpose or the recipient).
+ */
+function ExportPreviewLine({
+  kind,
+  use,
+  enabled,
+}: {
+  kind: SubjectKind | undefined
+  use: { purpose?: string | undefined; channel?: string | undefined; recipient?: string | undefined }
+  enabled: boolean
+}) {
+  const { t } = useTranslation()
+  const preview = useQuery(exportPreviewQueryOptions(kind, use, enabled))
+  if (!preview.data) return null
+  const { total, excluded, excludedBy, withheld } = preview.data
+  const why = Object.entries(excludedBy)
+    .map(
+      ([rule, n]) => `${isOneOf(DENIAL_RULES, rule) ? t(`contact.permissions.denials.${rule}`) : rule}: ${n}`,
+    )
+    .join(', ')
+  return (
+    <Stack gap={2} data-testid="contacts-export-preview" data-total={total} data-excluded={excluded}>
+      <Text size="sm">{t('subjects.export.preview.total', { count: total })}</Text>
+      {excluded > 0 && (
+        <Text size="xs" c="dimmed" data-testid="contacts-export-excluded">
+          {t('subjects.export.preview.excluded', { count: excluded, why })}
+        </Text>
+      )}
+      {withheld.length > 0 && (
+        <Text size="xs" c="dimmed" data-testid="contacts-export-withheld">
+          {t('subjects.export.preview.withheld', { fields: withheld.join(', ') })}
+        </Text>
+      )}
+    </Stack>
   )
 }

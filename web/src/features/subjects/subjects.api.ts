@@ -158,3 +158,37 @@ export function subjectExportUrl(
 /** The limits of the server's `reason` for a rectification and a merge (both audited with it). */
 export const REASON_MIN = 3
 export const REASON_MAX = 500
+
+/** `GET /subjects/export/preview`: what an export would hold, before it is made. */
+export interface ExportPreview {
+  columns: string[]
+  withheld: string[]
+  total: number
+  excluded: number
+  excludedBy: Record<string, number>
+}
+
+export function exportPreviewQueryOptions(
+  kind: SubjectKind | undefined,
+  use: { purpose?: string | undefined; channel?: string | undefined; recipient?: string | undefined },
+  enabled: boolean,
+) {
+  return queryOptions({
+    queryKey: [
+      'subjects',
+      'export-preview',
+      kind ?? null,
+      use.purpose ?? null,
+      use.channel ?? null,
+      use.recipient ?? null,
+    ],
+    queryFn: ({ signal }) =>
+      api.get<ExportPreview>(
+        '/api/v1/subjects/export/preview',
+        { kind, purpose: use.purpose, channel: use.channel, recipient: use.recipient },
+        signal,
+      ),
+    enabled,
+    retry: false,
+  })
+}
