@@ -609,6 +609,13 @@ describeEachEngineWithMail('privacy portal', MAIL, (runtime, smtp) => {
 
     // The page lists them with time of receipt and due date.
     const page = (await me(browser.cookie, 'en')).body
+    // A long page with a navigation to its sections, each link to a section that is there.
+    const links = [
+      ...(page.match(/<nav class="toc"[\s\S]*?<\/nav>/)?.[0] ?? '').matchAll(/href="#([a-z-]+)"/g),
+    ].map((m) => m[1])
+    expect(links).toEqual(expect.arrayContaining(['all-marketing', 'consents', 'requests']))
+    for (const id of links)
+      expect(page).toContain(`<section class="box${id === 'all-marketing' ? ' objection' : ''}" id="${id}">`)
     const rows = page.match(/<tr class="request">[\s\S]*?<\/tr>/g) ?? []
     expect(rows).toHaveLength(2)
     const access = staff.find((r) => r.kind === 'access') as StaffRequest

@@ -37,7 +37,11 @@ textarea{width:100%;box-sizing:border-box;font:inherit;padding:.4rem}
 .kind input{margin-top:.3rem}
 table{border-collapse:collapse;width:100%;margin-top:.6rem}
 th,td{text-align:left;padding:.3rem .4rem;border-bottom:1px solid #e4e4e4;font-size:.95rem}
-.signout{text-align:right}`
+.signout{text-align:right}
+nav.toc{position:sticky;top:0;background:#fff;border-bottom:1px solid #ccc;padding:.5rem 0;z-index:1}
+nav.toc ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1rem}
+nav.toc a{font-size:.95rem}
+section.box{scroll-margin-top:3.5rem}`
 
 const other = (lang: Lang): Lang => (lang === 'de' ? 'en' : 'de')
 const fill = (text: string, values: Record<string, string>) =>
@@ -215,10 +219,23 @@ ${kinds}
 ${filed}
 <p class="muted">${esc(t.complaint)}</p></section>`
 
+  // The page is long: a navigation to its sections, kept in view while scrolling (no script).
+  const sections: [string, string, boolean][] = [
+    ['all-marketing', t.dncTitle, true],
+    ['consents', t.consentsTitle, true],
+    ['legitimate-interest', t.marketingTitle, overview.marketing.length > 0],
+    ['channels', t.channelsTitle, overview.channels.length > 0],
+    ['requests', t.requestsTitle, true],
+    ['other', t.otherTitle, overview.other.length > 0],
+  ]
+  const toc = `<nav class="toc" aria-label="${esc(t.sectionsLabel)}"><ul>${sections
+    .filter(([, , shown]) => shown)
+    .map(([id, title]) => `<li><a href="#${id}">${esc(title)}</a></li>`)
+    .join('')}</ul></nav>`
   return page(
     lang,
     t.title,
-    `${header}${banner}${restricted}${dnc}${consents}${marketing}${channels}${requests}${otherProcessing}`,
+    `${header}${toc}${banner}${restricted}${dnc}${consents}${marketing}${channels}${requests}${otherProcessing}`,
     `/p/portal/me?lang=${other(lang)}`,
   )
 }

@@ -49,6 +49,7 @@ export const PORTAL_TEXTS = {
     noticeTitle: 'Erledigt',
     refusedTitle: 'Bitte prüfen Sie Ihre Eingabe',
     dncTitle: 'Widerspruch gegen jede Werbung',
+    sectionsLabel: 'Abschnitte dieser Seite',
     dncOn:
       'Sie haben am {date} jeder Verwendung Ihrer Daten für Werbung widersprochen. Wir sprechen Sie nicht mehr werblich an, auf keinem Weg – auch nicht mit Einwilligungen, die Sie gegeben haben.',
     dncOff:
@@ -159,6 +160,7 @@ export const PORTAL_TEXTS = {
     noticeTitle: 'Done',
     refusedTitle: 'Please check your input',
     dncTitle: 'Object to all advertising',
+    sectionsLabel: 'Sections of this page',
     dncOn:
       'On {date} you objected to any use of your data for advertising. We no longer approach you with advertising in any way – not even where you gave a consent.',
     dncOff:
