@@ -175,8 +175,13 @@ export const segmentCount: Scenario = {
         t = performance.now()
         const [total, audience] = await hand()
         const handMs = performance.now() - t
-        if (counts.total !== total || counts.audience[0]?.permitted !== audience)
-          throw new Error('the counts changed between runs')
+        // The window ("in the last 30 days") moves with the clock: a touchpoint or two may cross its
+        // edge between the two statements. More than that means they don't count the same thing.
+        const close = (a: number, b: number) => Math.abs(a - b) <= Math.max(5, a * 0.001)
+        if (!close(counts.total, total) || !close(counts.audience[0]?.permitted ?? -1, audience))
+          throw new Error(
+            `the segment counted ${counts.total}/${counts.audience[0]?.permitted}, the hand-written SQL ${total}/${audience}`,
+          )
         // A large segment (every customer, ≈ 80 %) with its newsletter audience: how the count scales
         // with the members rather than with the data.
         t = performance.now()
