@@ -1,4 +1,4 @@
-import PDFDocument from 'pdfkit'
+import { openA4Pdf } from '../../platform/pdf.ts'
 import type { BreachNotice } from './breach-notice.ts'
 
 const MARGIN = 56
@@ -6,21 +6,11 @@ const LABEL_WIDTH = 170
 
 /** The Art. 33(3) notification as a PDF (A4, standard Helvetica: WinAnsi has ä, ö, ü, ß and §). */
 export function breachNoticePdf(notice: BreachNotice, author: string | undefined): Promise<Buffer> {
-  const pdf = new PDFDocument({
-    size: 'A4',
-    margin: MARGIN,
+  const { pdf, done } = openA4Pdf({
     lang: notice.lang,
-    info: {
-      Title: `${notice.title} ${notice.reference}`,
-      ...(author ? { Author: author } : {}),
-      Creator: 'Tresor',
-    },
-  })
-  const chunks: Buffer[] = []
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pdf.on('data', (chunk: Buffer) => chunks.push(chunk))
-    pdf.on('end', () => resolve(Buffer.concat(chunks)))
-    pdf.on('error', reject)
+    title: `${notice.title} ${notice.reference}`,
+    margin: MARGIN,
+    author: author,
   })
   const width = pdf.page.width - 2 * MARGIN
   pdf.font('Helvetica-Bold').fontSize(16).text(notice.title, { width })

@@ -1,4 +1,4 @@
-import PDFDocument from 'pdfkit'
+import { openA4Pdf } from '../../platform/pdf.ts'
 import type { ProcessingRecordDocument } from './processing-record-document.ts'
 
 const MARGIN = 56
@@ -12,22 +12,12 @@ export function processingRecordPdf(
   doc: ProcessingRecordDocument,
   author: string | undefined,
 ): Promise<Buffer> {
-  const pdf = new PDFDocument({
-    size: 'A4',
-    margin: MARGIN,
+  const { pdf, done } = openA4Pdf({
     lang: doc.lang,
-    info: {
-      Title: doc.title,
-      ...(author ? { Author: author } : {}),
-      Creator: 'Tresor',
-      Subject: doc.lang === 'de' ? 'Verzeichnis nach Art. 30 DSGVO' : 'Record under Art. 30 GDPR',
-    },
-  })
-  const chunks: Buffer[] = []
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pdf.on('data', (chunk: Buffer) => chunks.push(chunk))
-    pdf.on('end', () => resolve(Buffer.concat(chunks)))
-    pdf.on('error', reject)
+    title: doc.title,
+    margin: MARGIN,
+    author: author,
+    subject: doc.lang === 'de' ? 'Verzeichnis nach Art. 30 DSGVO' : 'Record under Art. 30 GDPR',
   })
   const width = pdf.page.width - 2 * MARGIN
   // WinAnsi has no dashes beyond – and —, nor arrows: keep what it can show.

@@ -1,4 +1,4 @@
-import PDFDocument from 'pdfkit'
+import { openA4Pdf } from '../../platform/pdf.ts'
 import type { AccessReportDocument } from './access-report-document.ts'
 
 const MARGIN = 48
@@ -10,17 +10,11 @@ const LABEL_WIDTH = 150
  * however many columns a kind has. Resolves when the whole file is written.
  */
 export function accessReportPdf(doc: AccessReportDocument, controllerName: string | null): Promise<Buffer> {
-  const pdf = new PDFDocument({
-    size: 'A4',
-    margin: MARGIN,
+  const { pdf, done } = openA4Pdf({
     lang: doc.lang,
-    info: { Title: doc.title, ...(controllerName ? { Author: controllerName } : {}), Creator: 'Tresor' },
-  })
-  const chunks: Buffer[] = []
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pdf.on('data', (chunk: Buffer) => chunks.push(chunk))
-    pdf.on('end', () => resolve(Buffer.concat(chunks)))
-    pdf.on('error', reject)
+    title: doc.title,
+    margin: MARGIN,
+    author: controllerName,
   })
   const width = pdf.page.width - 2 * MARGIN
   const bottom = () => pdf.page.height - MARGIN

@@ -1,4 +1,4 @@
-import PDFDocument from 'pdfkit'
+import { openA4Pdf } from '../../platform/pdf.ts'
 import type { DeletionConceptDocument } from './deletion-concept.ts'
 
 const MARGIN = 56
@@ -12,22 +12,12 @@ export function deletionConceptPdf(
   doc: DeletionConceptDocument,
   controllerName: string | undefined,
 ): Promise<Buffer> {
-  const pdf = new PDFDocument({
-    size: 'A4',
-    margin: MARGIN,
+  const { pdf, done } = openA4Pdf({
     lang: doc.lang,
-    info: {
-      Title: doc.title,
-      ...(controllerName ? { Author: controllerName } : {}),
-      Creator: 'Tresor',
-      Subject: doc.lang === 'de' ? 'Löschkonzept nach DIN 66398' : 'Deletion concept (DIN 66398)',
-    },
-  })
-  const chunks: Buffer[] = []
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pdf.on('data', (chunk: Buffer) => chunks.push(chunk))
-    pdf.on('end', () => resolve(Buffer.concat(chunks)))
-    pdf.on('error', reject)
+    title: doc.title,
+    margin: MARGIN,
+    author: controllerName,
+    subject: doc.lang === 'de' ? 'Löschkonzept nach DIN 66398' : 'Deletion concept (DIN 66398)',
   })
   const width = pdf.page.width - 2 * MARGIN
 
