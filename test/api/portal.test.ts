@@ -583,8 +583,16 @@ describeEachEngineWithMail('privacy portal', MAIL, (runtime, smtp) => {
     })
     expect(rectify.statusCode).toBe(303)
 
+    // Art. 22(3): a human review of a decision that rested on a score, saying which decision.
+    expect((await me(browser.cookie, 'en')).body).toContain('value="human_review"')
+    const review = await post(browser, '/p/portal/requests', {
+      kind: 'human_review',
+      details: 'My order was refused automatically.',
+    })
+    expect(review.statusCode).toBe(303)
+
     const staff = await staffRequests(id)
-    expect(staff.map((r) => r.kind).sort()).toEqual(['access', 'rectification'])
+    expect(staff.map((r) => r.kind).sort()).toEqual(['access', 'human_review', 'rectification'])
     for (const r of staff) {
       // Art. 12(6): filed signed in through the mailed link, so verified when filed (issue #15).
       expect(r).toMatchObject({
@@ -617,7 +625,7 @@ describeEachEngineWithMail('privacy portal', MAIL, (runtime, smtp) => {
     for (const id of links)
       expect(page).toContain(`<section class="box${id === 'all-marketing' ? ' objection' : ''}" id="${id}">`)
     const rows = page.match(/<tr class="request">[\s\S]*?<\/tr>/g) ?? []
-    expect(rows).toHaveLength(2)
+    expect(rows).toHaveLength(3)
     const access = staff.find((r) => r.kind === 'access') as StaffRequest
     expect(rows.join()).toContain(
       `<td>Access</td><td>${formatLocalTime('en', new Date(access.receivedAt))}</td><td>${formatLocalDate('en', new Date(access.dueAt))}</td><td><strong>Received, identity confirmed</strong></td>`,

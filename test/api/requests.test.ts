@@ -344,9 +344,28 @@ describeEachEngine('data subject requests (staff API)', (runtime) => {
       'erasure',
       'restriction',
       'objection',
+      'human_review',
     ])
     expect(body.kinds.find((k) => k.kind === 'copy')?.article).toBe('Art. 15(3), Art. 20 GDPR')
     expect(body.kinds.find((k) => k.kind === 'rectification')?.detailsRequired).toBe(true)
+    // Art. 22(3): a person asks that a human reviews a decision that rested on a score, saying which.
+    expect(body.kinds.find((k) => k.kind === 'human_review')).toMatchObject({
+      article: 'Art. 22(3) GDPR',
+      detailsRequired: true,
+    })
+  })
+
+  it('records a request for human review of a decision that rested on a score (Art. 22(3))', async () => {
+    const subjectId = await createSubject(t.app, dpo)
+    const missing = await record(dpo, subjectId, { kind: 'human_review', channel: 'email' })
+    expect(missing.statusCode).toBe(400)
+    const res = await record(dpo, subjectId, {
+      kind: 'human_review',
+      channel: 'email',
+      details: 'The credit limit was refused automatically; I want a person to look at it.',
+    })
+    expect(res.statusCode, res.body).toBe(201)
+    expect(res.json()).toMatchObject({ kind: 'human_review', status: 'received' })
   })
 })
 

@@ -91,6 +91,19 @@ export const REQUEST_KIND_INFO: Readonly<
       en: 'Which processing, and your grounds (recommended).',
     },
   },
+  human_review: {
+    article: 'Art. 22(3) GDPR',
+    name: { de: 'Überprüfung durch einen Menschen', en: 'Review by a human' },
+    description: {
+      de: 'Wurde eine Entscheidung über Sie auf Grundlage eines Scores (z. B. Kundenwert, Abwanderungsrisiko) getroffen, prüft ein Mensch sie auf Ihren Wunsch: Sie können Ihren Standpunkt darlegen und die Entscheidung anfechten.',
+      en: 'If a decision about you rested on a score (such as customer value or churn risk), a human reviews it at your request: you can state your point of view and contest the decision.',
+    },
+    detailsRequired: true,
+    detailsHint: {
+      de: 'Welche Entscheidung, und Ihr Standpunkt.',
+      en: 'Which decision, and your point of view.',
+    },
+  },
 }
 
 /** The articles in German citation (DSGVO, "Abs."), for pages in German. */
@@ -101,6 +114,7 @@ const ARTICLE_DE: Readonly<Record<DsrKind, string>> = {
   erasure: 'Art. 17 DSGVO',
   restriction: 'Art. 18 DSGVO',
   objection: 'Art. 21 Abs. 1 DSGVO',
+  human_review: 'Art. 22 Abs. 3 DSGVO',
 }
 
 /** The article a kind of request rests on, cited as a reader of `lang` expects (GDPR / DSGVO). */

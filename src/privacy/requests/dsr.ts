@@ -11,7 +11,19 @@
  * Art. 21(1), on grounds relating to the person's situation, to processing that is not direct
  * marketing (an objection to direct marketing is no request: it is recorded and in force at once).
  */
-export const DSR_KINDS = ['access', 'copy', 'rectification', 'erasure', 'restriction', 'objection'] as const
+/**
+ * The kinds of data subject requests (Art. 15-22); `human_review`: Art. 22(3), a person asks that a
+ * human reviews a decision that rested on a score (the DPO sees the score's explanation).
+ */
+export const DSR_KINDS = [
+  'access',
+  'copy',
+  'rectification',
+  'erasure',
+  'restriction',
+  'objection',
+  'human_review',
+] as const
 export type DsrKind = (typeof DSR_KINDS)[number]
 
 /** How a request reached us: the portal, or staff recording what came by e-mail, letter, phone or in person. */

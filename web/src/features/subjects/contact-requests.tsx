@@ -238,6 +238,11 @@ function RequestText({ request }: { request: DataSubjectRequest }) {
           </Text>
         )
       )}
+      {request.kind === 'human_review' && (
+        <Text size="xs" c="dimmed" data-testid="request-human-review">
+          {t('requests.card.humanReview')}
+        </Text>
+      )}
       {request.reference && (
         <Text size="xs" c="dimmed" data-testid="request-reference">
           {t('requests.card.reference', { reference: request.reference })}
