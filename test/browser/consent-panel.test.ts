@@ -279,7 +279,10 @@ describe('consent panel on the contact page in Chromium', () => {
     ])
     expect(await events.first().getByTestId('proof-source').textContent()).toBe('Letter')
     expect(await events.first().getByTestId('proof-reference').textContent()).toBe('SCAN-2026-0815')
-    await page.getByRole('dialog', { name: /^Proof/ }).getByRole('button', { name: 'Close' }).click()
+    await page
+      .getByRole('dialog', { name: /^Proof/ })
+      .getByRole('button', { name: 'Close' })
+      .click()
     await page.getByTestId('consent-proof').waitFor({ state: 'detached' })
 
     const last = (await proofView()).events.at(-1)
