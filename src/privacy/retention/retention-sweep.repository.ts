@@ -128,6 +128,15 @@ function due(rule: SweepRule): RawBuilder<boolean> {
   return rule.cutoff && test ? test(at(rule.cutoff)) : sql<boolean>`false`
 }
 
+/**
+ * Rows keyed by a request that go with it: a double opt-in request's link digest, a data subject
+ * request's stored answer (its download ended long before).
+ */
+const ROWS_THAT_GO_WITH: Partial<Record<string, 'doi_token' | 'dsr_answer'>> = {
+  doi_request: 'doi_token',
+  dsr_request: 'dsr_answer',
+}
+
 /** An entered legal hold in force keeps every row of its record kinds (Art. 17(3)). */
 const enteredHold = (kind: string, now: Date) =>
   sql<boolean>`not exists (select 1 from legal_hold h where h.subject_id = r.subject_id and h.lifted_at is null
@@ -289,26 +298,15 @@ export class RetentionSweepRepository {
     if (kind === 'subject') throw new Error('subjects are erased through the gate, not deleted')
     const pred = duePredicate(query)
     const ids = uuids(subjectIds)
-    if (kind === 'doi_request') {
+    const child = ROWS_THAT_GO_WITH[kind]
+    if (child) {
       const { rows } = await sql<{ subject_id: string }>`
         with gone as (
-          delete from doi_request r where r.subject_id = any(${ids}) and ${pred}
+          delete from ${sql.table(kind)} r where r.subject_id = any(${ids}) and ${pred}
           returning r.subject_id, r.id
-        ), tokens as (
-          delete from doi_token k using gone where k.subject_id = gone.subject_id and k.request_id = gone.id
-        )
-        select subject_id::text as subject_id from gone
-      `.execute(trx)
-      return rows.map((r) => r.subject_id)
-    }
-    if (kind === 'dsr_request') {
-      // The answer given goes with its request (its download ended long before).
-      const { rows } = await sql<{ subject_id: string }>`
-        with gone as (
-          delete from dsr_request r where r.subject_id = any(${ids}) and ${pred}
-          returning r.subject_id, r.id
-        ), answers as (
-          delete from dsr_answer a using gone where a.subject_id = gone.subject_id and a.request_id = gone.id
+        ), children as (
+          delete from ${sql.table(child)} c using gone
+          where c.subject_id = gone.subject_id and c.request_id = gone.id
         )
         select subject_id::text as subject_id from gone
       `.execute(trx)
