@@ -164,8 +164,6 @@ function ConditionEditor({
 }) {
   const { t } = useTranslation()
   const comparisons = COMPARISONS.map((c) => ({ value: c, label: t(`segments.builder.comparison.${c}`) }))
-  const numberOr = (value: string | number, fallback: number) =>
-    typeof value === 'number' ? value : fallback
   let fields: React.ReactNode = null
   switch (condition.type) {
     case 'kind':
@@ -294,22 +292,7 @@ function ConditionEditor({
             }}
             w={170}
           />
-          <Select
-            size="xs"
-            aria-label={t('segments.builder.operator')}
-            data={comparisons}
-            value={condition.op}
-            onChange={(op) => op && onChange({ ...condition, op: op as 'gte' | 'lte' })}
-            w={110}
-          />
-          <NumberInput
-            size="xs"
-            aria-label={t('segments.builder.value')}
-            min={0}
-            value={condition.value}
-            onChange={(v) => onChange({ ...condition, value: numberOr(v, 0) })}
-            w={100}
-          />
+          <Comparison condition={condition} onChange={onChange} comparisons={comparisons} />
           {condition.measure !== 'recency' && (
             <NumberInput
               size="xs"
@@ -341,22 +324,7 @@ function ConditionEditor({
             onChange={(score) => score && onChange({ ...condition, score: score as typeof condition.score })}
             w={170}
           />
-          <Select
-            size="xs"
-            aria-label={t('segments.builder.operator')}
-            data={comparisons}
-            value={condition.op}
-            onChange={(op) => op && onChange({ ...condition, op: op as 'gte' | 'lte' })}
-            w={110}
-          />
-          <NumberInput
-            size="xs"
-            aria-label={t('segments.builder.value')}
-            min={0}
-            value={condition.value}
-            onChange={(v) => onChange({ ...condition, value: numberOr(v, 0) })}
-            w={100}
-          />
+          <Comparison condition={condition} onChange={onChange} comparisons={comparisons} />
         </>
       )
       break
@@ -464,3 +432,39 @@ function ConditionEditor({
     </Stack>
   )
 }
+
+/** "at least / at most" and a number, for a condition that compares a measure with a value. */
+function Comparison<C extends { op: 'gte' | 'lte'; value: number }>({
+  condition,
+  onChange,
+  comparisons,
+}: {
+  condition: C
+  onChange: (next: C) => void
+  comparisons: { value: string; label: string }[]
+}) {
+  const { t } = useTranslation()
+  return (
+    <>
+      <Select
+        size="xs"
+        aria-label={t('segments.builder.operator')}
+        data={comparisons}
+        value={condition.op}
+        onChange={(op) => op && onChange({ ...condition, op: op as 'gte' | 'lte' })}
+        w={110}
+      />
+      <NumberInput
+        size="xs"
+        aria-label={t('segments.builder.value')}
+        min={0}
+        value={condition.value}
+        onChange={(v) => onChange({ ...condition, value: numberOr(v, 0) })}
+        w={100}
+      />
+    </>
+  )
+}
+
+/** A number input's value as a number: the fallback while it is empty or being typed. */
+const numberOr = (value: string | number, fallback: number) => (typeof value === 'number' ? value : fallback)
