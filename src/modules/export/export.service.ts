@@ -138,9 +138,7 @@ export class ExportService {
       withheld,
       total: counted.total,
       excluded: counted.excluded,
-      excludedBy: Object.fromEntries(
-        Object.entries(counted.excludedBy).filter((e): e is [string, number] => e[1] !== undefined),
-      ),
+      excludedBy: counted.excludedBy,
     }
   }
 

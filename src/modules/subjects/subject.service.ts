@@ -150,9 +150,7 @@ export class SubjectService {
         : {
             total: page.total,
             excluded: page.excluded ?? 0,
-            excludedBy: Object.fromEntries(
-              Object.entries(page.excludedBy ?? {}).filter((e): e is [string, number] => e[1] !== undefined),
-            ),
+            excludedBy: page.excludedBy ?? {},
           }),
     }
   }

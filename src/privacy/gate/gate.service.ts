@@ -166,7 +166,7 @@ export interface GatePorts {
       kind?: string | undefined
       attributes?: Record<string, unknown> | undefined
       specialCategory: boolean
-    }): Promise<{ usable: number; excluded: number; excludedBy: Partial<Record<string, number>> }>
+    }): Promise<{ usable: number; excluded: number; excludedBy: Record<string, number> }>
   }
   roles: { fieldCategoriesOf(role: string): readonly FieldCategory[] }
   /** The field catalog: categories, identifiers, attributes and their values, special categories. */
@@ -1210,7 +1210,7 @@ export class Gate {
       last: { id: string; createdAt: Date; updatedAt: Date } | undefined
       total?: number
       excluded?: number
-      excludedBy?: Partial<Record<string, number>>
+      excludedBy?: Record<string, number>
     }
   > {
     const { query, count, ...asked } = request
@@ -1285,7 +1285,7 @@ export class Gate {
     kind?: string | undefined
     fields: readonly PersonalField[]
     requestId?: string | undefined
-  }): Promise<{ total: number; excluded: number; excludedBy: Partial<Record<string, number>> }> {
+  }): Promise<{ total: number; excluded: number; excludedBy: Record<string, number> }> {
     const purpose = await this.#purpose(request.purpose, request)
     const channel = await this.#p.permissions.channelFor(purpose.key, request.channel)
     const fields = this.#split(request.fields, request.actor.role, purpose)

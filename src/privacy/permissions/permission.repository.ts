@@ -579,7 +579,7 @@ export class PermissionRepository {
   async countListed(
     query: PlanQuery & { kind?: string | undefined; attributes?: Record<string, unknown> | undefined },
     db = this.#db,
-  ): Promise<{ listed: number; usable: number; excludedBy: Partial<Record<DenialRule, number>> }> {
+  ): Promise<{ listed: number; usable: number; excludedBy: Record<string, number> }> {
     const filter = [sql<SqlBool>`s.erased_at is null`]
     if (query.kind !== undefined) filter.push(sql<SqlBool>`s.kinds @> array[${query.kind}]::text[]`)
     if (query.attributes !== undefined && Object.keys(query.attributes).length > 0)
@@ -600,7 +600,7 @@ export class PermissionRepository {
     `.execute(db)
     let listed = 0
     let usable = 0
-    const excludedBy: Partial<Record<DenialRule, number>> = {}
+    const excludedBy: Record<string, number> = {}
     for (const row of rows) {
       const n = Number(row.n)
       listed += n

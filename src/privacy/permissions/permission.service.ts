@@ -1089,7 +1089,7 @@ export class PermissionService {
     kind?: string | undefined
     attributes?: Record<string, unknown> | undefined
     specialCategory?: boolean | undefined
-  }): Promise<{ usable: number; excluded: number; excludedBy: Partial<Record<DenialRule, number>> }> {
+  }): Promise<{ usable: number; excluded: number; excludedBy: Record<string, number> }> {
     const { purpose, channel, now } = await this.#question({
       purposeKey: query.purposeKey,
       channel: query.channel,
