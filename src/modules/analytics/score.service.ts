@@ -345,6 +345,12 @@ export class ScoreService {
       if (fit && finite(fit.params)) bgNbd = { ...fit.params, ...summary(fit, histories.length) }
       else if (fit) notes.push('the BG/NBD fit did not find finite parameters: no CLV or purchase forecast')
       if (fit && !fit.converged) notes.push('the BG/NBD fit stopped before converging')
+      if (fit && fit.atBound.includes('a') && fit.atBound.includes('b'))
+        notes.push(
+          `the BG/NBD's a and b reached their bound: the data show the same dropout probability for every customer (${(fit.params.a / (fit.params.a + fit.params.b)).toFixed(3)} after each purchase)`,
+        )
+      else if (fit && fit.atBound.length > 0)
+        notes.push(`the BG/NBD's ${fit.atBound.join(', ')} reached the bound of the search`)
     } else {
       notes.push('no customer has a repeat purchase yet: the BG/NBD cannot be fitted, no CLV or forecast')
     }

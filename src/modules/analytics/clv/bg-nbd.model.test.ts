@@ -15,7 +15,7 @@ import {
 } from './bg-nbd.model.ts'
 import { readCdnowSummary } from './cdnow.fixture.ts'
 import { numericGradient } from './optimize.ts'
-import { seededRandom } from './seeded-random.ts'
+import { randomGamma, seededRandom } from './seeded-random.ts'
 import { drawTraits, simulateRepeatPurchases } from './simulate-population.ts'
 import { hyp2f1 } from './special-functions.ts'
 
@@ -61,7 +61,8 @@ describe('BG/NBD on CDNOW', () => {
     const oneByOne = fitBgNbd(CDNOW.map((c) => ({ x: c.x, tx: c.tx, T: c.T, count: 1 })))
     expect(oneByOne.converged).toBe(true)
     for (const key of ['r', 'alpha', 'a', 'b'] as const) {
-      expect(oneByOne.params[key] / FIT.params[key]).toBeCloseTo(1, 6)
+      // Two runs of the optimiser over the same likelihood agree to its stopping precision.
+      expect(oneByOne.params[key] / FIT.params[key]).toBeCloseTo(1, 5)
     }
     expect(oneByOne.logLikelihood).toBeCloseTo(FIT.logLikelihood, 6)
   })
@@ -75,6 +76,26 @@ describe('BG/NBD on CDNOW', () => {
       0.424877,
       5,
     )
+  })
+})
+
+describe('BG/NBD fit when every customer has the same dropout probability', () => {
+  it('converges at the bound of a and b, where Beta(a, b) is a point mass at the true p', () => {
+    // The likelihood keeps rising as a, b → ∞ with a/(a+b) fixed: without the bound the search
+    // stalls somewhere past 1e5 without converging (what the demo data did on some dates).
+    const random = seededRandom(1)
+    const histories: PurchaseHistory[] = []
+    for (let i = 0; i < 3000; i++) {
+      const T = 20 + 30 * random()
+      const { purchases } = simulateRepeatPurchases({ lambda: randomGamma(2, 8, random), p: 0.3 }, T, random)
+      histories.push({ x: purchases.length, tx: purchases.at(-1) ?? 0, T })
+    }
+    const fit = fitBgNbd(groupHistories(histories))
+    expect(fit.converged).toBe(true)
+    expect(fit.atBound).toEqual(['a', 'b'])
+    expect(fit.params.a / (fit.params.a + fit.params.b)).toBeCloseTo(0.3, 1)
+    expect(fit.params.r / fit.params.alpha).toBeCloseTo(2 / 8, 1)
+    expect(FIT.atBound).toEqual([])
   })
 })
 

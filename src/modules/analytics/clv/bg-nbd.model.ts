@@ -187,6 +187,26 @@ export interface BgNbdFit {
   iterations: number
   evaluations: number
   converged: boolean
+  /**
+   * The parameters the maximum lies at the edge of the searched range for (|ln θ| near its
+   * `PARAMETER_BOUNDS`), usually `a` and `b` together: the likelihood keeps rising as both grow with
+   * a/(a+b) fixed, i.e. the data show no spread of the dropout probability between customers (the
+   * beta distribution collapses to a point). The fit is then that limit, not a failure.
+   */
+  atBound: Array<keyof BgNbdParams>
+}
+
+/**
+ * The search range of each parameter, as |ln θ| < bound: r and α within 1e-8 … 1e8, a and b within
+ * 1e-4 … 1e4. Far outside any real fit (CDNOW's parameters lie within e^±2); it keeps a degenerate
+ * maximum finite. Beyond a + b ≈ 1e4 the beta distribution is a point mass for every practical
+ * purpose (standard deviation below 0.005) while the likelihood is so flat that a search only stalls.
+ */
+export const PARAMETER_BOUNDS: Readonly<Record<keyof BgNbdParams, number>> = {
+  r: Math.log(1e8),
+  alpha: Math.log(1e8),
+  a: Math.log(1e4),
+  b: Math.log(1e4),
 }
 
 /** Options of `fitBgNbd`. */
@@ -200,8 +220,10 @@ export interface BgNbdFitOptions {
 /**
  * Maximum-likelihood estimates of (r, α, a, b) from grouped histories, by BFGS with the analytic
  * gradient. The search runs over the logarithms of the parameters, so every step stays in the domain
- * (all > 0), and minimises the mean negative log-likelihood per customer, so its tolerance means the
- * same for 2,000 customers as for a million.
+ * (all > 0), squashed smoothly into ±`PARAMETER_BOUNDS` (ln θ = B·tanh(v/B), the identity near the
+ * middle), so a maximum at infinity (a, b → ∞: no heterogeneity in dropout) ends at the bound with a
+ * vanishing gradient instead of running away; and it minimises the mean negative log-likelihood per
+ * customer, so its tolerance means the same for 2,000 customers as for a million.
  */
 export function fitBgNbd(groups: readonly GroupedHistory[], options: BgNbdFitOptions = {}): BgNbdFit {
   const logLikelihood = bgNbdLikelihood(groups)
@@ -216,26 +238,36 @@ export function fitBgNbd(groups: readonly GroupedHistory[], options: BgNbdFitOpt
   // Without a single repeat purchase the likelihood keeps rising as r/α → 0: no maximum to find.
   if (repeatPurchases === 0) throw new RangeError('the BG/NBD needs at least one repeat purchase to fit')
   const start = options.start ?? { r: 1, alpha: age / repeatPurchases, a: 1, b: 1 }
-  const fromLog = ([r, alpha, a, b]: readonly number[]): BgNbdParams => ({
-    r: Math.exp(r!),
-    alpha: Math.exp(alpha!),
-    a: Math.exp(a!),
-    b: Math.exp(b!),
+  const names = ['r', 'alpha', 'a', 'b'] as const
+  const bounds = names.map((name) => PARAMETER_BOUNDS[name])
+  const squash = (v: number, i: number) => bounds[i]! * Math.tanh(v / bounds[i]!)
+  const unsquash = (lnTheta: number, i: number) =>
+    bounds[i]! * Math.atanh(Math.max(-0.999, Math.min(0.999, lnTheta / bounds[i]!)))
+  const fromSearch = (v: readonly number[]): BgNbdParams => ({
+    r: Math.exp(squash(v[0]!, 0)),
+    alpha: Math.exp(squash(v[1]!, 1)),
+    a: Math.exp(squash(v[2]!, 2)),
+    b: Math.exp(squash(v[3]!, 3)),
   })
   const gradient = [0, 0, 0, 0]
   const result = minimize(
-    (logParams, logGradient) => {
-      const params = fromLog(logParams)
+    (v, searchGradient) => {
+      const params = fromSearch(v)
       const value = logLikelihood(params, gradient)
-      // d/d ln θ = θ · d/dθ
+      // d/dv = θ · d/dθ · d ln θ/dv, with d ln θ/dv = 1 − tanh²(v/B)
       const scaled = [params.r, params.alpha, params.a, params.b]
-      for (let i = 0; i < 4; i++) logGradient[i] = (-gradient[i]! * scaled[i]!) / customers
+      for (let i = 0; i < 4; i++) {
+        const t = Math.tanh(v[i]! / bounds[i]!)
+        searchGradient[i] = (-gradient[i]! * scaled[i]! * (1 - t * t)) / customers
+      }
       return -value / customers
     },
-    [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)],
+    [start.r, start.alpha, start.a, start.b].map((theta, i) => unsquash(Math.log(theta), i)),
     options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations },
   )
-  const params = fromLog(result.x)
+  const params = fromSearch(result.x)
+  // Within a factor e of the bound: the maximum lies beyond it.
+  const atBound = names.filter((name) => Math.abs(Math.log(params[name])) > PARAMETER_BOUNDS[name] - 1)
   return {
     params,
     logLikelihood: logLikelihood(params),
@@ -243,6 +275,7 @@ export function fitBgNbd(groups: readonly GroupedHistory[], options: BgNbdFitOpt
     iterations: result.iterations,
     evaluations: result.evaluations,
     converged: result.converged,
+    atBound,
   }
 }
 
