@@ -972,6 +972,72 @@ export interface BreachSubjectTable {
 }
 
 /** Every table Kysely sees. Add a table here in the same change as its migration. */
+/** A campaign (migration 0038, issue #17): configuration, not personal data. */
+export interface CampaignTable {
+  id: Generated<string>
+  name: string
+  description: Defaulted<string>
+  segment_id: string | null
+  segment_version: number | null
+  status: Defaulted<'draft' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled'>
+  scheduled_at: Timestamp | null
+  started_at: Timestamp | null
+  finished_at: Timestamp | null
+  default_lang: Defaulted<'de' | 'en'>
+  cap_messages: number | null
+  cap_days: number | null
+  audience: JsonColumn<Record<string, unknown>> | null
+  version: Defaulted<number>
+  created_at: Timestamp
+  updated_at: Timestamp
+  created_by_type: string
+  created_by_id: string
+}
+
+/** A channel of a campaign under its direct-marketing purpose (migration 0038). */
+export interface CampaignChannelTable {
+  campaign_id: string
+  channel: 'email' | 'sms' | 'post' | 'phone'
+  purpose_key: string
+  recipient_id: string | null
+}
+
+/** A campaign's content per channel and language (migration 0038). */
+export interface CampaignContentTable {
+  campaign_id: string
+  channel: 'email' | 'sms' | 'post' | 'phone'
+  lang: 'de' | 'en'
+  subject: Defaulted<string>
+  body_text: string
+  body_html: string | null
+}
+
+/** The send ledger (migration 0038): one row per campaign × subject × channel. Personal data. */
+export interface CampaignDeliveryTable {
+  campaign_id: string
+  subject_id: string
+  channel: 'email' | 'sms' | 'post' | 'phone'
+  status: Defaulted<'queued' | 'sending' | 'sent' | 'delivered' | 'bounced' | 'failed' | 'skipped'>
+  reason: string | null
+  attempts: Defaulted<number>
+  message_id: string | null
+  retry_at: Timestamp | null
+  queued_at: Timestamp
+  sent_at: Timestamp | null
+  updated_at: Timestamp
+  opened_at: Timestamp | null
+  clicked_at: Timestamp | null
+}
+
+/** A channel no campaign reaches a person on any more (migration 0038): hard bounce, complaint. */
+export interface CampaignSuppressionTable {
+  subject_id: string
+  channel: 'email' | 'sms' | 'post' | 'phone'
+  reason: 'hard-bounce' | 'complaint' | 'manual'
+  detail: Defaulted<string>
+  created_at: Timestamp
+}
+
 export interface Schema {
   app_user: AppUserTable
   user_session: UserSessionTable
@@ -1036,6 +1102,11 @@ export interface Schema {
   score_event: ScoreEventTable
   segment: SegmentTable
   segment_version: SegmentVersionTable
+  campaign: CampaignTable
+  campaign_channel: CampaignChannelTable
+  campaign_content: CampaignContentTable
+  campaign_delivery: CampaignDeliveryTable
+  campaign_suppression: CampaignSuppressionTable
   adequacy_decision: AdequacyDecisionTable
   recipient: RecipientTable
   disclosure: DisclosureTable

@@ -256,6 +256,39 @@ describeEachEngine('erasure and merge follow the registry', (runtime) => {
         details: JSON.stringify({ from: 'medium', to: 'high' }),
       })
       .execute()
+    const campaign = await db
+      .insertInto('campaign')
+      .values({
+        name: 'Spring',
+        created_at: now,
+        updated_at: now,
+        created_by_type: actor.type,
+        created_by_id: actor.id,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await db
+      .insertInto('campaign_delivery')
+      .values({
+        campaign_id: campaign.id,
+        subject_id: subjectId,
+        channel: 'email',
+        status: 'sent',
+        queued_at: now,
+        sent_at: now,
+        updated_at: now,
+      })
+      .execute()
+    await db
+      .insertInto('campaign_suppression')
+      .values({
+        subject_id: subjectId,
+        channel: 'email',
+        reason: 'hard-bounce',
+        detail: '5.1.1',
+        created_at: now,
+      })
+      .execute()
     await db
       .insertInto('consent_event')
       .values({

@@ -492,6 +492,36 @@ export const RECORD_KINDS = [
     },
   },
 
+  // Campaigns (migration 0038; issue #17, docs/adr/0020): who was sent which campaign on which
+  // channel, and the channels no campaign may reach a person on any more.
+  {
+    table: 'campaign_delivery',
+    field: 'kernel',
+    sealed: [],
+    // Art. 17(1): the person is gone, so is the record of having advertised to them.
+    erasure: 'delete',
+    // Sent to the duplicate as it was: the survivor's history follows `merged_into`.
+    merge: 'keep',
+    retention: 'queued_at',
+    report: {
+      title: { de: 'Werbesendungen', en: 'Marketing messages' },
+      columns: ['campaign_id', 'channel', 'status', 'sent_at', 'opened_at', 'clicked_at'],
+    },
+  },
+  {
+    table: 'campaign_suppression',
+    field: 'kernel',
+    sealed: [],
+    erasure: 'delete',
+    // Stays with the duplicate's address; a survivor's own bounce suppresses it again.
+    merge: 'keep',
+    retention: 'created_at',
+    report: {
+      title: { de: 'Sperren für Werbekanäle', en: 'Suppressed marketing channels' },
+      columns: ['channel', 'reason', 'created_at'],
+    },
+  },
+
   // Legal holds and the erasure ledger (migration 0025; docs/adr/0010).
   {
     table: 'legal_hold',
