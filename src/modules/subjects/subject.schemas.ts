@@ -198,4 +198,11 @@ export const SubjectListPage = Type.Object({
         'Why they were left out: the excluded subjects counted by the first denial rule that holds for each (`objected`, `no-consent`, `consent-withdrawn`, `restricted`, `subject-kind-not-covered`, … — the rules of the permission state). Only beside `total`.',
     }),
   ),
+  countedAt: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description:
+        'When `total`, `excluded` and `excludedBy` were counted. Where counting takes longer than 100 ms (large installations), the counts are remembered for 30 seconds and then recounted in the background while the last figure is served (at most 10 minutes old), so a first page stays fast; smaller installations count on every first page. Only beside `total`.',
+    }),
+  ),
 })

@@ -103,6 +103,7 @@ export class SubjectService {
     total?: number
     excluded?: number
     excludedBy?: Record<string, number>
+    countedAt?: string
   }> {
     const purpose = query.purpose ?? CONTACT_MANAGEMENT_PURPOSE
     let after: { value: Date; id: string } | undefined
@@ -151,6 +152,7 @@ export class SubjectService {
             total: page.total,
             excluded: page.excluded ?? 0,
             excludedBy: page.excludedBy ?? {},
+            countedAt: (page.countedAt ?? new Date()).toISOString(),
           }),
     }
   }

@@ -31,6 +31,7 @@ import {
 } from '../records/record-kinds.ts'
 import type { NewSubject, SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
 import type { ResealedColumn, SubjectMergeRepository } from '../subjects/subject-merge.repository.ts'
+import { ListCountCache } from './list-count-cache.ts'
 
 export type { NewSubject }
 
@@ -292,6 +293,8 @@ export interface CollectRequest {
  */
 export class Gate {
   readonly #p: GatePorts
+  /** The first pages' counts, remembered where counting is expensive (a million subjects). */
+  readonly #listCounts = new ListCountCache()
   constructor(ports: GatePorts) {
     this.#p = ports
   }
@@ -1211,6 +1214,8 @@ export class Gate {
       total?: number
       excluded?: number
       excludedBy?: Record<string, number>
+      /** When `total` was counted: now, or up to a minute ago where counting is expensive (ListCountCache). */
+      countedAt?: Date
     }
   > {
     const { query, count, ...asked } = request
@@ -1243,13 +1248,24 @@ export class Gate {
       () => this.#p.subjects.list({ ...query, limit: query.limit + 1 }),
       async () =>
         count
-          ? this.#p.permissions.countListed({
-              purposeKey: purpose.key,
-              channel: rest.channel,
-              kind: query.kind,
-              attributes: query.attributes,
-              specialCategory: fields.specialCategory,
-            })
+          ? this.#listCounts.get(
+              // The purpose as a whole: a changed legal basis or scope is another plan, another count.
+              JSON.stringify([
+                purpose,
+                rest.channel,
+                query.kind ?? null,
+                query.attributes ?? {},
+                fields.specialCategory,
+              ]),
+              () =>
+                this.#p.permissions.countListed({
+                  purposeKey: purpose.key,
+                  channel: rest.channel,
+                  kind: query.kind,
+                  attributes: query.attributes,
+                  specialCategory: fields.specialCategory,
+                }),
+            )
           : undefined,
     )
     const page = rows.slice(0, query.limit)
@@ -1267,7 +1283,12 @@ export class Gate {
       // The cursor moves past denied subjects too, so a page never repeats.
       last: last && { id: last.id, createdAt: last.created_at, updatedAt: last.updated_at },
       ...(counted
-        ? { total: counted.usable, excluded: counted.excluded, excludedBy: counted.excludedBy }
+        ? {
+            total: counted.usable,
+            excluded: counted.excluded,
+            excludedBy: counted.excludedBy,
+            countedAt: counted.countedAt,
+          }
         : {}),
     }
   }
