@@ -76,6 +76,9 @@ export function ContactsPage() {
     isOneOf(DENIAL_RULES, rule) ? t(`contact.permissions.denials.${rule}`) : rule
   const excluded = query.data?.pages[0]?.excluded ?? 0
   const excludedBy = query.data?.pages[0]?.excludedBy ?? {}
+  // Large lists' counts are remembered for a while (countedAt): say how old they are.
+  const countedAt = query.data?.pages[0]?.countedAt
+  const countedAgo = countedAt ? Math.max(0, Math.round((Date.now() - Date.parse(countedAt)) / 1000)) : 0
 
   return (
     <Stack gap="md">
@@ -85,9 +88,11 @@ export function ContactsPage() {
             {t('subjects.title')}
           </Title>
           {total !== undefined && (
-            <Badge variant="light" size="lg" data-testid="contacts-total" data-total={total}>
-              {t('subjects.total', { count: total })}
-            </Badge>
+            <Tooltip label={t('subjects.countedAgo', { count: countedAgo })} disabled={countedAgo < 5}>
+              <Badge variant="light" size="lg" data-testid="contacts-total" data-total={total}>
+                {t('subjects.total', { count: total })}
+              </Badge>
+            </Tooltip>
           )}
           {excluded > 0 && (
             <Tooltip

@@ -49,6 +49,8 @@ export interface SubjectPage {
   excluded?: number
   /** Why: the excluded counted by their first denial rule (first page only). */
   excludedBy?: Record<string, number>
+  /** When the counts were taken (remembered for a while on large installations). */
+  countedAt?: string
 }
 
 /** A value to filter an attribute on (a list: subjects having all of its values). */
