@@ -46,7 +46,10 @@ export function spawnNode(
   args: readonly string[],
   options: { env: NodeJS.ProcessEnv; cwd: string; stdio: [Stdio, Stdio, Stdio] },
 ): Child {
-  const child = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, script, ...args], {
+  // BENCH_NODE_ARGS: extra flags for the spawned processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+  // (Node refuses --cpu-prof in NODE_OPTIONS) to see where a scenario's time goes.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+  const child = spawn(process.execPath, [...extra, '--import', EXIT_WITH_PARENT, script, ...args], {
     env: options.env,
     cwd: options.cwd,
     stdio: [...options.stdio, 'ipc'],

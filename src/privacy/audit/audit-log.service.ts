@@ -168,6 +168,63 @@ export class AuditLog implements AuditWriter {
     if (records.length === 0) return
     // Validate and normalise before touching the head: a bad record must not hold up other writers.
     const prepared = records.map(prepare)
+    // In the caller's transaction: written there, committed or rolled back with it.
+    if (trx) return this.#appendPrepared(prepared, trx)
+    // On their own: appends arriving while one is written wait and go together in the next one
+    // (group commit). Each caller's records stay contiguous and in order, and each caller returns
+    // only once its records are committed; but a busy server takes the chain's head once per group
+    // instead of once per request, which is what made concurrent reads queue behind each other.
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ prepared, resolve, reject })
+      if (!this.#draining) void this.#drain()
+    })
+  }
+
+  /** Appends waiting for the one being written (see `append`). */
+  readonly #waiting: { prepared: PreparedRecord[]; resolve: () => void; reject: (error: unknown) => void }[] =
+    []
+  #draining = false
+
+  async #drain(): Promise<void> {
+    this.#draining = true
+    try {
+      while (this.#waiting.length > 0) {
+        // Up to one INSERT's worth of records per group (at least one caller's, however many).
+        let count = 0
+        let n = 0
+        while (
+          n < this.#waiting.length &&
+          (n === 0 || count + this.#waiting[n]!.prepared.length <= INSERT_CHUNK)
+        ) {
+          count += this.#waiting[n]!.prepared.length
+          n++
+        }
+        const group = this.#waiting.splice(0, n)
+        try {
+          await this.#appendPrepared(group.flatMap((g) => g.prepared))
+          for (const g of group) g.resolve()
+        } catch (error) {
+          if (group.length === 1) {
+            group[0]!.reject(error)
+            continue
+          }
+          // One caller's failure must not be another's: each alone, so each gets its own answer.
+          for (const g of group) {
+            try {
+              await this.#appendPrepared(g.prepared)
+              g.resolve()
+            } catch (own) {
+              g.reject(own)
+            }
+          }
+        }
+      }
+    } finally {
+      this.#draining = false
+    }
+  }
+
+  async #appendPrepared(prepared: PreparedRecord[], trx?: Kysely<Schema>): Promise<void> {
     const known = this.#head
     if (known && this.#fitsOneStatement(prepared)) {
       const planned = this.#plan(prepared, known)

@@ -34,6 +34,44 @@ describeEachEngine('audit log', (runtime) => {
       expect(head).toEqual({ seq: 3, hash: stored[2]!.hash })
     })
 
+    it('writes concurrent appends of one process together, each caller contiguous and committed on return', async () => {
+      const one = log()
+      // 40 callers at once, as 40 list pages served together: a group commit, one chain.
+      const callers = Array.from({ length: 40 }, (_, i) =>
+        one
+          .append([
+            someRecord({ reason: `caller ${i} a`, subjectIds: uuids(i % 8) }),
+            someRecord({ reason: `caller ${i} b` }),
+          ])
+          .then(() => rows()),
+      )
+      const seen = await Promise.all(callers)
+      // Each caller's records were in the database when its append returned.
+      seen.forEach((stored, i) =>
+        expect(stored.map((r) => r.reason)).toEqual(
+          expect.arrayContaining([`caller ${i} a`, `caller ${i} b`]),
+        ),
+      )
+      const stored = await rows()
+      expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1))
+      for (let i = 0; i < 40; i++) {
+        const a = stored.findIndex((r) => r.reason === `caller ${i} a`)
+        expect(stored[a + 1]!.reason).toBe(`caller ${i} b`)
+      }
+      expect(await one.verify()).toMatchObject({ ok: true, checked: 80 })
+    })
+
+    it('a bad record fails only its own caller, not the appends beside it', async () => {
+      const one = log()
+      const results = await Promise.allSettled([
+        one.append([someRecord({ reason: 'good 1' })]),
+        one.append([someRecord({ action: 'no-such-action' as never })]),
+        one.append([someRecord({ reason: 'good 2' })]),
+      ])
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+      expect((await rows()).map((r) => r.reason).sort()).toEqual(['good 1', 'good 2'])
+    })
+
     it('keeps one chain when writers in several processes append at once', async () => {
       // Two logs over one database stand for two processes: each chains onto the head it last saw.
       const a = log()
