@@ -9,6 +9,15 @@ import { UserRepository } from './modules/access/user.repository.ts'
 import { PersonaService } from './modules/analytics/personas/persona.service.ts'
 import { ScoreService } from './modules/analytics/score.service.ts'
 import { BreachNoticeService } from './modules/breaches/breach-notice.service.ts'
+import { CampaignRepository } from './modules/campaigns/campaign.repository.ts'
+import { CampaignService } from './modules/campaigns/campaign.service.ts'
+import { CampaignSend } from './modules/campaigns/campaign-send.ts'
+import {
+  type CampaignChannelServices,
+  createCampaignChannelServices,
+} from './modules/campaigns/channel-routes.services.ts'
+import { EmailSender } from './modules/campaigns/channels/email-sender.ts'
+import { ChannelRegistry } from './modules/campaigns/channels/registry.ts'
 import { ConsentProofService } from './modules/consents/consent-proof.service.ts'
 import { ExportService } from './modules/export/export.service.ts'
 import { ConsentTextRepository } from './modules/forms/consent-text.repository.ts'
@@ -19,6 +28,8 @@ import { FormSubmissionService } from './modules/forms/form-submission.service.t
 import { ImportRepository } from './modules/import/import.repository.ts'
 import { ImportService } from './modules/import/import.service.ts'
 import { EventService } from './modules/journey/event.service.ts'
+import { JourneyRepository } from './modules/journeys/journey.repository.ts'
+import { JourneyService } from './modules/journeys/journey.service.ts'
 import { OrderService } from './modules/orders/order.service.ts'
 import { ProductRepository } from './modules/orders/product.repository.ts'
 import { OrganisationRepository } from './modules/organisations/organisation.repository.ts'
@@ -55,6 +66,7 @@ import { AuditLog } from './privacy/audit/audit-log.service.ts'
 import { ed25519AuditSigner } from './privacy/audit/audit-signer.ts'
 import { BreachRepository } from './privacy/breaches/breach.repository.ts'
 import { BreachService } from './privacy/breaches/breach.service.ts'
+import { CampaignLedger } from './privacy/campaigns/campaign-ledger.ts'
 import { DoiRequestRepository } from './privacy/double-opt-in/doi-request.repository.ts'
 import { DoubleOptInService } from './privacy/double-opt-in/double-opt-in.service.ts'
 import { FieldRepository } from './privacy/fields/field.repository.ts'
@@ -66,12 +78,15 @@ import { ErasureLedgerFile } from './privacy/holds/erasure-ledger-file.ts'
 import { HoldRepository } from './privacy/holds/hold.repository.ts'
 import { HoldService } from './privacy/holds/hold.service.ts'
 import { holdRulesFrom } from './privacy/holds/hold.ts'
+import { JourneyEnrolmentRepository } from './privacy/journeys/journey-enrolment.repository.ts'
+import { JourneyEnrolments } from './privacy/journeys/journey-enrolments.ts'
 import { auditSigningKey } from './privacy/keys/audit-signing-key.ts'
 import { Keyring } from './privacy/keys/keyring.ts'
 import { MasterKeyRepository } from './privacy/keys/master-key.repository.ts'
 import { MasterKeyService } from './privacy/keys/master-key.service.ts'
 import { VaultSecretRepository } from './privacy/keys/vault-secret.repository.ts'
 import { VAULT_SECRETS, VaultSecretService } from './privacy/keys/vault-secret.service.ts'
+import { MilestoneService } from './privacy/milestones/milestone.service.ts'
 import { PermissionRepository } from './privacy/permissions/permission.repository.ts'
 import { PermissionService } from './privacy/permissions/permission.service.ts'
 import { PersonaRepository } from './privacy/personas/persona.repository.ts'
@@ -80,6 +95,7 @@ import { PortalAccessRepository } from './privacy/portal-access/portal-access.re
 import { PortalAccessService } from './privacy/portal-access/portal-access.service.ts'
 import { PurposeRepository } from './privacy/purposes/purpose.repository.ts'
 import { PurposeService } from './privacy/purposes/purpose.service.ts'
+import { art19Recipients } from './privacy/recipients/art19.ts'
 import { DisclosureService } from './privacy/recipients/disclosure.service.ts'
 import { RecipientRepository } from './privacy/recipients/recipient.repository.ts'
 import { RecipientService } from './privacy/recipients/recipient.service.ts'
@@ -195,6 +211,8 @@ export interface Services {
   deletionConcept: DeletionConceptService
   /** Legal holds (Art. 17(3)): derived from the data and entered by the DPO; what an erasure keeps. */
   holds: HoldService
+  /** Decisions on applications and contract ends: the dates some retention clocks start from. */
+  milestones: MilestoneService
   /** Finishes held erasures when their holds end; replays the erasure ledger after a restore. */
   erasures: ErasureService
   /** The retention sweeper: plans (dry runs), their approval, runs (issue #13; docs/adr/0015). */
@@ -205,6 +223,16 @@ export interface Services {
   scores: ScoreService
   /** Segments (issue #16): saved, versioned rule trees; live counts, audience per channel, members through the gate. */
   segments: SegmentService
+  /** Journeys (issue #17, "Triggers"): welcome, reactivation, abandoned-order reminder; job `journeys.tick`. */
+  journeys: JourneyService
+  /** Campaigns (issue #17, docs/adr/0020): configuration, live audience, preview, schedule, report. */
+  campaigns: CampaignService
+  /** A campaign's send: the lease, the audience into the ledger, batches re-checked through the gate. */
+  campaignSend: CampaignSend
+  /** The campaign channels' senders, one per channel: `campaignChannels.register(sender)`. */
+  campaignChannels: ChannelRegistry
+  /** SMS, post and phone (senders, print lists, call lists and calls), bounces and SMS delivery reports. */
+  campaignChannelOps: CampaignChannelServices
   /** The breach register (Art. 33, 34): the 72-hour clock, the affected people from the audit trail. */
   breaches: BreachService
   /** A breach's draft notification (Art. 33(3)), its Art. 34 letters, the DPO's reminders. */
@@ -425,6 +453,7 @@ export function createServices(
     db: database.db,
     publicUrl: config.publicUrl,
   })
+  const marketingMail = new MarketingMailService({ gate, purposes, unsubscribe, mailer })
   const dsrStore = new DsrRequestService({
     repository: new DsrRequestRepository(database.db),
     vault,
@@ -470,6 +499,21 @@ export function createServices(
     labelOf: (field) => fieldRegistry.get(field)?.label,
     mailer,
     publicUrl: config.publicUrl,
+    // The generated answers per kind (docs/adr/0021): the existing rectify, erase, restrict and
+    // objection paths; Art. 19: the recipients disclosed to, with their webhooks' events.
+    subjects,
+    permissions,
+    art19: async (subjectId, ctx) => {
+      const targets = art19Recipients(await disclosures.ofSubject(subjectId, ctx), await webhooks.list())
+      return Promise.all(
+        targets.map(async (t) => ({
+          recipient: t.recipient,
+          fieldCategories: (await recipients.find(t.recipient.id))?.fieldCategories ?? [],
+          notifiedBy: t.notifiedBy,
+        })),
+      )
+    },
+    scores: scoreStore,
   })
   const portalAccess = new PortalAccessService({
     repository: new PortalAccessRepository(database.db),
@@ -478,6 +522,47 @@ export function createServices(
     db: database.db,
     settings: config.portal,
   })
+  // Campaigns (issue #17): the e-mail channel over its own pooled SMTP transport (or the outbox);
+  // the channels engineer's senders are registered here too, one line each.
+  const campaignChannels = new ChannelRegistry().register(
+    new EmailSender({
+      mail: config.mail,
+      campaigns: config.campaigns,
+      linksFor: (ids, purposeKey, channel, options) =>
+        unsubscribe.linksFor(ids, purposeKey, channel, options),
+      identity: async (lang) => identityLines(await settings.current(), lang),
+    }),
+  )
+  const campaignChannelOps = createCampaignChannelServices({
+    db: database.db,
+    gate,
+    permissions,
+    purposes,
+    disclosures,
+    records: recordRepository,
+    vault,
+    audit,
+    unsubscribe,
+    secrets,
+    settings: config.campaignChannels,
+    publicUrl: config.publicUrl,
+  })
+  for (const sender of Object.values(campaignChannelOps.senders)) campaignChannels.register(sender)
+  const campaignEngine = new SegmentEngine({
+    queries: new SegmentQueryRepository(database.db),
+    purposes,
+    roles,
+    fields: fieldRegistry,
+    audit,
+    gate,
+  })
+  const campaignSegments = new SegmentService({
+    repository: new SegmentRepository(database.db),
+    engine: campaignEngine,
+    audit,
+  })
+  const campaignLedger = new CampaignLedger({ db: database.db, gate, segments: campaignEngine })
+  const campaignRepository = new CampaignRepository(database.db)
   const access = new AccessService({
     users,
     roles,
@@ -553,7 +638,7 @@ export function createServices(
     }),
     doubleOptIn,
     unsubscribe,
-    marketingMail: new MarketingMailService({ gate, purposes, unsubscribe, mailer }),
+    marketingMail,
     requests,
     requestWorkflow,
     portalAccess,
@@ -569,6 +654,7 @@ export function createServices(
       mailBranding: brandingOfMails,
     }),
     holds,
+    milestones: new MilestoneService({ db: database.db, audit }),
     erasures: new ErasureService({ gate, holds, repository: holdRepository, ledgerFile }),
     sweeper: new RetentionSweeper({
       db: database.db,
@@ -620,6 +706,45 @@ export function createServices(
       fields: () => fields.list(),
       retentionRules: () => retention.list(),
       recipients: recipientsFromRegistry(() => recipients.list()),
+    }),
+    campaignChannels,
+    campaignChannelOps,
+    campaigns: new CampaignService({
+      repository: campaignRepository,
+      ledger: campaignLedger,
+      channels: campaignChannels,
+      gate,
+      audit,
+      purposes,
+      segments: campaignSegments,
+      recipients,
+      roles,
+      categoryOf: (field) => fieldRegistry.categoryOf(field),
+      isStaffAddress: async (email) => (await users.findByEmail(email.trim().toLowerCase())) !== undefined,
+      mailer,
+      publicUrl: config.publicUrl,
+    }),
+    campaignSend: new CampaignSend({
+      repository: campaignRepository,
+      ledger: campaignLedger,
+      channels: campaignChannels,
+      segments: campaignSegments,
+      fields: fieldRegistry,
+      settings: config.campaigns,
+      messageDomain: mailDomain(config.mail.from),
+    }),
+    journeys: new JourneyService({
+      repository: new JourneyRepository(database.db),
+      enrolments: new JourneyEnrolments({ repository: new JourneyEnrolmentRepository(database.db), audit }),
+      purposes,
+      gate,
+      marketingMail,
+      audit,
+      concurrency: database.engine === 'postgres' ? 8 : 1,
+      segments: campaignSegments,
+      segmentEngine: campaignEngine,
+      // SMS steps only where a provider is set up (TRESOR_SMS_URL).
+      sms: config.campaignChannels.smsUrl ? campaignChannels.get('sms') : undefined,
     }),
     ping: async () => {
       await sql`select 1`.execute(database.db)
@@ -713,6 +838,16 @@ export async function openRuntime(
     masterKey,
     keyring,
     services,
-    close: closeAll,
+    close: async () => {
+      services.campaignChannels.close()
+      await closeAll()
+    },
   }
+}
+
+/** The domain of the sender address (`Name <user@domain>`): the right side of campaign Message-IDs. */
+function mailDomain(from: string): string {
+  const address = /<([^>]+)>/.exec(from)?.[1] ?? from
+  const domain = address.split('@')[1]?.trim().toLowerCase()
+  return domain && /^[a-z0-9.-]+$/.test(domain) ? domain : 'localhost'
 }

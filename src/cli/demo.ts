@@ -31,7 +31,7 @@ export function registerDemo(program: Command): void {
         `demo records: ${demo.organisations} organisations, ${demo.memberships} memberships, ${demo.touchpoints} touchpoints, ${demo.orders} orders, ${demo.invoices} invoices\n`,
       )
       process.stderr.write(
-        `demo data the deletion concept lets go: ${demo.unconfirmedSignUps} unconfirmed sign-ups, ${demo.pastPageViews} page views of returning visitors\n`,
+        `demo data the deletion concept lets go: ${demo.unconfirmedSignUps} unconfirmed sign-ups, ${demo.pastPageViews} page views of returning visitors, ${demo.applicationDecisions} decisions on applications\n`,
       )
       const requests = await runtime.services.requests.seedDemo()
       process.stderr.write(`demo requests: ${requests} data subject requests\n`)

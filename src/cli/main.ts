@@ -4,6 +4,8 @@ import { registerAnalytics } from './analytics.ts'
 import { registerArt30 } from './art30.ts'
 import { registerAudit } from './audit.ts'
 import { registerBreaches } from './breaches.ts'
+import { registerCampaignChannels } from './campaign-channels.ts'
+import { registerCampaigns } from './campaigns.ts'
 import { registerConsent } from './consent.ts'
 import { registerDemo } from './demo.ts'
 import { registerErasures } from './erasures.ts'
@@ -11,8 +13,10 @@ import { registerExport } from './export.ts'
 import { registerFields } from './fields.ts'
 import { registerHolds } from './holds.ts'
 import { registerImport } from './import.ts'
+import { registerJourneys } from './journeys.ts'
 import { registerKeys } from './keys.ts'
 import { registerMigrate } from './migrate.ts'
+import { registerMilestones } from './milestones.ts'
 import { registerPurposes } from './purposes.ts'
 import { registerRecipients } from './recipients.ts'
 import { registerRequests } from './requests.ts'
@@ -48,9 +52,12 @@ export function buildProgram(): Command {
   registerConsent(program)
   registerRequests(program)
   registerHolds(program)
+  registerMilestones(program)
   registerErasures(program)
   registerAnalytics(program)
   registerSegments(program)
+  registerCampaignChannels(registerCampaigns(program))
+  registerJourneys(program)
   registerRetention(program)
   registerBreaches(program)
   registerArt30(program)

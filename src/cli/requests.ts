@@ -1,12 +1,14 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import type { DataSubjectRequest } from '../modules/requests/request.service.ts'
 import {
+  type AnswerParts,
   REPORT_FORMATS,
   type ReportFormat,
   type StepInput,
 } from '../modules/requests/request-workflow.service.ts'
 import { ProblemError } from '../platform/problem.ts'
+import { RESTRICTION_GROUNDS, type RestrictionGround } from '../privacy/permissions/permission.schemas.ts'
 import {
   REFUSAL_GROUNDS,
   type RefusalGround,
@@ -111,6 +113,8 @@ export function requestText(r: DataSubjectRequest): string {
   if (r.closedAt) lines.push(`closed     ${iso(r.closedAt)}`)
   if (r.refusal) lines.push(`refused    ${r.refusal.ground}: ${r.refusal.reason}`)
   if (r.answerNote) lines.push(`note       ${r.answerNote}`)
+  const answer = r.answer as { lang?: 'de' | 'en'; text?: { de: string; en: string } } | null
+  if (answer?.text) lines.push('answer', ...answer.text[answer.lang ?? 'de'].split('\n').map((l) => `  ${l}`))
   return `${lines.join('\n')}\n`
 }
 
@@ -121,6 +125,70 @@ Nothing personal goes out before the identity is verified (Art. 12(6)). Every st
 (system actor tresor-cli); after an answer, refusal or extension the person is mailed that there is
 news, with only the link to the privacy portal.
 `
+
+const ANSWER_HELP = `
+Answers per kind (docs/adr/0021): a rectification is applied through the privacy gate and every
+recipient the data was disclosed to is told (Art. 19: by its webhook, or a letter task — see
+\`tresor requests letters\`); an erasure runs with the legal holds and answers what was kept, why and
+until when (mailed to the person); a restriction is set (lifting it needs \`tresor requests
+lift-notice\` first, Art. 18(3)); an objection is upheld (recorded) or rejected with the compelling
+legitimate grounds (never for direct marketing, Art. 21(3)); a human review records its outcome.
+`
+
+const PART_KEYS = ['rectification', 'erasure', 'restriction', 'objection', 'humanReview'] as const
+
+/** The answer parts of a --file: a JSON object with one of the parts (checked here in outline, by the service in full). */
+function answerPartsOf(file: string): AnswerParts {
+  let value: unknown
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new ProblemError(
+      'validation',
+      `--file: ${file} is not readable JSON (${(error as NodeJS.ErrnoException).code ?? 'syntax error'})`,
+    )
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ProblemError('validation', '--file: a JSON object with one answer part')
+  const parts = value as Record<string, unknown>
+  for (const key of Object.keys(parts))
+    if (!(PART_KEYS as readonly string[]).includes(key))
+      throw new ProblemError('validation', `--file: ${key} is no answer part (${PART_KEYS.join(', ')})`)
+  for (const [key, part] of Object.entries(parts))
+    if (typeof part !== 'object' || part === null || Array.isArray(part))
+      throw new ProblemError('validation', `--file: ${key} must be an object`)
+  const text = (part: string, field: string, required: boolean) => {
+    const v = (parts[part] as Record<string, unknown> | undefined)?.[field]
+    if (v === undefined ? required : typeof v !== 'string' || v.length === 0 || v.length > 2000)
+      throw new ProblemError('validation', `--file: ${part}.${field} must be a text of 1 to 2000 characters`)
+  }
+  if (parts.rectification) text('rectification', 'reason', true)
+  if (parts.objection) {
+    text('objection', 'purposeKey', true)
+    text('objection', 'reasons', false)
+    oneOf(
+      (parts.objection as { decision?: string }).decision,
+      ['upheld', 'rejected'] as const,
+      '--file: objection.decision',
+    )
+  }
+  if (parts.humanReview) {
+    text('humanReview', 'reasons', true)
+    text('humanReview', 'decision', false)
+    oneOf(
+      (parts.humanReview as { outcome?: string }).outcome,
+      ['confirmed', 'changed'] as const,
+      '--file: humanReview.outcome',
+    )
+  }
+  if (parts.restriction)
+    oneOf(
+      (parts.restriction as { ground?: string }).ground,
+      RESTRICTION_GROUNDS,
+      '--file: restriction.ground',
+    )
+  return parts as AnswerParts
+}
 
 /** Takes a step as the CLI and prints the request. */
 async function runStep(
@@ -192,17 +260,35 @@ export function registerRequestSteps(program: Command): void {
     requests
       .command('answer <id>')
       .description(
-        'answer: an access or copy request gets the access report (Art. 15), stored for the person to download in the portal for 30 days; other kinds need --note',
+        'answer: access and copy get the access report (Art. 15; the copy also as a zip), stored for the person to download in the portal for 30 days; rectification, erasure, restriction, objection and human_review are carried out by Tresor from --file (or --erase, --restrict) — or closed with --note of what was done by hand',
       )
-      .option('--lang <lang>', 'the report’s language: de or en (default de)')
+      .option('--lang <lang>', 'the language of the report or the answer: de or en (default de)')
       .option('--withhold-notes', 'withhold every staff note from the report (Art. 15(4): rights of others)')
-      .option('--note <text>', 'what was done (required for kinds whose answer is not generated yet)')
+      .option(
+        '--file <file>',
+        'a JSON file with the answer part of the kind, as in the API: {"rectification": {"identifiers": {...}, "attributes": {...}, "reason": "..."}}, {"erasure": {}}, {"restriction": {"ground": "..."}}, {"objection": {"purposeKey": "...", "decision": "upheld|rejected", "reasons": "..."}}, {"humanReview": {"outcome": "confirmed|changed", "decision": "...", "reasons": "..."}}',
+      )
+      .option('--erase', 'an erasure request: run the erasure with the legal holds (Art. 17)')
+      .option(
+        '--restrict <ground>',
+        `a restriction request: restrict on ${RESTRICTION_GROUNDS.join('|')} (Art. 18(1))`,
+      )
+      .option('--note <text>', 'a remark; alone, what was done by hand')
       .option('--json', 'print JSON')
-      .addHelpText('after', STEP_HELP),
+      .addHelpText('after', `${STEP_HELP}${ANSWER_HELP}`),
   ).action(
     (
       id: string,
-      o: { lang?: string; withholdNotes?: boolean; note?: string; dataDir?: string; json?: boolean },
+      o: {
+        lang?: string
+        withholdNotes?: boolean
+        note?: string
+        file?: string
+        erase?: boolean
+        restrict?: string
+        dataDir?: string
+        json?: boolean
+      },
     ) =>
       runStep(
         id,
@@ -210,11 +296,102 @@ export function registerRequestSteps(program: Command): void {
           step: 'answer',
           lang: langOf(o.lang),
           ...(o.withholdNotes ? { withheldNotes: 'all' as const } : {}),
+          ...(o.file ? answerPartsOf(o.file) : {}),
+          ...(o.erase ? { erasure: {} } : {}),
+          ...(o.restrict
+            ? {
+                restriction: {
+                  ground: oneOf<RestrictionGround>(o.restrict, RESTRICTION_GROUNDS, '--restrict'),
+                },
+              }
+            : {}),
           note: o.note,
         },
         o,
       ),
   )
+
+  withDataDirOption(
+    requests
+      .command('letters')
+      .description(
+        'Art. 19 letter tasks: recipients to tell of a rectification, erasure or restriction by hand',
+      )
+      .option('--request <id>', 'of one request (default: every open task)')
+      .option('--done <taskId>', 'mark this task done (the recipient was told)')
+      .option('--note <text>', 'with --done: how it was sent (no personal data)')
+      .option('--json', 'print JSON'),
+  ).action(
+    async (o: { request?: string; done?: string; note?: string; dataDir?: string; json?: boolean }) => {
+      await withRuntime(o, async (runtime) => {
+        const workflow = runtime.services.requestWorkflow
+        const tasks = o.done
+          ? [await workflow.completeLetterTask(o.done.toLowerCase(), o.note, { actor: CLI_ACTOR })]
+          : await workflow.letterTasks(
+              o.request ? { requestId: o.request.toLowerCase() } : { status: 'open' },
+            )
+        process.stdout.write(
+          o.json
+            ? `${JSON.stringify(tasks, null, 2)}\n`
+            : tasks.length === 0
+              ? 'No letter tasks.\n'
+              : `${tasks
+                  .map(
+                    (t) =>
+                      `${t.id}  ${t.status.padEnd(4)}  recipient ${t.recipientId}  ${t.event}  dsr:${t.requestId}\n  ${t.message}`,
+                  )
+                  .join('\n')}\n`,
+        )
+      })
+    },
+  )
+
+  withDataDirOption(
+    requests
+      .command('letter <id>')
+      .description(
+        'the answer as a letter to print (PDF): the cover letter to the postal address on file, with the answer, refusal or extension (audited)',
+      )
+      .requiredOption('--out <file>', 'where to write the PDF')
+      .option('--lang <lang>', 'de or en (default de)'),
+  ).action(async (id: string, o: { out: string; lang?: string; dataDir?: string }) => {
+    await withRuntime(o, async (runtime) => {
+      const letter = await runtime.services.requestWorkflow.letter(
+        id.toLowerCase(),
+        { actor: CLI_ACTOR },
+        langOf(o.lang),
+      )
+      try {
+        writeFileSync(o.out, letter.body, { mode: 0o600 })
+      } catch (error) {
+        throw new ProblemError(
+          'validation',
+          `--out: ${o.out} can't be written (${(error as NodeJS.ErrnoException).code})`,
+        )
+      }
+      process.stderr.write(`written to ${o.out} (it holds personal data: keep it safe)\n`)
+    })
+  })
+
+  withDataDirOption(
+    requests
+      .command('lift-notice <subjectId>')
+      .description(
+        'Art. 18(3): tell the person a restriction will be lifted (mailed, or recorded as sent by letter); lifting is refused until then',
+      )
+      .option('--letter', 'it was sent by letter: record it (default: Tresor mails it)')
+      .option('--lang <lang>', 'de or en (default de)'),
+  ).action(async (subjectId: string, o: { letter?: boolean; lang?: string; dataDir?: string }) => {
+    await withRuntime(o, async (runtime) => {
+      const sent = await runtime.services.requestWorkflow.liftNotice(
+        subjectId.toLowerCase(),
+        o.letter ? 'letter' : 'email',
+        langOf(o.lang),
+        { actor: CLI_ACTOR },
+      )
+      process.stdout.write(`Art. 18(3) notice recorded (${sent.channel}):\n${sent.text}\n`)
+    })
+  })
 
   withDataDirOption(
     requests
@@ -256,13 +433,19 @@ export function registerRequestSteps(program: Command): void {
     requests
       .command('report <id>')
       .description('the access report of a request (the one given once answered, else a preview), audited')
-      .option('--format <format>', 'json, html, pdf or csv (default json)')
+      .option(
+        '--format <format>',
+        'json, html, pdf, csv or zip (the copy: JSON, XLSX, CSV, README; default json)',
+      )
       .option('--lang <lang>', 'de or en, for a preview (default de)')
       .option('--out <file>', 'where to write it; default: standard output (not for pdf)'),
   ).action(async (id: string, o: { format?: string; lang?: string; out?: string; dataDir?: string }) => {
     const format = oneOf<ReportFormat>(o.format ?? 'json', REPORT_FORMATS, '--format')
-    if (format === 'pdf' && !o.out)
-      throw new ProblemError('validation', '--out: name a file for the PDF (it is not written to a terminal)')
+    if ((format === 'pdf' || format === 'zip') && !o.out)
+      throw new ProblemError(
+        'validation',
+        `--out: name a file for the ${format} (it is not written to a terminal)`,
+      )
     await withRuntime(o, async (runtime) => {
       const workflow = runtime.services.requestWorkflow
       const report = await workflow.report(id.toLowerCase(), { actor: CLI_ACTOR }, { lang: langOf(o.lang) })

@@ -108,6 +108,41 @@ export interface Config {
    * `true` or `false` (default).
    */
   webhooksAllowPrivate: boolean
+  /** Campaign sends (src/modules/campaigns, issue #17): batch size, SMTP pool and rate, lease. */
+  campaigns: CampaignSettings
+  /** The campaign channels' providers and webhook secrets (src/modules/campaigns/channels/README.md). */
+  campaignChannels: CampaignChannelSettings
+}
+
+export interface CampaignChannelSettings {
+  /** The SMS provider's endpoint for a JSON POST per message; env TRESOR_SMS_URL. Absent: SMS campaigns fail with `no-provider`. */
+  smsUrl: string | undefined
+  /** Sent as `Authorization: Bearer …` to the SMS provider; env TRESOR_SMS_TOKEN. */
+  smsToken: string | undefined
+  /** The sender id shown on the phone (alphanumeric up to 11 characters, or a number); env TRESOR_SMS_SENDER, default Tresor. */
+  smsSender: string
+  /** Segments an SMS may have at most (the opt-out line included); env TRESOR_SMS_MAX_SEGMENTS, default 3. */
+  smsMaxSegments: number
+  /** The shared secret of `POST /campaigns/sms-status` (Bearer or HMAC); env TRESOR_SMS_STATUS_SECRET. Absent: the endpoint refuses. */
+  smsStatusSecret: string | undefined
+  /** The shared secret of `POST /campaigns/bounces` (Bearer or HMAC); env TRESOR_BOUNCE_SECRET. Absent: the endpoint refuses. */
+  bounceSecret: string | undefined
+}
+
+export interface CampaignSettings {
+  /** Ledger rows one batch claims, re-checks through the gate and sends; env TRESOR_CAMPAIGN_BATCH_SIZE, default 500. */
+  batchSize: number
+  /** Pooled SMTP connections of the campaign sender; env TRESOR_SMTP_POOL_SIZE, default 5. */
+  smtpPoolSize: number
+  /** Mails per second at most over the pool (0: no limit); env TRESOR_SMTP_RATE_PER_SECOND, default 0. */
+  smtpRatePerSecond: number
+  /**
+   * How long a send holds its campaign without renewing (a process that died frees it after that);
+   * env TRESOR_CAMPAIGN_LEASE_SECONDS, default 60.
+   */
+  leaseSeconds: number
+  /** The first retry after a temporary failure (doubled per attempt); env TRESOR_CAMPAIGN_RETRY_SECONDS, default 60. */
+  retryBaseSeconds: number
 }
 
 export interface PortalSettings {
@@ -257,6 +292,21 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
         : path.join(dataDir, 'erasure-ledger.jsonl')),
     webhooksAllowPrivate:
       overrides.webhooksAllowPrivate ?? booleanSetting(env, 'TRESOR_WEBHOOKS_ALLOW_PRIVATE'),
+    campaigns: overrides.campaigns ?? {
+      batchSize: intSetting(env, 'TRESOR_CAMPAIGN_BATCH_SIZE', 500, 1, 10_000),
+      smtpPoolSize: intSetting(env, 'TRESOR_SMTP_POOL_SIZE', 5, 1, 100),
+      smtpRatePerSecond: intSetting(env, 'TRESOR_SMTP_RATE_PER_SECOND', 0, 0, 1_000_000),
+      leaseSeconds: intSetting(env, 'TRESOR_CAMPAIGN_LEASE_SECONDS', 60, 1, 3600),
+      retryBaseSeconds: intSetting(env, 'TRESOR_CAMPAIGN_RETRY_SECONDS', 60, 0, 86_400),
+    },
+    campaignChannels: overrides.campaignChannels ?? {
+      smsUrl: env.TRESOR_SMS_URL?.trim() || undefined,
+      smsToken: env.TRESOR_SMS_TOKEN?.trim() || undefined,
+      smsSender: env.TRESOR_SMS_SENDER?.trim() || 'Tresor',
+      smsMaxSegments: intSetting(env, 'TRESOR_SMS_MAX_SEGMENTS', 3, 1, 10),
+      smsStatusSecret: env.TRESOR_SMS_STATUS_SECRET?.trim() || undefined,
+      bounceSecret: env.TRESOR_BOUNCE_SECRET?.trim() || undefined,
+    },
   }
 }
 

@@ -13,6 +13,7 @@ export const PROBLEM_KINDS = {
   gone: { status: 410, title: 'Gone' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The request body has an unsupported media type' },
+  unprocessable: { status: 422, title: 'The request can not be carried out as asked' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },

@@ -25,6 +25,9 @@ import { recommendationRoutes } from '../modules/analytics/recommendation.routes
 import { auditRoutes } from '../modules/audit/audit.routes.ts'
 import { breachRoutes } from '../modules/breaches/breach.routes.ts'
 import { BreachJson } from '../modules/breaches/breach.schemas.ts'
+import { campaignRoutes } from '../modules/campaigns/campaign.routes.ts'
+import { campaignChannelRoutes } from '../modules/campaigns/channel-routes.ts'
+import { campaignTrackingRoutes } from '../modules/campaigns/tracking.routes.ts'
 import { consentProofRoutes } from '../modules/consents/consent-proof.routes.ts'
 import { dashboardRoutes } from '../modules/dashboard/dashboard.routes.ts'
 import { exportRoutes } from '../modules/export/export.routes.ts'
@@ -35,6 +38,8 @@ import { holdRoutes } from '../modules/holds/hold.routes.ts'
 import { importRoutes } from '../modules/import/import.routes.ts'
 import { ImportResult, ImportSummary } from '../modules/import/import.schemas.ts'
 import { eventRoutes } from '../modules/journey/event.routes.ts'
+import { journeyRoutes } from '../modules/journeys/journey.routes.ts'
+import { milestoneRoutes } from '../modules/milestones/milestone.routes.ts'
 import { orderRoutes } from '../modules/orders/order.routes.ts'
 import { Product } from '../modules/orders/order.schemas.ts'
 import { organisationRoutes } from '../modules/organisations/organisation.routes.ts'
@@ -259,8 +264,12 @@ export async function buildApp(
       await api.register(recommendationRoutes(services.recommendations))
       await api.register(personaRoutes(services.personas))
       await api.register(segmentRoutes(services.segments))
+      await api.register(campaignRoutes(services.campaigns))
+      await api.register(campaignChannelRoutes(services.campaignChannelOps))
+      await api.register(journeyRoutes(services.journeys))
       await api.register(dashboardRoutes(services.statistics, services.roles))
       await api.register(holdRoutes(services.holds))
+      await api.register(milestoneRoutes(services.milestones))
       await api.register(retentionRuleRoutes(services.retention, services.deletionConcept))
       await api.register(retentionSweepRoutes(services.sweeper))
       await api.register(breachRoutes(services.breaches, services.breachNotices))
@@ -286,6 +295,9 @@ export async function buildApp(
 
   // The installation's logo for the public pages and mails.
   await app.register(settingsPages(services.settings))
+
+  // Opens and clicks of campaign e-mails (public, no cookies; recorded only with the tracking consent).
+  await app.register(campaignTrackingRoutes(services.campaignChannelOps.tracking))
 
   // The tracking snippet and its consent banner example, for websites (public, no cookies).
   await app.register(trackingPages)

@@ -23,6 +23,12 @@ export interface JobPayloads {
   'breaches.remind': Record<string, never>
   /** Mails the DPO the data subject requests due within 7 days (Art. 12(3)); drops answers past their download window. */
   'requests.deadlines': Record<string, never>
+  /** Enrols whom the active journeys' triggers found and moves due enrolments on: waits, sends (permission re-checked), stops (issue #17). */
+  'journeys.tick': Record<string, never>
+  /** Enqueues a `campaigns.send` for each campaign due: scheduled and its time come, or sending without a live process (issue #17). */
+  'campaigns.start-due': Record<string, never>
+  /** Sends one campaign: decides its audience into the send ledger, then batches re-checked through the gate (docs/adr/0020). */
+  'campaigns.send': { campaignId: string }
 }
 
 export type JobName = keyof JobPayloads
@@ -35,6 +41,10 @@ export const SCHEDULES: readonly { name: JobName; cron: string; payload: JobPayl
   { name: 'portal.purge', cron: '*/15 * * * *', payload: {} },
   // Every minute: a new event waits at most a minute; retries are due by their own backoff.
   { name: 'webhooks.deliver', cron: '* * * * *', payload: {} },
+  // Every minute: a welcome follows its confirmation within a minute; waits end to the minute.
+  { name: 'journeys.tick', cron: '* * * * *', payload: {} },
+  // Every minute: a campaign scheduled for now starts within a minute; a crashed send resumes.
+  { name: 'campaigns.start-due', cron: '* * * * *', payload: {} },
   // Every quarter hour: the reminder goes out within 15 minutes of the 24-hours-left mark.
   { name: 'breaches.remind', cron: '*/15 * * * *', payload: {} },
   // Nightly: scores follow the day's orders; withdrawals and objections remove them at once anyway.

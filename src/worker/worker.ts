@@ -2,6 +2,8 @@ import { PgBoss } from 'pg-boss'
 import { purgeSessionsJob } from '../modules/access/access.jobs.ts'
 import { recomputeScoresJob } from '../modules/analytics/analytics.jobs.ts'
 import { remindBreachesJob } from '../modules/breaches/breaches.jobs.ts'
+import { sendCampaignJob, startDueCampaignsJob } from '../modules/campaigns/campaign.jobs.ts'
+import { journeysTickJob } from '../modules/journeys/journeys.jobs.ts'
 import { requestDeadlinesJob } from '../modules/requests/requests.jobs.ts'
 import { auditCheckpointJob } from '../privacy/audit/audit.jobs.ts'
 import { expireDoiRequestsJob } from '../privacy/double-opt-in/double-opt-in.jobs.ts'
@@ -12,7 +14,14 @@ import { sweepRetentionJob } from '../privacy/retention/retention-sweep.jobs.ts'
 import type { Runtime } from '../runtime.ts'
 import { type JobName, type JobPayloads, SCHEDULES } from './jobs.ts'
 
-type Handlers = { [K in JobName]: (payload: JobPayloads[K], runtime: Runtime) => Promise<unknown> }
+/** What a handler may do with the job queue: enqueue follow-up jobs. */
+interface JobQueue {
+  send<K extends JobName>(name: K, payload: JobPayloads[K]): Promise<string | null>
+}
+
+type Handlers = {
+  [K in JobName]: (payload: JobPayloads[K], runtime: Runtime, jobs: JobQueue) => Promise<unknown>
+}
 
 /** Job name → handler. Handlers are entry points; the logic lives in the services. */
 const HANDLERS: Handlers = {
@@ -27,6 +36,12 @@ const HANDLERS: Handlers = {
   'erasures.finish': (_payload, runtime) => finishHeldErasuresJob(runtime.services.erasures),
   'webhooks.deliver': (_payload, runtime) => deliverWebhooksJob(runtime.services.webhooks),
   'retention.sweep': (_payload, runtime) => sweepRetentionJob(runtime.services.sweeper),
+  'journeys.tick': (_payload, runtime) => journeysTickJob(runtime.services.journeys),
+  'campaigns.start-due': (_payload, runtime, jobs) =>
+    startDueCampaignsJob(runtime.services.campaigns, (campaignId) =>
+      jobs.send('campaigns.send', { campaignId }),
+    ),
+  'campaigns.send': (payload, runtime) => sendCampaignJob(runtime.services.campaignSend, payload),
 }
 
 export interface Worker {
@@ -49,6 +64,7 @@ export async function startWorker(
     log.error({ err: { type: error.name, message: error.message } }, 'job runner error'),
   )
   await boss.start()
+  const queue: JobQueue = { send: (name, payload) => boss.send(name, payload as object) }
 
   for (const name of Object.keys(HANDLERS) as JobName[]) {
     await boss.createQueue(name)
@@ -57,7 +73,12 @@ export async function startWorker(
       { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
       async (jobs) => {
         for (const job of jobs) {
-          const result = await HANDLERS[name](job.data, runtime)
+          const handler = HANDLERS[name] as (
+            payload: JobPayloads[JobName],
+            runtime: Runtime,
+            jobs: JobQueue,
+          ) => Promise<unknown>
+          const result = await handler(job.data, runtime, queue)
           log.info({ job: name, id: job.id, result }, 'job done')
         }
       },
@@ -67,7 +88,7 @@ export async function startWorker(
     await boss.schedule(schedule.name, schedule.cron, schedule.payload, { tz: 'UTC' })
 
   return {
-    send: (name, payload) => boss.send(name, payload as object),
+    send: queue.send,
     async stop() {
       await boss.stop({ graceful: true, timeout: 10_000 })
     },

@@ -81,6 +81,7 @@ describe('every page in Chromium, in German and English', () => {
     `/contacts/${contact}`,
     `/contacts/${contact}/history`,
     '/settings/security',
+    '/campaigns/new',
   ]
 
   /** Waits for the page to settle: no spinner left (or a few seconds), then reads its text. */

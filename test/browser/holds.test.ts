@@ -105,4 +105,17 @@ describe('legal holds on the contact page in Chromium', () => {
     await page.getByTestId('contact-page').waitFor()
     expect(await page.getByTestId('contact-holds').count()).toBe(0)
   })
+
+  it('lets sales record the end of the contract, the date the deletion concept counts from', async () => {
+    const card = page.getByTestId('contact-milestones')
+    await card.getByTestId('milestones-none').waitFor()
+    await card.getByRole('textbox', { name: 'Event' }).click()
+    await page.getByRole('option', { name: 'Contract ended' }).click()
+    await card.getByLabel('Date').fill('2026-10-31')
+    await card.getByRole('button', { name: 'Record' }).click()
+    const list = card.getByTestId('milestones-list')
+    await list.waitFor()
+    expect(await list.textContent()).toContain('Contract ended')
+    expect(await list.textContent()).toContain('2026')
+  })
 })

@@ -123,6 +123,118 @@ describe('data subject requests answered in Chromium (portal → DPO → downloa
     await portal.close()
   }, 180_000)
 
+  it('the copy: answered in the UI, downloaded as a zip in the portal with what the person provided marked', async () => {
+    const mails = smtp as TestSmtpServer
+    const person = 'karl.copy@example.test'
+    const subjectId = (
+      await dpo.ok<{ id: string }>('POST', '/subjects', {
+        kinds: ['customer'],
+        identifiers: { firstName: 'Karl', lastName: 'Kopie', email: person },
+      })
+    ).id
+    // Another person than the first test's: their portal session goes, the DPO's stays.
+    await page.context().clearCookies({ name: 'tresor_portal' })
+    const portal = await page.context().newPage()
+    await portal.goto(`${base}/p/portal?lang=en`)
+    await portal.locator('#f-email').fill(person)
+    await portal.getByRole('button', { name: 'Send me a sign-in link' }).click()
+    await portal.getByRole('heading', { name: 'Please check your inbox' }).waitFor()
+    await portal.goto(linkIn((await mails.nextMailTo(person, 15_000)).parsed.text, '/p/portal/login/'))
+    await portal.getByRole('button', { name: 'Sign in' }).click()
+    await portal.locator('#requests').waitFor()
+    await portal.locator('#k-copy').check()
+    await portal.getByRole('button', { name: 'Send request' }).click()
+    await portal.locator('tr.request').first().waitFor()
+
+    await page.goto(`${base}/privacy`)
+    await page.getByTestId('privacy-tab-requests').click()
+    const row = page.locator(`[data-testid="privacy-request"][data-subject-id="${subjectId}"]`)
+    await row.waitFor()
+    await row.getByTestId('request-answer').click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByTestId('request-report-preview').waitFor()
+    await dialog.getByTestId('request-answer-submit').click()
+    await row.waitFor({ state: 'detached' })
+    await mails.nextMailTo(person, 15_000)
+
+    await portal.reload()
+    const zipLink = portal.locator('tr.request').first().getByTestId('download-zip')
+    const href = (await zipLink.getAttribute('href')) ?? ''
+    expect(href).toMatch(/\/p\/portal\/answers\/[0-9a-f-]{36}\/zip/)
+    const zip = await portal.request.get(`${base}${href}`)
+    expect(zip.status()).toBe(200)
+    expect(zip.headers()['content-type']).toBe('application/zip')
+    const { default: JSZip } = await import('jszip')
+    const files = await JSZip.loadAsync(await zip.body())
+    expect(Object.keys(files.files)).toEqual(
+      expect.arrayContaining(['README.txt', 'data.json', 'data.xlsx', 'csv/subject.csv']),
+    )
+    expect(await files.file('csv/subject.csv')?.async('string')).toContain(`email;${person};true`)
+    const res = await fetch(`${base}${href}`)
+    expect(res.status).toBe(401)
+    await portal.close()
+  }, 180_000)
+
+  it('a rectification answered in the UI: corrected, the recipient without webhook gets a letter task, marked sent', async () => {
+    const subjectId = (
+      await dpo.ok<{ id: string }>('POST', '/subjects', {
+        kinds: ['customer'],
+        identifiers: { firstName: 'Rudi', lastName: 'Fehler', email: 'rudi.rect@example.test' },
+      })
+    ).id
+    const recipient = await dpo.ok<{ id: string }>('POST', '/recipients', {
+      name: 'Briefpartner GmbH',
+      role: 'controller',
+      country: 'DE',
+      mechanism: 'eea',
+      purposes: ['contact_management'],
+      fieldCategories: ['identity', 'contact'],
+    })
+    const allowed = await (web as WebApp).runtime.services.disclosures.authorize({
+      actor: { type: 'user', id: 'test' },
+      recipientId: recipient.id,
+      purpose: 'contact_management',
+      where: 'body',
+    })
+    await (await allowed.open({ channel: 'export', fields: ['lastName'] })).add([subjectId])
+    const recorded = await dpo.ok<{ id: string }>('POST', `/subjects/${subjectId}/requests`, {
+      kind: 'rectification',
+      channel: 'letter',
+      details: 'My name is Fehlerfrei',
+    })
+    await dpo.ok('POST', `/requests/${recorded.id}/steps`, { step: 'verify', method: 'signature' })
+    await page.goto(`${base}/contacts/${subjectId}`)
+    const row = page.locator(`[data-testid="contact-request"][data-id="${recorded.id}"]`)
+    await row.waitFor()
+    await row.getByTestId('request-answer').click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByTestId('kind-answer-form').waitFor()
+    await dialog.getByTestId('answer-rectify-field').click()
+    await page.getByRole('option', { name: 'Last name' }).click()
+    await dialog.getByTestId('answer-rectify-value').fill('Fehlerfrei')
+    await dialog.getByTestId('answer-rectify-reason').fill('the last name was misspelled')
+    await dialog.getByTestId('request-answer-submit').click()
+    await expect.poll(() => row.getByTestId('request-status').getAttribute('data-status')).toBe('answered')
+    const given = row.getByTestId('request-given-answer')
+    await given.waitFor()
+    expect(await given.textContent()).toContain('Briefpartner GmbH')
+    const task = given.getByTestId('request-letter-task')
+    await task.waitFor()
+    expect(await task.getAttribute('data-status')).toBe('open')
+    // The DPO's inbox lists the open letters of every request.
+    await page.goto(`${base}/privacy`)
+    await page.getByTestId('privacy-tab-requests').click()
+    const open = page.getByTestId('open-letter-task').filter({ hasText: subjectId })
+    await open.waitFor()
+    expect(await open.textContent()).toContain('Art. 19 GDPR')
+    await page.goto(`${base}/contacts/${subjectId}`)
+    await task.waitFor()
+    await task.getByTestId('request-letter-done').click()
+    await expect.poll(() => task.getAttribute('data-status')).toBe('done')
+    const subject = await dpo.ok<{ identifiers: { lastName: string } }>('GET', `/subjects/${subjectId}`)
+    expect(subject.identifiers.lastName).toBe('Fehlerfrei')
+  }, 180_000)
+
   it('verifies, extends and refuses a letter request on the contact page', async () => {
     const subjectId = (
       await dpo.ok<{ id: string }>('POST', '/subjects', {

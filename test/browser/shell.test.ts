@@ -53,7 +53,7 @@ describe('web shell in Chromium', () => {
     expect(await page.getByTestId('user-role').getAttribute('data-role')).toBe('admin')
     expect(await page.getByTestId('nav-contacts').textContent()).toContain('Kontakte')
     // Modules of later issues are announced, not dead links.
-    expect(await page.getByTestId('nav-campaigns').getAttribute('data-coming-soon')).not.toBeNull()
+    expect(await page.getByTestId('nav-audit').getAttribute('data-coming-soon')).not.toBeNull()
     const session = (await browser.context.cookies()).find((c) => c.name === 'tresor_session')
     expect(session?.httpOnly).toBe(true)
     expect(session?.sameSite).toBe('Strict')

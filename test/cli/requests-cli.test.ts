@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, inject, it } from 'vitest'
 import { loadConfig } from '../../src/platform/config.ts'
 import { createLogger } from '../../src/platform/logger.ts'
@@ -152,6 +153,84 @@ for (const engine of ENGINES) {
       expect(readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-')
       const shown = await tresor(['requests', 'show', id], env)
       expect(shown.stdout).toMatch(/verified\s+\S+ signature \(signature matches the contract\)/)
+    }, 180_000)
+  })
+}
+
+for (const engine of ENGINES) {
+  describe(`tresor requests answer per kind, letters, lift-notice [${engine}]`, () => {
+    it('rectifies from --file, restricts with --restrict, records the Art. 18(3) notice (docs/adr/0021)', async () => {
+      const env = await installation(engine)
+      const runtime = await openRuntime(loadConfig(env), { logger: createLogger('silent') })
+      let rectify: string
+      let restrict: string
+      let subject: string
+      try {
+        ;[subject] = (await runtime.services.gate.collect({
+          actor: { type: 'system', id: 'test', role: 'admin' },
+          purpose: 'contact_management',
+          subjects: [
+            {
+              kinds: ['customer'],
+              source: 'manual',
+              attributes: {},
+              identifiers: { firstName: 'Cora', lastName: 'Falsh' },
+            },
+          ],
+        })) as [string]
+        const by = { actor: { type: 'user' as const, id: 'dpo-1' } }
+        rectify = (
+          await runtime.services.requests.record(
+            { subjectId: subject, kind: 'rectification', channel: 'letter', details: 'typo' },
+            by,
+          )
+        ).id
+        restrict = (
+          await runtime.services.requests.record(
+            { subjectId: subject, kind: 'restriction', channel: 'letter' },
+            by,
+          )
+        ).id
+        for (const id of [rectify, restrict])
+          await runtime.services.requestWorkflow.step(
+            id,
+            { step: 'verify', method: 'signature' },
+            { actor: { type: 'system', id: 'test', role: 'admin' } },
+          )
+      } finally {
+        await runtime.close()
+      }
+      const dir = tempDir()
+      const file = `${dir}/rectify.json`
+      writeFileSync(
+        file,
+        JSON.stringify({
+          rectification: { identifiers: { lastName: 'Falsch' }, reason: 'typo in the name' },
+        }),
+      )
+      const bad = await tresor(['requests', 'answer', rectify, '--file', file, '--restrict', 'nope'], env)
+      expect(bad.code).toBe(65)
+      expect(bad.stderr).toContain('--restrict')
+      const rectified = await tresor(['requests', 'answer', rectify, '--file', file, '--lang', 'en'], env)
+      expect(rectified.code, rectified.stderr).toBe(0)
+      expect(rectified.stdout).toMatch(/status\s+answered/)
+      expect(rectified.stdout).toContain('We have rectified your data as you asked (Art. 16 GDPR)')
+      const letters = await tresor(['requests', 'letters', '--request', rectify], env)
+      expect(letters.code, letters.stderr).toBe(0)
+      expect(letters.stdout).toContain('No letter tasks.')
+
+      const restricted = await tresor(
+        ['requests', 'answer', restrict, '--restrict', 'accuracy-contested'],
+        env,
+      )
+      expect(restricted.code, restricted.stderr).toBe(0)
+      expect(restricted.stdout).toContain('Art. 18 Abs. 3 DSGVO')
+      const notice = await tresor(['requests', 'lift-notice', subject, '--letter', '--lang', 'en'], env)
+      expect(notice.code, notice.stderr).toBe(0)
+      expect(notice.stdout).toContain('Art. 18(3) notice recorded (letter)')
+      const letter = await tresor(['requests', 'letter', restrict, '--out', `${dir}/letter.pdf`], env)
+      expect(letter.code, letter.stderr).toBe(0)
+      expect(readFileSync(`${dir}/letter.pdf`).subarray(0, 5).toString()).toBe('%PDF-')
     }, 180_000)
   })
 }

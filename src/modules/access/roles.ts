@@ -82,6 +82,12 @@ export const PERMISSIONS = [
   'segments:read',
   /** Save, change and delete segments (issue #16). */
   'segments:manage',
+  /** Read campaigns and journeys with their reports (issue #17). */
+  'campaigns:read',
+  /** Create, change, start, pause and delete campaigns and journeys (issue #17). */
+  'campaigns:manage',
+  /** Agents: work a phone campaign's call list and record each call's outcome (issue #17). */
+  'campaigns:call',
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -124,8 +130,10 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'analytics:run',
     'segments:read',
     'segments:manage',
+    'campaigns:read',
+    'campaigns:manage',
   ],
-  sales: [...STAFF, 'events:write', 'catalog:manage', 'subjects:import'],
+  sales: [...STAFF, 'events:write', 'catalog:manage', 'subjects:import', 'campaigns:read', 'campaigns:call'],
   service: [...STAFF, 'events:write'],
   accounting: [...STAFF, 'catalog:manage', 'subjects:import'],
   logistics: STAFF,

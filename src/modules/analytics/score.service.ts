@@ -345,7 +345,7 @@ export class ScoreService {
       if (fit && finite(fit.params)) bgNbd = { ...fit.params, ...summary(fit, histories.length) }
       else if (fit) notes.push('the BG/NBD fit did not find finite parameters: no CLV or purchase forecast')
       if (fit && !fit.converged) notes.push('the BG/NBD fit stopped before converging')
-      if (fit && fit.atBound.includes('a') && fit.atBound.includes('b'))
+      if (fit?.atBound.includes('a') && fit.atBound.includes('b'))
         notes.push(
           `the BG/NBD's a and b reached their bound: the data show the same dropout probability for every customer (${(fit.params.a / (fit.params.a + fit.params.b)).toFixed(3)} after each purchase)`,
         )

@@ -1,6 +1,7 @@
 import type { AuditActor } from '../../privacy/audit/audit-record.ts'
 import type { DoubleOptInService } from '../../privacy/double-opt-in/double-opt-in.service.ts'
 import type { GateActor } from '../../privacy/gate/gate.service.ts'
+import type { MilestoneService } from '../../privacy/milestones/milestone.service.ts'
 import type { PermissionService } from '../../privacy/permissions/permission.service.ts'
 import type { RecordGate, TouchpointInput } from '../../privacy/records/record-gate.ts'
 import { DAY_MS, type DemoSubject, demoBucket, HOUR_MS } from './demo-bucket.ts'
@@ -23,6 +24,7 @@ const PATHS = ['/', '/preise', '/produkte', '/blog']
 /** What the demo's retention data is written through. */
 export interface DemoRetentionPorts {
   doubleOptIn: Pick<DoubleOptInService, 'askAsOf'>
+  milestones: Pick<MilestoneService, 'addMany'>
 }
 
 type Ports = DemoRetentionPorts & {
@@ -129,4 +131,40 @@ export async function seedDemoReturningVisitors(
   )
   const outcomes = await ports.records.ingestTouchpoints({ actor: options.actor, source: 'demo', events })
   return outcomes.filter((o) => o.status === 'accepted').length
+}
+
+/** Out of 1,000 applicants: decided, and of those rejected (the rest accepted). */
+const DECIDED_PER_MILLE = 850
+const REJECTED_PER_MILLE = 800
+
+/**
+ * Decisions on the applicants' applications, 2 to 8 weeks after they applied (never in the future):
+ * most rejected, some accepted, a few still open — so the rule "rejected applicants, 6 months after
+ * the decision" has people to let go and people to keep.
+ */
+export async function seedDemoApplicationDecisions(
+  ports: DemoRetentionPorts,
+  subjects: readonly DemoSubject[],
+  options: { seed: number; actor: AuditActor },
+): Promise<number> {
+  const now = Date.now()
+  const entries = subjects
+    .filter(
+      (s) =>
+        s.kinds.includes('applicant') && demoBucket('decided', options.seed, s.index) < DECIDED_PER_MILLE,
+    )
+    .map((s) => ({
+      subjectId: s.id,
+      kind:
+        demoBucket('rejected', options.seed, s.index) < REJECTED_PER_MILLE
+          ? ('application_rejected' as const)
+          : ('application_accepted' as const),
+      occurredAt: new Date(
+        Math.min(
+          now - HOUR_MS,
+          s.createdAt.getTime() + (14 + (demoBucket('decided-after', options.seed, s.index) % 43)) * DAY_MS,
+        ),
+      ),
+    }))
+  return ports.milestones.addMany(entries, { actor: options.actor })
 }

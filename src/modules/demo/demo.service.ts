@@ -4,7 +4,12 @@ import type { DemoSubject } from './demo-bucket.ts'
 import { generatePeople } from './demo-generator.ts'
 import { type DemoPermissionPorts, seedDemoPermissions } from './demo-permissions.ts'
 import { type DemoRecordPorts, seedDemoCatalogue, seedDemoRecords } from './demo-records.ts'
-import { type DemoRetentionPorts, seedDemoDoiRequests, seedDemoReturningVisitors } from './demo-retention.ts'
+import {
+  type DemoRetentionPorts,
+  seedDemoApplicationDecisions,
+  seedDemoDoiRequests,
+  seedDemoReturningVisitors,
+} from './demo-retention.ts'
 
 export interface DemoOptions {
   subjects: number
@@ -34,6 +39,8 @@ export interface DemoSummary {
   unconfirmedSignUps: number
   /** Page views of returning visitors from more than 13 months ago (web tracking lets them go). */
   pastPageViews: number
+  /** Decisions on applications (most of them rejections: 6 months later the applicants go). */
+  applicationDecisions: number
 }
 
 /** The demo generator acts as a job of Tresor itself, in the admin role (it writes every field). */
@@ -59,6 +66,7 @@ export async function generateDemoData(services: DemoServices, options: DemoOpti
     invoices: 0,
     unconfirmedSignUps: 0,
     pastPageViews: 0,
+    applicationDecisions: 0,
   }
   for (let offset = 0; offset < options.subjects; offset += batchSize) {
     const count = Math.min(batchSize, options.subjects - offset)
@@ -105,6 +113,10 @@ export async function generateDemoData(services: DemoServices, options: DemoOpti
       actor: DEMO_CONTEXT.actor,
     })
     summary.pastPageViews += await seedDemoReturningVisitors(services, batch, {
+      seed: options.seed,
+      actor: DEMO_CONTEXT.actor,
+    })
+    summary.applicationDecisions += await seedDemoApplicationDecisions(services, batch, {
       seed: options.seed,
       actor: DEMO_CONTEXT.actor,
     })

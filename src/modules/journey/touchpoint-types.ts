@@ -91,6 +91,14 @@ export const TOUCHPOINT_TYPES = {
     channels: ['social'],
     description: 'A comment, message or mention on a social network.',
   },
+  // § 7a UWG: a marketing call made on the phone consent is a use of it (the proof is kept five
+  // years from each use); recorded by the phone campaigns' calls (src/modules/campaigns/channels).
+  marketing_call: {
+    purpose: 'phone_marketing',
+    purposeChannel: 'phone',
+    channels: ['phone'],
+    description: 'A marketing call made on the phone consent (a use of the § 7a UWG consent).',
+  },
   // Opening and clicking a newsletter is measured only under the newsletter consent (LEGAL.md).
   email_open: {
     purpose: 'newsletter_email',

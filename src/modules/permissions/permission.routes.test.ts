@@ -138,6 +138,11 @@ describeEachEngine('permissions API', (runtime) => {
       allowed: false,
       rule: 'record-not-held',
     })
+    // Art. 18(3): the person is told before the restriction is lifted.
+    const early = await call('DELETE', '/restriction', marketing)
+    expect(early.statusCode).toBe(409)
+    expect(early.body).toContain('Art. 18(3)')
+    expect((await call('POST', '/restriction/notice', marketing, { channel: 'letter' })).statusCode).toBe(200)
     const del = await call('DELETE', '/restriction', marketing)
     expect((del.json() as View).restriction).toBeNull()
     expect((await call('DELETE', '/restriction', marketing)).statusCode).toBe(404)
@@ -169,6 +174,7 @@ describeEachEngine('permissions API', (runtime) => {
       'objection',
       'objection',
       'restrict',
+      'restrict', // the Art. 18(3) notice before the lift
       'restrict',
       'read',
     ])

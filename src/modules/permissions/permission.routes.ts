@@ -116,6 +116,8 @@ export const permissionRoutes =
         schema: {
           tags: ['permissions'],
           summary: 'Lift a restriction (Art. 18(3))',
+          description:
+            'Art. 18(3): refused with 409 naming the rule until the person who obtained the restriction was told it will be lifted (POST /subjects/{id}/restriction/notice; `restriction.liftNotice` in the response says when and how). 404 when the subject is not restricted, 409 for the restriction of a held erasure (it ends with the erasure). Audited.',
           params: SubjectParams,
           response: { 200: Type.Ref('SubjectPermissions') },
         },

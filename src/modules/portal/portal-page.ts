@@ -308,11 +308,21 @@ function requestState(
     parts.push(
       `${esc(a.answered.replace('{date}', date(r.closedAt)))}${r.answerNote ? ` ${esc(r.answerNote)}` : ''}`,
     )
+  // The answer Tresor generated for the kind (docs/adr/0021), in the page's language.
+  const generated = r.answer as { text?: { de?: string; en?: string } } | null | undefined
+  const answerText = generated?.text?.[lang]
+  if (r.status === 'answered' && answerText)
+    parts.push(
+      `<span class="answer-text" data-testid="answer-text">${answerText
+        .split('\n')
+        .map((line) => esc(line))
+        .join('<br>')}</span>`,
+    )
   const download = downloads.find((d) => d.requestId === r.id)
   if (download) {
     const href = (format: string) => `/p/portal/answers/${r.id}/${format}?lang=${lang}`
     parts.push(
-      `<span class="download">${esc(a.download)}: <a href="${href('html')}">HTML</a> · <a href="${href('pdf')}">PDF</a> · <a href="${href('json')}">JSON</a> · <a href="${href('csv')}">CSV</a> (${esc(a.until)} ${esc(date(download.expiresAt))})</span>`,
+      `<span class="download">${esc(a.download)}: <a href="${href('html')}">HTML</a> · <a href="${href('pdf')}">PDF</a> · <a href="${href('json')}">JSON</a> · <a href="${href('csv')}">CSV</a> · <a href="${href('zip')}" data-testid="download-zip">${esc(a.zip)}</a> (${esc(a.until)} ${esc(date(download.expiresAt))})</span>`,
     )
   }
   return parts.join('<br>')

@@ -288,6 +288,7 @@ export const portalRoutes =
               Type.Literal('pdf'),
               Type.Literal('json'),
               Type.Literal('csv'),
+              Type.Literal('zip'),
             ]),
           }),
         },
@@ -298,7 +299,7 @@ export const portalRoutes =
         if (!session) return notSignedIn(reply, lang)
         const { requestId, format } = request.params as {
           requestId: string
-          format: 'html' | 'pdf' | 'json' | 'csv'
+          format: 'html' | 'pdf' | 'json' | 'csv' | 'zip'
         }
         const file = await portal.download(session, requestId.toLowerCase(), format)
         if (!file) throw new ProblemError('not-found')

@@ -130,7 +130,7 @@ export interface PortalAnswers {
   download(
     subjectId: string,
     requestId: string,
-    format: 'json' | 'html' | 'pdf' | 'csv',
+    format: 'json' | 'html' | 'pdf' | 'csv' | 'zip',
   ): Promise<{ body: Buffer | string; contentType: string; filename: string } | undefined>
 }
 
@@ -320,7 +320,7 @@ export class PortalService {
   async download(
     session: PortalSession,
     requestId: string,
-    format: 'json' | 'html' | 'pdf' | 'csv',
+    format: 'json' | 'html' | 'pdf' | 'csv' | 'zip',
   ): Promise<{ body: Buffer | string; contentType: string; filename: string } | undefined> {
     if (!this.#answers) return undefined
     return this.#answers.download(session.subjectId, requestId, format)

@@ -67,3 +67,29 @@ export function deadlineWarningMail(input: {
     lang: 'en',
   }
 }
+
+/**
+ * A text told to the person directly by mail, in their language: the answer to an erasure request
+ * (after it, the person can't sign in to the portal any more: the address is read before the
+ * erasure and used once) or the Art. 18(3) notice before a restriction is lifted. The text holds no
+ * personal values (docs/adr/0021). Transactional.
+ */
+export function answerTextMail(input: {
+  to: string
+  lang: 'de' | 'en'
+  subject: { de: string; en: string }
+  text: string
+  controller: string | null
+}): OutgoingMail {
+  const greeting = input.lang === 'de' ? 'Guten Tag,' : 'Hello,'
+  const closing = input.controller
+    ? input.lang === 'de'
+      ? `Mit freundlichen Grüßen\n${input.controller}`
+      : `Kind regards\n${input.controller}`
+    : ''
+  const text = [greeting, '', input.text, '', closing, ''].join('\n')
+  const html = `<!doctype html><html lang="${input.lang}"><body style="font-family:sans-serif;line-height:1.5">
+${[greeting, ...input.text.split('\n'), ...closing.split('\n')].map((l) => `<p>${esc(l)}</p>`).join('\n')}
+</body></html>`
+  return { to: input.to, subject: input.subject[input.lang], text, html, lang: input.lang }
+}

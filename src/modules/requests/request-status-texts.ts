@@ -43,6 +43,7 @@ export const ANSWER_TEXTS = {
     complain:
       'Sie können sich bei einer Datenschutz-Aufsichtsbehörde beschweren (Art. 77 DSGVO) und einen gerichtlichen Rechtsbehelf einlegen (Art. 79 DSGVO).',
     answered: 'Beantwortet am {date}.',
+    zip: 'Kopie (ZIP: JSON, Excel, CSV)',
   },
   en: {
     download: 'Download your answer',
@@ -52,5 +53,6 @@ export const ANSWER_TEXTS = {
     complain:
       'You may lodge a complaint with a data protection supervisory authority (Art. 77 GDPR) and seek a judicial remedy (Art. 79 GDPR).',
     answered: 'Answered on {date}.',
+    zip: 'Copy (ZIP: JSON, Excel, CSV)',
   },
 } as const

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox'
 import { Page } from '../../platform/pagination.ts'
+import { RESTRICTION_GROUNDS } from '../../privacy/permissions/permission.schemas.ts'
 import {
   DSR_CHANNELS,
   DSR_KINDS,
@@ -17,7 +18,7 @@ export const STAFF_CHANNELS = DSR_CHANNELS.filter((c) => c !== 'portal')
 
 export const KindSchema = Type.Enum(DSR_KINDS, {
   description:
-    'access (Art. 15(1)-(2)), copy (Art. 15(3) and Art. 20, answered by one machine-readable export), rectification (Art. 16), erasure (Art. 17), restriction (Art. 18), objection (Art. 21(1), on personal grounds; direct-marketing objections are recorded as objections, not requests).',
+    'access (Art. 15(1)-(2)), copy (Art. 15(3) and Art. 20, answered by one machine-readable export), rectification (Art. 16), erasure (Art. 17), restriction (Art. 18), objection (Art. 21(1), on personal grounds; direct-marketing objections are recorded as objections, not requests), human_review (Art. 22(3): a human reviews a decision that rested on a score).',
 })
 
 export const NewRequestBody = Type.Object(
@@ -104,7 +105,11 @@ export const RequestJson = Type.Object({
     { description: 'Art. 12(4)-(5): why it was refused (told to the person with the right to complain).' },
   ),
   answerNote: Type.Union([Type.String(), Type.Null()], {
-    description: 'What was done, for a kind whose answer Tresor doesn’t generate yet.',
+    description: 'What staff noted with the answer (what was done by hand, or a remark); no personal data.',
+  }),
+  answer: Type.Union([Type.Unsafe<unknown>({ type: 'object', additionalProperties: true }), Type.Null()], {
+    description:
+      'The answer Tresor generated for a rectification, erasure, restriction, objection or human review (docs/adr/0021), format tresor-dsr-answer/1: `text` (de, en) as told to the person; `recipients` told under Art. 19 (name, country, how: webhook or letter, the letter task id); `rectification` (the fields corrected, the reason), `erasure` (outcome, what was erased, what was kept: law, reason, until), `restriction` (ground), `objection` (purposeKey, decision upheld|rejected, reasons), `humanReview` (outcome confirmed|changed, decision, reasons, the scores concerned with their meaning). No personal values. Null for other requests.',
   }),
 })
 export type RequestJson = Static<typeof RequestJson>
@@ -194,11 +199,120 @@ export const StepBody = Type.Union(
         ),
         note: Type.Optional(
           reasonText(
-            'Required for kinds whose answer Tresor doesn’t generate yet (rectification, erasure, restriction, objection): what was done, without personal data.',
+            'A remark stored with the answer, without personal data. For rectification, erasure, restriction, objection or human_review without its answer part below: required, the request is then closed with this note of what was done by hand.',
+          ),
+        ),
+        rectification: Type.Optional(
+          Type.Object(
+            {
+              identifiers: Type.Optional(
+                Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), {
+                  description:
+                    'Identifiers to correct → new value (null removes it), as in PATCH /subjects/{id}.',
+                }),
+              ),
+              attributes: Type.Optional(
+                Type.Record(Type.String(), Type.Unknown(), {
+                  description: 'Attributes to correct → new value (null removes it).',
+                }),
+              ),
+              reason: reasonText(
+                'Why (what was wrong), without the values themselves (no personal data: it is stored with the answer in plain text): kept in the audit trail and told to the person.',
+              ),
+            },
+            {
+              additionalProperties: false,
+              description:
+                'Art. 16 (kind rectification): the corrections, applied through the privacy gate under dsr_fulfilment (old and new values kept encrypted in the audit trail). Then Art. 19: every recipient the data was disclosed to that receives a changed field is told — by its webhook (event subject.changed, only the fields it receives) or, without one, by a letter task for the DPO (GET /requests/{id}/letter-tasks). The answer lists the recipients told.',
+            },
+          ),
+        ),
+        erasure: Type.Optional(
+          Type.Object(
+            {
+              reason: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  maxLength: 400,
+                  description: 'For the audit trail and the erasure ledger.',
+                }),
+              ),
+            },
+            {
+              additionalProperties: false,
+              description:
+                'Art. 17 (kind erasure): runs the deletion-concept erasure with the legal holds (as DELETE /subjects/{id}); the answer lists what was erased and what was kept, why and until when, in the person’s language, and the recipients told (Art. 19: webhook event subject.erased, or a letter task). It is mailed to the person (read before the erasure: the portal is closed to an erased person).',
+            },
+          ),
+        ),
+        restriction: Type.Optional(
+          Type.Object(
+            {
+              ground: Type.Enum(RESTRICTION_GROUNDS, {
+                description:
+                  'Art. 18(1): accuracy-contested (a), unlawful-processing (b), legal-claims (c), objection-pending (d).',
+              }),
+            },
+            {
+              additionalProperties: false,
+              description:
+                'Art. 18 (kind restriction): restricts the processing (as PUT /subjects/{id}/restriction) and tells the recipients (Art. 19: webhook event subject.restricted, or a letter task). Lifting it later needs the Art. 18(3) notice first (POST /subjects/{id}/restriction/notice).',
+            },
+          ),
+        ),
+        objection: Type.Optional(
+          Type.Object(
+            {
+              purposeKey: Type.String({
+                minLength: 1,
+                maxLength: 100,
+                description: 'The purpose objected to.',
+              }),
+              decision: Type.Enum(['upheld', 'rejected'], {
+                description:
+                  'upheld: the objection is recorded (source: the request’s channel) and the purpose stops processing the person’s data; rejected: on compelling legitimate grounds (Art. 21(1) sentence 2) — never for a direct-marketing purpose (422, Art. 21(3)).',
+              }),
+              reasons: Type.Optional(
+                reasonText(
+                  'Required to reject (422 without): the compelling legitimate grounds, told to the person with the right to complain (Art. 77) and to a judicial remedy (Art. 79). No personal data.',
+                ),
+              ),
+            },
+            {
+              additionalProperties: false,
+              description:
+                'Art. 21(1) (kind objection): the DPO’s decision on an objection on personal grounds.',
+            },
+          ),
+        ),
+        humanReview: Type.Optional(
+          Type.Object(
+            {
+              outcome: Type.Enum(['confirmed', 'changed'], {
+                description: 'confirmed: the decision stands; changed: replaced by `decision`.',
+              }),
+              decision: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  maxLength: 500,
+                  description: 'The new decision (required when changed).',
+                }),
+              ),
+              reasons: reasonText('The reviewer’s reasons, told to the person.'),
+            },
+            {
+              additionalProperties: false,
+              description:
+                'Art. 22(3) (kind human_review): the outcome of the human review of a decision that rested on a score; the answer names the scores concerned with their meaning (the explanation).',
+            },
           ),
         ),
       },
-      { additionalProperties: false },
+      {
+        additionalProperties: false,
+        description:
+          'Answers the request, per kind: access and copy get the report (lang, withheldNotes); rectification, erasure, restriction, objection and human_review take the part named like the kind (humanReview for human_review) and Tresor carries it out; a part of another kind is 400.',
+      },
     ),
     Type.Object(
       {
@@ -240,9 +354,9 @@ export type StepBody = Static<typeof StepBody>
 export const ReportQuery = Type.Object(
   {
     format: Type.Optional(
-      Type.Enum(['json', 'html', 'pdf', 'csv'], {
+      Type.Enum(['json', 'html', 'pdf', 'csv', 'zip'], {
         description:
-          'Default: from Accept (application/pdf, text/html, text/csv), else json. csv: the data alone, one line per value with its section and whether the person provided it.',
+          'Default: from Accept (application/pdf, text/html, text/csv, application/zip), else json. csv: the data alone, one line per value with its section and whether the person provided it. zip: the copy (Art. 15(3), 20) — data.json, data.xlsx (a sheet per table), csv/<table>.csv and README.txt in the report’s language; every table marks what the person provided (column provided_by_you).',
       }),
     ),
     lang: Type.Optional(Type.Enum(['de', 'en'], { description: 'The language of a preview; default de.' })),
@@ -253,3 +367,61 @@ export const ReportQuery = Type.Object(
   { additionalProperties: false },
 )
 export type ReportQuery = Static<typeof ReportQuery>
+
+export const LetterTaskJson = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    requestId: Type.String({ format: 'uuid' }),
+    subjectId: Type.String({ format: 'uuid' }),
+    recipientId: Type.String({ format: 'uuid' }),
+    event: Type.String({
+      description: 'subject.changed (rectification), subject.erased, subject.restricted.',
+    }),
+    fields: Type.Array(Type.String(), {
+      description: 'The corrected fields the recipient receives (rectification); names, never values.',
+    }),
+    message: Type.String({ description: 'What to tell the recipient.' }),
+    status: Type.Enum(['open', 'done']),
+    createdAt: timestamp('When the task was created (with the answer).'),
+    done: Type.Union([
+      Type.Object({
+        at: timestamp('When the recipient was told.'),
+        by: Type.Object({ type: Type.String(), id: Type.String() }),
+        note: Type.Union([Type.String(), Type.Null()]),
+      }),
+      Type.Null(),
+    ]),
+  },
+  {
+    description:
+      'Art. 19: a recipient the data was disclosed to that no webhook tells of the change; the DPO tells it (a letter, a mail) and marks the task done.',
+  },
+)
+export type LetterTaskJson = Static<typeof LetterTaskJson>
+
+export const LetterTaskQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Enum(['open', 'done'], { description: 'Default: open.' })),
+  },
+  { additionalProperties: false },
+)
+
+export const LetterTaskDoneBody = Type.Object(
+  {
+    note: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 500, description: 'How it was sent (no personal data).' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const LiftNoticeBody = Type.Object(
+  {
+    channel: Type.Enum(['email', 'letter'], {
+      description:
+        'email: Tresor mails the notice to the address on file (read through the gate under dsr_fulfilment); letter: staff sent it by post and record that here.',
+    }),
+    lang: Type.Optional(Type.Enum(['de', 'en'], { description: 'The notice’s language; default de.' })),
+  },
+  { additionalProperties: false },
+)

@@ -35,6 +35,9 @@ describeEachEngine('retention sweeper API (plan, approval, runs)', (runtime) => 
   let dpo: string
   let sales: string
   let lead: string
+  let rejected: string
+  let accepted: string
+  let recent: string
   beforeAll(async () => {
     t = await buildTestApp(runtime())
     dpo = await t.signIn('dpo@example.com', 'dpo')
@@ -52,6 +55,30 @@ describeEachEngine('retention sweeper API (plan, approval, runs)', (runtime) => 
       ],
     })
     lead = id as string
+    // Applicants: one rejected 7 months ago (due: 6 months after the decision), one rejected then
+    // accepted (the latest decision counts), one rejected last month — decisions recorded through the API.
+    const applicants = await runtime().services.gate.collect({
+      actor: { type: 'user', id: 'api-test', role: 'admin' },
+      subjects: ['Rejected', 'Accepted', 'Recent'].map((lastName) => ({
+        kinds: ['applicant'],
+        source: 'test',
+        attributes: {},
+        createdAt: new Date(Date.now() - 365 * 86_400_000),
+        identifiers: { firstName: 'Synthetic', lastName },
+      })),
+    })
+    ;[rejected, accepted, recent] = applicants as [string, string, string]
+    const admin = await t.signIn('admin@example.com', 'admin')
+    const months = (n: number) => new Date(Date.now() - n * 31 * 86_400_000).toISOString()
+    for (const [subject, kind, occurredAt] of [
+      [rejected, 'application_rejected', months(7)],
+      [accepted, 'application_rejected', months(8)],
+      [accepted, 'application_accepted', months(7)],
+      [recent, 'application_rejected', months(1)],
+    ] as const) {
+      const res = await call('POST', `/subjects/${subject}/milestones`, admin, { kind, occurredAt })
+      expect(res.statusCode, res.body).toBe(201)
+    }
   })
   afterAll(async () => {
     await t.app.close()
@@ -81,10 +108,9 @@ describeEachEngine('retention sweeper API (plan, approval, runs)', (runtime) => 
     const leads = plan.rules.find((r) => r.ruleKey === 'leads_without_interaction')
     expect(leads).toMatchObject({ status: 'due', action: 'erase_subjects', subjects: 1, records: 1 })
     expect(leads?.sample).toEqual([{ subjectId: lead, recordId: lead }])
-    expect(plan.rules.find((r) => r.ruleKey === 'rejected_applicants')).toMatchObject({
-      status: 'not_recorded',
-      note: expect.stringContaining('no date recorded'),
-    })
+    const applicants = plan.rules.find((r) => r.ruleKey === 'rejected_applicants')
+    expect(applicants).toMatchObject({ status: 'due', action: 'erase_subjects', subjects: 1, note: null })
+    expect(applicants?.sample).toEqual([{ subjectId: rejected, recordId: rejected }])
     const list = await call('GET', '/retention/plans?limit=5', dpo)
     expect((list.json() as { items: PlanJson[] }).items[0]?.id).toBe(plan.id)
     expect((await call('GET', `/retention/plans/${plan.id}`, dpo)).json()).toEqual(plan)
@@ -121,11 +147,18 @@ describeEachEngine('retention sweeper API (plan, approval, runs)', (runtime) => 
       status: 'done',
       done: { erased: 1 },
     })
-    expect(run.rules.find((r) => r.ruleKey === 'rejected_applicants')?.skipReason).toMatch(/no date recorded/)
+    expect(run.rules.find((r) => r.ruleKey === 'rejected_applicants')).toMatchObject({
+      status: 'done',
+      done: { erased: 1 },
+    })
     const erased = await sql<{
+      id: string
       erased_at: Date | null
-    }>`select erased_at from subject where id = ${lead}::uuid`.execute(runtime().database.db)
-    expect(erased.rows[0]?.erased_at).not.toBeNull()
+    }>`select id, erased_at from subject where id = any(${[lead, rejected, accepted, recent]}::uuid[])`.execute(
+      runtime().database.db,
+    )
+    const erasedIds = erased.rows.filter((r) => r.erased_at !== null).map((r) => r.id)
+    expect(erasedIds.sort()).toEqual([lead, rejected].sort())
     const runs = (await call('GET', '/retention/runs', dpo)).json() as { items: RunJson[] }
     expect(runs.items[0]?.id).toBe(runId)
   })

@@ -273,6 +273,9 @@ export interface RestrictionStateTable {
   ground: string
   note: string | null
   since: Timestamp
+  /** Art. 18(3): when and how the person was told before a lift (migration 0043). */
+  lift_notice_at: ColumnType<Date | null, Date | null | undefined, Date | null>
+  lift_notice_channel: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 /** A legal entity (migration 0008): not personal data. */
@@ -618,6 +621,24 @@ export interface DsrRequestTable {
   refusal_ground: string | null
   answer_note: string | null
   updated_at: Timestamp | null
+  /** The answer generated per kind (migration 0043, docs/adr/0021): no personal values. */
+  answer: JsonColumn<unknown> | null
+}
+
+/** Art. 19: a recipient to tell of a change by hand (migration 0043): keyed by the request. */
+export interface DsrLetterTaskTable {
+  id: string
+  request_id: string
+  recipient_id: string
+  event: string
+  fields: string[]
+  message: string
+  status: Defaulted<string>
+  created_at: Timestamp
+  done_at: Timestamp | null
+  done_by_type: string | null
+  done_by_id: string | null
+  done_note: string | null
 }
 
 /** The answer given to a data subject request (migration 0033): the report, sealed under the subject's key. */
@@ -717,6 +738,17 @@ export interface RetentionRunRuleTable {
   failures: JsonColumn<{ subject: string; reason: string }[]>
   position: number
   updated_at: Timestamp
+}
+
+/** A milestone of a relationship that starts retention clocks (migration 0044): a decision on an application, a contract's end. */
+export interface SubjectMilestoneTable {
+  subject_id: string
+  id: Generated<string>
+  kind: 'application_rejected' | 'application_accepted' | 'application_withdrawn' | 'contract_ended'
+  occurred_at: Timestamp
+  recorded_at: Timestamp
+  actor_type: string
+  actor_id: string
 }
 
 /** A legal hold entered by the DPO (migration 0025): what it keeps of a subject, why, until when. */
@@ -992,6 +1024,11 @@ export interface CampaignTable {
   updated_at: Timestamp
   created_by_type: string
   created_by_id: string
+  /** Migration 0039: record opens and clicks (with a tracking consent); off by default. */
+  track_opens: Defaulted<boolean>
+  /** Migration 0039: the process sending the campaign now, and until when its lease holds. */
+  send_lease_owner: string | null
+  send_lease_until: Timestamp | null
 }
 
 /** A channel of a campaign under its direct-marketing purpose (migration 0038). */
@@ -1036,6 +1073,98 @@ export interface CampaignSuppressionTable {
   reason: 'hard-bounce' | 'complaint' | 'manual'
   detail: Defaulted<string>
   created_at: Timestamp
+}
+
+/** A call from a phone campaign's call list and its outcome (migration 0040). Personal data. */
+export interface CampaignCallTable {
+  subject_id: string
+  id: Generated<string>
+  campaign_id: string
+  outcome: 'reached' | 'no-answer' | 'wrong-number' | 'callback' | 'objected' | 'withdrawn'
+  note_sealed: Uint8Array | null
+  agent_type: string
+  agent_id: string
+  occurred_at: Timestamp
+}
+
+/** A print list handed to a post campaign's letter shop, as a disclosure (migration 0040). */
+export interface CampaignPrintListTable {
+  id: string
+  campaign_id: string
+  disclosure_id: string
+  format: 'csv' | 'xlsx'
+  row_count: number
+  left_out: number
+  left_out_by: JsonColumn<Record<string, number>>
+  actor_type: string
+  actor_id: string
+  created_at: Timestamp
+}
+
+/** A journey (migration 0042, issue #17 "Triggers"): trigger, steps, status; configuration, not personal data. */
+export interface JourneyTable {
+  id: Generated<string>
+  name: string
+  description: Defaulted<string>
+  trigger_kind: 'doi-confirmed' | 'p-alive-below' | 'order-abandoned'
+  trigger: JsonColumn<Record<string, unknown>>
+  steps: JsonColumn<unknown[]>
+  segment_id: string | null
+  default_lang: Defaulted<'de' | 'en'>
+  status: Defaulted<'draft' | 'active' | 'paused'>
+  version: Defaulted<number>
+  activated_at: Timestamp | null
+  scanned_until: Timestamp | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  created_by_type: string
+  created_by_id: string
+}
+
+/** Every saved version of a journey (migration 0042). */
+export interface JourneyVersionTable {
+  journey_id: string
+  version: number
+  name: string
+  trigger_kind: string
+  trigger: JsonColumn<Record<string, unknown>>
+  steps: JsonColumn<unknown[]>
+  segment_id: string | null
+  default_lang: string
+  saved_at: Timestamp
+  actor_type: string
+  actor_id: string
+}
+
+/** A person in a journey (migration 0042): the step they are at, when it is due. Personal data. */
+export interface JourneyEnrolmentTable {
+  subject_id: string
+  journey_id: string
+  trigger_ref: string
+  journey_version: number
+  step: Defaulted<number>
+  next_at: Timestamp | null
+  status: Defaulted<'active' | 'completed' | 'stopped'>
+  reason: string | null
+  attempts: Defaulted<number>
+  entered_at: Timestamp
+  updated_at: Timestamp
+  ended_at: Timestamp | null
+}
+
+/** The journeys' send ledger (migration 0042): one row per enrolment × step. Personal data. */
+export interface JourneySendTable {
+  subject_id: string
+  journey_id: string
+  trigger_ref: string
+  step: number
+  channel: 'email' | 'sms'
+  purpose_key: string
+  status: 'sending' | 'sent' | 'refused' | 'failed'
+  reason: string | null
+  message_id: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface Schema {
@@ -1086,8 +1215,10 @@ export interface Schema {
   portal_token: PortalTokenTable
   dsr_request: DsrRequestTable
   dsr_answer: DsrAnswerTable
+  dsr_letter_task: DsrLetterTaskTable
   unsubscribe_token: UnsubscribeTokenTable
   legal_hold: LegalHoldTable
+  subject_milestone: SubjectMilestoneTable
   erasure_ledger: ErasureLedgerTable
   retention_rule: RetentionRuleTable
   retention_rule_version: RetentionRuleVersionTable
@@ -1107,6 +1238,12 @@ export interface Schema {
   campaign_content: CampaignContentTable
   campaign_delivery: CampaignDeliveryTable
   campaign_suppression: CampaignSuppressionTable
+  journey: JourneyTable
+  journey_version: JourneyVersionTable
+  journey_enrolment: JourneyEnrolmentTable
+  journey_send: JourneySendTable
+  campaign_call: CampaignCallTable
+  campaign_print_list: CampaignPrintListTable
   adequacy_decision: AdequacyDecisionTable
   recipient: RecipientTable
   disclosure: DisclosureTable

@@ -20,6 +20,11 @@ export interface OutgoingMail {
   marketing?: { unsubscribeUrl: string; lang: MailLanguage } | undefined
   /** The mail's language: the footer naming the sender's identity is written in it. */
   lang?: MailLanguage | undefined
+  /**
+   * A Message-ID fixed by the caller (`<id@domain>`): a campaign fixes it in its send ledger before
+   * the first attempt, so a resend after a crash carries the same one. Default: nodemailer's.
+   */
+  messageId?: string | undefined
 }
 
 /** The languages of the unsubscribe footer. */
@@ -98,6 +103,13 @@ export interface MailerOptions {
    * appended to every mail that says its language. None: nothing is appended.
    */
   identity?: (lang: MailLanguage) => Promise<readonly string[]>
+  /**
+   * SMTP only: keep up to `maxConnections` connections open and send over them side by side, at
+   * most `ratePerSecond` mails a second over the pool (0: no limit). Bulk senders (campaigns) use it.
+   */
+  pool?: { maxConnections: number; ratePerSecond: number } | undefined
+  /** Log every mail (default true); bulk senders log per batch instead. */
+  logEachMail?: boolean | undefined
 }
 
 export interface SentMail {
@@ -141,7 +153,7 @@ export function oneClickUnsubscribeHeaders(unsubscribeUrl: string): Record<strin
  * Logs carry the transport and the Message-ID, never an address or a word of the content.
  */
 export function createMailer(settings: MailSettings, logger?: Logger, options: MailerOptions = {}): Mailer {
-  const log = logger?.child({ component: 'mail' })
+  const log = options.logEachMail === false ? undefined : logger?.child({ component: 'mail' })
   const message = async (mail: OutgoingMail) => {
     // The headers first: they refuse a link that isn't HTTPS before anything else is built.
     const headers = mail.marketing ? oneClickUnsubscribeHeaders(mail.marketing.unsubscribeUrl) : {}
@@ -155,13 +167,25 @@ export function createMailer(settings: MailSettings, logger?: Logger, options: M
       subject: mail.subject,
       text: body.text,
       ...(body.html !== undefined ? { html: body.html } : {}),
+      ...(mail.messageId ? { messageId: mail.messageId } : {}),
       headers,
     }
   }
 
   if (settings.smtpUrl) {
     // nodemailer's own logger stays off: it would print addresses and the SMTP dialogue.
-    const transport = createTransport({ url: settings.smtpUrl, logger: false, debug: false })
+    const pool = options.pool
+    const transport = pool
+      ? createTransport({
+          url: settings.smtpUrl,
+          logger: false,
+          debug: false,
+          pool: true,
+          maxConnections: pool.maxConnections,
+          maxMessages: Number.POSITIVE_INFINITY,
+          ...(pool.ratePerSecond > 0 ? { rateDelta: 1000, rateLimit: pool.ratePerSecond } : {}),
+        })
+      : createTransport({ url: settings.smtpUrl, logger: false, debug: false })
     return {
       transport: 'smtp',
       async send(mail) {

@@ -47,11 +47,10 @@ describeEachEngine('audit log', (runtime) => {
       )
       const seen = await Promise.all(callers)
       // Each caller's records were in the database when its append returned.
-      seen.forEach((stored, i) =>
+      for (const [i, stored] of seen.entries())
         expect(stored.map((r) => r.reason)).toEqual(
           expect.arrayContaining([`caller ${i} a`, `caller ${i} b`]),
-        ),
-      )
+        )
       const stored = await rows()
       expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1))
       for (let i = 0; i < 40; i++) {

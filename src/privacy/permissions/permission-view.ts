@@ -13,7 +13,14 @@ export function permissionsJson({
     subjectId: state.subjectId,
     erased: state.erased,
     customer: state.customer,
-    restriction: state.restriction && { ...state.restriction, since: state.restriction.since.toISOString() },
+    restriction: state.restriction && {
+      ...state.restriction,
+      since: state.restriction.since.toISOString(),
+      liftNotice: state.restriction.liftNotice && {
+        ...state.restriction.liftNotice,
+        at: state.restriction.liftNotice.at.toISOString(),
+      },
+    },
     objections: state.objections.map((o) => ({ ...o, raisedAt: o.raisedAt.toISOString() })),
     consents: state.consents.map((c) => ({
       ...c,

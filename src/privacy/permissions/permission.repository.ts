@@ -437,6 +437,20 @@ export class PermissionRepository {
     }
   }
 
+  /** Art. 18(3): records that the person was told the restriction will be lifted (migration 0043). */
+  async markLiftNotice(
+    subjectId: string,
+    at: Date,
+    channel: 'email' | 'letter',
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    await trx
+      .updateTable('restriction_state')
+      .set({ lift_notice_at: at, lift_notice_channel: channel })
+      .where('subject_id', '=', subjectId)
+      .execute()
+  }
+
   async deleteRestrictionStates(subjectIds: readonly string[], trx: Kysely<Schema>): Promise<void> {
     if (subjectIds.length === 0) return
     await trx

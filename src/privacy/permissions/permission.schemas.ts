@@ -139,6 +139,20 @@ const Restriction = Type.Object({
   }),
   note: nullable(Type.String()),
   since: timestamp,
+  liftNotice: nullable(
+    Type.Object(
+      {
+        at: timestamp,
+        channel: Type.Enum(['email', 'letter'], {
+          description: 'email: Tresor mailed it; letter: staff sent it by post and recorded that.',
+        }),
+      },
+      {
+        description:
+          'Art. 18(3): when and how the person was told the restriction will be lifted (POST /subjects/{id}/restriction/notice); null until then, and DELETE /subjects/{id}/restriction is refused (409) while null.',
+      },
+    ),
+  ),
 })
 
 const Decision = Type.Object({

@@ -363,6 +363,11 @@ describeEachEngine('permission service', (runtime) => {
         0,
       )
       expect(await permissions.restrictedAmong([id])).toEqual([id])
+      // Art. 18(3): not before the person was told.
+      expect(await problemKind(permissions.liftRestriction([{ subjectId: id, actor: STAFF }]))).toBe(
+        'conflict',
+      )
+      await permissions.recordLiftNotice({ subjectId: id, channel: 'letter', actor: STAFF })
       await permissions.liftRestriction([{ subjectId: id, actor: STAFF }])
       expect((await permissions.denials({ purposeKey: 'order_processing', subjectIds: [id] })).size).toBe(0)
       expect(await problemKind(permissions.liftRestriction([{ subjectId: id, actor: STAFF }]))).toBe(

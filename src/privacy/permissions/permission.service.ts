@@ -107,6 +107,8 @@ export interface RestrictionView {
   ground: RestrictionStateGround
   note: string | null
   since: Date
+  /** Art. 18(3): when and how the person was told it will be lifted (`recordLiftNotice`), or null. */
+  liftNotice: { at: Date; channel: 'email' | 'letter' } | null
 }
 
 /** One subject's permission state: everything the decision rules read. */
@@ -677,7 +679,42 @@ export class PermissionService {
     )
   }
 
-  /** Lifts restrictions in force; a subject that isn't restricted is a 404 problem. */
+  /**
+   * Art. 18(3): records that the person who obtained the restriction was told, before it is lifted,
+   * that it will be (mailed by Tresor: `email`; sent by letter and recorded by staff: `letter`).
+   * 404 when the subject isn't restricted, 409 for a held erasure's restriction. Audited.
+   */
+  async recordLiftNotice(
+    entry: Recorded & { subjectId: string; channel: 'email' | 'letter' },
+    trx?: Kysely<Schema>,
+  ): Promise<void> {
+    await this.#inTransaction(trx, async (tx) => {
+      await this.#lockLiving([entry.subjectId], tx)
+      const [state] = await this.#repo.restrictionStates([entry.subjectId], tx)
+      if (!state) throw new ProblemError('not-found', 'the subject is not restricted')
+      if (state.ground === ERASURE_HELD_GROUND) throw erasureHeld()
+      await this.#repo.markLiftNotice(entry.subjectId, entry.at ?? this.#clock(), entry.channel, tx)
+      await this.#audit.append(
+        [
+          {
+            actor: entry.actor,
+            action: 'restrict',
+            subjectIds: [entry.subjectId],
+            legalBasis: 'legal_obligation',
+            ...(entry.requestId ? { requestId: entry.requestId } : {}),
+            reason: `Art. 18(3) notice before lifting the restriction sent (${entry.channel})`,
+          },
+        ],
+        tx,
+      )
+    })
+  }
+
+  /**
+   * Lifts restrictions in force; a subject that isn't restricted is a 404 problem. Art. 18(3): the
+   * person who obtained the restriction is told before it is lifted — a restriction whose notice
+   * wasn't recorded (`recordLiftNotice`) is refused with 409 naming the rule.
+   */
   async liftRestriction(entries: readonly LiftRestrictionInput[], trx?: Kysely<Schema>): Promise<void> {
     if (entries.length === 0) return
     await this.#inTransaction(trx, async (tx) => {
@@ -687,6 +724,11 @@ export class PermissionService {
       if (restricted.length !== ids.length)
         throw new ProblemError('not-found', 'the subject is not restricted')
       if (restricted.some((r) => r.ground === ERASURE_HELD_GROUND)) throw erasureHeld()
+      if (restricted.some((r) => !r.lift_notice_at))
+        throw new ProblemError(
+          'conflict',
+          'Art. 18(3) GDPR: the person who obtained the restriction must be informed before it is lifted — send the notice first (POST /api/v1/subjects/{id}/restriction/notice)',
+        )
       const now = this.#clock()
       await this.#repo.insertRestrictionEvents(
         entries.map((e) => ({
@@ -752,7 +794,15 @@ export class PermissionService {
     )
     for (const r of restrictions) {
       const s = bySubject.get(r.subject_id)
-      if (s) s.restriction = { ground: r.ground as RestrictionStateGround, note: r.note, since: r.since }
+      if (s)
+        s.restriction = {
+          ground: r.ground as RestrictionStateGround,
+          note: r.note,
+          since: r.since,
+          liftNotice: r.lift_notice_at
+            ? { at: r.lift_notice_at, channel: r.lift_notice_channel === 'email' ? 'email' : 'letter' }
+            : null,
+        }
     }
     for (const o of objections) {
       bySubject.get(o.subject_id)?.objections.push({

@@ -99,7 +99,8 @@ export const PURPOSE_SEED: readonly PurposeDefinition[] = [
     },
     consentValidity: null,
     scope: {
-      roles: ['marketing', 'dpo'],
+      // Sales agents make the calls of phone campaigns (campaigns:call).
+      roles: ['marketing', 'sales', 'dpo'],
       subjectKinds: [],
       requiresRecord: null,
       fieldCategories: ['identity', 'contact', 'socio_demographic'],

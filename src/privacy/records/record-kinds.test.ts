@@ -5,7 +5,13 @@ import { describeEachEngine } from '../../../test/support/engines.ts'
 import type { Schema } from '../../platform/db/schema.ts'
 import type { GateActor } from '../gate/gate.service.ts'
 import { dsrAnswerAad, dsrDetailsAad } from '../requests/dsr.ts'
-import { NOTE_AAD, type PersonalTable, RECORD_KINDS, type RegisteredKind } from './record-kinds.ts'
+import {
+  CAMPAIGN_CALL_NOTE_AAD,
+  NOTE_AAD,
+  type PersonalTable,
+  RECORD_KINDS,
+  type RegisteredKind,
+} from './record-kinds.ts'
 
 const ADMIN: GateActor = { type: 'user', id: 'registry-test', role: 'admin' }
 /**
@@ -256,6 +262,17 @@ describeEachEngine('erasure and merge follow the registry', (runtime) => {
         details: JSON.stringify({ from: 'medium', to: 'high' }),
       })
       .execute()
+    await db
+      .insertInto('subject_milestone')
+      .values({
+        subject_id: subjectId,
+        kind: 'contract_ended',
+        occurred_at: now,
+        recorded_at: now,
+        actor_type: actor.type,
+        actor_id: actor.id,
+      })
+      .execute()
     const campaign = await db
       .insertInto('campaign')
       .values({
@@ -287,6 +304,60 @@ describeEachEngine('erasure and merge follow the registry', (runtime) => {
         reason: 'hard-bounce',
         detail: '5.1.1',
         created_at: now,
+      })
+      .execute()
+    await db
+      .insertInto('campaign_call')
+      .values({
+        subject_id: subjectId,
+        campaign_id: campaign.id,
+        outcome: 'reached',
+        note_sealed: await vault.seal(subjectId, Buffer.from('call back in May'), CAMPAIGN_CALL_NOTE_AAD),
+        agent_type: actor.type,
+        agent_id: actor.id,
+        occurred_at: now,
+      })
+      .execute()
+    const journey = await db
+      .insertInto('journey')
+      .values({
+        name: `Welcome ${subjectId}`,
+        trigger_kind: 'doi-confirmed',
+        trigger: JSON.stringify({ purposeKey: 'newsletter_email' }),
+        steps: JSON.stringify([]),
+        created_at: now,
+        updated_at: now,
+        created_by_type: actor.type,
+        created_by_id: actor.id,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await db
+      .insertInto('journey_enrolment')
+      .values({
+        subject_id: subjectId,
+        journey_id: journey.id,
+        trigger_ref: 'doi',
+        journey_version: 1,
+        step: 1,
+        status: 'completed',
+        entered_at: now,
+        updated_at: now,
+        ended_at: now,
+      })
+      .execute()
+    await db
+      .insertInto('journey_send')
+      .values({
+        subject_id: subjectId,
+        journey_id: journey.id,
+        trigger_ref: 'doi',
+        step: 0,
+        channel: 'email',
+        purpose_key: 'newsletter_email',
+        status: 'sent',
+        created_at: now,
+        updated_at: now,
       })
       .execute()
     await db

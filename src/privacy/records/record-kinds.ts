@@ -16,6 +16,8 @@ import { dsrAnswerAad, dsrDetailsAad } from '../requests/dsr.ts'
 
 /** What a note's text is sealed as (the vault binds it to the subject too). */
 export const NOTE_AAD = 'record:note'
+/** What the note of a campaign call is sealed as (migration 0040). */
+export const CAMPAIGN_CALL_NOTE_AAD = 'record:campaign-call-note'
 /** What the old/new values of a rectification are sealed as, in the audit trail. */
 export const RECTIFICATION_AAD = 'audit:rectification'
 /** What a merged duplicate's identifiers and attributes are kept as, under the survivor's key. */
@@ -521,8 +523,68 @@ export const RECORD_KINDS = [
       columns: ['channel', 'reason', 'created_at'],
     },
   },
+  {
+    // Migration 0040: the calls of phone campaigns and their outcomes (src/privacy/campaign-channels).
+    table: 'campaign_call',
+    field: 'kernel',
+    sealed: [{ column: 'note_sealed', aad: CAMPAIGN_CALL_NOTE_AAD, nullable: true }],
+    // Art. 17(1): the call's record goes with the person; the § 7a UWG proof of the consent's use is
+    // the touchpoint written with it, which the legal hold keeps while the proof must be kept.
+    erasure: 'delete',
+    // Called as the duplicate: the survivor's history follows `merged_into`.
+    merge: 'keep',
+    retention: 'occurred_at',
+    report: {
+      title: { de: 'Werbeanrufe', en: 'Marketing calls' },
+      columns: ['campaign_id', 'outcome', 'note_sealed', 'occurred_at'],
+    },
+  },
+
+  // Journeys (migration 0042; src/privacy/journeys): who is in an automated journey and which of its
+  // messages went out (the ledger before the enrolment: children first).
+  {
+    table: 'journey_send',
+    field: 'kernel',
+    sealed: [],
+    // Art. 17(1): the person is gone, so is the record of having advertised to them.
+    erasure: 'delete',
+    // Sent to the duplicate as it was: the survivor's history follows `merged_into`.
+    merge: 'keep',
+    retention: 'created_at',
+    report: {
+      title: { de: 'Automatische Werbenachrichten', en: 'Automated marketing messages' },
+      columns: ['journey_id', 'step', 'channel', 'purpose_key', 'status', 'reason', 'created_at'],
+    },
+  },
+  {
+    table: 'journey_enrolment',
+    field: 'kernel',
+    sealed: [],
+    erasure: 'delete',
+    // Stays with the duplicate (its next send is refused: a merged subject is no one to mail).
+    merge: 'keep',
+    retention: 'entered_at',
+    report: {
+      title: { de: 'Automatische Werbestrecken', en: 'Automated marketing journeys' },
+      columns: ['journey_id', 'status', 'step', 'reason', 'entered_at', 'ended_at'],
+    },
+  },
 
   // Legal holds and the erasure ledger (migration 0025; docs/adr/0010).
+  // Milestones that start retention clocks (migration 0044): an application's decision, a contract's end.
+  {
+    table: 'subject_milestone',
+    field: 'kernel',
+    sealed: [],
+    erasure: 'delete',
+    // The duplicate's decisions and contract ends are the survivor's relationship too.
+    merge: 'move',
+    retention: { with: 'subject' },
+    report: {
+      title: { de: 'Entscheidungen und Vertragsende', en: 'Decisions and contract ends' },
+      columns: ['kind', 'occurred_at', 'recorded_at'],
+    },
+  },
   {
     table: 'legal_hold',
     field: 'kernel',

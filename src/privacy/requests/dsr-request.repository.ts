@@ -1,10 +1,11 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely'
-import type { DsrAnswerTable, DsrRequestTable, Schema } from '../../platform/db/schema.ts'
+import type { DsrAnswerTable, DsrLetterTaskTable, DsrRequestTable, Schema } from '../../platform/db/schema.ts'
 import { lockSubjectRow } from '../subjects/subject-lock.ts'
 import { DSR_OPEN_STATUSES } from './dsr.ts'
 
 export type DsrRequestRow = Selectable<DsrRequestTable>
 export type DsrAnswerRow = Selectable<DsrAnswerTable>
+export type DsrLetterTaskRow = Selectable<DsrLetterTaskTable> & { subject_id: string }
 
 /** SQL for data subject requests; one query per method. */
 export class DsrRequestRepository {
@@ -192,5 +193,61 @@ export class DsrRequestRepository {
       .returning('request_id')
       .execute()
     return rows.length
+  }
+  /** Art. 19: the letter tasks of an answer, in its transaction. */
+  async insertLetterTasks(
+    rows: readonly Insertable<DsrLetterTaskTable>[],
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    if (rows.length === 0) return
+    await trx
+      .insertInto('dsr_letter_task')
+      .values([...rows])
+      .execute()
+  }
+
+  /** Letter tasks (with their request's subject), of one request or all; open ones or every one; oldest first. */
+  letterTasks(
+    filter: { requestId?: string | undefined; status?: 'open' | 'done' | undefined; limit: number },
+    db = this.#db,
+  ): Promise<DsrLetterTaskRow[]> {
+    let q = db
+      .selectFrom('dsr_letter_task as t')
+      .innerJoin('dsr_request as r', 'r.id', 't.request_id')
+      .selectAll('t')
+      .select('r.subject_id')
+    if (filter.requestId) q = q.where('t.request_id', '=', filter.requestId)
+    if (filter.status) q = q.where('t.status', '=', filter.status)
+    return q.orderBy('t.created_at').orderBy('t.id').limit(filter.limit).execute()
+  }
+
+  /** One letter task, locked until the transaction ends. */
+  lockLetterTask(id: string, trx: Kysely<Schema>): Promise<DsrLetterTaskRow | undefined> {
+    return trx
+      .selectFrom('dsr_letter_task as t')
+      .innerJoin('dsr_request as r', 'r.id', 't.request_id')
+      .selectAll('t')
+      .select('r.subject_id')
+      .where('t.id', '=', id)
+      .forUpdate()
+      .executeTakeFirst()
+  }
+
+  async completeLetterTask(
+    id: string,
+    done: { at: Date; byType: string; byId: string; note: string | null },
+    trx: Kysely<Schema>,
+  ): Promise<void> {
+    await trx
+      .updateTable('dsr_letter_task')
+      .set({
+        status: 'done',
+        done_at: done.at,
+        done_by_type: done.byType,
+        done_by_id: done.byId,
+        done_note: done.note,
+      })
+      .where('id', '=', id)
+      .execute()
   }
 }

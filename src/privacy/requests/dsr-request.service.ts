@@ -12,7 +12,7 @@ import {
   type RefusalGround,
   type VerificationMethod,
 } from './dsr.ts'
-import type { DsrRequestRepository, DsrRequestRow } from './dsr-request.repository.ts'
+import type { DsrLetterTaskRow, DsrRequestRepository, DsrRequestRow } from './dsr-request.repository.ts'
 import { applyStep, type DsrStep } from './dsr-workflow.ts'
 
 /** One data subject request as stored; `details` only when asked for and readable. */
@@ -47,7 +47,32 @@ export interface DsrRequest {
   refusal: { ground: RefusalGround; reason: string } | null
   /** What staff did, for a kind Tresor doesn't answer itself yet. */
   answerNote: string | null
+  /** The answer generated per kind (docs/adr/0021): JSON without personal values; null otherwise. */
+  answer: unknown
   updatedAt: Date | null
+}
+
+/** Art. 19: a recipient to tell of a change by hand (a letter, a mail), as the DPO's task. */
+export interface DsrLetterTask {
+  id: string
+  requestId: string
+  subjectId: string
+  recipientId: string
+  event: string
+  fields: string[]
+  message: string
+  status: 'open' | 'done'
+  createdAt: Date
+  done: { at: Date; by: { type: string; id: string }; note: string | null } | null
+}
+
+/** A letter task to create with an answer. */
+export interface NewLetterTask {
+  id: string
+  recipientId: string
+  event: 'subject.changed' | 'subject.erased' | 'subject.restricted'
+  fields: string[]
+  message: string
 }
 
 /** A generated answer as stored: downloadable until `expiresAt`. */
@@ -257,7 +282,8 @@ export class DsrRequestService {
     step: DsrStep,
     by: DsrActor,
     answer?: { report: Uint8Array; lang: 'de' | 'en'; expiresAt: Date },
-  ): Promise<DsrRequest> {
+    generated?: { answer: unknown; letters: readonly NewLetterTask[] },
+  ): Promise<DsrRequest & { letterTaskIds?: string[] }> {
     return this.#db.transaction().execute(async (trx) => {
       const row = await this.#repo.lockById(id, trx)
       if (!row) throw new ProblemError('not-found', 'there is no such request')
@@ -275,7 +301,30 @@ export class DsrRequestService {
         step,
         now,
       )
-      const updated = await this.#repo.update(row.subject_id, row.id, { ...change, updated_at: now }, trx)
+      const updated = await this.#repo.update(
+        row.subject_id,
+        row.id,
+        {
+          ...change,
+          updated_at: now,
+          ...(generated && step.step === 'answer' ? { answer: JSON.stringify(generated.answer) } : {}),
+        },
+        trx,
+      )
+      const letterTaskIds = (generated?.letters ?? []).map((l) => l.id)
+      if (generated && step.step === 'answer')
+        await this.#repo.insertLetterTasks(
+          generated.letters.map((l) => ({
+            id: l.id,
+            request_id: row.id,
+            recipient_id: l.recipientId,
+            event: l.event,
+            fields: [...l.fields],
+            message: l.message,
+            created_at: now,
+          })),
+          trx,
+        )
       if (updated.status === 'answered' && row.status !== 'answered')
         await this.#events?.emit('request.answered', [row.subject_id], trx)
       if (answer) {
@@ -303,15 +352,16 @@ export class DsrRequestService {
             legalBasis: 'legal_obligation',
             ...(answer ? { fields: ['report'] } : {}),
             ...(by.requestId ? { requestId: by.requestId } : {}),
-            reason: `data subject request dsr:${row.id}: ${describeStep(step)}; now ${updated.status}`.slice(
-              0,
-              1000,
-            ),
+            reason:
+              `data subject request dsr:${row.id}: ${describeStep(step)}; now ${updated.status}${letterTaskIds.length ? `; ${letterTaskIds.length} Art. 19 letter task(s)` : ''}`.slice(
+                0,
+                1000,
+              ),
           },
         ],
         trx,
       )
-      return toRequest(updated)
+      return generated ? { ...toRequest(updated), letterTaskIds } : toRequest(updated)
     })
   }
 
@@ -377,6 +427,54 @@ export class DsrRequestService {
     return this.#repo.deleteExpiredAnswers(this.#clock())
   }
 
+  /** Art. 19 letter tasks: of one request, or all open ones (oldest first). Ids and field names only. */
+  async letterTasks(filter: {
+    requestId?: string | undefined
+    status?: 'open' | 'done' | undefined
+    limit?: number | undefined
+  }): Promise<DsrLetterTask[]> {
+    return (await this.#repo.letterTasks({ ...filter, limit: filter.limit ?? 500 })).map(toLetterTask)
+  }
+
+  /**
+   * Marks a letter task done (the recipient was told): who and when, with a note (no personal
+   * data). 404 for an unknown task, 409 for one done already. Audited.
+   */
+  async completeLetterTask(id: string, note: string | undefined, by: DsrActor): Promise<DsrLetterTask> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await this.#repo.lockLetterTask(id, trx)
+      if (!row) throw new ProblemError('not-found', 'there is no such letter task')
+      if (row.status === 'done') throw new ProblemError('conflict', 'the letter task is done already')
+      const now = this.#clock()
+      await this.#repo.completeLetterTask(
+        id,
+        { at: now, byType: by.actor.type, byId: by.actor.id, note: note ?? null },
+        trx,
+      )
+      await this.#audit.append(
+        [
+          {
+            actor: by.actor,
+            action: 'update',
+            subjectIds: [row.subject_id],
+            legalBasis: 'legal_obligation',
+            ...(by.requestId ? { requestId: by.requestId } : {}),
+            reason: `Art. 19: recipient ${row.recipient_id} told of ${row.event} (data subject request dsr:${row.request_id}, letter task ${id})`,
+          },
+        ],
+        trx,
+      )
+      return toLetterTask({
+        ...row,
+        status: 'done',
+        done_at: now,
+        done_by_type: by.actor.type,
+        done_by_id: by.actor.id,
+        done_note: note ?? null,
+      })
+    })
+  }
+
   async #open(row: DsrRequestRow): Promise<string | null | undefined> {
     if (!row.details_sealed) return undefined
     const plain = await this.#vault.open(row.subject_id, row.details_sealed, dsrDetailsAad(row.id))
@@ -417,7 +515,26 @@ function toRequest(row: DsrRequestRow): DsrRequest {
         ? { ground: row.refusal_ground as RefusalGround, reason: row.refusal_reason }
         : null,
     answerNote: row.answer_note,
+    answer: row.answer ?? null,
     updatedAt: row.updated_at,
+  }
+}
+
+function toLetterTask(row: DsrLetterTaskRow): DsrLetterTask {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    subjectId: row.subject_id,
+    recipientId: row.recipient_id,
+    event: row.event,
+    fields: row.fields,
+    message: row.message,
+    status: row.status === 'done' ? 'done' : 'open',
+    createdAt: row.created_at,
+    done:
+      row.done_at && row.done_by_type && row.done_by_id
+        ? { at: row.done_at, by: { type: row.done_by_type, id: row.done_by_id }, note: row.done_note }
+        : null,
   }
 }
 

@@ -146,8 +146,14 @@ export const RECORD_DATES: {
       ],
       note: "the subject's own last change and the latest of its touchpoints, orders, deals, notes, consent events and requests",
     },
-    contractEnd: { notRecorded: 'Tresor records no contract end yet' },
-    decision: { notRecorded: 'Tresor records no decision on an application yet' },
+    contractEnd: {
+      latestOf: ['subject_milestone.occurred_at'],
+      note: 'the latest `contract_ended` milestone of the subject (recorded by staff; a subject without one has no clock running)',
+    },
+    decision: {
+      latestOf: ['subject_milestone.occurred_at'],
+      note: "the latest decision on the subject's application (`application_rejected`, `…_accepted` or `…_withdrawn` milestones; none recorded: no clock running)",
+    },
   },
 }
 
@@ -164,7 +170,7 @@ export const RETENTION_CONDITIONS = {
   doi_unconfirmed: 'doi_request',
   /** Data subject requests that were answered and closed. */
   request_closed: 'dsr_request',
-  /** Subjects whose application was rejected (Tresor records no decision yet). */
+  /** Subjects whose latest decision on their application is a rejection (a milestone, migration 0044). */
   application_rejected: 'subject',
 } as const satisfies Record<string, RetentionRecordKind>
 export type RetentionCondition = keyof typeof RETENTION_CONDITIONS

@@ -84,6 +84,17 @@ export const DATE_TESTS: Readonly<Record<string, (cutoff: RawBuilder<unknown>) =
   'dsr_request:created': (c) => sql`r.received_at < ${c}`,
   'dsr_request:closure': (c) => sql`r.closed_at < ${c}`,
   'subject:created': (c) => sql`r.created_at < ${c}`,
+  // A decision recorded, and none at or after the cutoff (a later one restarts the clock).
+  'subject:decision': (c) => sql`(
+    exists (select 1 from subject_milestone m where m.subject_id = r.id
+            and m.kind in ('application_rejected', 'application_accepted', 'application_withdrawn'))
+    and not exists (select 1 from subject_milestone m where m.subject_id = r.id
+            and m.kind in ('application_rejected', 'application_accepted', 'application_withdrawn')
+            and m.occurred_at >= ${c}))`,
+  'subject:contractEnd': (c) => sql`(
+    exists (select 1 from subject_milestone m where m.subject_id = r.id and m.kind = 'contract_ended')
+    and not exists (select 1 from subject_milestone m where m.subject_id = r.id
+            and m.kind = 'contract_ended' and m.occurred_at >= ${c}))`,
   'subject:lastInteraction': (c) => sql`(r.updated_at < ${c}
     and not exists (select 1 from touchpoint x where x.subject_id = r.id and x.occurred_at >= ${c})
     and not exists (select 1 from customer_order x where x.subject_id = r.id and x.ordered_at >= ${c})
@@ -100,8 +111,11 @@ const CONDITION_TESTS: Readonly<Record<RetentionCondition, RawBuilder<boolean>>>
   doi_unconfirmed: sql`r.status <> 'confirmed'`,
   // Closed: answered or refused (Art. 12(3)-(5)); every other status is a request still open.
   request_closed: sql`r.status in ('answered', 'refused')`,
-  // Tresor records no decision on an application: no subject is known to be rejected.
-  application_rejected: sql`false`,
+  // The latest decision on the application (a milestone) is a rejection; an applicant accepted
+  // after an earlier rejection is no rejected applicant.
+  application_rejected: sql`(select m.kind from subject_milestone m where m.subject_id = r.id
+    and m.kind in ('application_rejected', 'application_accepted', 'application_withdrawn')
+    order by m.occurred_at desc, m.recorded_at desc limit 1) = 'application_rejected'`,
 }
 
 function covers(rule: SweepRule): RawBuilder<boolean> {

@@ -310,6 +310,25 @@ export class SegmentEngine {
   }
 
   /**
+   * The condition (over `subject s`) of the segment's permitted audience on one channel of the
+   * audience's purpose — segment ∩ the gate's decision plan, erased subjects left out — checked as
+   * `count` checks it: what a campaign's send inserts into its ledger in one statement
+   * (src/privacy/campaigns, docs/adr/0020).
+   */
+  async audienceCondition(
+    request: SegmentRequest & { channel: string },
+  ): Promise<{ purpose: Purpose; channel: Channel; condition: RawBuilder<SqlBool> }> {
+    const compiled = await this.#compile(request)
+    const [channel] = this.#channels(compiled.purpose, [request.channel]) as [Channel]
+    const plan = this.#plan(compiled, channel)
+    return {
+      purpose: compiled.purpose,
+      channel,
+      condition: sql<SqlBool>`(s.erased_at is null and ${compiled.audienceWhere} and ${permittedCondition(plan, sql.ref('s.id'))})`,
+    }
+  }
+
+  /**
    * One keyset page of the segment's permitted audience on the channel, read through the gate
    * (`Gate.use`: the role's fields of the catalog's attributes, the legal basis asked again, the
    * use audited with `reason`). `nextCursor`: pass as `after` for the next page; null at the end.

@@ -38,6 +38,45 @@ export class UnsubscribeTokenRepository {
       .executeTakeFirst()
   }
 
+  /** Many rows in one statement (a campaign's batch); existing ones are left alone. */
+  async insertManyIfAbsent(
+    rows: readonly {
+      tokenHash: Buffer
+      subjectId: string
+      purposeKey: string
+      channel: string
+      createdAt: Date
+    }[],
+    db = this.#db,
+  ): Promise<void> {
+    if (rows.length === 0) return
+    await db
+      .insertInto('unsubscribe_token')
+      .values(
+        rows.map((row) => ({
+          token_hash: row.tokenHash,
+          subject_id: row.subjectId,
+          purpose_key: row.purposeKey,
+          channel: row.channel,
+          created_at: row.createdAt,
+        })),
+      )
+      .onConflict((oc) => oc.column('token_hash').doNothing())
+      .execute()
+  }
+
+  /** Of these subjects, the ones that exist and are not erased. */
+  async existingSubjects(subjectIds: readonly string[], db = this.#db): Promise<Set<string>> {
+    if (subjectIds.length === 0) return new Set()
+    const rows = await db
+      .selectFrom('subject')
+      .select('id')
+      .where('id', 'in', [...subjectIds])
+      .where('erased_at', 'is', null)
+      .execute()
+    return new Set(rows.map((r) => r.id))
+  }
+
   /** Whether the subject exists and was erased; undefined when there is no such subject. */
   async findSubject(subjectId: string, db = this.#db): Promise<{ erased: boolean } | undefined> {
     const row = await db

@@ -168,6 +168,50 @@ export class UnsubscribeService {
     return `${this.#publicUrl}/p/unsubscribe/${token}${options.lang ? `?lang=${options.lang}` : ''}`
   }
 
+  /**
+   * `linkFor` for a set of subjects at once (a campaign's batch): one query for the subjects, one
+   * insert for the tokens. Subjects that don't exist or are erased have no link in the answer.
+   */
+  async linksFor(
+    subjectIds: readonly string[],
+    purposeKey: string,
+    channel: string,
+    options: { lang?: 'de' | 'en' | undefined } = {},
+  ): Promise<Map<string, string>> {
+    const purpose = await this.#purposes.get(purposeKey)
+    if (!purpose.directMarketing)
+      throw invalidField(
+        'body',
+        'purposeKey',
+        `purpose ${purpose.key} is not direct marketing: its messages are not advertising and carry no unsubscribe link`,
+      )
+    if (!isLinkChannel(channel) || !purpose.channels.includes(channel))
+      throw invalidField(
+        'body',
+        'channel',
+        `purpose ${purpose.key} sends nothing that can carry a link on the channel ${channel}`,
+      )
+    const ids = [...new Set(subjectIds.map((id) => id.toLowerCase()))]
+    const existing = await this.#repo.existingSubjects(ids)
+    const links = new Map<string, string>()
+    const rows = []
+    const at = this.#clock()
+    for (const id of ids) {
+      if (!existing.has(id)) continue
+      const token = await this.#token(id, purpose.key, channel)
+      rows.push({
+        tokenHash: tokenHash(token),
+        subjectId: id,
+        purposeKey: purpose.key,
+        channel,
+        createdAt: at,
+      })
+      links.set(id, `${this.#publicUrl}/p/unsubscribe/${token}${options.lang ? `?lang=${options.lang}` : ''}`)
+    }
+    await this.#repo.insertManyIfAbsent(rows)
+    return links
+  }
+
   async #token(subjectId: string, purposeKey: string, channel: LinkChannel): Promise<string> {
     const key = await this.#secrets.get(VAULT_SECRETS.unsubscribe, () => randomBytes(32))
     return createHmac('sha256', key)

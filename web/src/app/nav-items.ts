@@ -9,6 +9,7 @@ export interface NavItem {
     | 'segments'
     | 'analytics'
     | 'campaigns'
+    | 'journeys'
     | 'privacy'
     | 'deletionConcept'
     | 'audit'
@@ -20,6 +21,8 @@ export interface NavItem {
     | '/imports'
     | '/segments'
     | '/analytics'
+    | '/campaigns'
+    | '/journeys'
     | '/privacy'
     | '/deletion-concept'
     | '/settings/fields'
@@ -37,7 +40,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { key: 'imports', to: '/imports', permission: 'subjects:import' },
   { key: 'segments', to: '/segments', permission: 'segments:read' },
   { key: 'analytics', to: '/analytics', permission: 'analytics:run' },
-  { key: 'campaigns' },
+  { key: 'campaigns', to: '/campaigns', permission: 'campaigns:read' },
+  { key: 'journeys', to: '/journeys', permission: 'campaigns:read' },
   { key: 'privacy', to: '/privacy', permission: ['forms:manage', 'purposes:manage', 'requests:manage'] },
   { key: 'deletionConcept', to: '/deletion-concept', permission: 'purposes:read' },
   { key: 'audit' },

@@ -14,7 +14,11 @@ import { useTranslation } from 'react-i18next'
 import { AnalyticsPage } from '../features/analytics/analytics-page'
 import { safeRedirectTarget, sessionQueryOptions } from '../features/auth/auth.api'
 import { LoginPage } from '../features/auth/login-page'
+import { CallListPage } from '../features/campaigns/call-list'
+import { CampaignPage, NewCampaignPage } from '../features/campaigns/campaign-page'
+import { CampaignsPage } from '../features/campaigns/campaigns-page'
 import { ImportsPage } from '../features/imports/imports-page'
+import { JourneysPage } from '../features/journeys/journeys-page'
 import { OverviewPage } from '../features/overview/overview-page'
 import { PrivacyPage, validatePrivacySearch } from '../features/privacy/privacy-page'
 import { DeletionConceptPage } from '../features/retention/deletion-concept-page'
@@ -126,6 +130,39 @@ const analyticsRoute = createRoute({
   component: AnalyticsPage,
 })
 
+/** Journeys: triggered automation (welcome, reactivation, abandoned order) with steps, activation and counts per step. */
+const journeysRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/journeys',
+  component: JourneysPage,
+})
+
+/** Campaigns: the list with status and counts; a campaign's editor, audience, preview, test send, schedule, report. */
+const campaignsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/campaigns',
+  component: CampaignsPage,
+})
+
+const newCampaignRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/campaigns/new',
+  component: NewCampaignPage,
+})
+
+const campaignRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/campaigns/$id',
+  component: CampaignPage,
+})
+
+/** A phone campaign's call list for agents (`campaigns:call`): names, numbers, the script, each call's outcome. */
+const callListRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/campaigns/$id/calls',
+  component: CallListPage,
+})
+
 /** The DPO's page: the public forms, the consent texts with every version, the open requests. */
 const privacyRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -180,6 +217,11 @@ const routeTree = rootRoute.addChildren([
     importsRoute,
     segmentsRoute,
     analyticsRoute,
+    campaignsRoute,
+    newCampaignRoute,
+    campaignRoute,
+    callListRoute,
+    journeysRoute,
     privacyRoute,
     deletionConceptRoute,
     securityRoute,

@@ -1,5 +1,5 @@
-import type { GatedSubject } from '../../../privacy/gate/gate.service.ts'
 import type { PersonalField } from '../../../privacy/fields/field-catalog.ts'
+import type { GatedSubject } from '../../../privacy/gate/gate.service.ts'
 
 /** The channels a campaign reaches people on (migration 0038). */
 export type CampaignChannel = 'email' | 'sms' | 'post' | 'phone'

@@ -3,6 +3,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { Link } from '@tanstack/react-router'
 import { useTranslation } from 'react-i18next'
 import { ErrorState } from '../../app/error-state'
+import { OpenLetterTasks } from '../requests/request-answer-forms'
 import { DueCell, KindCell, useRequestLabels } from '../requests/request-labels'
 import { AssigneeText, RequestActions, StatusBadge } from '../requests/request-steps'
 import {
@@ -33,6 +34,7 @@ export function RequestsPanel() {
           ? t('requests.inbox.introDeadline', { deadline: labels.deadline(kinds.data.deadline) })
           : t('requests.inbox.intro')}
       </Text>
+      <OpenLetterTasks />
       {query.isPending ? (
         <Center py="xl">
           <Loader size="sm" aria-label={t('common.loading')} />

@@ -20,6 +20,7 @@ import { type ReactNode, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { sessionQueryOptions } from '../auth/auth.api'
+import { GENERATED_KINDS, GivenAnswer, KindAnswerForm } from './request-answer-forms'
 import {
   type DataSubjectRequest,
   isOpen,
@@ -111,17 +112,38 @@ export function RequestActions({ request }: { request: DataSubjectRequest }) {
   ) : null
   if (!isOpen(request.status))
     return (
-      <Group gap="xs" data-testid="request-actions">
+      <Stack gap={4} data-testid="request-actions">
         {request.status === 'answered' && REPORT_KINDS.includes(request.kind) && (
+          <Group gap="xs">
+            <Anchor
+              size="sm"
+              href={reportUrl(request.id, 'pdf', 'de', false)}
+              data-testid="request-report-given"
+            >
+              {t('requests.steps.reportGiven')}
+            </Anchor>
+            {request.kind === 'copy' && (
+              <Anchor
+                size="sm"
+                href={reportUrl(request.id, 'zip', 'de', false)}
+                data-testid="request-copy-zip"
+              >
+                {t('requestAnswers.copyZip')}
+              </Anchor>
+            )}
+          </Group>
+        )}
+        {request.status === 'answered' && <GivenAnswer request={request} />}
+        {request.channel === 'letter' && (
           <Anchor
             size="sm"
-            href={reportUrl(request.id, 'pdf', 'de', false)}
-            data-testid="request-report-given"
+            href={`/api/v1/requests/${encodeURIComponent(request.id)}/letter?lang=de`}
+            data-testid="request-letter-pdf"
           >
-            {t('requests.steps.reportGiven')}
+            {t('requestAnswers.letterPdf')}
           </Anchor>
         )}
-      </Group>
+      </Stack>
     )
   const me = session.data?.id
   return (
@@ -354,6 +376,8 @@ function AnswerForm({ request, pending, problem, onSubmit }: FormProps & { reque
   const [note, setNote] = useState('')
   const withReport = REPORT_KINDS.includes(request.kind)
   const preview = useQuery(reportQueryOptions(request.id, lang, withhold, withReport))
+  if (GENERATED_KINDS.includes(request.kind))
+    return <KindAnswerForm request={request} pending={pending} problem={problem} onSubmit={onSubmit} />
   if (!withReport)
     return (
       <Stack gap="sm">

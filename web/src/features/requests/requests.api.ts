@@ -67,6 +67,8 @@ export interface DataSubjectRequest {
   closedAt: string | null
   refusal: { ground: string; reason: string } | null
   answerNote: string | null
+  /** The answer Tresor generated for the kind (docs/adr/0021); null otherwise. */
+  answer?: unknown
 }
 
 /** Whether a request is still open (not answered or refused). */
@@ -79,7 +81,17 @@ export const REPORT_KINDS: readonly string[] = ['access', 'copy']
 export type RequestStep =
   | { step: 'verify'; method: string; note?: string }
   | { step: 'start' }
-  | { step: 'answer'; lang?: 'de' | 'en'; withheldNotes?: 'all'; note?: string }
+  | {
+      step: 'answer'
+      lang?: 'de' | 'en'
+      withheldNotes?: 'all'
+      note?: string
+      rectification?: { identifiers?: Record<string, string | null>; reason: string }
+      erasure?: Record<string, never>
+      restriction?: { ground: string }
+      objection?: { purposeKey: string; decision: 'upheld' | 'rejected'; reasons?: string }
+      humanReview?: { outcome: 'confirmed' | 'changed'; decision?: string; reasons: string }
+    }
   | { step: 'refuse'; ground: string; reason: string }
   | { step: 'extend'; months: 1 | 2; reason: string }
   | { step: 'assign'; assigneeId: string | null }
@@ -127,7 +139,7 @@ export function reportQueryOptions(id: string, lang: 'de' | 'en', withholdNotes:
 /** Where the report opens as HTML or PDF (GET with the session cookie: no CSRF token needed). */
 export function reportUrl(
   id: string,
-  format: 'html' | 'pdf',
+  format: 'html' | 'pdf' | 'zip',
   lang: 'de' | 'en',
   withholdNotes: boolean,
 ): string {

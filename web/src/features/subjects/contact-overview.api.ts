@@ -109,6 +109,8 @@ export interface Restriction {
   ground: string
   note: string | null
   since: string
+  /** Art. 18(3): when and how the person was told it will be lifted; null until then (lifting is refused). */
+  liftNotice: { at: string; channel: 'email' | 'letter' } | null
 }
 
 export interface Decision {

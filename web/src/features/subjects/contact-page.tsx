@@ -25,6 +25,7 @@ import { CorrectContact } from './contact-edit'
 import { ErasureHeldAlert, RestrictedPurposeLinks } from './contact-erasure'
 import { type ContactFormat, useContactFormat } from './contact-format'
 import { HoldsCard } from './contact-holds'
+import { MilestonesCard } from './contact-milestones'
 import { NotesCard } from './contact-notes'
 import {
   contactOverviewQueryOptions,
@@ -36,6 +37,7 @@ import {
 } from './contact-overview.api'
 import { PermissionAlerts, PermissionsCard } from './contact-permissions'
 import { RequestsCard } from './contact-requests'
+import { RestrictionCard } from './contact-restriction'
 import { DealsCard, InvoicesCard } from './contact-sales'
 import { ScoresCard } from './contact-scores'
 import { HiddenPlaceholder, LockIcon, SectionCard } from './contact-section'
@@ -202,8 +204,17 @@ function ContactView({ overview, purpose }: { overview: SubjectOverview; purpose
               hidden={hiddenPart('permissions')}
               format={format}
             />
+            {overview.permissions && !overview.permissions.erased && (
+              <RestrictionCard
+                subjectId={subjectId}
+                restriction={overview.permissions.restriction}
+                format={format}
+                canWrite={can('permissions:write')}
+              />
+            )}
             <RequestsCard subjectId={subjectId} format={format} />
             {can('holds:manage') && <HoldsCard subjectId={subjectId} format={format} />}
+            <MilestonesCard subjectId={subjectId} format={format} canWrite={can('subjects:write')} />
             <NotesCard
               subjectId={subjectId}
               notes={overview.notes}

@@ -87,6 +87,8 @@ export function useHistoryLabels(): HistoryLabels {
         const [scope, target = ''] = p.value.split(' ')
         return scope === 'purpose' ? purpose(target) : tr(`contact.channels.${target}`, target)
       }
+      case 'milestone':
+        return tr(`milestones.kinds.${p.value}`, p.value)
       case 'reason':
         return p.value ? reason(p.value) : ''
       case 'text':

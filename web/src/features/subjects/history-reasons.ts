@@ -28,6 +28,7 @@ export type ReasonPartKind =
   | 'objectionAction'
   | 'objectionTarget'
   | 'reason'
+  | 'milestone'
 
 export interface ReasonPart {
   kind: ReasonPartKind
@@ -74,6 +75,9 @@ export const REASON_KEYS = [
   'scoresComputed',
   'scoresRemovedAtOnce',
   'scoresRemovedStale',
+  'milestoneRecorded',
+  'milestonesRecorded',
+  'milestoneRemoved',
 ] as const
 export type ReasonKey = (typeof REASON_KEYS)[number]
 
@@ -120,6 +124,18 @@ const RULES: readonly Rule[] = [
   [
     /^scores removed: the profiling purpose no longer holds, or no purchases are left$/,
     () => ({ key: 'scoresRemovedStale', parts: {} }),
+  ],
+  [
+    new RegExp(`^milestone ([a-z_]+) recorded, dated (${ISO}) \\(starts the retention clocks reading it\\)$`),
+    (m) => ({ key: 'milestoneRecorded', parts: { kind: part('milestone', m[1]), date: part('date', m[2]) } }),
+  ],
+  [
+    /^milestones ([a-z_]+) recorded \(starts the retention clocks reading them\)$/,
+    (m) => ({ key: 'milestonesRecorded', parts: { kind: part('milestone', m[1]) } }),
+  ],
+  [
+    new RegExp(`^milestone ([a-z_]+) dated (${ISO}) removed$`),
+    (m) => ({ key: 'milestoneRemoved', parts: { kind: part('milestone', m[1]), date: part('date', m[2]) } }),
   ],
   [
     /^consent ([\w-]+) on ([\w-]+) \(source: ([\w-]+)\)$/,

@@ -1,0 +1,142 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import path from 'node:path'
+import { loadConfig } from '../../src/platform/config.ts'
+import { createLogger } from '../../src/platform/logger.ts'
+import { openRuntime } from '../../src/runtime.ts'
+import { measure, type Scenario } from '../harness.ts'
+import { settle } from '../support/steady-state.ts'
+import { prepareInstance } from '../support/tresor.ts'
+
+const ACTOR = { actor: { type: 'system' as const, id: 'bench', role: 'admin' } }
+
+/** Asks the sink process and waits for its answer. */
+function ask<T>(child: ChildProcess, message: unknown = {}): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (answer) => resolve(answer as T))
+    child.send(message as object)
+  })
+}
+
+/**
+ * An e-mail campaign end to end (issue #17): `scale` demo subjects (about 40 % with a confirmed
+ * newsletter consent — so 1,000,000 permitted recipients need `--scale 2500000`), a segment of the
+ * customers, a campaign on newsletter_email; the send run in this process as `tresor campaigns send`
+ * runs it — the audience decided into the send ledger (one insert … select), then batches of 500
+ * claimed, re-checked through the gate (decrypting the addresses, audited), mailed over a pool of 8
+ * SMTP connections to a local sink in its own process, and the outcomes written.
+ */
+export const campaignSend: Scenario = {
+  name: 'campaign-send',
+  description:
+    'in-process, as `tresor campaigns send` runs it, against a local SMTP sink (its own process): the audience of a ' +
+    'newsletter campaign over `scale` demo subjects decided into the send ledger, then every permitted recipient ' +
+    'mailed in batches re-checked through the gate. Figures: the audience decision (ms), end-to-end and sending ' +
+    'throughput (mails/s).',
+  defaultScale: 100_000,
+  async run(ctx) {
+    const sink = fork(path.join(import.meta.dirname, '..', 'support', 'smtp-sink.ts'), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    ctx.defer(() => {
+      sink.kill('SIGTERM')
+    })
+    const { port } = await new Promise<{ port: number }>((resolve) =>
+      sink.once('message', (m) => resolve(m as never)),
+    )
+
+    const instance = await ctx.instance('campaign-send')
+    ctx.log(
+      `preparing ${ctx.scale.toLocaleString('en')} demo subjects with their permission state (tresor demo)`,
+    )
+    await prepareInstance(instance, ctx.scale)
+    const runtime = await openRuntime(
+      loadConfig(
+        {
+          ...instance.env,
+          TRESOR_SMTP_URL: `smtp://127.0.0.1:${port}`,
+          TRESOR_MAIL_FROM: 'Tresor <news@bench.example>',
+          TRESOR_PUBLIC_URL: 'https://crm.bench.example',
+          TRESOR_SMTP_POOL_SIZE: process.env.TRESOR_SMTP_POOL_SIZE ?? '8',
+          TRESOR_CAMPAIGN_BATCH_SIZE: process.env.TRESOR_CAMPAIGN_BATCH_SIZE ?? '500',
+        },
+        { dataDir: instance.dataDir },
+      ),
+      { logger: createLogger('warn') },
+    )
+    ctx.defer(() => runtime.close())
+    await settle(ctx, runtime.database.db, [
+      'subject',
+      'permission_state',
+      'objection_state',
+      'restriction_state',
+    ])
+    const { segments, campaigns, campaignSend } = runtime.services
+    const segment = await segments.create(ACTOR, {
+      name: 'Customers',
+      purpose: 'newsletter_email',
+      rules: { type: 'group', combine: 'and', conditions: [{ type: 'kind', kinds: ['customer'] }] },
+    })
+
+    return measure(
+      ctx,
+      'send',
+      { warmups: 0, runs: ctx.scale >= 500_000 ? 1 : 2 },
+      {
+        audience_decision_ms: 'ms',
+        end_to_end_mails_per_s: 'mails/s',
+        sending_mails_per_s: 'mails/s',
+        recipients: 'mails',
+      },
+      async ({ index }) => {
+        const campaign = await campaigns.create(ACTOR, {
+          name: `Bench ${index} ${Date.now()}`,
+          segmentId: segment.id,
+          defaultLang: 'de',
+          channels: [{ channel: 'email', purposeKey: 'newsletter_email' }],
+          content: [
+            {
+              channel: 'email',
+              lang: 'de',
+              subject: 'Neu für {{firstName}}',
+              bodyText: '{{salutation}},\n\nunsere Angebote der Woche.\n',
+              bodyHtml: '<html><body><p>{{salutation}},</p><p>unsere Angebote der Woche.</p></body></html>',
+            },
+          ],
+        })
+        await campaigns.schedule(ACTOR, campaign.id)
+        const before = await ask<{ count: number; distinct: number }>(sink)
+        let decisionMs = 0
+        let audience = 0
+        let lastLog = Date.now()
+        const started = performance.now()
+        const run = await campaignSend.run(campaign.id, {
+          onAudience: (counts, ms) => {
+            decisionMs = ms
+            audience = counts.channels.reduce((n, c) => n + c.audience, 0)
+            ctx.log(`audience ${audience.toLocaleString('en')} decided in ${ms.toFixed(0)} ms`)
+          },
+          onProgress: (done, total) => {
+            if (Date.now() - lastLog > 10_000) {
+              lastLog = Date.now()
+              const s = (performance.now() - started) / 1000
+              ctx.log(`${done.toLocaleString('en')}/${total.toLocaleString('en')} after ${s.toFixed(0)} s`)
+            }
+          },
+        })
+        const totalMs = performance.now() - started
+        if (run.state !== 'done') throw new Error(`the send ended ${run.state}`)
+        const after = await ask<{ count: number; distinct: number }>(sink)
+        const received = after.count - before.count
+        if (received !== run.sent || after.distinct - before.distinct !== run.sent)
+          throw new Error(`the sink got ${received} mails for ${run.sent} sent`)
+        if (run.sent < audience * 0.95) throw new Error(`only ${run.sent} of ${audience} sent`)
+        return {
+          audience_decision_ms: decisionMs,
+          end_to_end_mails_per_s: run.sent / (totalMs / 1000),
+          sending_mails_per_s: run.sent / ((totalMs - decisionMs) / 1000),
+          recipients: run.sent,
+        }
+      },
+    )
+  },
+}

@@ -1,0 +1,379 @@
+import { randomUUID } from 'node:crypto'
+import type { CampaignSettings } from '../../platform/config.ts'
+import type { Logger } from '../../platform/logger.ts'
+import type {
+  AudienceCounts,
+  CampaignLedger,
+  LedgerOutcome,
+} from '../../privacy/campaigns/campaign-ledger.ts'
+import type { PersonalField } from '../../privacy/fields/field-catalog.ts'
+import type { GateActor, GatedSubject } from '../../privacy/gate/gate.service.ts'
+import type { SegmentGroup } from '../../privacy/segments/segment-rules.ts'
+import type { CampaignRepository, ChannelRow, ContentRow, StoredCampaign } from './campaign.repository.ts'
+import type {
+  BatchRecipient,
+  CampaignChannel,
+  ChannelContent,
+  ChannelSender,
+} from './channels/channel-sender.ts'
+import type { ChannelRegistry } from './channels/registry.ts'
+import { fieldsOfTemplates, render, valuesOf } from './merge-fields.ts'
+
+/**
+ * Who reads the people of a send through the gate: a system actor in the admin role, bounded by
+ * this code (it asks only for the channel's fields and the content's merge fields), like the
+ * marketing mail's sender. The audit records name it and the campaign.
+ */
+export const CAMPAIGN_SENDER: GateActor = { type: 'system', id: 'campaigns', role: 'admin' }
+
+/** What a run did. */
+export interface SendRun {
+  /** `done`: finished (`sent`); `stopped`: paused or cancelled; `busy`: another process holds it; `not-due`: nothing to send; `continuing`: the time budget ran out, the next run goes on. */
+  state: 'done' | 'stopped' | 'busy' | 'not-due' | 'continuing'
+  batches: number
+  sent: number
+  failed: number
+  skipped: number
+  retrying: number
+}
+
+export interface SendOptions {
+  /** Stop after this long (releasing the lease) and report `continuing`; default: no limit. */
+  budgetMs?: number
+  /** Called after each batch with the rows it finished (sent, failed or skipped) and the audience. */
+  onProgress?: (done: number, audience: number) => void | Promise<void>
+  signal?: AbortSignal
+  /** Called once the audience is decided (when this run decided it), with how long that took. */
+  onAudience?: (audience: AudienceCounts, ms: number) => void | Promise<void>
+}
+
+export interface SendDeps {
+  repository: CampaignRepository
+  ledger: CampaignLedger
+  channels: ChannelRegistry
+  segments: { get(id: string): Promise<{ purpose: string; rules: SegmentGroup; version: number }> }
+  fields: { get(key: string): unknown }
+  settings: Pick<CampaignSettings, 'batchSize' | 'leaseSeconds'>
+  /** The domain of the Message-IDs (`<uuid@domain>`): the sender address's. */
+  messageDomain: string
+  logger?: Logger | undefined
+  clock?: () => Date
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+
+/** The catalog attribute a person's language is read from, when the catalog has it (values `de`, `en`). */
+export const LANGUAGE_ATTRIBUTE = 'language'
+
+/**
+ * The send (docs/adr/0020): one process at a time holds a campaign's lease; it decides the audience
+ * once (the kernel's insert … select into the ledger), then works through batches — claim, re-check
+ * through the gate, hand the permitted to the channel's sender, write the outcomes — until no row
+ * is `queued` or `sending`. Pause and cancel are seen between batches. A process that dies leaves
+ * its lease to run out; the next one puts the rows left `sending` back to `queued` with their
+ * Message-ID, so at most the messages in flight at the crash go out twice, recognisably.
+ */
+export class CampaignSend {
+  readonly #d: SendDeps
+  readonly #clock: () => Date
+  constructor(deps: SendDeps) {
+    this.#d = deps
+    this.#clock = deps.clock ?? (() => new Date())
+  }
+
+  async run(campaignId: string, options: SendOptions = {}): Promise<SendRun> {
+    const d = this.#d
+    const owner = randomUUID()
+    const run: SendRun = { state: 'done', batches: 0, sent: 0, failed: 0, skipped: 0, retrying: 0 }
+    const taken = await d.repository.takeLease(campaignId, owner, this.#clock(), d.settings.leaseSeconds)
+    if (!taken) {
+      const found = await d.repository.find(campaignId)
+      const busy =
+        found?.row.send_lease_until &&
+        found.row.send_lease_until > this.#clock() &&
+        found.row.status === 'sending'
+      return { ...run, state: busy ? 'busy' : 'not-due' }
+    }
+    const started = Date.now()
+    let inflight: Promise<void> | null = null
+    const settle = async () => {
+      const previous = inflight
+      inflight = null
+      await previous
+    }
+    try {
+      // Rows a dead holder left `sending` go back to `queued` (their Message-ID kept).
+      const requeued = await d.ledger.requeueSending(campaignId)
+      if (requeued > 0)
+        d.logger?.warn(
+          { campaignId, requeued },
+          'campaign send resumed: rows left sending by an ended process requeued',
+        )
+      let stored = (await d.repository.find(campaignId)) as StoredCampaign
+      if (stored.row.status === 'scheduled' || stored.row.audience === null) {
+        const segment = stored.row.segment_id ? await d.segments.get(stored.row.segment_id) : null
+        if (!segment) throw new Error('the campaign has no segment')
+        if (stored.row.status === 'scheduled')
+          await d.repository.markStarted(campaignId, this.#clock(), segment.version)
+        const deciding = performance.now()
+        const audience = await d.ledger.decide({
+          actor: CAMPAIGN_SENDER,
+          campaignId,
+          segment: { purpose: segment.purpose, rules: segment.rules },
+          channels: stored.channels,
+          cap: capOf(stored),
+        })
+        await d.repository.setAudience(campaignId, audienceJson(audience))
+        await options.onAudience?.(audience, performance.now() - deciding)
+        d.logger?.info(
+          {
+            campaignId,
+            audience: audience.channels.map((c) => ({ channel: c.channel, audience: c.audience })),
+          },
+          'campaign audience decided',
+        )
+        stored = (await d.repository.find(campaignId)) as StoredCampaign
+      }
+      const total = audienceTotal(stored.row.audience)
+      let done = 0
+      // Two stages: while one batch is with its sender, the next is claimed and re-checked.
+      const deliverAndRecord = async (prepared: Prepared) => {
+        const outcomes = await this.#deliver(prepared)
+        await d.ledger.record(campaignId, prepared.channel.channel, outcomes)
+        run.batches++
+        for (const o of outcomes) {
+          if (o.status === 'sent') run.sent++
+          else if (o.status === 'failed') run.failed++
+          else if (o.status === 'skipped') run.skipped++
+          else run.retrying++
+          if (o.status !== 'queued') done++
+        }
+        await options.onProgress?.(done, total)
+      }
+      for (;;) {
+        if (options.signal?.aborted) return { ...run, state: 'continuing' }
+        const current = await d.repository.renewLease(
+          campaignId,
+          owner,
+          this.#clock(),
+          d.settings.leaseSeconds,
+        )
+        if (!current) return { ...run, state: 'busy' }
+        if (current.status !== 'sending') return { ...run, state: 'stopped' }
+        if (options.budgetMs !== undefined && Date.now() - started > options.budgetMs)
+          return { ...run, state: 'continuing' }
+        let progressed = false
+        for (const channel of stored.channels) {
+          const sender = d.channels.get(channel.channel)
+          if (!sender) continue
+          const rows = await d.ledger.claim(
+            campaignId,
+            channel.channel,
+            d.settings.batchSize,
+            d.messageDomain,
+          )
+          if (rows.length === 0) continue
+          progressed = true
+          const prepared = await this.#prepare(stored, channel, sender, rows)
+          await settle()
+          const next = deliverAndRecord(prepared)
+          // Awaited by the next settle(); a failure surfaces there, not as an unhandled rejection.
+          next.catch(() => {})
+          inflight = next
+        }
+        if (progressed) continue
+        await settle()
+        const pending = await d.ledger.pending(campaignId)
+        if (pending.queued === 0 && pending.sending === 0) {
+          await d.repository.markSent(campaignId, this.#clock())
+          d.logger?.info({ campaignId, ...run }, 'campaign sent')
+          return { ...run, state: 'done' }
+        }
+        // Rows of a channel whose sender is not installed wait until it is (no busy loop over them).
+        const orphaned = stored.channels.filter((c) => !d.channels.get(c.channel))
+        if (orphaned.length > 0) {
+          d.logger?.error(
+            { campaignId, channels: orphaned.map((c) => c.channel) },
+            'campaign rows wait for a channel without a sender',
+          )
+          return { ...run, state: 'continuing' }
+        }
+        // Only retries are left: wait for the next due one, renewing the lease at least twice per
+        // lease period.
+        const wait = pending.nextDue ? pending.nextDue.getTime() - this.#clock().getTime() : 0
+        const cap = (d.settings.leaseSeconds * 1000) / 3
+        if (options.budgetMs !== undefined && Date.now() - started + Math.max(wait, 0) > options.budgetMs)
+          return { ...run, state: 'continuing' }
+        await sleep(Math.min(Math.max(wait, 50), cap), options.signal)
+      }
+    } finally {
+      // The batch with its sender finishes (and is recorded) before the lease is given up.
+      await settle().catch(() => {})
+      await d.repository.releaseLease(campaignId, owner)
+    }
+  }
+
+  /** One claimed batch re-checked through the gate and rendered: who is skipped, who goes to the sender. */
+  async #prepare(
+    stored: StoredCampaign,
+    channel: ChannelRow,
+    sender: ChannelSender,
+    rows: readonly { subjectId: string; messageId: string; attempts: number }[],
+  ): Promise<Prepared> {
+    const d = this.#d
+    const contents = stored.content.filter((c) => c.channel === channel.channel)
+    const fields = new Set<PersonalField>([
+      ...sender.fields,
+      ...fieldsOfTemplates(contents.flatMap((c) => [c.subject, c.bodyText, c.bodyHtml ?? ''])),
+    ])
+    if (d.fields.get(LANGUAGE_ATTRIBUTE)) fields.add(LANGUAGE_ATTRIBUTE)
+    const checked = await d.ledger.recheck({
+      actor: CAMPAIGN_SENDER,
+      campaignId: stored.row.id,
+      channel: channel.channel,
+      purposeKey: channel.purposeKey,
+      subjectIds: rows.map((r) => r.subjectId),
+      fields: [...fields],
+      cap: capOf(stored),
+    })
+    const outcomes: LedgerOutcome[] = checked.skipped.map((s) => ({
+      subjectId: s.subjectId,
+      status: 'skipped',
+      reason: s.reason,
+    }))
+    const byId = new Map(rows.map((r) => [r.subjectId, r]))
+    const recipients: BatchRecipient[] = checked.permitted.map((subject) => {
+      const row = byId.get(subject.id) as { messageId: string; attempts: number }
+      return {
+        subject,
+        messageId: row.messageId,
+        attempt: row.attempts,
+        content: contentFor(subject, contents, stored.row.default_lang),
+      }
+    })
+    return { stored, channel, sender, byId, recipients, outcomes }
+  }
+
+  /** Hands a prepared batch to the channel's sender; every row's outcome (a sender error retries the batch). */
+  async #deliver(prepared: Prepared): Promise<LedgerOutcome[]> {
+    const { stored, channel, sender, byId, recipients } = prepared
+    const outcomes = [...prepared.outcomes]
+    if (recipients.length === 0) return outcomes
+    try {
+      const delivered = await sender.deliver({
+        campaignId: stored.row.id,
+        campaignName: stored.row.name,
+        channel: channel.channel,
+        purposeKey: channel.purposeKey,
+        recipientId: channel.recipientId,
+        recipients,
+      })
+      const answered = new Set<string>()
+      for (const o of delivered) {
+        const row = byId.get(o.subjectId)
+        if (!row || answered.has(o.subjectId)) continue
+        answered.add(o.subjectId)
+        if (o.status === 'retry')
+          outcomes.push(
+            row.attempts >= sender.maxAttempts
+              ? { subjectId: o.subjectId, status: 'failed', reason: o.reason ?? 'retries-exhausted' }
+              : {
+                  subjectId: o.subjectId,
+                  status: 'queued',
+                  reason: o.reason,
+                  retryAt: o.retryAt ?? this.#clock(),
+                },
+          )
+        else
+          outcomes.push({
+            subjectId: o.subjectId,
+            status: o.status,
+            reason: o.reason,
+            messageId: o.messageId,
+          })
+      }
+      // A sender that named not everyone: the rest are retried.
+      for (const r of recipients)
+        if (!answered.has(r.subject.id))
+          outcomes.push({
+            subjectId: r.subject.id,
+            status: 'queued',
+            reason: 'no-outcome',
+            retryAt: this.#clock(),
+          })
+    } catch (error) {
+      this.#d.logger?.error(
+        { campaignId: stored.row.id, channel: channel.channel, err: { type: (error as Error).name } },
+        'campaign channel sender failed; the batch is retried',
+      )
+      const retryAt = new Date(this.#clock().getTime() + 30_000)
+      for (const r of recipients)
+        outcomes.push({ subjectId: r.subject.id, status: 'queued', reason: 'sender-error', retryAt })
+    }
+    return outcomes
+  }
+}
+
+/** A batch ready for its sender. */
+interface Prepared {
+  stored: StoredCampaign
+  channel: ChannelRow
+  sender: ChannelSender
+  byId: Map<string, { subjectId: string; messageId: string; attempts: number }>
+  recipients: BatchRecipient[]
+  /** The rows the re-check skipped. */
+  outcomes: LedgerOutcome[]
+}
+
+const capOf = (stored: StoredCampaign) =>
+  stored.row.cap_messages && stored.row.cap_days
+    ? { messages: stored.row.cap_messages, days: stored.row.cap_days }
+    : null
+
+/** The campaign's `audience` column: the counts decided at the start, per channel. */
+export function audienceJson(counts: AudienceCounts): Record<string, unknown> {
+  return {
+    decidedAt: counts.countedAt,
+    segment: counts.segment,
+    channels: counts.channels,
+  }
+}
+
+export function audienceTotal(audience: unknown): number {
+  const channels = (audience as { channels?: { audience?: number }[] } | null)?.channels ?? []
+  return channels.reduce((n, c) => n + (c.audience ?? 0), 0)
+}
+
+/** The content in the person's language (the `language` attribute, where the catalog has it), else the default, rendered. */
+function contentFor(
+  subject: GatedSubject,
+  contents: readonly ContentRow[],
+  defaultLang: 'de' | 'en',
+): ChannelContent {
+  const own = subject.attributes[LANGUAGE_ATTRIBUTE]
+  const content =
+    contents.find((c) => c.lang === own) ??
+    contents.find((c) => c.lang === defaultLang) ??
+    (contents[0] as ContentRow)
+  return renderContent(content, subject)
+}
+
+/** A content with the person's merge values (or the samples, for null), HTML-escaped in the HTML. */
+export function renderContent(content: ContentRow, subject: GatedSubject | null): ChannelContent {
+  const values = valuesOf(subject, content.lang)
+  return {
+    lang: content.lang,
+    subject: render(content.subject, values).replace(/[\r\n]+/g, ' '),
+    bodyText: render(content.bodyText, values),
+    bodyHtml: content.bodyHtml === null ? null : render(content.bodyHtml, values, true),
+  }
+}
+
+export type { CampaignChannel }
