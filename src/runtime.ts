@@ -531,6 +531,8 @@ export function createServices(
       linksFor: (ids, purposeKey, channel, options) =>
         unsubscribe.linksFor(ids, purposeKey, channel, options),
       identity: async (lang) => identityLines(await settings.current(), lang),
+      // Opens and clicks (campaigns with trackOpens, only with the tracking consent): called per mail.
+      trackedHtml: (html, messageId) => campaignChannelOps.tracking.html(html, messageId),
     }),
   )
   const campaignChannelOps = createCampaignChannelServices({
@@ -561,7 +563,7 @@ export function createServices(
     engine: campaignEngine,
     audit,
   })
-  const campaignLedger = new CampaignLedger({ db: database.db, gate, segments: campaignEngine })
+  const campaignLedger = new CampaignLedger({ db: database.db, gate, segments: campaignEngine, permissions })
   const campaignRepository = new CampaignRepository(database.db)
   const access = new AccessService({
     users,
@@ -723,6 +725,7 @@ export function createServices(
       isStaffAddress: async (email) => (await users.findByEmail(email.trim().toLowerCase())) !== undefined,
       mailer,
       publicUrl: config.publicUrl,
+      smsMaxSegments: config.campaignChannels.smsMaxSegments,
     }),
     campaignSend: new CampaignSend({
       repository: campaignRepository,

@@ -249,6 +249,12 @@ export class CampaignSend {
       reason: s.reason,
     }))
     const byId = new Map(rows.map((r) => [r.subjectId, r]))
+    // Opens and clicks: only e-mail of a campaign that asks for it, and only for the people whose
+    // tracking consent holds now — the kernel's decision, per batch.
+    const tracking =
+      stored.row.track_opens && channel.channel === 'email'
+        ? await d.ledger.trackingConsents(checked.permitted.map((s) => s.id))
+        : null
     const recipients: BatchRecipient[] = checked.permitted.map((subject) => {
       const row = byId.get(subject.id) as { messageId: string; attempts: number }
       return {
@@ -256,6 +262,7 @@ export class CampaignSend {
         messageId: row.messageId,
         attempt: row.attempts,
         content: contentFor(subject, contents, stored.row.default_lang),
+        ...(tracking ? { trackingConsent: tracking.has(subject.id) } : {}),
       }
     })
     return { stored, channel, sender, byId, recipients, outcomes }
@@ -274,6 +281,7 @@ export class CampaignSend {
         purposeKey: channel.purposeKey,
         recipientId: channel.recipientId,
         recipients,
+        trackOpens: stored.row.track_opens,
       })
       const answered = new Set<string>()
       for (const o of delivered) {

@@ -48,7 +48,7 @@ export const campaignRoutes =
           tags: TAGS,
           summary: 'Create a campaign (draft, version 1)',
           description:
-            "A segment reached on one or more channels, each under a direct-marketing purpose that uses the channel (422 naming `channels.N.purposeKey` otherwise; post names the letter shop, a processor of the recipients registry, as `recipientId`), content per channel and language with merge fields checked against the channel's purpose and your role (422/403 naming `content.N.bodyText`), an optional frequency cap, opens tracking off by default. Nobody is typed in: the audience is decided when the send starts (segment ∩ permission ∩ not suppressed ∩ under the cap) and re-checked per batch. Audited as a configuration change.",
+            "A segment reached on one or more channels, each under a direct-marketing purpose that uses the channel (422 naming `channels.N.purposeKey` otherwise; post names the letter shop, a processor of the recipients registry, as `recipientId`), content per channel and language with merge fields checked against the channel's purpose and your role (422/403 naming `content.N.bodyText`; an SMS text longer than TRESOR_SMS_MAX_SEGMENTS segments with its opt-out line: 422 naming `content.N.bodyText` and the segment count), an optional frequency cap, opens and clicks tracking off by default (`trackOpens`: only for recipients with a `web_tracking` consent). Nobody is typed in: the audience is decided when the send starts (segment ∩ permission ∩ not suppressed ∩ under the cap) and re-checked per batch. Audited as a configuration change.",
           body: CampaignInput,
           response: { 201: Campaign },
         },
@@ -226,7 +226,7 @@ export const campaignRoutes =
           tags: TAGS,
           summary: "The campaign's report: audience at send time, outcomes, unsubscribes, timeline",
           description:
-            'From the send ledger (counts by channel, status and reason) and the audience decided at the start: no second bookkeeping. Per channel: audience, excluded by reason, queued, sent, delivered, bounced, failed, skipped by reason, unsubscribed (people reached who withdrew or objected since the start), opens and clicks where tracked; a timeline of sent, failed and bounced for a chart. Aggregates only.',
+            'From the send ledger (counts by channel, status and reason) and the audience decided at the start: no second bookkeeping. Per channel: audience, excluded by reason, queued, sent, delivered, bounced, failed, skipped by reason, unsubscribed (people reached who withdrew or objected since the start), opened and clicked for campaigns with `trackOpens` (recorded only for people whose `web_tracking` consent held when they opened or clicked); a timeline of sent, failed and bounced for a chart. Aggregates only.',
           params: CampaignParams,
           response: { 200: Report },
         },

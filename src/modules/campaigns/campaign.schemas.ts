@@ -60,7 +60,11 @@ const ContentInput = Type.Object(
         description: 'E-mail subject line (required for email); letter heading; call-script title.',
       }),
     ),
-    bodyText: Type.String({ minLength: 1, maxLength: 100_000, description: `The text. ${MERGE_HELP}` }),
+    bodyText: Type.String({
+      minLength: 1,
+      maxLength: 100_000,
+      description: `The text. ${MERGE_HELP} SMS: with its opt-out line (\`Abmelden: <link>\` / \`Unsubscribe: <link>\`) at most TRESOR_SMS_MAX_SEGMENTS segments (default 3; GSM-7 160/153 characters per segment, UCS-2 70/67 as soon as one character is outside GSM-7), measured with the merge fields' sample values — else 422 naming \`content.N.bodyText\` and the segment count.`,
+    }),
     bodyHtml: Type.Optional(
       Type.Union([Type.String({ maxLength: 500_000 }), Type.Null()], {
         description: 'E-mail only: the HTML part.',
@@ -98,7 +102,10 @@ const inputFields = {
   channels: Type.Array(ChannelInput, { minItems: 1, maxItems: 4 }),
   cap: Type.Optional(Cap),
   trackOpens: Type.Optional(
-    Type.Boolean({ description: 'Record opens and clicks (only with a tracking consent). Default false.' }),
+    Type.Boolean({
+      description:
+        "Track opens and clicks of the e-mails (e-mail channel only; default false). Only for recipients whose consent to the purpose `web_tracking` (channel `web`) holds when their batch is sent does the HTML part get a 1×1 open pixel (`GET /t/o/{token}.gif`) and its http(s) links rewritten through the click redirect (`GET /t/c/{token}?u=<link>`, 302 to the original link); everyone else's mail, and every plain-text part, goes out untracked, and the unsubscribe link is never rewritten. The token is the message's signed id: no personal data in the URLs. Recorded — the delivery's first open (`openedAt`) and first click (`clickedAt`, which also counts as an open), audited under `web_tracking` — only while the campaign has `trackOpens` and the person's tracking consent still holds at that moment; the report then shows `opened` and `clicked` per channel.",
+    }),
   ),
   content: Type.Array(ContentInput, {
     minItems: 1,
@@ -179,7 +186,10 @@ export const Campaign = Type.Object({
   description: Type.String(),
   defaultLang: Lang,
   cap: Cap,
-  trackOpens: Type.Boolean(),
+  trackOpens: Type.Boolean({
+    description:
+      'Opens and clicks are tracked — in the mails of recipients with a `web_tracking` consent only (see the input field).',
+  }),
   channels: Type.Array(
     Type.Object({
       channel: Channel,
@@ -294,8 +304,18 @@ export const Report = Type.Object({
         description:
           "People reached who withdrew the channel's purpose consent on the channel or objected (purpose, channel or all marketing) since the send started.",
       }),
-      opened: Type.Optional(Type.Integer()),
-      clicked: Type.Optional(Type.Integer()),
+      opened: Type.Optional(
+        Type.Integer({
+          description:
+            'Campaigns with `trackOpens` only: deliveries opened (pixel loaded or a link clicked), recorded only with the tracking consent.',
+        }),
+      ),
+      clicked: Type.Optional(
+        Type.Integer({
+          description:
+            'Campaigns with `trackOpens` only: deliveries with a link clicked, recorded only with the tracking consent.',
+        }),
+      ),
     }),
   ),
   timeline: Type.Array(

@@ -17,7 +17,8 @@ import type { CampaignRepository, CampaignRow, CampaignWrite, StoredCampaign } f
 import { audienceTotal, renderContent } from './campaign-send.ts'
 import type { CampaignChannel } from './channels/channel-sender.ts'
 import type { ChannelRegistry } from './channels/registry.ts'
-import { checkMergeFields, fieldsOfTemplates } from './merge-fields.ts'
+import { smsTooLong } from './channels/sms-text.ts'
+import { checkMergeFields, fieldsOfTemplates, render, valuesOf } from './merge-fields.ts'
 
 export type CampaignStatus = CampaignRow['status']
 
@@ -100,6 +101,8 @@ export interface CampaignServiceDeps {
   isStaffAddress: (email: string) => Promise<boolean>
   mailer: Mailer
   publicUrl: string
+  /** Segments an SMS may have at most, its opt-out line included (TRESOR_SMS_MAX_SEGMENTS). */
+  smsMaxSegments: number
   clock?: () => Date
 }
 
@@ -258,6 +261,17 @@ export class CampaignService {
       )
       invalid.push(...found.invalid)
       forbidden.push(...found.forbidden)
+      // An SMS over TRESOR_SMS_MAX_SEGMENTS with its opt-out line, measured with the merge fields'
+      // sample values (a longer real value is still refused at send: `too-long`).
+      if (c.channel === 'sms' && !found.invalid.some((e) => e.field === `content.${i}.bodyText`)) {
+        const tooLong = smsTooLong(
+          render(c.bodyText, valuesOf(null, c.lang)),
+          c.lang,
+          this.#d.publicUrl,
+          this.#d.smsMaxSegments,
+        )
+        if (tooLong) bad(`content.${i}.bodyText`, tooLong)
+      }
     }
     for (const [i, c] of input.channels.entries())
       if (!input.content.some((x) => x.channel === c.channel && x.lang === input.defaultLang))

@@ -10,8 +10,10 @@ export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAA
  * with the person's `web_tracking` consent (the kernel's `CampaignTracking`); the token is the
  * message's id, signed: no personal data in the URL.
  *
- * Hook for the e-mail sender (not wired yet — the core's `ChannelBatch` has no `trackOpens`): for a
- * campaign with `trackOpens`, before sending, `html = await tracking.html(html, recipient.messageId)`.
+ * The e-mail sender calls `html()` for a campaign with `trackOpens`, per mail, only for the people
+ * whose tracking consent the kernel found holding at the batch (`ChannelBatch.trackOpens`,
+ * `BatchRecipient.trackingConsent`); the unsubscribe footer is added after it, and a link to the
+ * installation's own unsubscribe pages or tracking URLs in the content is never rewritten.
  */
 export class CampaignTrackingLinks {
   readonly #tracking: CampaignTracking
@@ -30,7 +32,14 @@ export class CampaignTrackingLinks {
     }
   }
 
-  /** The mail's HTML with tracked links and the open pixel. */
+  /** A link to the installation's unsubscribe pages or tracking URLs: never rewritten. */
+  #own(url: string): boolean {
+    const lower = url.toLowerCase()
+    const base = this.#base.toLowerCase()
+    return lower.startsWith(`${base}/p/unsubscribe`) || lower.startsWith(`${base}/t/`)
+  }
+
+  /** The mail's HTML with tracked links (not unsubscribe links) and the open pixel. */
   async html(html: string, messageId: string): Promise<string> {
     const { pixel, click } = await this.urls(messageId)
     const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;')
@@ -43,7 +52,7 @@ export class CampaignTrackingLinks {
       /href\s*=\s*("([^"]*)"|'([^']*)')/gi,
       (whole, _q, dq?: string, sq?: string) => {
         const url = fromAttr((dq ?? sq ?? '').trim())
-        return /^https?:\/\//i.test(url) ? `href="${attr(click(url))}"` : whole
+        return /^https?:\/\//i.test(url) && !this.#own(url) ? `href="${attr(click(url))}"` : whole
       },
     )
     const img = `<img src="${attr(pixel)}" width="1" height="1" alt="" style="display:none">`

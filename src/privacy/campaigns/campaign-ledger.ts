@@ -1,8 +1,11 @@
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import { textArray } from '../../platform/db/array-literal.ts'
 import type { Schema } from '../../platform/db/schema.ts'
+import { ProblemError } from '../../platform/problem.ts'
+import { TRACKING_PURPOSE } from '../campaign-channels/campaign-tracking.ts'
 import type { PersonalField } from '../fields/field-catalog.ts'
 import type { Gate, GateActor, GatedSubject } from '../gate/gate.service.ts'
+import type { PermissionService } from '../permissions/permission.service.ts'
 import type { SegmentEngine } from '../segments/segment-engine.ts'
 import type { SegmentGroup } from '../segments/segment-rules.ts'
 
@@ -78,6 +81,8 @@ export interface LedgerPorts {
   db: Kysely<Schema>
   segments: Pick<SegmentEngine, 'audienceCondition' | 'count'>
   gate: Pick<Gate, 'use'>
+  /** The permission service's decision for a set of people (the tracking consent of a batch). */
+  permissions: Pick<PermissionService, 'denials'>
   clock?: () => Date
 }
 
@@ -344,6 +349,29 @@ export class CampaignLedger {
     // Not found at all: erased (or merged away) since the start.
     for (const id of rest) if (!seen.has(id)) skipped.push({ subjectId: id, reason: 'erased' })
     return { permitted: used.subjects, skipped }
+  }
+
+  /**
+   * Of a batch's permitted people (e-mail of a campaign with `trackOpens`): those whose consent to
+   * `web_tracking` on `web` holds now — the permission service's decision (consent given and not
+   * withdrawn, no objection, no restriction), one query for the batch. Only their mails get the
+   * open pixel and the click redirects; everyone else's goes out untracked. Without the purpose in
+   * the registry nobody is tracked. Nothing is read or audited: it decides the form of a message.
+   */
+  async trackingConsents(subjectIds: readonly string[]): Promise<Set<string>> {
+    if (subjectIds.length === 0) return new Set()
+    let denied: Map<string, unknown>
+    try {
+      denied = await this.#p.permissions.denials({
+        purposeKey: TRACKING_PURPOSE,
+        channel: 'web',
+        subjectIds,
+      })
+    } catch (error) {
+      if (error instanceof ProblemError && error.kind === 'not-found') return new Set()
+      throw error
+    }
+    return new Set(subjectIds.filter((id) => !denied.has(id)))
   }
 
   /** Writes a batch's outcomes in one statement; only rows still `sending` move (a late writer changes nothing). */

@@ -21,6 +21,13 @@ export interface BatchRecipient {
   content: ChannelContent
   /** The ledger row's attempts so far, this one included. */
   attempt: number
+  /**
+   * E-mail of a campaign with `trackOpens`: whether the person's consent to `web_tracking` (on
+   * `web`) held when this batch was re-checked — decided by the kernel
+   * (`CampaignLedger.trackingConsents`), never by a sender. Only then does the mail's HTML get the
+   * open pixel and the click redirects; otherwise it goes out untracked.
+   */
+  trackingConsent?: boolean | undefined
 }
 
 /** A batch of one campaign on one channel, after the per-batch re-check (docs/adr/0020). */
@@ -32,6 +39,8 @@ export interface ChannelBatch {
   /** post: the letter shop (a processor of the recipients registry) the print list is disclosed to. */
   recipientId: string | null
   recipients: BatchRecipient[]
+  /** The campaign asks for opens and clicks (`campaign.track_opens`; e-mail only, off by default). */
+  trackOpens?: boolean | undefined
   requestId?: string | undefined
 }
 

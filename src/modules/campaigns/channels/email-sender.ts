@@ -14,6 +14,12 @@ export interface EmailSenderDeps {
     channel: 'email',
     options: { lang: MailLanguage },
   ): Promise<Map<string, string>>
+  /**
+   * Opens and clicks (`CampaignTrackingLinks.html`, src/modules/campaigns/tracking.ts): the HTML of
+   * one mail with its links through the click redirect and the open pixel. Called only for a batch
+   * with `trackOpens` and a recipient with `trackingConsent`; without it nothing is tracked.
+   */
+  trackedHtml?: (html: string, messageId: string) => Promise<string>
   /** The lines naming the controller and the DPO (as every mail of Tresor ends with them). */
   identity?: (lang: MailLanguage) => Promise<readonly string[]>
   logger?: Logger | undefined
@@ -35,6 +41,10 @@ const replyCode = (error: unknown): number | undefined => {
  * TRESOR_SMTP_RATE_PER_SECOND at most), or the .eml outbox of the embedded default. Each mail
  * carries the Message-ID the ledger fixed before the first attempt. SMTP 4xx (and a lost
  * connection) → `retry` with exponential backoff; 5xx → `failed` with the reply code.
+ * For a campaign with `trackOpens`, the HTML part of a mail to a person whose tracking consent the
+ * kernel found holding gets the open pixel and its links through the click redirect (`trackedHtml`)
+ * — before the mailer appends the unsubscribe and identity footers, so those links are never
+ * rewritten; the plain-text part is never changed.
  */
 export class EmailSender implements ChannelSender {
   readonly channel = 'email' as const
@@ -83,6 +93,7 @@ export class EmailSender implements ChannelSender {
       for (const [id, url] of await this.#deps.linksFor(ids, batch.purposeKey, 'email', { lang }))
         links.set(id, url)
     }
+    let trackedMails = 0
     const outcomes = await Promise.all(
       batch.recipients.map(async (r): Promise<DeliveryOutcome> => {
         const to = r.subject.identifiers.email
@@ -91,11 +102,17 @@ export class EmailSender implements ChannelSender {
           const unsubscribeUrl = links.get(r.subject.id.toLowerCase())
           // No link, no marketing mail (the person was erased a moment ago).
           if (!unsubscribeUrl) return { subjectId: r.subject.id, status: 'skipped', reason: 'erased' }
+          const tracked = batch.trackOpens === true && r.trackingConsent === true && this.#deps.trackedHtml
+          const html =
+            r.content.bodyHtml !== null && tracked
+              ? await tracked(r.content.bodyHtml, r.messageId)
+              : (r.content.bodyHtml ?? undefined)
+          if (html !== undefined && tracked) trackedMails++
           await this.#mailer.send({
             to,
             subject: r.content.subject,
             text: r.content.bodyText,
-            html: r.content.bodyHtml ?? undefined,
+            html,
             marketing: { unsubscribeUrl, lang: r.content.lang },
             lang: r.content.lang,
             messageId: r.messageId,
@@ -127,6 +144,7 @@ export class EmailSender implements ChannelSender {
         retry: count('retry'),
         failed: count('failed'),
         skipped: count('skipped'),
+        ...(batch.trackOpens ? { tracked: trackedMails } : {}),
         ms: Date.now() - started,
       },
       'campaign batch mailed',

@@ -60,8 +60,8 @@ export const withOptOut = (body: string, line: string): string => `${body.trimEn
 
 /**
  * Why an SMS body is too long (with its opt-out line), or undefined when it fits `maxSegments`.
- * The campaign core can call it when SMS content is saved (422 naming `content.N.bodyText`); the
- * SMS sender refuses at send time what is longer (`too-long`).
+ * The campaign core calls it when SMS content is saved (create and patch: 422 naming
+ * `content.N.bodyText`); the SMS sender refuses at send time what is longer (`too-long`).
  */
 export function smsTooLong(
   body: string,
