@@ -6,7 +6,7 @@ import { buildTestApp, problemOf, type TestApp } from '../../../test/support/htt
 interface View {
   subjectId: string
   erased: boolean
-  restriction: { ground: string } | null
+  restriction: { ground: string; liftNotice: { at: string; channel: string } | null } | null
   objections: { scope: string; channel: string | null }[]
   consents: { purposeKey: string; channel: string; status: string }[]
   decisions: { purposeKey: string; channel: string; allowed: boolean; rule?: string }[]
@@ -129,7 +129,7 @@ describeEachEngine('permissions API', (runtime) => {
     const put = await call('PUT', '/restriction', marketing, { ground: 'accuracy-contested' })
     expect(put.statusCode, put.body).toBe(200)
     const view = put.json() as View
-    expect(view.restriction).toMatchObject({ ground: 'accuracy-contested' })
+    expect(view.restriction).toMatchObject({ ground: 'accuracy-contested', liftNotice: null })
     expect(decision(view, 'order_processing', 'none')).toMatchObject({ allowed: false, rule: 'restricted' })
     // Art. 18(2): only purposes with an exception ground go on — legal claims; invoicing retention
     // too, but only for subjects with invoices, and this one has none.
@@ -143,6 +143,9 @@ describeEachEngine('permissions API', (runtime) => {
     expect(early.statusCode).toBe(409)
     expect(early.body).toContain('Art. 18(3)')
     expect((await call('POST', '/restriction/notice', marketing, { channel: 'letter' })).statusCode).toBe(200)
+    const noticed = (await call('GET', '/permissions', marketing)).json() as View
+    expect(noticed.restriction?.liftNotice).toMatchObject({ channel: 'letter' })
+    expect(Number.isNaN(Date.parse(noticed.restriction?.liftNotice?.at ?? ''))).toBe(false)
     const del = await call('DELETE', '/restriction', marketing)
     expect((del.json() as View).restriction).toBeNull()
     expect((await call('DELETE', '/restriction', marketing)).statusCode).toBe(404)
@@ -175,6 +178,7 @@ describeEachEngine('permissions API', (runtime) => {
       'objection',
       'restrict',
       'restrict', // the Art. 18(3) notice before the lift
+      'read', // the look at the notice recorded
       'restrict',
       'read',
     ])

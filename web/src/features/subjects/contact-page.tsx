@@ -118,40 +118,44 @@ function ContactError({
     // "the purpose newsletter_email may not use this subject: no-consent": the rule is translated.
     const rule = error.detail?.split(': ').pop()
     return (
-      <Alert
-        color="orange"
-        variant="light"
-        title={t('contact.forbidden.title')}
-        data-testid="contact-forbidden"
-      >
-        <Stack gap="xs" align="flex-start">
-          <Text size="sm">
-            {t('contact.forbidden.body', { purpose: format.purpose(purpose ?? 'contact_management') })}
-          </Text>
-          {error.errors.some((e) => e.field === 'purpose') && (
-            <Text size="sm" data-testid="contact-forbidden-role">
-              {t('contact.forbidden.notYourPurpose')}
+      <Stack gap="md">
+        <Alert
+          color="orange"
+          variant="light"
+          title={t('contact.forbidden.title')}
+          data-testid="contact-forbidden"
+        >
+          <Stack gap="xs" align="flex-start">
+            <Text size="sm">
+              {t('contact.forbidden.body', { purpose: format.purpose(purpose ?? 'contact_management') })}
             </Text>
-          )}
-          {isOneOf(DENIAL_RULES, rule) && (
-            <Text size="sm" data-testid="contact-forbidden-rule">
-              {t('contact.forbidden.rule', { rule: t(`contact.permissions.denials.${rule}`) })}
-            </Text>
-          )}
-          {rule === 'restricted' && <RestrictedPurposeLinks id={id} format={format} />}
-          {purpose && purpose !== 'contact_management' && (
-            <Button
-              size="xs"
-              variant="light"
-              color="orange"
-              data-testid="contact-open-default"
-              renderRoot={(props) => <Link {...props} to="/contacts/$id" params={{ id }} search={{}} />}
-            >
-              {t('contact.forbidden.openDefault')}
-            </Button>
-          )}
-        </Stack>
-      </Alert>
+            {error.errors.some((e) => e.field === 'purpose') && (
+              <Text size="sm" data-testid="contact-forbidden-role">
+                {t('contact.forbidden.notYourPurpose')}
+              </Text>
+            )}
+            {isOneOf(DENIAL_RULES, rule) && (
+              <Text size="sm" data-testid="contact-forbidden-rule">
+                {t('contact.forbidden.rule', { rule: t(`contact.permissions.denials.${rule}`) })}
+              </Text>
+            )}
+            {rule === 'restricted' && <RestrictedPurposeLinks id={id} format={format} />}
+            {purpose && purpose !== 'contact_management' && (
+              <Button
+                size="xs"
+                variant="light"
+                color="orange"
+                data-testid="contact-open-default"
+                renderRoot={(props) => <Link {...props} to="/contacts/$id" params={{ id }} search={{}} />}
+              >
+                {t('contact.forbidden.openDefault')}
+              </Button>
+            )}
+          </Stack>
+        </Alert>
+        {/* Art. 18: the restriction that keeps the contact closed is shown, and lifted, here. */}
+        {rule === 'restricted' && <RestrictionCard subjectId={id} format={format} />}
+      </Stack>
     )
   }
   return <ErrorState title={t('contact.error')} error={error} onRetry={onRetry} testId="contact-error" />
@@ -204,14 +208,7 @@ function ContactView({ overview, purpose }: { overview: SubjectOverview; purpose
               hidden={hiddenPart('permissions')}
               format={format}
             />
-            {overview.permissions && !overview.permissions.erased && (
-              <RestrictionCard
-                subjectId={subjectId}
-                restriction={overview.permissions.restriction}
-                format={format}
-                canWrite={can('permissions:write')}
-              />
-            )}
+            {overview.permissions && <RestrictionCard subjectId={subjectId} format={format} />}
             <RequestsCard subjectId={subjectId} format={format} />
             {can('holds:manage') && <HoldsCard subjectId={subjectId} format={format} />}
             <MilestonesCard subjectId={subjectId} format={format} canWrite={can('subjects:write')} />

@@ -1,13 +1,20 @@
 import { Alert, Badge, Button, Group, Modal, Radio, Select, Stack, Text, Textarea } from '@mantine/core'
-import { useMutation, useQueryClient } from '@tanstack/react-query'
+import { type QueryClient, queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { apiRequest, isProblem } from '../../app/api'
+import { api, apiRequest, isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { usePermissions } from '../auth/permissions'
 import { invalidateAfterPermissionChange } from './consent.api'
 import type { ContactFormat } from './contact-format'
-import { isOneOf, RESTRICTION_GROUNDS, type Restriction } from './contact-overview.api'
+import {
+  contactKeys,
+  isOneOf,
+  RESTRICTION_GROUNDS,
+  type Restriction,
+  type SubjectPermissions,
+} from './contact-overview.api'
 import { SectionCard } from './contact-section'
 
 /** Art. 18(1)(a)-(d): the grounds staff can restrict on (`erasure-held` is set by a held erasure only). */
@@ -37,6 +44,37 @@ const recordNotice = (subjectId: string, channel: NoticeChannel, lang: 'de' | 'e
 /** DELETE …/restriction: refused (409) by the server until the notice was recorded. */
 const lift = (subjectId: string) => apiRequest(restrictionPath(subjectId), { method: 'DELETE' })
 
+/**
+ * The restriction in force, read from `GET …/permissions` rather than the contact's overview: the
+ * overview is refused (403, rule `restricted`) for a restricted contact under most purposes, and the
+ * restriction must still be shown and lifted there.
+ */
+function restrictionQueryOptions(subjectId: string) {
+  return queryOptions({
+    queryKey: ['subjects', 'restriction', subjectId] as const,
+    queryFn: ({ signal }) =>
+      api.get<SubjectPermissions>(
+        `/api/v1/subjects/${encodeURIComponent(subjectId)}/permissions`,
+        {},
+        signal,
+      ),
+    retry: false,
+  })
+}
+
+/**
+ * After a change: the restriction, the consents and the history changed; `restricted` (set or
+ * lifted) also decides whether the overview can be read at all, so it is read afresh (the page
+ * switches between the contact and the "restricted" notice) instead of keeping what it showed.
+ */
+async function afterChange(queryClient: QueryClient, subjectId: string, restrictedChanged: boolean) {
+  await Promise.all([
+    invalidateAfterPermissionChange(queryClient, subjectId),
+    queryClient.invalidateQueries({ queryKey: restrictionQueryOptions(subjectId).queryKey }),
+    restrictedChanged ? queryClient.resetQueries({ queryKey: contactKeys.overviewOf(subjectId) }) : undefined,
+  ])
+}
+
 /** The server's own words for a refusal (e.g. the 409 naming Art. 18(3)), or a general message. */
 function problemLines(error: unknown): string[] {
   return isProblem(error) && error.detail ? [error.detail] : []
@@ -48,7 +86,22 @@ function problemLines(error: unknown): string[] {
  * notice to the person (mailed by Tresor or sent by letter), and lifting — offered only once the
  * notice was given, as the server refuses it before.
  */
-export function RestrictionCard({
+export function RestrictionCard({ subjectId, format }: { subjectId: string; format: ContactFormat }) {
+  const query = useQuery(restrictionQueryOptions(subjectId))
+  const { can } = usePermissions()
+  // A role that may not see the permissions sees them as hidden on the permissions card already.
+  if (!query.data || query.data.erased) return null
+  return (
+    <RestrictionView
+      subjectId={subjectId}
+      restriction={query.data.restriction}
+      format={format}
+      canWrite={can('permissions:write')}
+    />
+  )
+}
+
+function RestrictionView({
   subjectId,
   restriction,
   format,
@@ -191,7 +244,7 @@ function RestrictModal({
   const save = useMutation({
     mutationFn: (chosen: RestrictGround) => restrict(subjectId, chosen, note.trim()),
     onSuccess: async () => {
-      await invalidateAfterPermissionChange(queryClient, subjectId)
+      await afterChange(queryClient, subjectId, true)
       setGround(null)
       setNote('')
       onClose()
@@ -280,7 +333,7 @@ function NoticeModal({
   const send = useMutation({
     mutationFn: () => recordNotice(subjectId, channel, lang),
     onSuccess: async () => {
-      await invalidateAfterPermissionChange(queryClient, subjectId)
+      await afterChange(queryClient, subjectId, false)
       onClose()
     },
   })
@@ -363,14 +416,19 @@ function LiftModal({
   const remove = useMutation({
     mutationFn: () => lift(subjectId),
     onSuccess: async () => {
-      await invalidateAfterPermissionChange(queryClient, subjectId)
       onClose()
+      await afterChange(queryClient, subjectId, true)
     },
-    // A refusal means the page showed an outdated state (e.g. a new restriction without notice).
-    onError: () => void invalidateAfterPermissionChange(queryClient, subjectId),
   })
+  // A refusal means the card showed an outdated state (e.g. a new restriction without notice):
+  // once its reason was read, the card is read afresh.
+  const close = () => {
+    if (remove.isError) void afterChange(queryClient, subjectId, false)
+    remove.reset()
+    onClose()
+  }
   return (
-    <Modal opened={opened} onClose={onClose} title={t('restriction.lift.title')}>
+    <Modal opened={opened} onClose={close} title={t('restriction.lift.title')}>
       <Stack gap="sm" data-testid="restriction-lift-dialog">
         <Text size="sm">{t('restriction.lift.confirm')}</Text>
         {remove.isError && (
@@ -386,7 +444,7 @@ function LiftModal({
           </Alert>
         )}
         <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
+          <Button variant="default" onClick={close}>
             {t('restriction.cancel')}
           </Button>
           <Button
