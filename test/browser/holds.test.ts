@@ -109,9 +109,9 @@ describe('legal holds on the contact page in Chromium', () => {
   it('lets sales record the end of the contract, the date the deletion concept counts from', async () => {
     const card = page.getByTestId('contact-milestones')
     await card.getByTestId('milestones-none').waitFor()
-    await card.getByRole('textbox', { name: 'Event' }).click()
+    await card.getByTestId('milestone-kind').click()
     await page.getByRole('option', { name: 'Contract ended' }).click()
-    await card.getByLabel('Date').fill('2026-10-31')
+    await card.getByTestId('milestone-date').fill('2026-10-31')
     await card.getByRole('button', { name: 'Record' }).click()
     const list = card.getByTestId('milestones-list')
     await list.waitFor()

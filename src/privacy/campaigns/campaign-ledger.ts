@@ -159,19 +159,7 @@ export class CampaignLedger {
         select count(*) as permitted, count(*) filter (where sup) as suppressed,
           count(*) filter (where not sup and capped) as capped from c
       `.execute(this.#db)
-      const row = rows[0]
-      const permitted = Number(row?.permitted ?? 0)
-      const suppressed = Number(row?.suppressed ?? 0)
-      const capped = Number(row?.capped ?? 0)
-      channels.push({
-        channel: spec.channel,
-        purposeKey: spec.purposeKey,
-        permitted,
-        suppressed,
-        capped,
-        audience: permitted - suppressed - capped,
-        excludedBy: excludedBy(counts.audience[0]?.excludedBy, suppressed, capped),
-      })
+      channels.push(channelCount(spec, rows[0], counts.audience[0]?.excludedBy))
     }
     return { countedAt: now.toISOString(), segment: { total }, channels }
   }
@@ -222,19 +210,7 @@ export class CampaignLedger {
       `.execute(this.#db),
       ])
       total = counts.total
-      const row = rows[0]
-      const permitted = Number(row?.permitted ?? 0)
-      const suppressed = Number(row?.suppressed ?? 0)
-      const capped = Number(row?.capped ?? 0)
-      channels.push({
-        channel: spec.channel,
-        purposeKey: spec.purposeKey,
-        permitted,
-        suppressed,
-        capped,
-        audience: permitted - suppressed - capped,
-        excludedBy: excludedBy(counts.audience[0]?.excludedBy, suppressed, capped),
-      })
+      channels.push(channelCount(spec, rows[0], counts.audience[0]?.excludedBy))
     }
     // The ledger just grew by the audience: fresh statistics, so the batches' claims use its indexes.
     await sql`analyze campaign_delivery`.execute(this.#db)
@@ -539,6 +515,26 @@ export class CampaignLedger {
       items,
       nextCursor: items.length === query.limit && last ? `${last.subjectId}.${last.channel}` : null,
     }
+  }
+}
+
+/** One channel's audience from its counting statement's row and the gate's excluded by rule. */
+function channelCount(
+  spec: LedgerChannelSpec,
+  row: { permitted: string; suppressed: string; capped: string } | undefined,
+  rules: Partial<Record<string, number>> | undefined,
+): ChannelAudienceCount {
+  const permitted = Number(row?.permitted ?? 0)
+  const suppressed = Number(row?.suppressed ?? 0)
+  const capped = Number(row?.capped ?? 0)
+  return {
+    channel: spec.channel,
+    purposeKey: spec.purposeKey,
+    permitted,
+    suppressed,
+    capped,
+    audience: permitted - suppressed - capped,
+    excludedBy: excludedBy(rules, suppressed, capped),
   }
 }
 

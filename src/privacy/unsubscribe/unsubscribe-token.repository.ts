@@ -11,24 +11,6 @@ export class UnsubscribeTokenRepository {
     this.#db = db
   }
 
-  /** Stores a link's digest unless it is stored already (the same link goes into every mail of its kind). */
-  async insertIfAbsent(
-    row: { tokenHash: Buffer; subjectId: string; purposeKey: string; channel: string; createdAt: Date },
-    db = this.#db,
-  ): Promise<void> {
-    await db
-      .insertInto('unsubscribe_token')
-      .values({
-        token_hash: row.tokenHash,
-        subject_id: row.subjectId,
-        purpose_key: row.purposeKey,
-        channel: row.channel,
-        created_at: row.createdAt,
-      })
-      .onConflict((oc) => oc.column('token_hash').doNothing())
-      .execute()
-  }
-
   /** The link a token's digest belongs to. */
   findByToken(tokenHash: Buffer, db = this.#db): Promise<UnsubscribeTokenRow | undefined> {
     return db

@@ -141,31 +141,9 @@ export class UnsubscribeService {
     channel: string,
     options: { lang?: 'de' | 'en' | undefined } = {},
   ): Promise<string> {
-    const purpose = await this.#purposes.get(purposeKey)
-    if (!purpose.directMarketing)
-      throw invalidField(
-        'body',
-        'purposeKey',
-        `purpose ${purpose.key} is not direct marketing: its messages are not advertising and carry no unsubscribe link`,
-      )
-    if (!isLinkChannel(channel) || !purpose.channels.includes(channel))
-      throw invalidField(
-        'body',
-        'channel',
-        `purpose ${purpose.key} sends nothing that can carry a link on the channel ${channel}`,
-      )
-    const id = subjectId.toLowerCase()
-    const subject = await this.#repo.findSubject(id)
-    if (!subject || subject.erased) throw new ProblemError('not-found', 'there is no such subject')
-    const token = await this.#token(id, purpose.key, channel)
-    await this.#repo.insertIfAbsent({
-      tokenHash: tokenHash(token),
-      subjectId: id,
-      purposeKey: purpose.key,
-      channel,
-      createdAt: this.#clock(),
-    })
-    return `${this.#publicUrl}/p/unsubscribe/${token}${options.lang ? `?lang=${options.lang}` : ''}`
+    const link = (await this.linksFor([subjectId], purposeKey, channel, options)).get(subjectId.toLowerCase())
+    if (!link) throw new ProblemError('not-found', 'there is no such subject')
+    return link
   }
 
   /**

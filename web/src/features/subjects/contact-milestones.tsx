@@ -140,6 +140,7 @@ export function MilestonesCard({
                 data={MILESTONE_KINDS.map((k) => ({ value: k, label: kindLabel(k) }))}
                 value={kind}
                 onChange={setKind}
+                data-testid="milestone-kind"
                 error={fieldError('kind')}
                 size="xs"
                 w={220}
@@ -149,6 +150,7 @@ export function MilestonesCard({
                 label={t('milestones.date')}
                 value={date}
                 onChange={(e) => setDate(e.currentTarget.value)}
+                data-testid="milestone-date"
                 error={fieldError('occurredAt')}
                 size="xs"
               />
