@@ -60,6 +60,41 @@ interface Props {
   onSubmit: (step: RequestStep) => void
 }
 
+/** An answer given as a note of what was done (by hand, or a kind Tresor doesn't carry out). */
+export function NoteAnswerForm({
+  intro,
+  pending,
+  problem,
+  onSubmit,
+}: Omit<Props, 'request'> & { intro: string }) {
+  const { t } = useTranslation()
+  const [note, setNote] = useState('')
+  return (
+    <Stack gap="sm">
+      <Text size="sm">{intro}</Text>
+      <Textarea
+        label={t('requests.steps.answerNote')}
+        maxLength={2000}
+        minRows={3}
+        required
+        value={note}
+        onChange={(e) => setNote(e.currentTarget.value)}
+        data-testid="request-answer-note"
+      />
+      {problem}
+      <Button
+        color="green"
+        disabled={!note.trim()}
+        loading={pending}
+        onClick={() => onSubmit({ step: 'answer', note: note.trim() })}
+        data-testid="request-answer-submit"
+      >
+        {t('requests.steps.answerSubmit')}
+      </Button>
+    </Stack>
+  )
+}
+
 /**
  * The answer of a rectification, erasure, restriction, objection or human review: the form of the
  * kind, carried out by Tresor (the correction through the gate, the erasure with the holds, the
@@ -71,7 +106,6 @@ export function KindAnswerForm({ request, pending, problem, onSubmit }: Props) {
   const purposes = useQuery({ ...purposesQueryOptions(), enabled: request.kind === 'objection' })
   const [lang, setLang] = useState<'de' | 'en'>('de')
   const [byHand, setByHand] = useState(false)
-  const [note, setNote] = useState('')
   const [field, setField] = useState<string | null>(null)
   const [value, setValue] = useState('')
   const [reason, setReason] = useState('')
@@ -80,31 +114,14 @@ export function KindAnswerForm({ request, pending, problem, onSubmit }: Props) {
   const [decision, setDecision] = useState<string>('upheld')
   const [outcome, setOutcome] = useState<string>('confirmed')
   const [newDecision, setNewDecision] = useState('')
-  const submitNote = () => onSubmit({ step: 'answer', note: note.trim() })
   if (byHand)
     return (
-      <Stack gap="sm">
-        <Text size="sm">{t('requestAnswers.byHandIntro')}</Text>
-        <Textarea
-          label={t('requests.steps.answerNote')}
-          maxLength={2000}
-          minRows={3}
-          required
-          value={note}
-          onChange={(e) => setNote(e.currentTarget.value)}
-          data-testid="request-answer-note"
-        />
-        {problem}
-        <Button
-          color="green"
-          disabled={!note.trim()}
-          loading={pending}
-          onClick={submitNote}
-          data-testid="request-answer-submit"
-        >
-          {t('requests.steps.answerSubmit')}
-        </Button>
-      </Stack>
+      <NoteAnswerForm
+        intro={t('requestAnswers.byHandIntro')}
+        pending={pending}
+        problem={problem}
+        onSubmit={onSubmit}
+      />
     )
   const langControl = (
     <SegmentedControl

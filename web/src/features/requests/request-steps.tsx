@@ -20,7 +20,7 @@ import { type ReactNode, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { sessionQueryOptions } from '../auth/auth.api'
-import { GENERATED_KINDS, GivenAnswer, KindAnswerForm } from './request-answer-forms'
+import { GENERATED_KINDS, GivenAnswer, KindAnswerForm, NoteAnswerForm } from './request-answer-forms'
 import {
   type DataSubjectRequest,
   isOpen,
@@ -373,35 +373,18 @@ function AnswerForm({ request, pending, problem, onSubmit }: FormProps & { reque
   const { t } = useTranslation()
   const [lang, setLang] = useState<'de' | 'en'>('de')
   const [withhold, setWithhold] = useState(false)
-  const [note, setNote] = useState('')
   const withReport = REPORT_KINDS.includes(request.kind)
   const preview = useQuery(reportQueryOptions(request.id, lang, withhold, withReport))
   if (GENERATED_KINDS.includes(request.kind))
     return <KindAnswerForm request={request} pending={pending} problem={problem} onSubmit={onSubmit} />
   if (!withReport)
     return (
-      <Stack gap="sm">
-        <Text size="sm">{t('requests.steps.answerOtherIntro')}</Text>
-        <Textarea
-          label={t('requests.steps.answerNote')}
-          maxLength={2000}
-          minRows={3}
-          required
-          value={note}
-          onChange={(e) => setNote(e.currentTarget.value)}
-          data-testid="request-answer-note"
-        />
-        {problem}
-        <Button
-          color="green"
-          disabled={!note.trim()}
-          loading={pending}
-          onClick={() => onSubmit({ step: 'answer', note: note.trim() })}
-          data-testid="request-answer-submit"
-        >
-          {t('requests.steps.answerSubmit')}
-        </Button>
-      </Stack>
+      <NoteAnswerForm
+        intro={t('requests.steps.answerOtherIntro')}
+        pending={pending}
+        problem={problem}
+        onSubmit={onSubmit}
+      />
     )
   return (
     <Stack gap="sm">
