@@ -163,7 +163,11 @@ export class MilestoneService {
       if (rows.length === 0) return 0
       await trx.insertInto('subject_milestone').values(rows).execute()
       const byKind = new Map<MilestoneKind, string[]>()
-      for (const r of rows) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r.subject_id])
+      for (const r of rows) {
+        const ids = byKind.get(r.kind)
+        if (ids) ids.push(r.subject_id)
+        else byKind.set(r.kind, [r.subject_id])
+      }
       await this.#audit.append(
         [...byKind].map(([kind, subjectIds]) => ({
           actor: by.actor,
