@@ -23,7 +23,14 @@ interface CampaignBody {
 describeEachEngineWithMail(
   'campaigns: create, preview, test-send, schedule, send',
   // Batches of two: the tests change people's permissions between batches.
-  { publicUrl: PUBLIC_URL, env: { TRESOR_CAMPAIGN_BATCH_SIZE: '2', TRESOR_UNSUBSCRIBE_RATE_LIMIT: '10000' } },
+  {
+    publicUrl: PUBLIC_URL,
+    env: {
+      TRESOR_CAMPAIGN_BATCH_SIZE: '2',
+      TRESOR_CAMPAIGN_CHUNK_SIZE: '3',
+      TRESOR_UNSUBSCRIBE_RATE_LIMIT: '10000',
+    },
+  },
   (runtime, smtp) => {
     let t: TestApp
     let admin: string
@@ -471,15 +478,23 @@ describeEachEngineWithMail(
       const run = await runtime().services.campaignSend.run(campaign.id, {
         onProgress: async () => {
           if (changed.length > 0) return
-          // After the first batch: the four people with the highest ids (the last batches) change.
+          // After the first batch: four people of the group not yet sent nor in a batch change —
+          // queued in the ledger or still in the audience's chunks (chunks of three, batches of two).
           const { items } = ok(
-            await call('GET', `/campaigns/${campaign.id}/deliveries?status=queued&limit=1000`, marketing),
-          ) as { items: { subjectId: string }[] }
-          const ours = new Set(group.map((g) => g.id))
-          const last = items
-            .map((i) => i.subjectId)
-            .filter((id) => ours.has(id))
-            .slice(-4)
+            await call('GET', `/campaigns/${campaign.id}/deliveries?limit=1000`, marketing),
+          ) as { items: { subjectId: string; status: string }[] }
+          const reached = new Set(items.filter((i) => i.status !== 'queued').map((i) => i.subjectId))
+          const inChunks = group.filter((g) => !items.some((i) => i.subjectId === g.id))
+          expect(inChunks.length).toBeGreaterThan(0)
+          // The one erased is still in a chunk: erased, they must never enter the ledger.
+          const erasedPick = (inChunks.at(-1) as { id: string }).id
+          const last = [
+            ...group
+              .map((g) => g.id)
+              .filter((id) => !reached.has(id) && id !== erasedPick)
+              .slice(-3),
+            erasedPick,
+          ]
           expect(last).toHaveLength(4)
           const [withdraws, objects, restricted, erased] = last as [string, string, string, string]
           ok(

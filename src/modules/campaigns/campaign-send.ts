@@ -53,7 +53,7 @@ export interface SendDeps {
   channels: ChannelRegistry
   segments: { get(id: string): Promise<{ purpose: string; rules: SegmentGroup; version: number }> }
   fields: { get(key: string): unknown }
-  settings: Pick<CampaignSettings, 'batchSize' | 'leaseSeconds'>
+  settings: Pick<CampaignSettings, 'batchSize' | 'leaseSeconds' | 'chunkSize'>
   /** The domain of the Message-IDs (`<uuid@domain>`): the sender address's. */
   messageDomain: string
   logger?: Logger | undefined
@@ -73,10 +73,11 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export const LANGUAGE_ATTRIBUTE = 'language'
 
 /**
- * The send (docs/adr/0020): one process at a time holds a campaign's lease; it decides the audience
- * once (the kernel's insert … select into the ledger), then works through batches — claim, re-check
- * through the gate, hand the permitted to the channel's sender, write the outcomes — until no row
- * is `queued` or `sending`. Pause and cancel are seen between batches. A process that dies leaves
+ * The send (docs/adr/0020, 0022): one process at a time holds a campaign's lease; it decides the
+ * audience once (the kernel's snapshot in chunks of ids), then works through batches — claim (the
+ * next chunk moved into the ledger whenever the queue runs low), re-check through the gate, hand
+ * the permitted to the channel's sender, write the outcomes — until no chunk is left and no row is
+ * `queued` or `sending`. Pause and cancel are seen between batches. A process that dies leaves
  * its lease to run out; the next one puts the rows left `sending` back to `queued` with their
  * Message-ID, so at most the messages in flight at the crash go out twice, recognisably.
  */
@@ -129,6 +130,7 @@ export class CampaignSend {
           segment: { purpose: segment.purpose, rules: segment.rules },
           channels: stored.channels,
           cap: capOf(stored),
+          chunkSize: d.settings.chunkSize,
         })
         await d.repository.setAudience(campaignId, audienceJson(audience))
         await options.onAudience?.(audience, performance.now() - deciding)
@@ -140,6 +142,22 @@ export class CampaignSend {
           'campaign audience decided',
         )
         stored = (await d.repository.find(campaignId)) as StoredCampaign
+      }
+      // The audience decided at the start enters the ledger chunk by chunk, as the queue runs low.
+      const filling = new Set(await d.ledger.unfilled(campaignId))
+      const claim = async (channel: ChannelRow) => {
+        const rows = await d.ledger.claim(campaignId, channel.channel, d.settings.batchSize, d.messageDomain)
+        if (rows.length >= d.settings.batchSize || !filling.has(channel.channel)) return rows
+        const entered = await d.ledger.fill(campaignId, channel.channel)
+        if (entered === null) filling.delete(channel.channel)
+        if (!entered) return rows
+        const more = await d.ledger.claim(
+          campaignId,
+          channel.channel,
+          d.settings.batchSize - rows.length,
+          d.messageDomain,
+        )
+        return [...rows, ...more]
       }
       const total = audienceTotal(stored.row.audience)
       let done = 0
@@ -173,12 +191,7 @@ export class CampaignSend {
         for (const channel of stored.channels) {
           const sender = d.channels.get(channel.channel)
           if (!sender) continue
-          const rows = await d.ledger.claim(
-            campaignId,
-            channel.channel,
-            d.settings.batchSize,
-            d.messageDomain,
-          )
+          const rows = await claim(channel)
           if (rows.length === 0) continue
           progressed = true
           const prepared = await this.#prepare(stored, channel, sender, rows)
@@ -191,7 +204,7 @@ export class CampaignSend {
         if (progressed) continue
         await settle()
         const pending = await d.ledger.pending(campaignId)
-        if (pending.queued === 0 && pending.sending === 0) {
+        if (pending.queued === 0 && pending.sending === 0 && pending.unfilled.length === 0) {
           await d.repository.markSent(campaignId, this.#clock())
           d.logger?.info({ campaignId, ...run }, 'campaign sent')
           return { ...run, state: 'done' }

@@ -280,14 +280,20 @@ export const ScheduleInput = Type.Object(
 export const Report = Type.Object({
   campaignId: Type.String(),
   status: Status,
-  audience: Type.Integer({ description: 'Who was queued when the send started (all channels).' }),
+  audience: Type.Integer({
+    description:
+      'The audience decided when the send started (all channels): segment ∩ permission ∩ not suppressed ∩ under the frequency cap. Each batch is checked again before it goes out.',
+  }),
   channels: Type.Array(
     Type.Object({
       channel: Channel,
       purposeKey: Type.String(),
       audience: Type.Integer(),
       excludedBy: Counts,
-      queued: Type.Integer({ description: 'Not yet sent (queued, waiting for a retry, or in a batch).' }),
+      queued: Type.Integer({
+        description:
+          'Not yet sent: queued, waiting for a retry, or in a batch (the audience decided at the start that has not yet entered the send ledger included).',
+      }),
       sent: Type.Integer({
         description:
           'Handed over (SMTP accepted, provider accepted, on the list), including those later delivered or bounced.',

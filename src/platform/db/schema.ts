@@ -1066,6 +1066,15 @@ export interface CampaignDeliveryTable {
   clicked_at: Timestamp | null
 }
 
+/** A send's audience decided at its start, as chunks of subject ids (migration 0045). Pseudonymous. */
+export interface CampaignAudienceChunkTable {
+  campaign_id: string
+  channel: 'email' | 'sms' | 'post' | 'phone'
+  chunk: number
+  subject_ids: string[]
+  cancelled: Defaulted<boolean>
+}
+
 /** A channel no campaign reaches a person on any more (migration 0038): hard bounce, complaint. */
 export interface CampaignSuppressionTable {
   subject_id: string
@@ -1237,6 +1246,7 @@ export interface Schema {
   campaign_channel: CampaignChannelTable
   campaign_content: CampaignContentTable
   campaign_delivery: CampaignDeliveryTable
+  campaign_audience_chunk: CampaignAudienceChunkTable
   campaign_suppression: CampaignSuppressionTable
   journey: JourneyTable
   journey_version: JourneyVersionTable

@@ -77,6 +77,17 @@ export interface LedgerCounts {
   clicked: number
 }
 
+const emptyCounts = (channel: LedgerChannel): LedgerCounts => ({
+  channel,
+  byStatus: {},
+  skippedBy: {},
+  opened: 0,
+  clicked: 0,
+})
+
+/** Subject ids per chunk of a decided audience (docs/adr/0022). */
+const DEFAULT_CHUNK = 5000
+
 export interface LedgerPorts {
   db: Kysely<Schema>
   segments: Pick<SegmentEngine, 'audienceCondition' | 'count'>
@@ -123,6 +134,41 @@ export class CampaignLedger {
     return sql<SqlBool>`exists (select 1 from campaign_suppression x where x.subject_id = s.id and x.channel = ${channel})`
   }
 
+  /** One channel's counts: the gate's excluded by rule, and the permitted split into suppressed, capped and the rest — two statements side by side (on PostgreSQL on two connections). */
+  async #countChannel(
+    request: {
+      actor: GateActor
+      requestId?: string | undefined
+      campaignId: string | null
+      segment: LedgerSegment
+      cap: FrequencyCap | null
+    },
+    spec: LedgerChannelSpec,
+    now: Date,
+  ): Promise<{ total: number; channel: ChannelAudienceCount }> {
+    const base = {
+      actor: request.actor,
+      ...(request.requestId ? { requestId: request.requestId } : {}),
+      purpose: request.segment.purpose,
+      audiencePurpose: spec.purposeKey,
+      rules: request.segment.rules,
+      where: 'segment',
+    }
+    const { condition } = await this.#p.segments.audienceCondition({ ...base, channel: spec.channel })
+    const [counts, { rows }] = await Promise.all([
+      this.#p.segments.count({ ...base, channels: [spec.channel], reasons: true }),
+      sql<{ permitted: string; suppressed: string; capped: string }>`
+        with c as materialized (
+          select ${this.#suppressed(spec.channel)} as sup, ${this.#capped(request.campaignId, spec.channel, request.cap, now)} as capped
+          from subject s where ${condition}
+        )
+        select count(*) as permitted, count(*) filter (where sup) as suppressed,
+          count(*) filter (where not sup and capped) as capped from c
+      `.execute(this.#db),
+    ])
+    return { total: counts.total, channel: channelCount(spec, rows[0], counts.audience[0]?.excludedBy) }
+  }
+
   /**
    * The live audience per channel before sending: aggregates only (nobody is read or named), the
    * excluded members by the gate's first denial rule. The actor's role must act under the segment's
@@ -137,38 +183,20 @@ export class CampaignLedger {
     cap: FrequencyCap | null
   }): Promise<AudienceCounts> {
     const now = this.#clock()
-    let total = 0
-    const channels: ChannelAudienceCount[] = []
-    for (const spec of request.channels) {
-      const base = {
-        actor: request.actor,
-        ...(request.requestId ? { requestId: request.requestId } : {}),
-        purpose: request.segment.purpose,
-        audiencePurpose: spec.purposeKey,
-        rules: request.segment.rules,
-        where: 'segment',
-      }
-      const counts = await this.#p.segments.count({ ...base, channels: [spec.channel], reasons: true })
-      total = counts.total
-      const { condition } = await this.#p.segments.audienceCondition({ ...base, channel: spec.channel })
-      const { rows } = await sql<{ permitted: string; suppressed: string; capped: string }>`
-        with c as materialized (
-          select ${this.#suppressed(spec.channel)} as sup, ${this.#capped(request.campaignId, spec.channel, request.cap, now)} as capped
-          from subject s where ${condition}
-        )
-        select count(*) as permitted, count(*) filter (where sup) as suppressed,
-          count(*) filter (where not sup and capped) as capped from c
-      `.execute(this.#db)
-      channels.push(channelCount(spec, rows[0], counts.audience[0]?.excludedBy))
+    const counted = await Promise.all(request.channels.map((spec) => this.#countChannel(request, spec, now)))
+    return {
+      countedAt: now.toISOString(),
+      segment: { total: counted[0]?.total ?? 0 },
+      channels: counted.map((c) => c.channel),
     }
-    return { countedAt: now.toISOString(), segment: { total }, channels }
   }
 
   /**
-   * Decides the audience when the send starts: per channel, one `insert … select` writes the
-   * permitted, not suppressed, not capped members into the ledger as `queued` (the primary key
-   * makes a second run — after a crash before the audience was stored — a no-op), and the
-   * excluded are counted by reason.
+   * Decides the audience when the send starts (docs/adr/0022): per channel one statement takes
+   * segment ∩ the gate's decision plan ∩ not suppressed ∩ under the frequency cap and stores it as
+   * chunks of `chunkSize` subject ids (`campaign_audience_chunk`), with the counts; beside it the
+   * excluded are counted by the gate's rule. The chunks enter the ledger as the send needs them
+   * (`fill`). A second run (a crash before the audience was stored) starts the chunks afresh.
    */
   async decide(request: {
     actor: GateActor
@@ -176,45 +204,83 @@ export class CampaignLedger {
     segment: LedgerSegment
     channels: readonly LedgerChannelSpec[]
     cap: FrequencyCap | null
+    chunkSize?: number
   }): Promise<AudienceCounts> {
     const now = this.#clock()
-    let total = 0
-    const channels: ChannelAudienceCount[] = []
-    for (const spec of request.channels) {
-      const base = {
-        actor: request.actor,
-        purpose: request.segment.purpose,
-        audiencePurpose: spec.purposeKey,
-        rules: request.segment.rules,
-        where: 'segment',
-      }
-      const { condition } = await this.#p.segments.audienceCondition({ ...base, channel: spec.channel })
-      // The excluded by reason (a count) and the insert side by side: on PostgreSQL on two
-      // connections (PGlite runs them one after the other).
-      const [counts, { rows }] = await Promise.all([
-        this.#p.segments.count({ ...base, channels: [spec.channel], reasons: true }),
-        sql<{ permitted: string; suppressed: string; capped: string; queued: string }>`
-        with c as materialized (
-          select s.id, ${this.#suppressed(spec.channel)} as sup,
-            ${this.#capped(request.campaignId, spec.channel, request.cap, now)} as capped
-          from subject s where ${condition}
-        ), ins as (
-          insert into campaign_delivery (campaign_id, subject_id, channel, status, queued_at, updated_at)
-          select ${request.campaignId}, c.id, ${spec.channel}, 'queued', ${now}, ${now}
-          from c where not c.sup and not c.capped
-          on conflict do nothing
-          returning 1
-        )
-        select (select count(*) from c) as permitted, (select count(*) from c where sup) as suppressed,
-          (select count(*) from c where not sup and capped) as capped, (select count(*) from ins) as queued
-      `.execute(this.#db),
-      ])
-      total = counts.total
-      channels.push(channelCount(spec, rows[0], counts.audience[0]?.excludedBy))
+    const chunkSize = Math.max(Math.trunc(request.chunkSize ?? DEFAULT_CHUNK), 1)
+    await this.#db.deleteFrom('campaign_audience_chunk').where('campaign_id', '=', request.campaignId).execute()
+    const counted = await Promise.all(
+      request.channels.map(async (spec) => {
+        const base = {
+          actor: request.actor,
+          purpose: request.segment.purpose,
+          audiencePurpose: spec.purposeKey,
+          rules: request.segment.rules,
+          where: 'segment',
+        }
+        const { condition } = await this.#p.segments.audienceCondition({ ...base, channel: spec.channel })
+        // The excluded by reason (a count) and the snapshot side by side: on PostgreSQL on two
+        // connections (PGlite runs them one after the other).
+        const [counts, { rows }] = await Promise.all([
+          this.#p.segments.count({ ...base, channels: [spec.channel], reasons: true }),
+          sql<{ permitted: string; suppressed: string; capped: string }>`
+            with c as materialized (
+              select s.id, ${this.#suppressed(spec.channel)} as sup,
+                ${this.#capped(request.campaignId, spec.channel, request.cap, now)} as capped
+              from subject s where ${condition}
+            ), a as (
+              select id, (row_number() over () - 1) / ${chunkSize} as chunk from c where not sup and not capped
+            ), ins as (
+              insert into campaign_audience_chunk (campaign_id, channel, chunk, subject_ids)
+              select ${request.campaignId}, ${spec.channel}, chunk, array_agg(id) from a group by chunk
+              returning 1
+            )
+            select count(*) as permitted, count(*) filter (where sup) as suppressed,
+              count(*) filter (where not sup and capped) as capped, (select count(*) from ins) as chunks
+            from c
+          `.execute(this.#db),
+        ])
+        return { total: counts.total, channel: channelCount(spec, rows[0], counts.audience[0]?.excludedBy) }
+      }),
+    )
+    return {
+      countedAt: now.toISOString(),
+      segment: { total: counted[0]?.total ?? 0 },
+      channels: counted.map((c) => c.channel),
     }
-    // The ledger just grew by the audience: fresh statistics, so the batches' claims use its indexes.
-    await sql`analyze campaign_delivery`.execute(this.#db)
-    return { countedAt: now.toISOString(), segment: { total }, channels }
+  }
+
+  /**
+   * Moves the next chunk of a channel's audience into the ledger as `queued`: the chunk's delete
+   * and the ledger's insert are one statement (the chunk locked, skipped by a concurrent mover).
+   * Whoever was erased (or merged away) since the start never enters: the ledger is a record kind
+   * of the person, and an erasure must not be followed by a new row about them.
+   * Returns how many rows entered; null when no chunk is left (a send decided before migration
+   * 0045 has its whole audience in the ledger already).
+   */
+  async fill(campaignId: string, channel: LedgerChannel): Promise<number | null> {
+    const now = this.#clock()
+    const { rows } = await sql<{ chunks: string; entered: string }>`
+      with next as (
+        select chunk from campaign_audience_chunk
+        where campaign_id = ${campaignId} and channel = ${channel} and not cancelled
+        order by chunk limit 1
+        for update skip locked
+      ), taken as (
+        delete from campaign_audience_chunk c using next
+        where c.campaign_id = ${campaignId} and c.channel = ${channel} and c.chunk = next.chunk
+        returning c.subject_ids
+      ), ins as (
+        insert into campaign_delivery (campaign_id, subject_id, channel, status, queued_at, updated_at)
+        select ${campaignId}, u.id, ${channel}, 'queued', ${now}, ${now}
+        from taken, unnest(taken.subject_ids) as u(id)
+        join subject s on s.id = u.id and s.erased_at is null
+        on conflict do nothing
+        returning 1
+      )
+      select (select count(*) from taken) as chunks, (select count(*) from ins) as entered
+    `.execute(this.#db)
+    return Number(rows[0]?.chunks ?? 0) === 0 ? null : Number(rows[0]?.entered ?? 0)
   }
 
   /**
@@ -263,8 +329,13 @@ export class CampaignLedger {
     return Number(result.numAffectedRows ?? 0)
   }
 
-  /** When the next `queued` row of the campaign is due (null: none left), and whether any is `sending`. */
-  async pending(campaignId: string): Promise<{ queued: number; sending: number; nextDue: Date | null }> {
+  /**
+   * When the next `queued` row of the campaign is due (null: none left), whether any is `sending`,
+   * and the channels whose audience has not yet wholly entered the ledger (`unfilled`).
+   */
+  async pending(
+    campaignId: string,
+  ): Promise<{ queued: number; sending: number; nextDue: Date | null; unfilled: string[] }> {
     const { rows } = await sql<{ queued: string; sending: string; next_due: Date | string | null }>`
       select count(*) filter (where status = 'queued') as queued,
         count(*) filter (where status = 'sending') as sending,
@@ -276,7 +347,20 @@ export class CampaignLedger {
       queued: Number(row?.queued ?? 0),
       sending: Number(row?.sending ?? 0),
       nextDue: row?.next_due ? new Date(row.next_due) : null,
+      unfilled: await this.unfilled(campaignId),
     }
+  }
+
+  /** The channels of a send with audience chunks still to enter the ledger (not cancelled). */
+  async unfilled(campaignId: string, trx: Kysely<Schema> = this.#db): Promise<string[]> {
+    const rows = await trx
+      .selectFrom('campaign_audience_chunk')
+      .select('channel')
+      .distinct()
+      .where('campaign_id', '=', campaignId)
+      .where('cancelled', '=', false)
+      .execute()
+    return rows.map((r) => r.channel)
   }
 
   /**
@@ -371,8 +455,16 @@ export class CampaignLedger {
     return Number(result.numAffectedRows ?? 0)
   }
 
-  /** Cancelling: the rows not yet sent become `skipped` (`cancelled`). */
+  /**
+   * Cancelling: the rows not yet sent become `skipped` (`cancelled`), and the audience not yet
+   * entered never enters (the cursors stop; the report counts that rest as cancelled).
+   */
   async cancelQueued(campaignId: string, trx: Kysely<Schema> = this.#db): Promise<number> {
+    await trx
+      .updateTable('campaign_audience_chunk')
+      .set({ cancelled: true })
+      .where('campaign_id', '=', campaignId)
+      .execute()
     const result = await sql`
       update campaign_delivery set status = 'skipped', reason = 'cancelled', updated_at = ${this.#clock()}
       where campaign_id = ${campaignId} and status = 'queued'
@@ -387,7 +479,10 @@ export class CampaignLedger {
     return rows.length > 0
   }
 
-  /** The report's counts: per channel, status and reason; opens and clicks. Aggregates only. */
+  /**
+   * The report's counts: per channel, status and reason; opens and clicks. The audience still in
+   * chunks counts as `queued` (or `skipped` `cancelled`). Aggregates only.
+   */
   async counts(campaignId: string): Promise<LedgerCounts[]> {
     const { rows } = await sql<{
       channel: LedgerChannel
@@ -401,15 +496,23 @@ export class CampaignLedger {
       from campaign_delivery where campaign_id = ${campaignId}
       group by channel, status, reason
     `.execute(this.#db)
+    // The audience not yet in the ledger: waiting, or cancelled before it entered.
+    const chunks = await sql<{ channel: LedgerChannel; cancelled: boolean; n: string }>`
+      select channel, cancelled, sum(cardinality(subject_ids)) as n from campaign_audience_chunk
+      where campaign_id = ${campaignId} group by channel, cancelled
+    `.execute(this.#db)
     const out = new Map<LedgerChannel, LedgerCounts>()
+    for (const r of chunks.rows) {
+      const c = out.get(r.channel) ?? emptyCounts(r.channel)
+      const n = Number(r.n)
+      if (r.cancelled) {
+        c.byStatus.skipped = (c.byStatus.skipped ?? 0) + n
+        c.skippedBy.cancelled = (c.skippedBy.cancelled ?? 0) + n
+      } else c.byStatus.queued = (c.byStatus.queued ?? 0) + n
+      out.set(r.channel, c)
+    }
     for (const r of rows) {
-      const c = out.get(r.channel) ?? {
-        channel: r.channel,
-        byStatus: {},
-        skippedBy: {},
-        opened: 0,
-        clicked: 0,
-      }
+      const c = out.get(r.channel) ?? emptyCounts(r.channel)
       const n = Number(r.n)
       c.byStatus[r.status] = (c.byStatus[r.status] ?? 0) + n
       if (r.status === 'skipped')
