@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, SelectQueryBuilder } from 'kysely'
 import type { Schema, SubjectRow } from '../../platform/db/schema.ts'
 import { invalidField, ProblemError } from '../../platform/problem.ts'
 import { isUuid } from '../../platform/uuid.ts'
@@ -29,7 +29,7 @@ import {
   RECORD_KINDS,
   RECTIFICATION_AAD,
 } from '../records/record-kinds.ts'
-import type { NewSubject, SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
+import { type NewSubject, type SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
 import type { ResealedColumn, SubjectMergeRepository } from '../subjects/subject-merge.repository.ts'
 import { ListCountCache } from './list-count-cache.ts'
 
@@ -134,6 +134,14 @@ export interface GatePorts {
       channel?: string | undefined
       subjectIds: readonly string[]
       specialCategory: boolean
+    }): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }>
+    /** `check` for a list page: the page's statement (not yet run) and its verdicts in one round trip. */
+    checkPage(args: {
+      purposeKey: string
+      channel?: string | undefined
+      specialCategory: boolean
+      page: SelectQueryBuilder<Schema, 'subject', SubjectRow>
+      order: { column: 'created_at' | 'updated_at'; direction: 'asc' | 'desc' }
     }): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }>
     /** Which of the subjects are restricted (Art. 18): to audit an Art. 18(2) exception used. */
     restrictedAmong(subjectIds: readonly string[]): Promise<string[]>
@@ -1244,8 +1252,16 @@ export class Gate {
       const problem = this.#p.fields.valueProblem(key, value)
       if (problem) throw invalidField('query', `attributes.${key}`, problem)
     }
-    const [rows, counted] = await this.#both(
-      () => this.#p.subjects.list({ ...query, limit: query.limit + 1 }),
+    // The page and its verdicts in one statement; the first page's count beside it.
+    const [{ subjects: rows, denied }, counted] = await this.#both(
+      () =>
+        this.#p.permissions.checkPage({
+          purposeKey: purpose.key,
+          channel: rest.channel,
+          specialCategory: fields.specialCategory,
+          page: this.#p.subjects.listQuery({ ...query, limit: query.limit + 1 }),
+          order: SubjectRepository.orderOf(query),
+        }),
       async () =>
         count
           ? this.#listCounts.get(
@@ -1269,12 +1285,6 @@ export class Gate {
           : undefined,
     )
     const page = rows.slice(0, query.limit)
-    const { denied } = await this.#check(
-      rest,
-      purpose,
-      fields.specialCategory,
-      page.map((r) => r.id),
-    )
     const result = await this.#decide(rest, purpose, fields, page, denied, { listWithoutFields: true })
     const last = page.at(-1)
     return {

@@ -4,6 +4,7 @@ import {
   type Kysely,
   type RawBuilder,
   type Selectable,
+  type SelectQueryBuilder,
   type SqlBool,
   sql,
 } from 'kysely'
@@ -720,5 +721,31 @@ export class PermissionRepository {
               erasure_requested_at: r.erasure_requested_at,
             },
     }))
+  }
+
+  /**
+   * A list page and its verdicts in one statement: the page (`page`, the subject repository's
+   * keyset query, run as a subquery) with the first denial rule of the plan per row, in the page's
+   * order. The consent row is probed per row by its key, as in `denials`.
+   */
+  async denialsOfPage(
+    query: PlanQuery & {
+      page: SelectQueryBuilder<Schema, 'subject', SubjectRow>
+      order: { column: 'created_at' | 'updated_at'; direction: 'asc' | 'desc' }
+    },
+  ): Promise<{ row: SubjectRow; rule: DenialRule | null }[]> {
+    const direction = query.order.direction === 'asc' ? sql`asc` : sql`desc`
+    const { rows } = await sql<SubjectRow & { rule: DenialRule | null }>`
+      select s.*, ${denialRuleCase(query.plan, query.now)} as rule
+      from (${query.page}) s
+      cross join lateral (select s.id as id) ids
+      left join lateral (
+        select q.status, q.expires_at from permission_state q
+        where q.subject_id = s.id and q.purpose_key = ${query.purposeKey} and q.channel = ${query.channel}
+        offset 0
+      ) p on true
+      order by ${sql.ref(`s.${query.order.column}`)} ${direction}, s.id ${direction}
+    `.execute(this.#db)
+    return rows.map(({ rule, ...row }) => ({ row: row as SubjectRow, rule }))
   }
 }

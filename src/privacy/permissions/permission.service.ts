@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely'
+import type { Insertable, Kysely, SelectQueryBuilder } from 'kysely'
 import type {
   PermissionStateRow,
   PermissionStateTable,
@@ -1076,6 +1076,32 @@ export class PermissionService {
       }
     }
     return { subjects, denied }
+  }
+
+  /**
+   * `check` for a list page: the page's rows (the subject repository's keyset query, not yet run)
+   * and the verdicts over them in one statement — one round trip for a page of a list.
+   */
+  async checkPage(
+    query: AudienceQuery & {
+      page: SelectQueryBuilder<Schema, 'subject', SubjectRow>
+      order: { column: 'created_at' | 'updated_at'; direction: 'asc' | 'desc' }
+    },
+  ): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: SetDenialRule; reason: string }> }> {
+    const { purpose, channel, now } = await this.#question(query)
+    const plan = decisionPlan(purpose, channel, query.specialCategory ?? false)
+    const rows = await this.#repo.denialsOfPage({
+      purposeKey: purpose.key,
+      channel,
+      plan,
+      now,
+      page: query.page,
+      order: query.order,
+    })
+    const denied = new Map<string, { rule: SetDenialRule; reason: string }>()
+    for (const { row, rule } of rows)
+      if (rule !== null) denied.set(row.id, { rule, reason: denialReason(rule, purpose, channel) })
+    return { subjects: rows.map((r) => r.row), denied }
   }
 
   /**

@@ -32,6 +32,15 @@ export class SubjectRepository {
 
   /** One keyset page: rows strictly after `after` in (sort column, id) order. */
   list(query: SubjectListQuery): Promise<SubjectRow[]> {
+    return this.listQuery(query).execute()
+  }
+
+  /**
+   * The page's statement, not run: the gate runs it inside the permission decision, so a list page
+   * and its verdicts are one round trip (`PermissionService.checkPage`). `order` is the page's order,
+   * for the outer statement to keep.
+   */
+  listQuery(query: SubjectListQuery) {
     const column = SORT_COLUMNS[query.sort]
     const direction = query.order
     const comparator = direction === 'asc' ? '>' : '<'
@@ -55,8 +64,15 @@ export class SubjectRepository {
         .orderBy(column, direction)
         .orderBy('id', direction)
         .limit(query.limit)
-        .execute()
     )
+  }
+
+  /** The sort column and direction of a list query (for a statement wrapping `listQuery`). */
+  static orderOf(query: Pick<SubjectListQuery, 'sort' | 'order'>): {
+    column: 'created_at' | 'updated_at'
+    direction: 'asc' | 'desc'
+  } {
+    return { column: SORT_COLUMNS[query.sort], direction: query.order }
   }
 
   async count(kind?: string, attributes?: Record<string, unknown>): Promise<number> {
