@@ -208,7 +208,10 @@ export class CampaignLedger {
   }): Promise<AudienceCounts> {
     const now = this.#clock()
     const chunkSize = Math.max(Math.trunc(request.chunkSize ?? DEFAULT_CHUNK), 1)
-    await this.#db.deleteFrom('campaign_audience_chunk').where('campaign_id', '=', request.campaignId).execute()
+    await this.#db
+      .deleteFrom('campaign_audience_chunk')
+      .where('campaign_id', '=', request.campaignId)
+      .execute()
     const counted = await Promise.all(
       request.channels.map(async (spec) => {
         const base = {
