@@ -12,6 +12,7 @@ import { accessReport } from './scenarios/access-report.ts'
 import { apiRead } from './scenarios/api-read.ts'
 import { auditAppend, auditVerify } from './scenarios/audit.ts'
 import { breachAffected } from './scenarios/breach-affected.ts'
+import { campaignAudience } from './scenarios/campaign-audience.ts'
 import { campaignSend } from './scenarios/campaign-send.ts'
 import { clvFit } from './scenarios/clv-fit.ts'
 import { eventsIngest, overview } from './scenarios/crm.ts'
@@ -52,6 +53,7 @@ const SCENARIOS: readonly Scenario[] = [
   segmentCount,
   breachAffected,
   campaignSend,
+  campaignAudience,
 ]
 
 const USAGE = `usage: npm run bench [-- --scenario NAME ... --scale N --db pglite|postgres]

@@ -4,6 +4,7 @@ import type { Logger } from '../../platform/logger.ts'
 import type {
   AudienceCounts,
   CampaignLedger,
+  DecidedAudience,
   LedgerOutcome,
 } from '../../privacy/campaigns/campaign-ledger.ts'
 import type { PersonalField } from '../../privacy/fields/field-catalog.ts'
@@ -44,14 +45,17 @@ export interface SendOptions {
   onProgress?: (done: number, audience: number) => void | Promise<void>
   signal?: AbortSignal
   /** Called once the audience is decided (when this run decided it), with how long that took. */
-  onAudience?: (audience: AudienceCounts, ms: number) => void | Promise<void>
+  onAudience?: (audience: DecidedAudience, ms: number) => void | Promise<void>
 }
 
 export interface SendDeps {
   repository: CampaignRepository
   ledger: CampaignLedger
   channels: ChannelRegistry
-  segments: { get(id: string): Promise<{ purpose: string; rules: SegmentGroup; version: number }> }
+  segments: {
+    get(id: string): Promise<{ purpose: string; rules: SegmentGroup; version: number }>
+    versions(id: string): Promise<{ purpose: string; rules: SegmentGroup; version: number }[]>
+  }
   fields: { get(key: string): unknown }
   settings: Pick<CampaignSettings, 'batchSize' | 'leaseSeconds' | 'chunkSize'>
   /** The domain of the Message-IDs (`<uuid@domain>`): the sender address's. */
@@ -104,6 +108,8 @@ export class CampaignSend {
     }
     const started = Date.now()
     let inflight: Promise<void> | null = null
+    // The excluded by reason, counted beside the first batches once the audience is decided.
+    let excluded: Promise<void> | null = null
     const settle = async () => {
       const previous = inflight
       inflight = null
@@ -143,6 +149,13 @@ export class CampaignSend {
         )
         stored = (await d.repository.find(campaignId)) as StoredCampaign
       }
+      if (stored.row.audience && !(stored.row.audience as { excludedCountedAt?: string }).excludedCountedAt)
+        excluded = this.#countExcluded(stored).catch((error: unknown) => {
+          d.logger?.error(
+            { campaignId, err: { type: (error as Error).name } },
+            'counting the excluded of a campaign failed; the next run counts again',
+          )
+        })
       // The audience decided at the start enters the ledger chunk by chunk, as the queue runs low.
       const filling = new Set(await d.ledger.unfilled(campaignId))
       const claim = async (channel: ChannelRow) => {
@@ -229,8 +242,45 @@ export class CampaignSend {
     } finally {
       // The batch with its sender finishes (and is recorded) before the lease is given up.
       await settle().catch(() => {})
+      await excluded
       await d.repository.releaseLease(campaignId, owner)
     }
+  }
+
+  /**
+   * The segment's total and the excluded by the gate's rule, counted after the decision (docs/adr/
+   * 0022) under the segment's version the send started with, merged into `campaign.audience`.
+   */
+  async #countExcluded(stored: StoredCampaign): Promise<void> {
+    const d = this.#d
+    const id = stored.row.segment_id
+    if (!id) return
+    const version = stored.row.segment_version
+    const segment =
+      (version === null ? undefined : (await d.segments.versions(id)).find((v) => v.version === version)) ??
+      (await d.segments.get(id))
+    const counted = await d.ledger.excluded({
+      actor: CAMPAIGN_SENDER,
+      segment: { purpose: segment.purpose, rules: segment.rules },
+      channels: stored.channels,
+    })
+    const current = (await d.repository.find(stored.row.id))?.row.audience as {
+      segment?: { total: number | null }
+      channels?: { channel: string; excludedBy?: Record<string, number> }[]
+    } | null
+    if (!current) return
+    await d.repository.setAudience(stored.row.id, {
+      ...current,
+      segment: { total: counted.total },
+      excludedCountedAt: counted.countedAt,
+      channels: (current.channels ?? []).map((c) => ({
+        ...c,
+        excludedBy: {
+          ...(counted.excludedBy.get(c.channel as CampaignChannel) ?? {}),
+          ...(c.excludedBy ?? {}),
+        },
+      })),
+    })
   }
 
   /** One claimed batch re-checked through the gate and rendered: who is skipped, who goes to the sender. */
@@ -358,12 +408,16 @@ const capOf = (stored: StoredCampaign) =>
     ? { messages: stored.row.cap_messages, days: stored.row.cap_days }
     : null
 
-/** The campaign's `audience` column: the counts decided at the start, per channel. */
-export function audienceJson(counts: AudienceCounts): Record<string, unknown> {
+/**
+ * The campaign's `audience` column: the counts decided at the start, per channel; the segment's
+ * total and the excluded by rule follow a moment later (`excludedCountedAt`).
+ */
+export function audienceJson(counts: AudienceCounts | DecidedAudience): Record<string, unknown> {
   return {
     decidedAt: counts.countedAt,
     segment: counts.segment,
     channels: counts.channels,
+    excludedCountedAt: counts.segment.total === null ? null : counts.countedAt,
   }
 }
 

@@ -211,8 +211,19 @@ export const Campaign = Type.Object({
       Type.Object(
         {
           decidedAt: DateTime,
-          segment: Type.Object({ total: Type.Integer() }),
+          segment: Type.Object({
+            total: Type.Union([Type.Integer(), Type.Null()], {
+              description:
+                "The segment's members; null for the moment after the start until they are counted.",
+            }),
+          }),
           channels: Type.Array(ChannelAudience),
+          excludedCountedAt: Type.Optional(
+            Type.Union([DateTime, Type.Null()], {
+              description:
+                "When the segment's total and the excluded by the gate's rule (`excludedBy`) were counted: right after the audience was decided, beside the first batches (docs/adr/0022). Null until then; `excludedBy` holds only `suppressed` and `frequency-cap` meanwhile.",
+            }),
+          ),
         },
         { additionalProperties: true },
       ),

@@ -52,6 +52,13 @@ export interface AudienceCounts {
   channels: ChannelAudienceCount[]
 }
 
+/** The audience as decided at a send's start: the segment's total still to be counted (`excluded`). */
+export interface DecidedAudience {
+  countedAt: string
+  segment: { total: number | null }
+  channels: ChannelAudienceCount[]
+}
+
 /** A ledger row claimed by a batch (now `sending`). */
 export interface ClaimedRow {
   subjectId: string
@@ -193,10 +200,12 @@ export class CampaignLedger {
 
   /**
    * Decides the audience when the send starts (docs/adr/0022): per channel one statement takes
-   * segment ∩ the gate's decision plan ∩ not suppressed ∩ under the frequency cap and stores it as
-   * chunks of `chunkSize` subject ids (`campaign_audience_chunk`), with the counts; beside it the
-   * excluded are counted by the gate's rule. The chunks enter the ledger as the send needs them
-   * (`fill`). A second run (a crash before the audience was stored) starts the chunks afresh.
+   * segment ∩ the gate's decision plan ∩ not suppressed ∩ under the frequency cap — set-based, in
+   * one pass — and stores it as chunks of `chunkSize` subject ids (`campaign_audience_chunk`), with
+   * the counts of the permitted, suppressed and capped. The segment's total and the excluded by the
+   * gate's rule are counted after it (`excluded`): here `segment.total` is null and `excludedBy`
+   * holds only `suppressed` and `frequency-cap`. A second run (a crash before the audience was
+   * stored) starts the chunks afresh.
    */
   async decide(request: {
     actor: GateActor
@@ -205,52 +214,83 @@ export class CampaignLedger {
     channels: readonly LedgerChannelSpec[]
     cap: FrequencyCap | null
     chunkSize?: number
-  }): Promise<AudienceCounts> {
+  }): Promise<DecidedAudience> {
     const now = this.#clock()
     const chunkSize = Math.max(Math.trunc(request.chunkSize ?? DEFAULT_CHUNK), 1)
     await this.#db
       .deleteFrom('campaign_audience_chunk')
       .where('campaign_id', '=', request.campaignId)
       .execute()
-    const counted = await Promise.all(
+    const channels = await Promise.all(
       request.channels.map(async (spec) => {
-        const base = {
+        const { condition } = await this.#p.segments.audienceCondition({
           actor: request.actor,
           purpose: request.segment.purpose,
           audiencePurpose: spec.purposeKey,
           rules: request.segment.rules,
           where: 'segment',
-        }
-        const { condition } = await this.#p.segments.audienceCondition({ ...base, channel: spec.channel })
-        // The excluded by reason (a count) and the snapshot side by side: on PostgreSQL on two
-        // connections (PGlite runs them one after the other).
-        const [counts, { rows }] = await Promise.all([
-          this.#p.segments.count({ ...base, channels: [spec.channel], reasons: true }),
-          sql<{ permitted: string; suppressed: string; capped: string }>`
-            with c as materialized (
+          channel: spec.channel,
+        })
+        const { rows } = await this.#db.transaction().execute(async (trx) => {
+          // The join of a million subjects and their consents, and the chunks' aggregate, in memory
+          // rather than in temp files; no JIT (its compilation costs more than it saves here).
+          await sql`set local work_mem = '256MB'`.execute(trx)
+          await sql`set local jit = off`.execute(trx)
+          // Numbered in the scan's order, chunked by number: the suppressed and capped members keep
+          // their numbers but are not stored, so a chunk holds at most `chunkSize` ids.
+          return sql<{ permitted: string; suppressed: string; capped: string }>`
+            with m as (
               select s.id, ${this.#suppressed(spec.channel)} as sup,
-                ${this.#capped(request.campaignId, spec.channel, request.cap, now)} as capped
+                ${this.#capped(request.campaignId, spec.channel, request.cap, now)} as capped,
+                (row_number() over () - 1) / ${chunkSize} as chunk
               from subject s where ${condition}
-            ), a as (
-              select id, (row_number() over () - 1) / ${chunkSize} as chunk from c where not sup and not capped
+            ), g as (
+              select sup, capped, chunk, array_agg(id) as ids from m group by sup, capped, chunk
             ), ins as (
               insert into campaign_audience_chunk (campaign_id, channel, chunk, subject_ids)
-              select ${request.campaignId}, ${spec.channel}, chunk, array_agg(id) from a group by chunk
+              select ${request.campaignId}, ${spec.channel}, chunk, ids from g where not sup and not capped
               returning 1
             )
-            select count(*) as permitted, count(*) filter (where sup) as suppressed,
-              count(*) filter (where not sup and capped) as capped, (select count(*) from ins) as chunks
-            from c
-          `.execute(this.#db),
-        ])
-        return { total: counts.total, channel: channelCount(spec, rows[0], counts.audience[0]?.excludedBy) }
+            select coalesce(sum(cardinality(ids)), 0) as permitted,
+              coalesce(sum(cardinality(ids)) filter (where sup), 0) as suppressed,
+              coalesce(sum(cardinality(ids)) filter (where not sup and capped), 0) as capped,
+              (select count(*) from ins) as chunks
+            from g
+          `.execute(trx)
+        })
+        return channelCount(spec, rows[0], undefined)
       }),
     )
-    return {
-      countedAt: now.toISOString(),
-      segment: { total: counted[0]?.total ?? 0 },
-      channels: counted.map((c) => c.channel),
+    return { countedAt: now.toISOString(), segment: { total: null }, channels }
+  }
+
+  /**
+   * The rest of a decided audience's counts, taken right after the decision (docs/adr/0022): the
+   * segment's members and, per channel, the excluded by the gate's first denial rule — aggregates
+   * only, one statement per channel.
+   */
+  async excluded(request: {
+    actor: GateActor
+    segment: LedgerSegment
+    channels: readonly LedgerChannelSpec[]
+  }): Promise<{ countedAt: string; total: number; excludedBy: Map<LedgerChannel, Record<string, number>> }> {
+    const countedAt = this.#clock().toISOString()
+    let total = 0
+    const excludedBy = new Map<LedgerChannel, Record<string, number>>()
+    for (const spec of request.channels) {
+      const counts = await this.#p.segments.count({
+        actor: request.actor,
+        purpose: request.segment.purpose,
+        audiencePurpose: spec.purposeKey,
+        rules: request.segment.rules,
+        where: 'segment',
+        channels: [spec.channel],
+        reasons: true,
+      })
+      total = counts.total
+      excludedBy.set(spec.channel, excludedByReason(counts.audience[0]?.excludedBy, 0, 0))
     }
+    return { countedAt, total, excludedBy }
   }
 
   /**
@@ -640,11 +680,11 @@ function channelCount(
     suppressed,
     capped,
     audience: permitted - suppressed - capped,
-    excludedBy: excludedBy(rules, suppressed, capped),
+    excludedBy: excludedByReason(rules, suppressed, capped),
   }
 }
 
-function excludedBy(
+function excludedByReason(
   rules: Partial<Record<string, number>> | undefined,
   suppressed: number,
   capped: number,

@@ -93,7 +93,10 @@ export interface CampaignSummary {
 /** The audience decided when the send started, per channel (the report has it in full). */
 export interface DecidedAudience {
   decidedAt: string
-  segment: { total: number }
+  /** null for the moment after the start until the segment's members are counted. */
+  segment: { total: number | null }
+  /** When the excluded by reason were counted (a moment after the start); null until then. */
+  excludedCountedAt?: string | null
   channels: {
     channel: CampaignChannel
     purposeKey: string

@@ -31,7 +31,7 @@ export function CampaignReportView({ campaign }: { campaign: Campaign }) {
   return (
     <ReportBody
       report={report.data}
-      segmentTotal={campaign.audience?.segment.total}
+      segmentTotal={campaign.audience?.segment.total ?? undefined}
       live={live}
       refreshing={report.isFetching}
       onRefresh={() => void report.refetch()}
