@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import cookie from '@fastify/cookie'
-import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -14,6 +13,7 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify'
+import helmet from 'helmet'
 import { Type } from 'typebox'
 import { accessRoutes } from '../modules/access/access.routes.ts'
 import { TokenInfo, User } from '../modules/access/access.schemas.ts'
@@ -78,7 +78,7 @@ import { VERSION } from '../platform/version.ts'
 export { VERSION }
 
 /**
- * Headers of the staff UI, the API and the docs (@fastify/helmet): a CSP that allows only this
+ * Headers of the staff UI, the API and the docs (helmet): a CSP that allows only this
  * origin's scripts, styles, images and fetches and no framing at all (clickjacking), DENY for
  * older browsers, nosniff, no referrer. Inline styles are allowed (Mantine and Swagger UI set
  * them); inline scripts are not (neither the Vite build nor Swagger UI has any). The public pages
@@ -141,8 +141,12 @@ export async function buildApp(
   })
 
   app.setValidatorCompiler(validatorCompiler)
-  // Security headers first, so that every answer has them, refusals by later hooks included.
-  await app.register(helmet, STAFF_UI_HEADERS)
+  // Security headers first, so that every answer has them, refusals by later hooks included. The
+  // middleware is built once (its options parsed once), not per request.
+  const securityHeaders = helmet(STAFF_UI_HEADERS)
+  app.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined))
+  })
   // Then, before any other hook: no route (public pages included) ever sees a NUL.
   registerNulGuard(app)
   app.addHook('onSend', async (request, reply) => {
