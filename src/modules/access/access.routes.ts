@@ -291,7 +291,7 @@ export const accessRoutes =
           tags: ['tokens'],
           summary: 'Create an API token acting in your role, or in a narrower one',
           description:
-            'The secret (`token`) is in this response only; Tresor keeps its digest. Send it as `Authorization: Bearer <token>`. With `expiresAt` the token stops working at that time; without, it works until revoked (DELETE /tokens/{id}). A token stops working too when its owner is disabled or moved to a role that no longer covers the token’s. Audited.',
+            'The secret (`token`) is in this response only; Tresor keeps its digest. Send it as `Authorization: Bearer <token>`. With `expiresAt` the token stops working at that time; without, it works until revoked (DELETE /tokens/{id}). A token stops working too when its owner is disabled or moved to a role that no longer covers the token’s. The server remembers a verified token for up to a second: a revocation or change made through it applies at once, one made by another process (the CLI beside the server) within that second. Audited.',
           body: CreateTokenBody,
           response: { 201: CreatedToken },
         },

@@ -61,6 +61,14 @@ export interface AccessServiceOptions {
 const TOKEN_PREFIX = 'tresor_'
 /** Writing last_seen_at on every request would turn reads into writes; once a minute is enough. */
 const TOUCH_AFTER_MS = 60_000
+/**
+ * How long a verified API token's owner is remembered in this process: a client reading page after
+ * page costs one lookup per second, not one per request. A revocation, a disabled owner or a role
+ * change made through this process takes effect at once (the memory is cleared); made by another
+ * process (the CLI, a second server) within this time.
+ */
+const TOKEN_MEMORY_MS = 1_000
+const TOKEN_MEMORY_ENTRIES = 1_000
 /** Failed password attempts per account and per IP address per minute. */
 const LOGIN_LIMIT = { limit: 10, windowMs: 60_000 }
 /** Failed TOTP codes per account and per IP address per minute (a code space of 10^6 needs a tight limit). */
@@ -118,6 +126,12 @@ export class AccessService {
   readonly #now: () => number
   readonly #loginLimiter = new AttemptLimiter(LOGIN_LIMIT)
   readonly #totpLimiter = new AttemptLimiter(TOTP_LIMIT)
+  /** Verified API tokens by digest, for TOKEN_MEMORY_MS (see there). */
+  readonly #tokens = new Map<
+    string,
+    { found: NonNullable<Awaited<ReturnType<UserRepository['findActiveToken']>>>; until: number }
+  >()
+  #tokenGeneration = 0
 
   constructor(options: AccessServiceOptions) {
     this.#users = options.users
@@ -211,6 +225,8 @@ export class AccessService {
       this.#requireRole(patch.role)
       this.#mayAssign(by, patch.role)
     }
+    // Their tokens are looked up afresh from now on (and once more after the change committed).
+    this.#forgetTokens()
     const updated = await this.#users.transaction(async (repo, trx) => {
       const before = await repo.findByIdForUpdate(id)
       if (!before) throw new ProblemError('not-found', 'no such user')
@@ -236,6 +252,7 @@ export class AccessService {
       )
       return after
     })
+    this.#forgetTokens()
     return toPublicUser(updated)
   }
 
@@ -452,10 +469,28 @@ export class AccessService {
    */
   async authenticateToken(token: string): Promise<Actor | undefined> {
     if (!token.startsWith(TOKEN_PREFIX)) return undefined
-    const found = await this.#users.findActiveToken(digestHex(token))
-    if (!found) return undefined
+    const digest = digestHex(token)
+    const now = Date.now()
+    const remembered = this.#tokens.get(digest)
+    let found = remembered && remembered.until > now ? remembered.found : undefined
+    if (!found) {
+      const generation = this.#tokenGeneration
+      found = await this.#users.findActiveToken(digest)
+      if (!found) return undefined
+      // Not remembered if access changed while it was looked up, nor past the token's expiry.
+      if (generation === this.#tokenGeneration) {
+        const expires = found.expires_at ? found.expires_at.getTime() : Number.POSITIVE_INFINITY
+        this.#tokens.delete(digest)
+        this.#tokens.set(digest, { found, until: Math.min(now + TOKEN_MEMORY_MS, expires) })
+        if (this.#tokens.size > TOKEN_MEMORY_ENTRIES) {
+          const oldest = this.#tokens.keys().next().value
+          if (oldest !== undefined) this.#tokens.delete(oldest)
+        }
+      }
+    }
     if (!this.#roles.covers(found.role, found.token_role)) return undefined
-    if (!found.last_used_at || Date.now() - found.last_used_at.getTime() > TOUCH_AFTER_MS) {
+    if (!found.last_used_at || now - found.last_used_at.getTime() > TOUCH_AFTER_MS) {
+      found.last_used_at = new Date(now)
       await this.#users.touchToken(found.token_id)
     }
     return {
@@ -518,11 +553,22 @@ export class AccessService {
   }
 
   async revokeToken(userId: string, tokenId: string, by: ChangedBy = { actor: SYSTEM }): Promise<void> {
-    await this.#users.transaction(async (repo, trx) => {
-      if (!(await repo.revokeToken(userId, tokenId)))
-        throw new ProblemError('not-found', 'no such active token')
-      await this.#audit.append([this.#record(by, `API token ${tokenId} revoked`)], trx)
-    })
+    this.#forgetTokens()
+    try {
+      await this.#users.transaction(async (repo, trx) => {
+        if (!(await repo.revokeToken(userId, tokenId)))
+          throw new ProblemError('not-found', 'no such active token')
+        await this.#audit.append([this.#record(by, `API token ${tokenId} revoked`)], trx)
+      })
+    } finally {
+      this.#forgetTokens()
+    }
+  }
+
+  /** Access changed: no remembered token owner is used again, nor one looked up meanwhile. */
+  #forgetTokens(): void {
+    this.#tokenGeneration++
+    this.#tokens.clear()
   }
 
   // --- internals --------------------------------------------------------------------------------

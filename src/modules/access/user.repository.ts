@@ -262,6 +262,7 @@ export class UserRepository {
         't.id as token_id',
         't.role as token_role',
         't.last_used_at',
+        't.expires_at',
         'u.id',
         'u.email',
         'u.display_name',
