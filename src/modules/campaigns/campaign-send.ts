@@ -4,6 +4,7 @@ import type { Logger } from '../../platform/logger.ts'
 import type {
   AudienceCounts,
   CampaignLedger,
+  ClaimedRow,
   DecidedAudience,
   LedgerOutcome,
 } from '../../privacy/campaigns/campaign-ledger.ts'
@@ -72,6 +73,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
       resolve()
     })
   })
+
+/** How often a send claims from the range of queued rows while chunks are still to enter (retries). */
+const RANGE_CLAIM_EVERY_MS = 5_000
 
 /** The catalog attribute a person's language is read from, when the catalog has it (values `de`, `en`). */
 export const LANGUAGE_ATTRIBUTE = 'language'
@@ -156,21 +160,39 @@ export class CampaignSend {
             'counting the excluded of a campaign failed; the next run counts again',
           )
         })
-      // The audience decided at the start enters the ledger chunk by chunk, as the queue runs low.
+      // The audience decided at the start enters the ledger chunk by chunk, as the queue runs low;
+      // a chunk's rows are then claimed by id. The range of queued rows (retries, rows an ended run
+      // left, a send decided before chunks) is claimed when no chunk is left, and every few seconds
+      // meanwhile — each range claim walks the index entries of the rows already gone on.
       const filling = new Set(await d.ledger.unfilled(campaignId))
-      const claim = async (channel: ChannelRow) => {
-        const rows = await d.ledger.claim(campaignId, channel.channel, d.settings.batchSize, d.messageDomain)
-        if (rows.length >= d.settings.batchSize || !filling.has(channel.channel)) return rows
-        const entered = await d.ledger.fill(campaignId, channel.channel)
-        if (entered === null) filling.delete(channel.channel)
-        if (!entered) return rows
-        const more = await d.ledger.claim(
-          campaignId,
-          channel.channel,
-          d.settings.batchSize - rows.length,
-          d.messageDomain,
-        )
-        return [...rows, ...more]
+      const entered = new Map<string, string[]>()
+      const rangeClaimed = new Map<string, number>()
+      const claim = async (channel: ChannelRow): Promise<ClaimedRow[]> => {
+        const ch = channel.channel
+        const size = d.settings.batchSize
+        const rows: ClaimedRow[] = []
+        const last = rangeClaimed.get(ch)
+        if (!filling.has(ch) || last === undefined || Date.now() - last >= RANGE_CLAIM_EVERY_MS) {
+          rangeClaimed.set(ch, Date.now())
+          rows.push(...(await d.ledger.claim(campaignId, ch, size, d.messageDomain)))
+        }
+        while (rows.length < size) {
+          let ids = entered.get(ch) ?? []
+          if (ids.length === 0) {
+            if (!filling.has(ch)) break
+            const next = await d.ledger.fill(campaignId, ch)
+            if (next === null) {
+              filling.delete(ch)
+              break
+            }
+            ids = next
+          }
+          const take = ids.slice(0, size - rows.length)
+          entered.set(ch, ids.slice(take.length))
+          if (take.length > 0)
+            rows.push(...(await d.ledger.claim(campaignId, ch, take.length, d.messageDomain, take)))
+        }
+        return rows
       }
       const total = audienceTotal(stored.row.audience)
       let done = 0

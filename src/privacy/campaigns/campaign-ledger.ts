@@ -296,14 +296,15 @@ export class CampaignLedger {
   /**
    * Moves the next chunk of a channel's audience into the ledger as `queued`: the chunk's delete
    * and the ledger's insert are one statement (the chunk locked, skipped by a concurrent mover).
+   * Returns the ids that entered (in id order), for the sender to claim by id.
    * Whoever was erased (or merged away) since the start never enters: the ledger is a record kind
    * of the person, and an erasure must not be followed by a new row about them.
-   * Returns how many rows entered; null when no chunk is left (a send decided before migration
-   * 0045 has its whole audience in the ledger already).
+   * Null when no chunk is left (a send decided before migration 0045 has its whole audience in the
+   * ledger already).
    */
-  async fill(campaignId: string, channel: LedgerChannel): Promise<number | null> {
+  async fill(campaignId: string, channel: LedgerChannel): Promise<string[] | null> {
     const now = this.#clock()
-    const { rows } = await sql<{ chunks: string; entered: string }>`
+    const { rows } = await sql<{ chunks: string; entered: string[] | null }>`
       with next as (
         select chunk from campaign_audience_chunk
         where campaign_id = ${campaignId} and channel = ${channel} and not cancelled
@@ -319,34 +320,44 @@ export class CampaignLedger {
         from taken, unnest(taken.subject_ids) as u(id)
         join subject s on s.id = u.id and s.erased_at is null
         on conflict do nothing
-        returning 1
+        returning subject_id
       )
-      select (select count(*) from taken) as chunks, (select count(*) from ins) as entered
+      select (select count(*) from taken) as chunks,
+        (select array_agg(subject_id order by subject_id)::text[] from ins) as entered
     `.execute(this.#db)
-    return Number(rows[0]?.chunks ?? 0) === 0 ? null : Number(rows[0]?.entered ?? 0)
+    return Number(rows[0]?.chunks ?? 0) === 0 ? null : (rows[0]?.entered ?? [])
   }
 
   /**
-   * Claims up to `limit` due `queued` rows of the campaign's channel for a batch: `sending`,
-   * attempts + 1, the Message-ID fixed if it isn't yet (`<uuid@domain>`). One committed statement;
-   * `for update skip locked` keeps two claimers off each other's rows.
+   * Claims up to `limit` due `queued` rows of the campaign's channel for a batch — of `only` (ids a
+   * chunk entered) where given, else the first in id order: `sending`, attempts + 1, the
+   * Message-ID fixed if it isn't yet (`<uuid@domain>`). One committed statement; `for update skip
+   * locked` keeps two claimers off each other's rows.
    */
   async claim(
     campaignId: string,
     channel: string,
     limit: number,
     messageDomain: string,
+    only?: readonly string[],
   ): Promise<ClaimedRow[]> {
     const now = this.#clock()
+    // By id (rows a chunk just entered): primary-key probes. Otherwise the range of the campaign's
+    // queued rows, which after many batches is also a range of index entries of rows gone on.
+    const due = only
+      ? sql`select subject_id from campaign_delivery
+          where campaign_id = ${campaignId} and channel = ${channel}
+            and subject_id = any(${textArray(only.slice(0, limit))}::uuid[]) and status = 'queued'
+            and (retry_at is null or retry_at <= ${now})
+          for update skip locked`
+      : sql`select subject_id from campaign_delivery
+          where campaign_id = ${campaignId} and channel = ${channel} and status = 'queued'
+            and (retry_at is null or retry_at <= ${now})
+          order by subject_id
+          limit ${limit}
+          for update skip locked`
     const { rows } = await sql<{ subject_id: string; message_id: string; attempts: number }>`
-      with c as (
-        select subject_id from campaign_delivery
-        where campaign_id = ${campaignId} and channel = ${channel} and status = 'queued'
-          and (retry_at is null or retry_at <= ${now})
-        order by subject_id
-        limit ${limit}
-        for update skip locked
-      )
+      with c as (${due})
       update campaign_delivery d set status = 'sending', attempts = d.attempts + 1, updated_at = ${now},
         message_id = coalesce(d.message_id, '<' || gen_random_uuid()::text || '@' || ${messageDomain} || '>')
       where d.campaign_id = ${campaignId} and d.channel = ${channel}
