@@ -202,7 +202,7 @@ export const SubjectListPage = Type.Object({
     Type.String({
       format: 'date-time',
       description:
-        'When `total`, `excluded` and `excludedBy` were counted. Where counting takes longer than 100 ms (large installations), the counts are remembered for 30 seconds and then recounted in the background while the last figure is served (at most 10 minutes old), so a first page stays fast; smaller installations count on every first page. Only beside `total`.',
+        'When `total`, `excluded` and `excludedBy` were counted. Where counting takes longer than 100 ms (large installations), the counts are remembered for 30 seconds or 60 times what the count took, whichever is longer (a million subjects: a few minutes), and then recounted in the background while the last figure is served (at most 10 minutes old), so a first page stays fast; smaller installations count on every first page. Only beside `total`.',
     }),
   ),
 })

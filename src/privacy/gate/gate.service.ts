@@ -1222,7 +1222,7 @@ export class Gate {
       total?: number
       excluded?: number
       excludedBy?: Record<string, number>
-      /** When `total` was counted: now, or up to a minute ago where counting is expensive (ListCountCache). */
+      /** When `total` was counted: now, or minutes ago where counting is expensive (ListCountCache). */
       countedAt?: Date
     }
   > {

@@ -39,8 +39,13 @@ describe('ListCountCache', () => {
     expect((await cache.get('k', count)).usable).toBe(1_000_000)
     expect(calls.n).toBe(1)
 
-    // Stale: the old figure at once, one recount behind it (not one per request).
+    // Still fresh after freshMs: a count costing 2 s stays fresh 60 times as long (2 minutes).
     clock.now += 30_000
+    expect((await cache.get('k', count)).usable).toBe(1_000_000)
+    expect(calls.n).toBe(1)
+
+    // Stale: the old figure at once, one recount behind it (not one per request).
+    clock.now += 85_000
     const [a, b] = await Promise.all([cache.get('k', count), cache.get('k', count)])
     expect([a.usable, b.usable]).toEqual([1_000_000, 1_000_000])
     await new Promise((resolve) => setImmediate(resolve))

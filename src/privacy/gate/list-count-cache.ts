@@ -4,7 +4,8 @@
  * list: 17 ms at 5,000 subjects, seconds at a million — too much for every first page a user opens.
  *
  * A count that took less than `cheapMs` is not remembered: small installations (and every test)
- * see exact counts on every page. A count that took longer is served for `freshMs` as it is; after
+ * see exact counts on every page. A count that took longer is served for `freshMs` — or 60 times
+ * its own cost where that is longer (a count of a million subjects costs seconds) — as it is; after
  * that the stale figure is served once more while one recount runs in the background (stale while
  * revalidate), so the page stays fast; past `maxStaleMs` a page waits for the recount. Concurrent
  * first pages share one count in flight. Every answer carries `countedAt`, so a list can say "as of".
@@ -32,8 +33,13 @@ interface Entry {
   counts?: ListCounts
   /** Counted at (clock ms). */
   at: number
+  /** How long the count stays fresh: `freshMs`, or longer for a count that costs more (see get). */
+  freshFor?: number
   inFlight?: Promise<ListCounts>
 }
+
+/** How many times its own cost a count stays fresh (at least `freshMs`). */
+const FRESH_PER_COST = 60
 
 export class ListCountCache {
   readonly #cheapMs: number
@@ -57,7 +63,7 @@ export class ListCountCache {
     const entry = this.#entries.get(key)
     if (entry?.counts) {
       const age = now - entry.at
-      if (age <= this.#freshMs) return entry.counts
+      if (age <= (entry.freshFor ?? this.#freshMs)) return entry.counts
       if (age <= this.#maxStaleMs) {
         // Recount in the background; a failure leaves the stale figure for the next try.
         this.#recount(key, entry, count).catch(() => {})
@@ -90,9 +96,13 @@ export class ListCountCache {
       .then((counted) => {
         const finished = this.#clock()
         const counts = { ...counted, countedAt: new Date(finished) }
-        if (finished - started >= this.#cheapMs) {
+        const cost = finished - started
+        if (cost >= this.#cheapMs) {
           entry.counts = counts
           entry.at = finished
+          // A count costing a second is redone at most once a minute (a million subjects: every
+          // two minutes or so), so recounting takes at most ~2 % of the database's time.
+          entry.freshFor = Math.min(Math.max(this.#freshMs, cost * FRESH_PER_COST), this.#maxStaleMs)
           // Most recently counted last: the eviction order.
           this.#entries.delete(key)
           this.#entries.set(key, entry)
