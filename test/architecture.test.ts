@@ -176,7 +176,15 @@ describe('architecture: every personal table is registered', () => {
       where table_schema = current_schema() and column_name in ('subject_id', 'subject_ids')
       union select 'subject'
     `.execute(database.db)
-    const inSchema = rows.map((r) => r.table_name).sort()
+    // Tables naming people only in an array of ids, handled by their own code rather than as a kind:
+    // a send's audience waiting in chunks (docs/adr/0022) — its ids go when the chunk enters the
+    // send ledger, an erasure removes the person from it (RecordRepository.deleteAll), and a chunk
+    // never lets an erased person into the ledger.
+    const arraysOfIds = ['campaign_audience_chunk']
+    const inSchema = rows
+      .map((r) => r.table_name)
+      .filter((t) => !arraysOfIds.includes(t))
+      .sort()
     const registered: string[] = [...PERSONAL_TABLES].sort()
     expect(
       inSchema.filter((t) => !registered.includes(t)),

@@ -1,4 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startWorker } from '../../src/worker/worker.ts'
 import { buildTestApp, createSubject, problemOf, type TestApp } from '../support/http.ts'
@@ -525,6 +526,11 @@ describeEachEngineWithMail(
             ).statusCode,
           ).toBeLessThan(300)
           expect((await call('DELETE', `/subjects/${erased}`, dpo)).statusCode).toBe(200)
+          // The erasure took the person out of the audience's chunks too (ids only, but theirs).
+          const { rows: inChunk } = await sql<{ n: string }>`
+            select count(*) as n from campaign_audience_chunk where ${erased}::uuid = any(subject_ids)
+          `.execute(runtime().database.db)
+          expect(Number(inChunk[0]?.n)).toBe(0)
           changed = last
         },
       })

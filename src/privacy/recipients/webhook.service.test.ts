@@ -7,6 +7,13 @@ import { buildTestApp, createSubject, problemOf, type TestApp } from '../../../t
 import { deliverWebhooksJob } from './webhook.jobs.ts'
 import { verifyWebhook } from './webhook-signature.ts'
 
+/**
+ * The worker's clock in these tests: 10:00 UTC tomorrow plus `seconds`, so every delivery queued
+ * now (at the real time) is due — a fixed date stopped being "later" once the real clock passed it.
+ */
+const BASE = Math.ceil(Date.now() / 86_400_000) * 86_400_000 + 10 * 3_600_000
+const at = (seconds: number) => new Date(BASE + seconds * 1000)
+
 interface Received {
   headers: http.IncomingHttpHeaders
   body: string
@@ -142,7 +149,7 @@ for (const engine of ENGINES) {
       expect(pending).toMatchObject({ event: 'subject.created', status: 'pending', attempts: 0 })
 
       receiver.answers.push(500)
-      const t0 = new Date('2026-12-07T10:00:00Z')
+      const t0 = at(0)
       expect(await runtime.services.webhooks.deliverDue({ now: t0 })).toMatchObject({
         retrying: 1,
         delivered: 0,
@@ -151,15 +158,15 @@ for (const engine of ENGINES) {
       const [afterFailure] = await deliveries()
       expect(afterFailure).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500 })
       // Backoff: the next attempt is due 30 s later, not before.
-      expect(afterFailure?.nextAttemptAt).toBe('2026-12-07T10:00:30.000Z')
+      expect(afterFailure?.nextAttemptAt).toBe(at(30).toISOString())
       expect(
-        await runtime.services.webhooks.deliverDue({ now: new Date('2026-12-07T10:00:29Z') }),
+        await runtime.services.webhooks.deliverDue({ now: at(29) }),
       ).toMatchObject({
         retrying: 0,
         delivered: 0,
       })
 
-      const t1 = new Date('2026-12-07T10:00:31Z')
+      const t1 = at(31)
       expect(await deliverWebhooksJob(runtime.services.webhooks, t1)).toMatchObject({ delivered: 1 })
       expect(receiver.received).toHaveLength(2)
       const [first, second] = receiver.received as [Received, Received]
@@ -219,7 +226,7 @@ for (const engine of ENGINES) {
 
     it('writes consent changes to the outbox in their transaction, and nothing for events not subscribed to', async () => {
       const subjectId = await createSubject(t.app, dpo, { firstName: 'Lea', email: 'lea@example.com' })
-      await runtime.services.webhooks.deliverDue({ now: new Date('2026-12-07T10:30:00Z') })
+      await runtime.services.webhooks.deliverDue({ now: at(1800) })
       const consent = await call('POST', `/subjects/${subjectId}/consents`, {
         purposeKey: 'web_tracking',
         channel: 'web',
@@ -235,7 +242,7 @@ for (const engine of ENGINES) {
       expect(objection.statusCode, objection.body).toBe(201)
       const pending = (await deliveries()).filter((d) => d.status === 'pending')
       expect(pending.map((d) => d.event)).toEqual(['consent.changed'])
-      await runtime.services.webhooks.deliverDue({ now: new Date('2026-12-07T10:31:00Z') })
+      await runtime.services.webhooks.deliverDue({ now: at(1860) })
       const last = JSON.parse(receiver.received.at(-1)?.body ?? '{}') as Payload
       expect(last).toMatchObject({ type: 'consent.changed', subject: { id: subjectId } })
     })
@@ -248,7 +255,7 @@ for (const engine of ENGINES) {
       })
       expect(sub.statusCode, sub.body).toBe(201)
       const subjectId = await createSubject(t.app, dpo, { firstName: 'Ria', email: 'ria@example.com' })
-      await runtime.services.webhooks.deliverDue({ now: new Date('2026-12-07T10:40:00Z') })
+      await runtime.services.webhooks.deliverDue({ now: at(2400) })
       const recorded = await call('POST', `/subjects/${subjectId}/requests`, {
         kind: 'objection',
         channel: 'letter',
@@ -264,7 +271,7 @@ for (const engine of ENGINES) {
         expect(res.statusCode, res.body).toBe(200)
       }
       receiver.received.length = 0
-      await runtime.services.webhooks.deliverDue({ now: new Date('2026-12-07T10:41:00Z') })
+      await runtime.services.webhooks.deliverDue({ now: at(2460) })
       const types = receiver.received.map((r) => (JSON.parse(r.body) as Payload).type)
       expect(types).toContain('request.answered')
     })
@@ -273,7 +280,7 @@ for (const engine of ENGINES) {
       receiver.received.length = 0
       await createSubject(t.app, dpo, { firstName: 'Max', email: 'max@example.com' })
       receiver.answers.push(302)
-      const now = new Date('2026-12-07T11:00:00Z')
+      const now = at(3600)
       expect(await runtime.services.webhooks.deliverDue({ now })).toMatchObject({ retrying: 1 })
       expect(receiver.received).toHaveLength(1)
       expect((await deliveries())[0]).toMatchObject({
@@ -285,7 +292,7 @@ for (const engine of ENGINES) {
       const moved = await call('PATCH', `/recipients/${recipientId}`, { country: 'US' })
       expect(moved.statusCode, moved.body).toBe(200)
       expect(
-        await runtime.services.webhooks.deliverDue({ now: new Date('2026-12-07T11:01:00Z') }),
+        await runtime.services.webhooks.deliverDue({ now: at(3660) }),
       ).toMatchObject({
         refused: 1,
       })

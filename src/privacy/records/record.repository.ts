@@ -398,6 +398,12 @@ export class RecordRepository {
         deleted.set(r.subject_id, counts)
       }
     }
+    // A send's audience still waiting in chunks names people by id (docs/adr/0022): they leave it.
+    await sql`
+      update campaign_audience_chunk
+      set subject_ids = array(select x from unnest(subject_ids) as x where x <> all(${ids}::uuid[]))
+      where subject_ids && ${ids}::uuid[]
+    `.execute(db)
     return deleted
   }
 
