@@ -135,6 +135,10 @@ describe('tresor campaigns', () => {
         })
       },
     })
+    // The killed sender's open connections reset: expected here, not an error of the test.
+    server.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET') throw error
+    })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
     const { port } = server.server.address() as AddressInfo
     const env = {
