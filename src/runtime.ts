@@ -563,7 +563,13 @@ export function createServices(
     engine: campaignEngine,
     audit,
   })
-  const campaignLedger = new CampaignLedger({ db: database.db, gate, segments: campaignEngine, permissions })
+  const campaignLedger = new CampaignLedger({
+    db: database.db,
+    gate,
+    segments: campaignEngine,
+    permissions,
+    parallelism: database.engine === 'postgres' ? 2 : 1,
+  })
   const campaignRepository = new CampaignRepository(database.db)
   const access = new AccessService({
     users,
