@@ -4,6 +4,7 @@ import path from 'node:path'
 import { createTransport } from 'nodemailer'
 import type { MailSettings } from '../config.ts'
 import type { Logger } from '../logger.ts'
+import { ComposePool, composer, composeWorkers } from './mail-compose.ts'
 
 /** One mail to send. Plain text always; HTML optional. */
 export interface OutgoingMail {
@@ -186,14 +187,24 @@ export function createMailer(settings: MailSettings, logger?: Logger, options: M
           ...(pool.ratePerSecond > 0 ? { rateDelta: 1000, rateLimit: pool.ratePerSecond } : {}),
         })
       : createTransport({ url: settings.smtpUrl, logger: false, debug: false })
+    // Each mail is built into one buffer first and handed to the SMTP connection whole: streamed
+    // part by part, nodemailer writes every piece of the MIME tree to the socket on its own. A bulk
+    // sender builds on worker threads (mail-compose.ts): at a campaign's pace composing is most of
+    // the sending thread's work (issue #17).
+    const workers = pool ? composeWorkers() : 0
+    const build = workers > 0 ? new ComposePool(workers) : composer()
     return {
       transport: 'smtp',
       async send(mail) {
-        const info = await transport.sendMail(await message(mail))
-        log?.info({ transport: 'smtp', messageId: info.messageId, marketing: !!mail.marketing }, 'mail sent')
-        return { messageId: info.messageId }
+        const built = await build.compose(await message(mail))
+        await transport.sendMail({ envelope: built.envelope, raw: built.message })
+        log?.info({ transport: 'smtp', messageId: built.messageId, marketing: !!mail.marketing }, 'mail sent')
+        return { messageId: built.messageId }
       },
-      close: () => transport.close(),
+      close: () => {
+        void build.close()
+        transport.close()
+      },
     }
   }
 
