@@ -132,11 +132,6 @@ export interface CampaignChannelSettings {
 export interface CampaignSettings {
   /** Ledger rows one batch claims, re-checks through the gate and sends; env TRESOR_CAMPAIGN_BATCH_SIZE, default 500. */
   batchSize: number
-  /**
-   * Subject ids per chunk of the audience decided at a send's start; a chunk enters the send ledger
-   * when the queue runs low (docs/adr/0022); env TRESOR_CAMPAIGN_CHUNK_SIZE, default 5000.
-   */
-  chunkSize: number
   /** Pooled SMTP connections of the campaign sender; env TRESOR_SMTP_POOL_SIZE, default 5. */
   smtpPoolSize: number
   /** Mails per second at most over the pool (0: no limit); env TRESOR_SMTP_RATE_PER_SECOND, default 0. */
@@ -299,7 +294,6 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       overrides.webhooksAllowPrivate ?? booleanSetting(env, 'TRESOR_WEBHOOKS_ALLOW_PRIVATE'),
     campaigns: overrides.campaigns ?? {
       batchSize: intSetting(env, 'TRESOR_CAMPAIGN_BATCH_SIZE', 500, 1, 10_000),
-      chunkSize: intSetting(env, 'TRESOR_CAMPAIGN_CHUNK_SIZE', 5000, 1, 100_000),
       smtpPoolSize: intSetting(env, 'TRESOR_SMTP_POOL_SIZE', 5, 1, 100),
       smtpRatePerSecond: intSetting(env, 'TRESOR_SMTP_RATE_PER_SECOND', 0, 0, 1_000_000),
       leaseSeconds: intSetting(env, 'TRESOR_CAMPAIGN_LEASE_SECONDS', 60, 1, 3600),

@@ -34,7 +34,7 @@ for (const engine of ENGINES) {
         TRESOR_SMTP_URL: 'smtp://127.0.0.1:9',
         TRESOR_MAIL_FROM: 'Tresor <news@test.example>',
         TRESOR_PUBLIC_URL: 'https://crm.test.example',
-        TRESOR_CAMPAIGN_CHUNK_SIZE: '2',
+        TRESOR_CAMPAIGN_BATCH_SIZE: '2',
       })
       const db = runtime.database.db
       const all = [...IDS, WITHDRAWN, SUPPLIER]

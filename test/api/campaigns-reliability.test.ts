@@ -135,8 +135,6 @@ for (const engine of ENGINES) {
         TRESOR_MAIL_FROM: 'Tresor <news@example.com>',
         TRESOR_CAMPAIGN_RETRY_SECONDS: '0',
         TRESOR_CAMPAIGN_BATCH_SIZE: '5',
-        // Chunks of the decided audience smaller than a batch: every batch moves chunks into the ledger.
-        TRESOR_CAMPAIGN_CHUNK_SIZE: '3',
         TRESOR_SMTP_POOL_SIZE: '3',
       })
       t = await buildTestApp(runtime)

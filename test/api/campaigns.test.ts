@@ -28,7 +28,6 @@ describeEachEngineWithMail(
     publicUrl: PUBLIC_URL,
     env: {
       TRESOR_CAMPAIGN_BATCH_SIZE: '2',
-      TRESOR_CAMPAIGN_CHUNK_SIZE: '3',
       TRESOR_UNSUBSCRIBE_RATE_LIMIT: '10000',
     },
   },

@@ -145,8 +145,7 @@ describe('tresor campaigns', () => {
       DATABASE_URL: databaseUrl,
       TRESOR_SMTP_URL: `smtp://127.0.0.1:${port}`,
       TRESOR_CAMPAIGN_BATCH_SIZE: '10',
-      // The decided audience enters the ledger in chunks of 25: the kill falls between chunks' moves.
-      TRESOR_CAMPAIGN_CHUNK_SIZE: '25',
+      // The decided audience enters the ledger a chunk of 10 (a batch) at a time, already claimed.
       TRESOR_SMTP_POOL_SIZE: '2',
       TRESOR_CAMPAIGN_LEASE_SECONDS: '2',
     }

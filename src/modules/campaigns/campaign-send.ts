@@ -15,6 +15,7 @@ import type { CampaignRepository, ChannelRow, ContentRow, StoredCampaign } from 
 import type {
   BatchRecipient,
   CampaignChannel,
+  ChannelBatch,
   ChannelContent,
   ChannelSender,
 } from './channels/channel-sender.ts'
@@ -58,7 +59,7 @@ export interface SendDeps {
     versions(id: string): Promise<{ purpose: string; rules: SegmentGroup; version: number }[]>
   }
   fields: { get(key: string): unknown }
-  settings: Pick<CampaignSettings, 'batchSize' | 'leaseSeconds' | 'chunkSize'>
+  settings: Pick<CampaignSettings, 'batchSize' | 'leaseSeconds'>
   /** The domain of the Message-IDs (`<uuid@domain>`): the sender address's. */
   messageDomain: string
   logger?: Logger | undefined
@@ -138,7 +139,8 @@ export class CampaignSend {
           segment: { purpose: segment.purpose, rules: segment.rules },
           channels: stored.channels,
           cap: capOf(stored),
-          chunkSize: d.settings.chunkSize,
+          // A chunk is a batch: it enters the ledger claimed (docs/adr/0022).
+          chunkSize: d.settings.batchSize,
         })
         await d.repository.setAudience(campaignId, audienceJson(audience))
         await options.onAudience?.(audience, performance.now() - deciding)
@@ -158,12 +160,11 @@ export class CampaignSend {
             'counting the excluded of a campaign failed; the next run counts again',
           )
         })
-      // The audience decided at the start enters the ledger chunk by chunk, as the queue runs low;
-      // a chunk's rows are then claimed by id. The range of queued rows (retries, rows an ended run
-      // left, a send decided before chunks) is claimed when no chunk is left, and every few seconds
-      // meanwhile — each range claim walks the index entries of the rows already gone on.
+      // The audience decided at the start enters the ledger a chunk (a batch) at a time, already
+      // claimed. The range of queued rows (retries, rows an ended run left, a send decided before
+      // chunks) is claimed when no chunk is left, and every few seconds meanwhile — each range
+      // claim walks the index entries of the rows already gone on.
       const filling = new Set(await d.ledger.unfilled(campaignId))
-      const entered = new Map<string, string[]>()
       const rangeClaimed = new Map<string, number>()
       const claim = async (channel: ChannelRow): Promise<ClaimedRow[]> => {
         const ch = channel.channel
@@ -174,21 +175,10 @@ export class CampaignSend {
           rangeClaimed.set(ch, Date.now())
           rows.push(...(await d.ledger.claim(campaignId, ch, size, d.messageDomain)))
         }
-        while (rows.length < size) {
-          let ids = entered.get(ch) ?? []
-          if (ids.length === 0) {
-            if (!filling.has(ch)) break
-            const next = await d.ledger.fill(campaignId, ch)
-            if (next === null) {
-              filling.delete(ch)
-              break
-            }
-            ids = next
-          }
-          const take = ids.slice(0, size - rows.length)
-          entered.set(ch, ids.slice(take.length))
-          if (take.length > 0)
-            rows.push(...(await d.ledger.claim(campaignId, ch, take.length, d.messageDomain, take)))
+        while (rows.length < size && filling.has(ch)) {
+          const next = await d.ledger.fill(campaignId, ch, d.messageDomain)
+          if (next === null) filling.delete(ch)
+          else rows.push(...next)
         }
         return rows
       }
@@ -348,24 +338,30 @@ export class CampaignSend {
         ...(tracking ? { trackingConsent: tracking.has(subject.id) } : {}),
       }
     })
-    return { stored, channel, sender, byId, recipients, outcomes }
+    const batch: ChannelBatch = {
+      campaignId: stored.row.id,
+      campaignName: stored.row.name,
+      channel: channel.channel,
+      purposeKey: channel.purposeKey,
+      recipientId: channel.recipientId,
+      recipients,
+      trackOpens: stored.row.track_opens,
+    }
+    // The sender's own database work for the batch (e-mail: the unsubscribe links), done here,
+    // beside the previous batch's delivery. A failure leaves it to `deliver`.
+    const ready =
+      sender.prepare && recipients.length > 0 ? await sender.prepare(batch).catch(() => batch) : batch
+    return { stored, channel, sender, byId, batch: ready, outcomes }
   }
 
   /** Hands a prepared batch to the channel's sender; every row's outcome (a sender error retries the batch). */
   async #deliver(prepared: Prepared): Promise<LedgerOutcome[]> {
-    const { stored, channel, sender, byId, recipients } = prepared
+    const { stored, channel, sender, byId, batch } = prepared
+    const recipients = batch.recipients
     const outcomes = [...prepared.outcomes]
     if (recipients.length === 0) return outcomes
     try {
-      const delivered = await sender.deliver({
-        campaignId: stored.row.id,
-        campaignName: stored.row.name,
-        channel: channel.channel,
-        purposeKey: channel.purposeKey,
-        recipientId: channel.recipientId,
-        recipients,
-        trackOpens: stored.row.track_opens,
-      })
+      const delivered = await sender.deliver(batch)
       const answered = new Set<string>()
       for (const o of delivered) {
         const row = byId.get(o.subjectId)
@@ -418,7 +414,8 @@ interface Prepared {
   channel: ChannelRow
   sender: ChannelSender
   byId: Map<string, { subjectId: string; messageId: string; attempts: number }>
-  recipients: BatchRecipient[]
+  /** The permitted, rendered, with what the sender prepared. */
+  batch: ChannelBatch
   /** The rows the re-check skipped. */
   outcomes: LedgerOutcome[]
 }

@@ -333,17 +333,22 @@ export class CampaignLedger {
   }
 
   /**
-   * Moves the next chunk of a channel's audience into the ledger as `queued`: the chunk's delete
-   * and the ledger's insert are one statement (the chunk locked, skipped by a concurrent mover).
-   * Returns the ids that entered (in id order), for the sender to claim by id.
-   * Whoever was erased (or merged away) since the start never enters: the ledger is a record kind
-   * of the person, and an erasure must not be followed by a new row about them.
-   * Null when no chunk is left (a send decided before migration 0045 has its whole audience in the
-   * ledger already).
+   * Moves the next chunk of a channel's audience into the ledger as the next batch, claimed at once
+   * (`sending`, attempt 1, its Message-ID fixed — as `claim` leaves a row): the chunk's delete and
+   * the ledger's insert are one statement (the chunk locked, skipped by a concurrent mover), so a
+   * crash moved the whole chunk or none of it, and the rows it moved are `sending` rows the next
+   * holder puts back to `queued` (docs/adr/0022). Whoever was erased (or merged away) since the
+   * start never enters: the ledger is a record kind of the person, and an erasure must not be
+   * followed by a new row about them. Returns the rows that entered, in id order; null when no
+   * chunk is left (a send decided before migration 0045 has its whole audience in the ledger).
    */
-  async fill(campaignId: string, channel: LedgerChannel): Promise<string[] | null> {
+  async fill(
+    campaignId: string,
+    channel: LedgerChannel,
+    messageDomain: string,
+  ): Promise<ClaimedRow[] | null> {
     const now = this.#clock()
-    const { rows } = await sql<{ chunks: string; entered: string[] | null }>`
+    const { rows } = await sql<{ chunks: string; ids: string[] | null; message_ids: string[] | null }>`
       with next as (
         select chunk from campaign_audience_chunk
         where campaign_id = ${campaignId} and channel = ${channel} and not cancelled
@@ -354,47 +359,46 @@ export class CampaignLedger {
         where c.campaign_id = ${campaignId} and c.channel = ${channel} and c.chunk = next.chunk
         returning c.subject_ids
       ), ins as (
-        insert into campaign_delivery (campaign_id, subject_id, channel, status, queued_at, updated_at)
-        select ${campaignId}, u.id, ${channel}, 'queued', ${now}, ${now}
+        insert into campaign_delivery
+          (campaign_id, subject_id, channel, status, attempts, message_id, queued_at, updated_at)
+        select ${campaignId}, u.id, ${channel}, 'sending', 1,
+          '<' || gen_random_uuid()::text || '@' || ${messageDomain} || '>', ${now}, ${now}
         from taken, unnest(taken.subject_ids) as u(id)
         join subject s on s.id = u.id and s.erased_at is null
         on conflict do nothing
-        returning subject_id
+        returning subject_id, message_id
       )
       select (select count(*) from taken) as chunks,
-        (select array_agg(subject_id order by subject_id)::text[] from ins) as entered
+        array_agg(subject_id::text order by subject_id) as ids,
+        array_agg(message_id order by subject_id) as message_ids
+      from ins
     `.execute(this.#db)
-    return Number(rows[0]?.chunks ?? 0) === 0 ? null : (rows[0]?.entered ?? [])
+    const row = rows[0]
+    if (Number(row?.chunks ?? 0) === 0) return null
+    const ids = row?.ids ?? []
+    const messageIds = row?.message_ids ?? []
+    return ids.map((subjectId, i) => ({ subjectId, messageId: messageIds[i] as string, attempts: 1 }))
   }
 
   /**
-   * Claims up to `limit` due `queued` rows of the campaign's channel for a batch — of `only` (ids a
-   * chunk entered) where given, else the first in id order: `sending`, attempts + 1, the
-   * Message-ID fixed if it isn't yet (`<uuid@domain>`). One committed statement; `for update skip
-   * locked` keeps two claimers off each other's rows.
+   * Claims up to `limit` due `queued` rows of the campaign's channel for a batch, the first in id
+   * order (retries, rows an ended run left, a send decided before chunks): `sending`, attempts + 1,
+   * the Message-ID fixed if it isn't yet (`<uuid@domain>`). One committed statement; `for update
+   * skip locked` keeps two claimers off each other's rows.
    */
   async claim(
     campaignId: string,
     channel: string,
     limit: number,
     messageDomain: string,
-    only?: readonly string[],
   ): Promise<ClaimedRow[]> {
     const now = this.#clock()
-    // By id (rows a chunk just entered): primary-key probes. Otherwise the range of the campaign's
-    // queued rows, which after many batches is also a range of index entries of rows gone on.
-    const due = only
-      ? sql`select subject_id from campaign_delivery
-          where campaign_id = ${campaignId} and channel = ${channel}
-            and subject_id = any(${textArray(only.slice(0, limit))}::uuid[]) and status = 'queued'
-            and (retry_at is null or retry_at <= ${now})
-          for update skip locked`
-      : sql`select subject_id from campaign_delivery
-          where campaign_id = ${campaignId} and channel = ${channel} and status = 'queued'
-            and (retry_at is null or retry_at <= ${now})
-          order by subject_id
-          limit ${limit}
-          for update skip locked`
+    const due = sql`select subject_id from campaign_delivery
+      where campaign_id = ${campaignId} and channel = ${channel} and status = 'queued'
+        and (retry_at is null or retry_at <= ${now})
+      order by subject_id
+      limit ${limit}
+      for update skip locked`
     const { rows } = await sql<{ subject_id: string; message_id: string; attempts: number }>`
       with c as (${due})
       update campaign_delivery d set status = 'sending', attempts = d.attempts + 1, updated_at = ${now},

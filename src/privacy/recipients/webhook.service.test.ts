@@ -159,9 +159,7 @@ for (const engine of ENGINES) {
       expect(afterFailure).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500 })
       // Backoff: the next attempt is due 30 s later, not before.
       expect(afterFailure?.nextAttemptAt).toBe(at(30).toISOString())
-      expect(
-        await runtime.services.webhooks.deliverDue({ now: at(29) }),
-      ).toMatchObject({
+      expect(await runtime.services.webhooks.deliverDue({ now: at(29) })).toMatchObject({
         retrying: 0,
         delivered: 0,
       })
@@ -291,9 +289,7 @@ for (const engine of ENGINES) {
       // The recipient moves to the US without a mechanism: the next attempt is refused, audited.
       const moved = await call('PATCH', `/recipients/${recipientId}`, { country: 'US' })
       expect(moved.statusCode, moved.body).toBe(200)
-      expect(
-        await runtime.services.webhooks.deliverDue({ now: at(3660) }),
-      ).toMatchObject({
+      expect(await runtime.services.webhooks.deliverDue({ now: at(3660) })).toMatchObject({
         refused: 1,
       })
       expect(receiver.received).toHaveLength(1)

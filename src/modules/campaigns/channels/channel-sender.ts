@@ -42,6 +42,11 @@ export interface ChannelBatch {
   /** The campaign asks for opens and clicks (`campaign.track_opens`; e-mail only, off by default). */
   trackOpens?: boolean | undefined
   requestId?: string | undefined
+  /**
+   * What the sender's `prepare` made ready for the batch (e-mail: the unsubscribe links per
+   * subject id), while the batch before was still being delivered.
+   */
+  ready?: ReadonlyMap<string, string> | undefined
 }
 
 /**
@@ -75,5 +80,10 @@ export interface ChannelSender {
   readonly fields: readonly PersonalField[]
   /** How many attempts a `retry` gets before the row is `failed`. */
   readonly maxAttempts: number
+  /**
+   * Optional: the batch's database work done ahead (the core calls it in the stage that overlaps
+   * the previous batch's delivery); returns the batch with `ready` set.
+   */
+  prepare?(batch: ChannelBatch): Promise<ChannelBatch>
   deliver(batch: ChannelBatch): Promise<DeliveryOutcome[]>
 }

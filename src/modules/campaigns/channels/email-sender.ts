@@ -83,9 +83,13 @@ export class EmailSender implements ChannelSender {
     return this.#mailer.transport
   }
 
-  async deliver(batch: ChannelBatch): Promise<DeliveryOutcome[]> {
-    const started = Date.now()
-    // The links of the batch in one go per language (one query, one insert), not one round trip per mail.
+  /** The batch's unsubscribe links, made while the batch before is still being sent. */
+  async prepare(batch: ChannelBatch): Promise<ChannelBatch> {
+    return { ...batch, ready: await this.#links(batch) }
+  }
+
+  /** The links of the batch in one go per language (one query, one insert), not one round trip per mail. */
+  async #links(batch: ChannelBatch): Promise<Map<string, string>> {
     const links = new Map<string, string>()
     for (const lang of ['de', 'en'] as const) {
       const ids = batch.recipients.filter((r) => r.content.lang === lang).map((r) => r.subject.id)
@@ -93,6 +97,12 @@ export class EmailSender implements ChannelSender {
       for (const [id, url] of await this.#deps.linksFor(ids, batch.purposeKey, 'email', { lang }))
         links.set(id, url)
     }
+    return links
+  }
+
+  async deliver(batch: ChannelBatch): Promise<DeliveryOutcome[]> {
+    const started = Date.now()
+    const links = batch.ready ?? (await this.#links(batch))
     let trackedMails = 0
     const outcomes = await Promise.all(
       batch.recipients.map(async (r): Promise<DeliveryOutcome> => {
