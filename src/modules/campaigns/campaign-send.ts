@@ -84,7 +84,7 @@ export const LANGUAGE_ATTRIBUTE = 'language'
 /**
  * The send (docs/adr/0020, 0022): one process at a time holds a campaign's lease; it decides the
  * audience once (the kernel's snapshot in chunks of ids), then works through batches — claim (the
- * next chunk moved into the ledger whenever the queue runs low), re-check through the gate, hand
+ * next chunk, moved into the ledger already claimed; retries from the queue), re-check through the gate, hand
  * the permitted to the channel's sender, write the outcomes — until no chunk is left and no row is
  * `queued` or `sending`. Pause and cancel are seen between batches. A process that dies leaves
  * its lease to run out; the next one puts the rows left `sending` back to `queued` with their
