@@ -133,12 +133,17 @@ export class ComposePool {
           } else waiting.reject(new Error(result?.error ?? 'the mail was not composed'))
         })
       })
-      worker.on('error', (error) => {
+      // A worker that fails or ends fails the jobs in flight (their mails are retried as a sender
+      // error); the next mails get fresh workers.
+      const lost = (error: Error) => {
+        if (!this.#workers.includes(worker)) return
         this.#fail(error)
         const workers = this.#workers
         this.#workers = []
         for (const w of workers) void w.terminate()
-      })
+      }
+      worker.on('error', lost)
+      worker.on('exit', () => lost(new Error('the mail composer stopped')))
       // Idle workers must not keep the process alive (after the listeners: adding a 'message'
       // listener refs the worker again); busy ones must, or it exits with the job unanswered.
       worker.unref()
