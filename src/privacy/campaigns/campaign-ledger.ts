@@ -129,6 +129,9 @@ export interface LedgerPorts {
 
 const SENT_STATUSES = sql`('sent', 'delivered', 'bounced')`
 
+/** A new Message-ID of the sender's domain, `<uuid@domain>`, made in SQL where a row is claimed. */
+const newMessageId = (domain: string) => sql`'<' || gen_random_uuid()::text || '@' || ${domain} || '>'`
+
 /**
  * The kernel's part of campaigns (issue #17, docs/adr/0020): everything that reads the personal
  * tables — the audience decided into the send ledger in one `insert … select` (segment ∩ the
@@ -268,7 +271,7 @@ export class CampaignLedger {
               await sql`set local work_mem = '256MB'`.execute(trx)
               await sql`set local jit = off`.execute(trx)
               await sql`set local random_page_cost = 1.1`.execute(trx)
-              const statement = sql<{ permitted: string; suppressed: string; capped: string }>`
+              const { rows } = await sql<{ permitted: string; suppressed: string; capped: string }>`
                 with m as (
                   select s.id, ${this.#suppressed(spec.channel)} as sup,
                     ${this.#capped(request.campaignId, spec.channel, request.cap, now)} as capped,
@@ -288,16 +291,18 @@ export class CampaignLedger {
                 select coalesce(sum(permitted), 0) as permitted, coalesce(sum(suppressed), 0) as suppressed,
                   coalesce(sum(capped), 0) as capped, (select count(*) from ins) as chunks
                 from g
-              `
-              const { rows } = await statement.execute(trx)
+              `.execute(trx)
               return rows[0]
             }),
           ),
         )
         const sum = (key: 'permitted' | 'suppressed' | 'capped') =>
           String(parts.reduce((total, part) => total + Number(part?.[key] ?? 0), 0))
-        const rows = [{ permitted: sum('permitted'), suppressed: sum('suppressed'), capped: sum('capped') }]
-        return channelCount(spec, rows[0], undefined)
+        return channelCount(
+          spec,
+          { permitted: sum('permitted'), suppressed: sum('suppressed'), capped: sum('capped') },
+          undefined,
+        )
       }),
     )
     return { countedAt: now.toISOString(), segment: { total: null }, channels }
@@ -361,8 +366,7 @@ export class CampaignLedger {
       ), ins as (
         insert into campaign_delivery
           (campaign_id, subject_id, channel, status, attempts, message_id, queued_at, updated_at)
-        select ${campaignId}, u.id, ${channel}, 'sending', 1,
-          '<' || gen_random_uuid()::text || '@' || ${messageDomain} || '>', ${now}, ${now}
+        select ${campaignId}, u.id, ${channel}, 'sending', 1, ${newMessageId(messageDomain)}, ${now}, ${now}
         from taken, unnest(taken.subject_ids) as u(id)
         join subject s on s.id = u.id and s.erased_at is null
         on conflict do nothing
@@ -402,7 +406,7 @@ export class CampaignLedger {
     const { rows } = await sql<{ subject_id: string; message_id: string; attempts: number }>`
       with c as (${due})
       update campaign_delivery d set status = 'sending', attempts = d.attempts + 1, updated_at = ${now},
-        message_id = coalesce(d.message_id, '<' || gen_random_uuid()::text || '@' || ${messageDomain} || '>')
+        message_id = coalesce(d.message_id, ${newMessageId(messageDomain)})
       where d.campaign_id = ${campaignId} and d.channel = ${channel}
         and d.subject_id = any (array(select subject_id from c))
       returning d.subject_id, d.message_id, d.attempts

@@ -661,8 +661,7 @@ export class PermissionRepository {
 
   #ruleColumn(query: PlanQuery & { subjectIds: readonly string[] }) {
     // A few ids (one read, a batch): probes per row; many: whatever the planner finds cheaper.
-    const branches = denialBranches(query.plan, query.now, query.subjectIds.length <= PER_ROW_UP_TO)
-    return sql<DenialRule | null>`case ${sql.join(branches, sql` `)} else null end`.as('rule')
+    return denialRuleCase(query.plan, query.now, query.subjectIds.length <= PER_ROW_UP_TO).as('rule')
   }
 
   /** The given ids, each with its subject row and its permission state for the purpose and channel. */
