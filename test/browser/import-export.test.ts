@@ -195,6 +195,8 @@ describe('import, correction and export in Chromium', () => {
     await page.getByTestId('contact-edit-form').waitFor()
     expect(await page.getByTestId('contact-edit-form').textContent()).toContain('Grund der Berichtigung')
     await page.getByTestId('contact-edit-cancel').click()
+    // The modal's exit transition still covers the page: a click then lands on its overlay.
+    await page.getByTestId('contact-edit-form').waitFor({ state: 'detached' })
     await page.getByTestId('language-en').click()
     await expect.poll(() => page.getByTestId('contact-edit').textContent()).toBe('Edit')
   })
