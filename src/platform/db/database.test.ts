@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { describeEachEngine, openTestRuntime } from '../../../test/support/engines.ts'
 import { DatabaseInUseError, openDatabase } from './database.ts'
 import { checkMigrated, listMigrations, MigrationError, migrate } from './migrate.ts'
+import { preparedAs, statementName } from './prepared.ts'
 
 describeEachEngine('database', (runtime) => {
   it('is migrated, and migrating again applies nothing', async () => {
@@ -216,5 +217,47 @@ describe('migrate as the production role [postgres]', () => {
     } finally {
       await runtime.dispose()
     }
+  })
+})
+
+describeEachEngine('prepared statements', (runtime) => {
+  it('runs a marked statement as a named prepared statement on PostgreSQL, and unmarked ones unnamed', async () => {
+    const { database } = runtime()
+    // One connection for every statement of the transaction: its prepared statements are its own.
+    const seen = await database.db.transaction().execute(async (trx) => {
+      const marked = (n: number) =>
+        sql<{ n: number }>`${preparedAs('test-marked')}select ${n}::int4 + 1 as n`.execute(trx)
+      const first = await marked(1)
+      const second = await marked(41)
+      await sql`select ${2}::int4 as unmarked`.execute(trx)
+      const prepared =
+        database.engine === 'postgres'
+          ? (
+              await sql<{ name: string; statement: string }>`
+                select name, statement from pg_prepared_statements order by name`.execute(trx)
+            ).rows
+          : []
+      return { values: [first.rows[0]?.n, second.rows[0]?.n], prepared }
+    })
+    expect(seen.values).toEqual([2, 42])
+    if (database.engine === 'postgres') {
+      // PostgreSQL holds the statement under its name, prepared once for both executions; the
+      // unmarked statement left nothing behind.
+      expect(seen.prepared.map((p) => p.statement.includes('unmarked'))).not.toContain(true)
+      const mine = seen.prepared.filter((p) => p.name.startsWith('test-marked-'))
+      expect(mine).toHaveLength(1)
+      expect(mine[0]?.statement).toContain('select $1::int4 + 1 as n')
+    }
+  })
+
+  it('names each distinct text of a label on its own, and refuses a label that is no identifier', () => {
+    const a = statementName('/*prepared:test-shapes*/ select 1')
+    const b = statementName('/*prepared:test-shapes*/ select 2')
+    expect(a).toMatch(/^test-shapes-\d+$/)
+    expect(b).toMatch(/^test-shapes-\d+$/)
+    expect(a).not.toBe(b)
+    expect(statementName('/*prepared:test-shapes*/ select 1')).toBe(a)
+    expect(statementName('select 1')).toBeUndefined()
+    expect(() => preparedAs('x*/ drop table subject; --')).toThrow(/not a statement label/)
   })
 })

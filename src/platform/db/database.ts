@@ -21,6 +21,7 @@ import {
   type SocketShare,
   shareOverSocket,
 } from './pglite-socket.ts'
+import { PreparingClient } from './prepared.ts'
 import type { Schema } from './schema.ts'
 
 export type Engine = 'pglite' | 'postgres'
@@ -118,6 +119,8 @@ async function openPool(
 ): Promise<Database> {
   const pool = new pg.Pool({
     ...config,
+    // statements marked with `preparedAs` go as named prepared statements (ADR 0023)
+    Client: PreparingClient,
     types: {
       getTypeParser: ((oid: number, format?: string) =>
         oid === INT8_OID

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { byteaArray, integerArray, textArray } from '../../platform/db/array-literal.ts'
+import { preparedAs } from '../../platform/db/prepared.ts'
 import type { Schema } from '../../platform/db/schema.ts'
 import { AUDIT_COLUMNS } from './audit-hash.ts'
 
@@ -138,7 +139,7 @@ export class AuditRepository {
       : sql``
     const moved = moveHead ? sql`where exists (select from head)` : sql``
     const result =
-      await sql`${head} insert into audit_event (seq, at, actor_type, actor_id, actor_role, action,
+      await sql`${preparedAs('audit-append')}${head} insert into audit_event (seq, at, actor_type, actor_id, actor_role, action,
         subject_ids, subject_set_id, subject_set_size, subject_set_digest, purpose, legal_basis, fields,
         request_id, reason, sealed_subject_id, sealed_values, prev_hash, hash)
       select seq, ${at}::timestamptz, actor_type, actor_id, actor_role, action, subject_ids::uuid[],

@@ -9,6 +9,7 @@ import {
   sql,
 } from 'kysely'
 import { integerArray, textArray } from '../../platform/db/array-literal.ts'
+import { preparedAs } from '../../platform/db/prepared.ts'
 import type {
   ConsentEventTable,
   ObjectionEventTable,
@@ -749,7 +750,7 @@ export class PermissionRepository {
     },
   ): Promise<{ row: SubjectRow; rule: DenialRule | null }[]> {
     const direction = query.order.direction === 'asc' ? sql`asc` : sql`desc`
-    const { rows } = await sql<SubjectRow & { rule: DenialRule | null }>`
+    const { rows } = await sql<SubjectRow & { rule: DenialRule | null }>`${preparedAs('list-page')}
       select s.*, ${denialRuleCase(query.plan, query.now, true)} as rule
       from (${query.page}) s
       cross join lateral (select s.id as id) ids

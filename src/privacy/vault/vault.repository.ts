@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { byteaArray, integerArray, textArray } from '../../platform/db/array-literal.ts'
+import { preparedAs } from '../../platform/db/prepared.ts'
 import type { Schema } from '../../platform/db/schema.ts'
 import type { BlindIndexKind, IndexKind, NameIndexKind } from './blind-index.ts'
 
@@ -109,11 +110,10 @@ export class VaultRepository {
    * identifiers) are absent.
    */
   async keysWithIdentity(ids: readonly string[], trx: Kysely<Schema> = this.#db): Promise<KeyWithIdentity[]> {
-    return trx
-      .selectFrom('subject_key')
-      .select(['subject_id as subjectId', 'wrapped_key as wrapped', 'master_key_id as keyId', 'identity'])
-      .where('subject_id', '=', sql<string>`any(${uuids(ids)})`)
-      .execute()
+    const { rows } = await sql<KeyWithIdentity>`${preparedAs('vault-identities')}
+      select subject_id as "subjectId", wrapped_key as wrapped, master_key_id as "keyId", identity
+      from subject_key where subject_id = any(${uuids(ids)})`.execute(trx)
+    return rows
   }
 
   /** Up to `limit` subjects that still have identifier rows of before migration 0014. */

@@ -10,7 +10,8 @@ import { MasterKeyRepository } from '../keys/master-key.repository.ts'
 import { VaultSecretRepository } from '../keys/vault-secret.repository.ts'
 import { VaultSecretService } from '../keys/vault-secret.service.ts'
 import { encryptIdentifier } from './identifier-cipher.ts'
-import type { VaultService } from './vault.service.ts'
+import { VaultRepository } from './vault.repository.ts'
+import { VaultService } from './vault.service.ts'
 
 describeEachEngine('vault', (runtime) => {
   let vault: VaultService
@@ -162,6 +163,34 @@ describeEachEngine('vault', (runtime) => {
       .where('subject_id', '=', b)
       .execute()
     await expect(vault.readIdentifiers([b], ['email'])).rejects.toThrow(DecryptionError)
+  })
+
+  it('keeps an unwrapped data key only for the bytes the database still holds: shredded or replaced elsewhere, it opens nothing', async () => {
+    const [a, b] = (await newSubjects(2)) as [string, string]
+    await vault.writeIdentifiers([
+      { subjectId: a, identifiers: { email: 'gina@example.com' } },
+      { subjectId: b, identifiers: { email: 'hans@example.com', firstName: 'Hans' } },
+    ])
+    // read twice: the second read finds the keys the first one unwrapped
+    await vault.readIdentifiers([a, b], ['email'])
+    expect((await vault.readIdentifiers([a, b], ['email'])).get(b)).toEqual({ email: 'hans@example.com' })
+    // Another process (the CLI, the worker) erases and shreds; this process kept the keys.
+    const elsewhere = new VaultService({
+      db: db(),
+      repository: new VaultRepository(db()),
+      masterKeys: new MasterKeyRepository(db()),
+      keyring: runtime().keyring,
+      secrets: runtime().services.secrets,
+      phoneRegion: 'DE',
+    })
+    await elsewhere.shred([a])
+    expect((await vault.readIdentifiers([a], ['email'])).has(a)).toBe(false)
+    // A held erasure elsewhere keeps the first name under a NEW key: read here, the old kept key
+    // matches nothing, the new one opens the new record, and the e-mail is gone.
+    await db()
+      .transaction()
+      .execute((trx) => elsewhere.shredExcept(b, ['firstName'], [], trx))
+    expect((await vault.readIdentifiers([b], ['email', 'firstName'])).get(b)).toEqual({ firstName: 'Hans' })
   })
 
   it('converts identifier rows of before migration 0014 into the records, a field of the record winning', async () => {

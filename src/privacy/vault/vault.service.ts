@@ -22,6 +22,7 @@ import {
   normalizeEmail,
   normalizePhone,
 } from './blind-index.ts'
+import { DataKeyCache } from './data-key-cache.ts'
 import {
   decryptIdentifier,
   decryptIdentity,
@@ -54,6 +55,8 @@ export interface VaultDependencies {
    * whose transactions run one after the other: `claimAndFindStored` needs no claims there.
    */
   concurrentWriters?: boolean
+  /** How long unwrapped data keys are kept for reads (`DataKeyCache`; ttlMs 0: not at all). */
+  dataKeyCache?: { ttlMs?: number; max?: number }
 }
 
 /** Subjects per statement batch inside one call: bounds statement size and memory, not atomicity. */
@@ -85,6 +88,7 @@ export class VaultService {
   readonly #secrets: VaultSecretService
   readonly #phoneRegion: string
   readonly #concurrentWriters: boolean
+  readonly #dataKeys: DataKeyCache
   #blindIndex: BlindIndex | undefined
 
   constructor(deps: VaultDependencies) {
@@ -96,6 +100,7 @@ export class VaultService {
     assertPhoneRegion(deps.phoneRegion)
     this.#phoneRegion = deps.phoneRegion
     this.#concurrentWriters = deps.concurrentWriters ?? true
+    this.#dataKeys = new DataKeyCache(deps.dataKeyCache)
   }
 
   /** Loads (on first start: creates) the blind-index key, outside any caller's transaction. */
@@ -350,7 +355,13 @@ export class VaultService {
       const values: IdentifierValues = {}
       result.set(row.subjectId, values)
       if (!row.identity) continue
-      const key = aeadKey(this.#keyring.unwrap(row.wrapped, row.keyId, subjectKeyAad(row.subjectId)))
+      // A key kept from a read moments ago counts only while the database still holds the very
+      // bytes it was unwrapped from (read just now, beside the record).
+      let key = this.#dataKeys.get(row.subjectId, row.keyId, row.wrapped)
+      if (!key) {
+        key = aeadKey(this.#keyring.unwrap(row.wrapped, row.keyId, subjectKeyAad(row.subjectId)))
+        this.#dataKeys.set(row.subjectId, row.keyId, row.wrapped, key)
+      }
       const record = decryptIdentity(key, row.subjectId, row.identity)
       // Only the fields asked for leave the vault (the gate asks for those the role may see).
       for (const field of fields) {
@@ -539,6 +550,7 @@ export class VaultService {
   async shred(subjectIds: readonly string[], trx?: Kysely<Schema>): Promise<void> {
     const ids = [...new Set(subjectIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))]
     if (ids.length === 0) return
+    this.#dataKeys.forget(ids)
     await withTransaction(this.#db, trx, async (t) => {
       // The subject rows first: their row locks make concurrent writers wait, then see the erasure.
       await this.#repo.markErased(ids, t)
@@ -567,6 +579,7 @@ export class VaultService {
     trx: Kysely<Schema>,
   ): Promise<{ kept: IdentifierField[]; stored: IdentifierField[]; resealed: (Buffer | null)[] }> {
     const id = subjectId.toLowerCase()
+    this.#dataKeys.forget([id])
     const [stored] = await this.#repo.keysWithIdentity([id], trx)
     let record: IdentityRecord = {}
     let opened: (Buffer | null)[] = reseal.map(() => null)
