@@ -260,4 +260,12 @@ describeEachEngine('prepared statements', (runtime) => {
     expect(statementName('select 1')).toBeUndefined()
     expect(() => preparedAs('x*/ drop table subject; --')).toThrow(/not a statement label/)
   })
+
+  it('names at most 32 shapes of one label; the others run unnamed', () => {
+    const named = Array.from({ length: 40 }, (_, i) => statementName(`/*prepared:test-cap*/ select ${i}`))
+    expect(named.filter((n) => n !== undefined)).toHaveLength(32)
+    expect(named.slice(32)).toEqual(Array(8).fill(undefined))
+    // another label still gets its name
+    expect(statementName('/*prepared:test-other*/ select 1')).toMatch(/^test-other-1$/)
+  })
 })

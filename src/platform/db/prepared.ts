@@ -27,15 +27,21 @@ const LABEL = /^[a-z][a-z0-9-]{0,40}$/
  * limit from filling the server's memory.
  */
 const MAX_NAMED = 256
+/** Per label, so one label's many shapes (a page size is part of the text) can't starve the others. */
+const MAX_PER_LABEL = 32
 const names = new Map<string, string>()
+const perLabel = new Map<string, number>()
 
-/** The name for a marked statement text; undefined when it is not marked (or past the bound). */
+/** The name for a marked statement text; undefined when it is not marked (or past the bounds). */
 export function statementName(text: string): string | undefined {
   if (!text.startsWith(MARK)) return undefined
   const known = names.get(text)
   if (known !== undefined || names.size >= MAX_NAMED) return known
   const label = text.slice(MARK.length, text.indexOf('*/'))
-  const name = `${label}-${names.size + 1}`
+  const shapes = perLabel.get(label) ?? 0
+  if (shapes >= MAX_PER_LABEL) return undefined
+  perLabel.set(label, shapes + 1)
+  const name = `${label}-${shapes + 1}`
   names.set(text, name)
   return name
 }

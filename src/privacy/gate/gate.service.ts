@@ -142,6 +142,8 @@ export interface GatePorts {
       specialCategory: boolean
       page: SelectQueryBuilder<Schema, 'subject', SubjectRow>
       order: { column: 'created_at' | 'updated_at'; direction: 'asc' | 'desc' }
+      /** The page's shape plans the same whatever its values (no filters): prepare it (ADR 0023). */
+      prepared?: boolean
     }): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }>
     /** Which of the subjects are restricted (Art. 18): to audit an Art. 18(2) exception used. */
     restrictedAmong(subjectIds: readonly string[]): Promise<string[]>
@@ -1261,6 +1263,10 @@ export class Gate {
           specialCategory: fields.specialCategory,
           page: this.#p.subjects.listQuery({ ...query, limit: query.limit + 1 }),
           order: SubjectRepository.orderOf(query),
+          // The plain list (no kind, no attributes) is the one every page view runs; its plan is
+          // the same index walk whatever the cursor. A filtered list stays planned per request: a
+          // rare kind wants another plan than a common one.
+          prepared: query.kind === undefined && Object.keys(query.attributes ?? {}).length === 0,
         }),
       async () =>
         count

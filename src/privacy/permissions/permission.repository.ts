@@ -747,10 +747,14 @@ export class PermissionRepository {
     query: PlanQuery & {
       page: SelectQueryBuilder<Schema, 'subject', SubjectRow>
       order: { column: 'created_at' | 'updated_at'; direction: 'asc' | 'desc' }
+      /** Send it as a prepared statement (ADR 0023): only for shapes whose plan fits all values. */
+      prepared: boolean
     },
   ): Promise<{ row: SubjectRow; rule: DenialRule | null }[]> {
     const direction = query.order.direction === 'asc' ? sql`asc` : sql`desc`
-    const { rows } = await sql<SubjectRow & { rule: DenialRule | null }>`${preparedAs('list-page')}
+    const { rows } = await sql<
+      SubjectRow & { rule: DenialRule | null }
+    >`${query.prepared ? preparedAs('list-page') : sql``}
       select s.*, ${denialRuleCase(query.plan, query.now, true)} as rule
       from (${query.page}) s
       cross join lateral (select s.id as id) ids

@@ -1086,6 +1086,7 @@ export class PermissionService {
     query: AudienceQuery & {
       page: SelectQueryBuilder<Schema, 'subject', SubjectRow>
       order: { column: 'created_at' | 'updated_at'; direction: 'asc' | 'desc' }
+      prepared?: boolean
     },
   ): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: SetDenialRule; reason: string }> }> {
     const { purpose, channel, now } = await this.#question(query)
@@ -1097,6 +1098,7 @@ export class PermissionService {
       now,
       page: query.page,
       order: query.order,
+      prepared: query.prepared ?? false,
     })
     const denied = new Map<string, { rule: SetDenialRule; reason: string }>()
     for (const { row, rule } of rows)

@@ -63,7 +63,9 @@ export class SubjectRepository {
         )
         .orderBy(column, direction)
         .orderBy('id', direction)
-        .limit(query.limit)
+        // A literal: with the limit as a parameter PostgreSQL's generic plan guesses a tenth of the
+        // table and the prepared list page would be planned again for every request (ADR 0023).
+        .limit(sql.lit(Math.trunc(query.limit)))
     )
   }
 
