@@ -31,6 +31,7 @@ import {
 } from '../records/record-kinds.ts'
 import { type NewSubject, type SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
 import type { ResealedColumn, SubjectMergeRepository } from '../subjects/subject-merge.repository.ts'
+import type { SealedIdentity } from '../vault/vault.repository.ts'
 import { ListCountCache } from './list-count-cache.ts'
 
 export type { NewSubject }
@@ -94,6 +95,10 @@ export interface GatePorts {
       fields: readonly IdentifierField[],
       trx?: Kysely<Schema>,
     ): Promise<Map<string, Partial<Record<IdentifierField, string>>>>
+    openIdentities(
+      rows: readonly SealedIdentity[],
+      fields: readonly IdentifierField[],
+    ): Map<string, Partial<Record<IdentifierField, string>>>
     findByBlindIndex(kind: 'email' | 'phone', value: string, trx?: Kysely<Schema>): Promise<string[]>
     findByName(query: string, limit: number, trx?: Kysely<Schema>): Promise<string[]>
     lookalikes(subjectId: string, limit?: number): Promise<{ subjectId: string; kinds: string[] }[]>
@@ -144,7 +149,13 @@ export interface GatePorts {
       order: { column: 'created_at' | 'updated_at'; direction: 'asc' | 'desc' }
       /** The page's shape plans the same whatever its values (no filters): prepare it (ADR 0023). */
       prepared?: boolean
-    }): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: string; reason: string }> }>
+      /** Read the wrapped keys and sealed records of the rows the purpose may use, beside them. */
+      sealed?: boolean
+    }): Promise<{
+      subjects: SubjectRow[]
+      denied: Map<string, { rule: string; reason: string }>
+      sealed?: SealedIdentity[]
+    }>
     /** Which of the subjects are restricted (Art. 18): to audit an Art. 18(2) exception used. */
     restrictedAmong(subjectIds: readonly string[]): Promise<string[]>
     /** Art. 17(3), 18(2): restricts subjects whose erasure is held (ground `erasure-held`), in its transaction. */
@@ -459,7 +470,7 @@ export class Gate {
     fields: FieldSplit,
     rows: readonly SubjectRow[],
     denials: Map<string, { rule: string; reason: string }>,
-    options: { listWithoutFields?: boolean } = {},
+    options: { listWithoutFields?: boolean; sealed?: readonly SealedIdentity[] } = {},
   ): Promise<UseResult> {
     const known = new Set(rows.map((r) => r.id))
     // Ids that name no subject are simply not found; they are nobody's data to deny.
@@ -530,12 +541,14 @@ export class Gate {
     const [, identifiers] = await this.#both(
       async () => (records.length ? this.#p.audit.append(records) : undefined),
       async () =>
-        fields.identifiers.length && usable.length
-          ? this.#p.vault.readIdentifiers(
-              usable.map((r) => r.id),
-              fields.identifiers,
-            )
-          : new Map<string, Partial<Record<IdentifierField, string>>>(),
+        !fields.identifiers.length || !usable.length
+          ? new Map<string, Partial<Record<IdentifierField, string>>>()
+          : options.sealed
+            ? this.#openUsable(options.sealed, usable, fields.identifiers)
+            : this.#p.vault.readIdentifiers(
+                usable.map((r) => r.id),
+                fields.identifiers,
+              ),
     )
     const attributeFields = fields.allowed.filter((f) => this.#p.fields.isAttribute(f))
     return {
@@ -544,6 +557,23 @@ export class Gate {
       denied,
       deniedFields: fields.denied,
     }
+  }
+
+  /**
+   * The records read beside a page, opened for the usable rows only (the page's statement read
+   * none for the others; this holds if a caller ever passes more). Decrypted while the audit
+   * record is written; nothing is returned unless that record is committed.
+   */
+  async #openUsable(
+    sealed: readonly SealedIdentity[],
+    usable: readonly SubjectRow[],
+    fields: readonly IdentifierField[],
+  ): Promise<Map<string, Partial<Record<IdentifierField, string>>>> {
+    const ids = new Set(usable.map((r) => r.id))
+    return this.#p.vault.openIdentities(
+      sealed.filter((s) => ids.has(s.subjectId)),
+      fields,
+    )
   }
 
   /**
@@ -1255,7 +1285,7 @@ export class Gate {
       if (problem) throw invalidField('query', `attributes.${key}`, problem)
     }
     // The page and its verdicts in one statement; the first page's count beside it.
-    const [{ subjects: rows, denied }, counted] = await this.#both(
+    const [{ subjects: rows, denied, sealed }, counted] = await this.#both(
       () =>
         this.#p.permissions.checkPage({
           purposeKey: purpose.key,
@@ -1267,6 +1297,8 @@ export class Gate {
           // the same index walk whatever the cursor. A filtered list stays planned per request: a
           // rare kind wants another plan than a common one.
           prepared: query.kind === undefined && Object.keys(query.attributes ?? {}).length === 0,
+          // The identity records of the people the page may show, in the same round trip.
+          sealed: fields.identifiers.length > 0,
         }),
       async () =>
         count
@@ -1291,7 +1323,10 @@ export class Gate {
           : undefined,
     )
     const page = rows.slice(0, query.limit)
-    const result = await this.#decide(rest, purpose, fields, page, denied, { listWithoutFields: true })
+    const result = await this.#decide(rest, purpose, fields, page, denied, {
+      listWithoutFields: true,
+      ...(sealed ? { sealed } : {}),
+    })
     const last = page.at(-1)
     return {
       ...result,

@@ -23,6 +23,7 @@ import type {
 } from '../../platform/db/schema.ts'
 import type { AttributeField } from '../fields/field-catalog.ts'
 import type { Channel, RequiredRecord } from '../purposes/purpose.ts'
+import type { SealedIdentity } from '../vault/vault.repository.ts'
 import { type Check, type DenialRule, type ObjectionKey, validConsentStatuses } from './permission-rules.ts'
 
 /** Narrows the audience to part of the subjects; every part is optional, all given parts must hold. */
@@ -749,12 +750,16 @@ export class PermissionRepository {
       order: { column: 'created_at' | 'updated_at'; direction: 'asc' | 'desc' }
       /** Send it as a prepared statement (ADR 0023): only for shapes whose plan fits all values. */
       prepared: boolean
+      /**
+       * Also read the vault's wrapped key and sealed identity record of each row the purpose may
+       * use (none of the others): the gate opens them once the audit record is written, and the
+       * page needs no second round trip (ADR 0023).
+       */
+      sealed: boolean
     },
-  ): Promise<{ row: SubjectRow; rule: DenialRule | null }[]> {
+  ): Promise<{ row: SubjectRow; rule: DenialRule | null; sealed?: SealedIdentity | null }[]> {
     const direction = query.order.direction === 'asc' ? sql`asc` : sql`desc`
-    const { rows } = await sql<
-      SubjectRow & { rule: DenialRule | null }
-    >`${query.prepared ? preparedAs('list-page') : sql``}
+    const verdicts = sql`
       select s.*, ${denialRuleCase(query.plan, query.now, true)} as rule
       from (${query.page}) s
       cross join lateral (select s.id as id) ids
@@ -762,9 +767,43 @@ export class PermissionRepository {
         select q.status, q.expires_at from permission_state q
         where q.subject_id = s.id and q.purpose_key = ${query.purposeKey} and q.channel = ${query.channel}
         offset 0
-      ) p on true
-      order by ${sql.ref(`s.${query.order.column}`)} ${direction}, s.id ${direction}
-    `.execute(this.#db)
-    return rows.map(({ rule, ...row }) => ({ row: row as SubjectRow, rule }))
+      ) p on true`
+    const mark = query.prepared ? preparedAs(query.sealed ? 'list-page-sealed' : 'list-page') : sql``
+    const order = (table: string) =>
+      sql`order by ${sql.ref(`${table}.${query.order.column}`)} ${direction}, ${sql.ref(`${table}.id`)} ${direction}`
+    type Row = SubjectRow & {
+      rule: DenialRule | null
+      sealed_key?: Uint8Array | null
+      sealed_key_id?: string | null
+      sealed_identity?: Uint8Array | null
+    }
+    const { rows } = query.sealed
+      ? await sql<Row>`${mark}
+          select x.*, k.wrapped_key as sealed_key, k.master_key_id as sealed_key_id, k.identity as sealed_identity
+          from (${verdicts}) x
+          left join lateral (
+            select wrapped_key, master_key_id, identity from subject_key
+            where subject_id = x.id and x.rule is null
+            offset 0
+          ) k on true
+          ${order('x')}`.execute(this.#db)
+      : await sql<Row>`${mark}${verdicts} ${order('s')}`.execute(this.#db)
+    return rows.map(({ rule, sealed_key, sealed_key_id, sealed_identity, ...row }) => ({
+      row: row as SubjectRow,
+      rule,
+      ...(query.sealed
+        ? {
+            sealed:
+              rule === null && sealed_key && sealed_key_id
+                ? {
+                    subjectId: row.id,
+                    wrapped: sealed_key,
+                    keyId: sealed_key_id,
+                    identity: sealed_identity ?? null,
+                  }
+                : null,
+          }
+        : {}),
+    }))
   }
 }

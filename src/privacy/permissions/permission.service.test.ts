@@ -381,6 +381,49 @@ describeEachEngine('permission service', (runtime) => {
   })
 
   describe('audience and denials over sets', () => {
+    it('reads a list page with its verdicts, and the sealed records of only the usable rows, in one statement', async () => {
+      const ids = await newSubjects(db, 3, ['lead'])
+      const [usable, objected, keyless] = ids as [string, string, string]
+      // what the vault stores: a wrapped key and a sealed record (bytes are bytes to this statement)
+      await db
+        .insertInto('subject_key')
+        .values(
+          [usable, objected].map((subjectId, i) => ({
+            subject_id: subjectId,
+            wrapped_key: Buffer.alloc(60, i + 1),
+            master_key_id: 'test-master',
+            identity: Buffer.alloc(40, i + 11),
+          })),
+        )
+        .execute()
+      await permissions.recordObjection([
+        { subjectId: objected, scope: 'all_marketing', action: 'raised', source: 'letter', actor: STAFF },
+      ])
+      for (const prepared of [false, true]) {
+        const page = await permissions.checkPage({
+          purposeKey: 'postal_advertising',
+          page: db
+            .selectFrom('subject')
+            .selectAll()
+            .where('id', 'in', ids)
+            .orderBy('created_at', 'desc')
+            .orderBy('id', 'desc')
+            .limit(sql.lit(10)),
+          order: { column: 'created_at', direction: 'desc' },
+          prepared,
+          sealed: true,
+        })
+        expect(page.subjects.map((r) => r.id).sort()).toEqual([...ids].sort())
+        expect([...page.denied.keys()]).toEqual([objected])
+        // the objected person's key and record were not read; the keyless one has none to read
+        expect(page.sealed?.map((r) => r.subjectId)).toEqual([usable])
+        expect(Buffer.from(page.sealed?.[0]?.wrapped ?? []).equals(Buffer.alloc(60, 1))).toBe(true)
+        expect(Buffer.from(page.sealed?.[0]?.identity ?? []).equals(Buffer.alloc(40, 11))).toBe(true)
+        expect(page.sealed?.[0]?.keyId).toBe('test-master')
+        expect(page.subjects.find((r) => r.id === keyless)).toBeDefined()
+      }
+    })
+
     it('pages through the audience in subject order and reports unknown subjects', async () => {
       const ids = await newSubjects(db, 7, ['lead'])
       await permissions.recordConsent(

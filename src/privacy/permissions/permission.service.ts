@@ -17,6 +17,7 @@ import {
   type Purpose,
   usesConsent,
 } from '../purposes/purpose.ts'
+import type { SealedIdentity } from '../vault/vault.repository.ts'
 import { applyConsentEvent, type ConsentRecord } from './consent-transition.ts'
 import type { AudienceFilter, PermissionRepository } from './permission.repository.ts'
 import {
@@ -1087,8 +1088,13 @@ export class PermissionService {
       page: SelectQueryBuilder<Schema, 'subject', SubjectRow>
       order: { column: 'created_at' | 'updated_at'; direction: 'asc' | 'desc' }
       prepared?: boolean
+      sealed?: boolean
     },
-  ): Promise<{ subjects: SubjectRow[]; denied: Map<string, { rule: SetDenialRule; reason: string }> }> {
+  ): Promise<{
+    subjects: SubjectRow[]
+    denied: Map<string, { rule: SetDenialRule; reason: string }>
+    sealed?: SealedIdentity[]
+  }> {
     const { purpose, channel, now } = await this.#question(query)
     const plan = decisionPlan(purpose, channel, query.specialCategory ?? false)
     const rows = await this.#repo.denialsOfPage({
@@ -1099,11 +1105,16 @@ export class PermissionService {
       page: query.page,
       order: query.order,
       prepared: query.prepared ?? false,
+      sealed: query.sealed ?? false,
     })
     const denied = new Map<string, { rule: SetDenialRule; reason: string }>()
     for (const { row, rule } of rows)
       if (rule !== null) denied.set(row.id, { rule, reason: denialReason(rule, purpose, channel) })
-    return { subjects: rows.map((r) => r.row), denied }
+    return {
+      subjects: rows.map((r) => r.row),
+      denied,
+      ...(query.sealed ? { sealed: rows.flatMap((r) => (r.sealed ? [r.sealed] : [])) } : {}),
+    }
   }
 
   /**

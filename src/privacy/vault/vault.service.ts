@@ -30,7 +30,7 @@ import {
   type IdentityRecord,
   sealedAad,
 } from './identifier-cipher.ts'
-import type { BlindIndexRow, VaultRepository } from './vault.repository.ts'
+import type { BlindIndexRow, SealedIdentity, VaultRepository } from './vault.repository.ts'
 import { type DigestItem, digestInParallel, type SealGroup, sealInParallel } from './vault-crypto.ts'
 
 /** Decrypted identifiers of one subject: only the fields asked for that it has. */
@@ -347,11 +347,24 @@ export class VaultService {
     const result = new Map<string, IdentifierValues>()
     const ids = [...new Set(subjectIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase()))]
     if (ids.length === 0) return result
-    for (const field of fields)
-      if (!isIdentifierField(field)) throw new Error(`not an identifier field: ${field}`)
     // One query: the key and the record come from one snapshot, so a key shredded meanwhile takes
     // its record with it.
-    for (const row of await this.#repo.keysWithIdentity(ids, trx ?? this.#db)) {
+    return this.openIdentities(await this.#repo.keysWithIdentity(ids, trx ?? this.#db), fields)
+  }
+
+  /**
+   * `readIdentifiers` for keys and records the caller read itself, key and record in one statement
+   * (a list page reads them beside its verdicts, only for the people the purpose may use; ADR
+   * 0023). Only `fields` leave the vault.
+   */
+  openIdentities(
+    rows: readonly SealedIdentity[],
+    fields: readonly IdentifierField[],
+  ): Map<string, IdentifierValues> {
+    for (const field of fields)
+      if (!isIdentifierField(field)) throw new Error(`not an identifier field: ${field}`)
+    const result = new Map<string, IdentifierValues>()
+    for (const row of rows) {
       const values: IdentifierValues = {}
       result.set(row.subjectId, values)
       if (!row.identity) continue
