@@ -119,8 +119,10 @@ async function openPool(
 ): Promise<Database> {
   const pool = new pg.Pool({
     ...config,
-    // statements marked with `preparedAs` go as named prepared statements (ADR 0023)
-    Client: PreparingClient,
+    // Statements marked with `preparedAs` go as named prepared statements (ADR 0023), on a
+    // PostgreSQL server only: through the embedded database's socket every client shares the
+    // server's one session, where a name one process prepared is taken for every other.
+    ...(engine === 'postgres' ? { Client: PreparingClient } : {}),
     types: {
       getTypeParser: ((oid: number, format?: string) =>
         oid === INT8_OID
