@@ -52,6 +52,9 @@ describe('restriction of processing on the contact page in Chromium', () => {
 
   it('restricts in German, keeps lifting disabled until the letter is recorded, then lifts', async () => {
     await page.goto(`${base}/contacts/${contact}`)
+    // The page's first load (the app, then its reads) can take longer than a poll's second on a
+    // busy machine: wait for the card itself first.
+    await state().waitFor()
     await expect.poll(() => state().getAttribute('data-restricted')).toBe('false')
     expect(await card().textContent()).toContain('werden die Daten nur gespeichert')
     expect(await card().textContent()).toContain('Nicht eingeschränkt')
