@@ -31,7 +31,7 @@ import {
 } from '../records/record-kinds.ts'
 import { type NewSubject, type SubjectListQuery, SubjectRepository } from '../subjects/subject.repository.ts'
 import type { ResealedColumn, SubjectMergeRepository } from '../subjects/subject-merge.repository.ts'
-import type { SealedIdentity } from '../vault/vault.repository.ts'
+import type { KeyWithIdentity } from '../vault/vault.repository.ts'
 import { ListCountCache } from './list-count-cache.ts'
 
 export type { NewSubject }
@@ -96,7 +96,7 @@ export interface GatePorts {
       trx?: Kysely<Schema>,
     ): Promise<Map<string, Partial<Record<IdentifierField, string>>>>
     openIdentities(
-      rows: readonly SealedIdentity[],
+      rows: readonly KeyWithIdentity[],
       fields: readonly IdentifierField[],
     ): Map<string, Partial<Record<IdentifierField, string>>>
     findByBlindIndex(kind: 'email' | 'phone', value: string, trx?: Kysely<Schema>): Promise<string[]>
@@ -154,7 +154,7 @@ export interface GatePorts {
     }): Promise<{
       subjects: SubjectRow[]
       denied: Map<string, { rule: string; reason: string }>
-      sealed?: SealedIdentity[]
+      sealed?: KeyWithIdentity[]
     }>
     /** Which of the subjects are restricted (Art. 18): to audit an Art. 18(2) exception used. */
     restrictedAmong(subjectIds: readonly string[]): Promise<string[]>
@@ -470,7 +470,7 @@ export class Gate {
     fields: FieldSplit,
     rows: readonly SubjectRow[],
     denials: Map<string, { rule: string; reason: string }>,
-    options: { listWithoutFields?: boolean; sealed?: readonly SealedIdentity[] } = {},
+    options: { listWithoutFields?: boolean; sealed?: readonly KeyWithIdentity[] } = {},
   ): Promise<UseResult> {
     const known = new Set(rows.map((r) => r.id))
     // Ids that name no subject are simply not found; they are nobody's data to deny.
@@ -565,7 +565,7 @@ export class Gate {
    * record is written; nothing is returned unless that record is committed.
    */
   async #openUsable(
-    sealed: readonly SealedIdentity[],
+    sealed: readonly KeyWithIdentity[],
     usable: readonly SubjectRow[],
     fields: readonly IdentifierField[],
   ): Promise<Map<string, Partial<Record<IdentifierField, string>>>> {

@@ -23,7 +23,7 @@ import type {
 } from '../../platform/db/schema.ts'
 import type { AttributeField } from '../fields/field-catalog.ts'
 import type { Channel, RequiredRecord } from '../purposes/purpose.ts'
-import type { SealedIdentity } from '../vault/vault.repository.ts'
+import type { KeyWithIdentity } from '../vault/vault.repository.ts'
 import { type Check, type DenialRule, type ObjectionKey, validConsentStatuses } from './permission-rules.ts'
 
 /** Narrows the audience to part of the subjects; every part is optional, all given parts must hold. */
@@ -757,7 +757,7 @@ export class PermissionRepository {
        */
       sealed: boolean
     },
-  ): Promise<{ row: SubjectRow; rule: DenialRule | null; sealed?: SealedIdentity | null }[]> {
+  ): Promise<{ row: SubjectRow; rule: DenialRule | null; sealed?: KeyWithIdentity | null }[]> {
     const direction = query.order.direction === 'asc' ? sql`asc` : sql`desc`
     const verdicts = sql`
       select s.*, ${denialRuleCase(query.plan, query.now, true)} as rule
@@ -794,7 +794,7 @@ export class PermissionRepository {
       ...(query.sealed
         ? {
             sealed:
-              rule === null && sealed_key && sealed_key_id
+              sealed_key && sealed_key_id
                 ? {
                     subjectId: row.id,
                     wrapped: sealed_key,

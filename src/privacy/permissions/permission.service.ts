@@ -17,7 +17,7 @@ import {
   type Purpose,
   usesConsent,
 } from '../purposes/purpose.ts'
-import type { SealedIdentity } from '../vault/vault.repository.ts'
+import type { KeyWithIdentity } from '../vault/vault.repository.ts'
 import { applyConsentEvent, type ConsentRecord } from './consent-transition.ts'
 import type { AudienceFilter, PermissionRepository } from './permission.repository.ts'
 import {
@@ -1093,7 +1093,7 @@ export class PermissionService {
   ): Promise<{
     subjects: SubjectRow[]
     denied: Map<string, { rule: SetDenialRule; reason: string }>
-    sealed?: SealedIdentity[]
+    sealed?: KeyWithIdentity[]
   }> {
     const { purpose, channel, now } = await this.#question(query)
     const plan = decisionPlan(purpose, channel, query.specialCategory ?? false)

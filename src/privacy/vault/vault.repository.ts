@@ -21,9 +21,6 @@ export interface KeyWithIdentity extends StoredKey {
   identity: Uint8Array | null
 }
 
-/** A subject's wrapped data key and sealed identity record, as read beside other rows. */
-export type SealedIdentity = KeyWithIdentity
-
 /** A field of the subject_identifier table of before migration 0014 (converted at start). */
 export interface LegacyIdentifierRow {
   subjectId: string

@@ -30,7 +30,7 @@ import {
   type IdentityRecord,
   sealedAad,
 } from './identifier-cipher.ts'
-import type { BlindIndexRow, SealedIdentity, VaultRepository } from './vault.repository.ts'
+import type { BlindIndexRow, KeyWithIdentity, VaultRepository } from './vault.repository.ts'
 import { type DigestItem, digestInParallel, type SealGroup, sealInParallel } from './vault-crypto.ts'
 
 /** Decrypted identifiers of one subject: only the fields asked for that it has. */
@@ -55,8 +55,6 @@ export interface VaultDependencies {
    * whose transactions run one after the other: `claimAndFindStored` needs no claims there.
    */
   concurrentWriters?: boolean
-  /** How long unwrapped data keys are kept for reads (`DataKeyCache`; ttlMs 0: not at all). */
-  dataKeyCache?: { ttlMs?: number; max?: number }
 }
 
 /** Subjects per statement batch inside one call: bounds statement size and memory, not atomicity. */
@@ -100,7 +98,7 @@ export class VaultService {
     assertPhoneRegion(deps.phoneRegion)
     this.#phoneRegion = deps.phoneRegion
     this.#concurrentWriters = deps.concurrentWriters ?? true
-    this.#dataKeys = new DataKeyCache(deps.dataKeyCache)
+    this.#dataKeys = new DataKeyCache()
   }
 
   /** Loads (on first start: creates) the blind-index key, outside any caller's transaction. */
@@ -358,7 +356,7 @@ export class VaultService {
    * 0023). Only `fields` leave the vault.
    */
   openIdentities(
-    rows: readonly SealedIdentity[],
+    rows: readonly KeyWithIdentity[],
     fields: readonly IdentifierField[],
   ): Map<string, IdentifierValues> {
     for (const field of fields)
