@@ -23,12 +23,21 @@ export type ProblemKind = keyof typeof PROBLEM_KINDS
 
 export const problemType = (kind: ProblemKind): string => `urn:tresor:problem:${kind}`
 
-/** One offending input: where it was (`body`, `query`, `params`, `headers`) and which field. */
+/**
+ * One offending input: where it was (`body`, `query`, `params`, `headers`) and which field, why in
+ * English (`reason`), and, for the common reasons, a stable machine-readable `code` with the values
+ * the reason names (`params`, e.g. `{ limit: 200 }`), so that a client can say it in its own language.
+ */
 export interface FieldError {
   in: string
   field: string
   reason: string
+  code?: string
+  params?: FieldErrorParams
 }
+
+/** The values a reason names, by name: flat, strings and numbers only. */
+export type FieldErrorParams = Record<string, string | number>
 
 export interface Problem {
   type: string
@@ -77,5 +86,13 @@ export function toProblem(kind: ProblemKind, detail?: string, errors?: FieldErro
   }
 }
 
-export const invalidField = (where: string, field: string, reason: string): ProblemError =>
-  new ProblemError('validation', `${field}: ${reason}`, { errors: [{ in: where, field, reason }] })
+export const invalidField = (
+  where: string,
+  field: string,
+  reason: string,
+  code?: string,
+  params?: FieldErrorParams,
+): ProblemError =>
+  new ProblemError('validation', `${field}: ${reason}`, {
+    errors: [{ in: where, field, reason, ...(code ? { code } : {}), ...(params ? { params } : {}) }],
+  })

@@ -69,6 +69,7 @@ import { Purpose } from '../privacy/purposes/purpose.schemas.ts'
 import type { Runtime } from '../runtime.ts'
 import { registerAuth } from './auth.ts'
 import { registerNulGuard } from './nul-guard.ts'
+import { PROBLEM_RESPONSES, ProblemJson } from './problem.schema.ts'
 import { fieldErrors, validatorCompiler } from './validation.ts'
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist')
@@ -182,6 +183,7 @@ export async function buildApp(
             .join(', '),
       },
       components: {
+        schemas: { Problem: ProblemJson },
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'tresor_session' },
           token: { type: 'http', scheme: 'bearer', description: 'An API token from `tresor token create`.' },
@@ -189,6 +191,9 @@ export async function buildApp(
       },
       security: [{ session: [] }, { token: [] }],
     },
+    // Every operation of the API may answer with a problem (components.schemas.Problem).
+    transformObject: (document) =>
+      'openapiObject' in document ? withProblemResponses(document.openapiObject) : document.swaggerObject,
   })
   for (const schema of [
     User,
@@ -307,6 +312,18 @@ export async function buildApp(
   await app.register(trackingPages)
   await registerWebUi(app, options.webDist ?? WEB_DIST)
   return app
+}
+
+/** Adds the 4XX and 5XX problem responses to each operation under /api/ that doesn't describe its own. */
+function withProblemResponses<T extends { paths?: Record<string, unknown> }>(doc: T): T {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    if (!path.startsWith('/api/')) continue
+    for (const op of Object.values(item as Record<string, { responses?: Record<string, unknown> }>)) {
+      if (typeof op !== 'object' || op === null || !op.responses) continue
+      for (const [status, response] of Object.entries(PROBLEM_RESPONSES)) op.responses[status] ??= response
+    }
+  }
+  return doc
 }
 
 function registerProblemHandling(app: FastifyInstance): void {

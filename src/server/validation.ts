@@ -44,7 +44,7 @@ const PARTS: Record<string, string> = {
   headers: 'headers',
 }
 
-/** Turns Ajv's errors into field errors a person can act on. */
+/** Turns Ajv's errors into field errors a person can act on, each with its code and values. */
 export function fieldErrors(
   errors: readonly (FastifySchemaValidationError | ErrorObject)[],
   context: string | undefined,
@@ -69,9 +69,54 @@ export function fieldErrors(
     const key = `${field}\u0000${reason}`
     if (seen.has(key)) continue
     seen.add(key)
-    out.push({ in: where, field: field || '(root)', reason })
+    out.push({ in: where, field: field || '(root)', reason, ...codeOf(error.keyword, params) })
   }
   return out
+}
+
+/** Schema keywords whose refusal names a limit (`params.limit`), by their code. */
+const LIMIT_CODES: Readonly<Record<string, string>> = {
+  maxLength: 'max-length',
+  minLength: 'min-length',
+  maximum: 'maximum',
+  minimum: 'minimum',
+  exclusiveMaximum: 'exclusive-maximum',
+  exclusiveMinimum: 'exclusive-minimum',
+  maxItems: 'max-items',
+  minItems: 'min-items',
+}
+
+/**
+ * The stable code of a schema keyword's refusal and the values its reason names; none for a keyword
+ * not listed here (its English reason still says what is wrong).
+ */
+function codeOf(keyword: string, params: Record<string, unknown>): Pick<FieldError, 'code' | 'params'> {
+  const limitCode = LIMIT_CODES[keyword]
+  if (limitCode) return { code: limitCode, params: { limit: Number(params.limit) } }
+  switch (keyword) {
+    case 'required':
+      return { code: 'required' }
+    case 'additionalProperties':
+      return { code: 'unknown-property' }
+    case 'enum':
+      return { code: 'one-of', params: { allowed: (params.allowedValues as unknown[]).join(', ') } }
+    case 'const':
+      return { code: 'equal-to', params: { allowed: String(params.allowedValue) } }
+    case 'format':
+      return { code: 'format', params: { format: String(params.format) } }
+    case 'pattern':
+      return { code: 'pattern', params: { pattern: String(params.pattern) } }
+    case 'type':
+      return {
+        code: 'type',
+        params: { type: Array.isArray(params.type) ? params.type.join(', ') : String(params.type) },
+      }
+    case 'anyOf':
+    case 'oneOf':
+      return { code: 'invalid' }
+    default:
+      return {}
+  }
 }
 
 function pointerToPath(pointer: string): string {

@@ -59,7 +59,12 @@ describeEachEngine('bad input', (runtime) => {
     it('missing required fields are named', async () => {
       const res = await postUsers(JSON.stringify({ role: 'admin' }))
       expect(res.statusCode).toBe(400)
-      expect(problemOf(res).errors).toContainEqual({ in: 'body', field: 'email', reason: 'is required' })
+      expect(problemOf(res).errors).toContainEqual({
+        in: 'body',
+        field: 'email',
+        reason: 'is required',
+        code: 'required',
+      })
     })
 
     it('unknown properties are refused, not stripped (no mass assignment)', async () => {
@@ -77,6 +82,7 @@ describeEachEngine('bad input', (runtime) => {
         in: 'body',
         field: 'isAdmin',
         reason: 'is not a known property',
+        code: 'unknown-property',
       })
       expect(await usersNow()).toBe(before)
     })
@@ -86,6 +92,8 @@ describeEachEngine('bad input', (runtime) => {
       expect(res.statusCode).toBe(400)
       const error = problemOf(res).errors?.find((e) => e.field === 'role')
       expect(error?.reason).toContain('must be')
+      // A client translating the reason switches on the code; the allowed values come as a parameter.
+      expect(error).toMatchObject({ code: 'one-of', params: { allowed: expect.stringContaining('admin') } })
     })
 
     it('oversized bodies → 413 with the documented limit, nothing written', async () => {

@@ -32,6 +32,31 @@ describeEachEngine('HTTP basics', (runtime, engine) => {
     )
   })
 
+  it('documents the problem responses, with the code and params of field errors', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>
+      >
+      components: { schemas: Record<string, Schema> }
+    }
+    interface Schema {
+      properties?: Record<string, Schema & { description?: string }>
+      items?: Schema
+      required?: string[]
+    }
+    const problem = doc.components.schemas.Problem
+    const fieldError = problem?.properties?.errors?.items
+    expect(fieldError?.required).toEqual(['in', 'field', 'reason'])
+    expect(fieldError?.properties?.code?.description).toContain('`max-length`')
+    expect(fieldError?.properties?.params?.description).toContain('`limit`')
+    const created = doc.paths['/api/v1/subjects']?.post?.responses ?? {}
+    expect(created['4XX']?.content?.['application/problem+json']).toEqual({
+      schema: { $ref: '#/components/schemas/Problem' },
+    })
+    expect(created['201']).toBeDefined()
+  })
+
   it('serves the API docs page at /docs', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/docs/' })
     expect(res.statusCode).toBe(200)

@@ -493,6 +493,8 @@ describeEachEngine('segments', (runtime) => {
       in: 'body',
       field: 'rules.conditions.0.conditions.0.op',
       reason: 'must be one of: gte, lte',
+      code: 'one-of',
+      params: { allowed: 'gte, lte' },
     })
     // Too deep: five levels of groups.
     res = await call('POST', '/segments/preview', marketing, {

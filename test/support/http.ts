@@ -41,7 +41,13 @@ export interface ProblemBody {
   status: number
   detail?: string
   instance?: string
-  errors?: { in: string; field: string; reason: string }[]
+  errors?: {
+    in: string
+    field: string
+    reason: string
+    code?: string
+    params?: Record<string, string | number>
+  }[]
 }
 
 export function problemOf(res: LightMyRequestResponse): ProblemBody {

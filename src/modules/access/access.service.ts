@@ -110,7 +110,9 @@ const userActor = (row: Pick<UserRow, 'id' | 'role'>): AuditActor => ({
 })
 
 function invalidRole(known: readonly string[]): never {
-  throw invalidField('body', 'role', `must be one of: ${known.join(', ')}`)
+  throw invalidField('body', 'role', `must be one of: ${known.join(', ')}`, 'one-of', {
+    allowed: known.join(', '),
+  })
 }
 
 /**

@@ -202,7 +202,8 @@ export class CampaignService {
   async #check(ctx: RequestContext, input: CampaignInput): Promise<CampaignWrite> {
     const invalid: FieldError[] = []
     const forbidden: FieldError[] = []
-    const bad = (field: string, reason: string) => invalid.push({ in: 'body', field, reason })
+    const bad = (field: string, reason: string, code?: string) =>
+      invalid.push({ in: 'body', field, reason, ...(code ? { code } : {}) })
     try {
       await this.#d.segments.get(input.segmentId)
     } catch {
@@ -245,7 +246,7 @@ export class CampaignService {
       langs.add(key)
       if (!seen.has(c.channel)) bad(`content.${i}.channel`, 'is not a channel of the campaign')
       if (c.channel === 'email' && !(c.subject ?? '').trim())
-        bad(`content.${i}.subject`, 'an e-mail needs a subject line')
+        bad(`content.${i}.subject`, 'an e-mail needs a subject line', 'required')
       const purpose = purposes.get(c.channel)
       if (!purpose) continue
       const texts = [

@@ -30,6 +30,23 @@ describe('merge fields', () => {
     expect(found.invalid[0]?.reason).toContain('{{iban}}')
     expect(found.invalid[1]?.reason).toContain('address')
     expect(found.forbidden).toEqual([expect.objectContaining({ field: 'content.0.subject' })])
+    // Each with a code and the values its reason names, for a client that translates it.
+    expect(found.invalid[0]).toMatchObject({
+      code: 'unknown-merge-field',
+      params: { names: '{{iban}}', known: expect.stringContaining('{{firstName}}, {{lastName}}') },
+    })
+    expect(found.invalid[1]).toMatchObject({
+      code: 'merge-field-purpose',
+      params: { name: '{{city}}', purpose: 'newsletter_email', category: 'address', field: 'city' },
+    })
+    expect(found.forbidden[0]).toMatchObject({
+      code: 'merge-field-role',
+      params: { name: '{{firstName}}', category: 'identity', field: 'firstName' },
+    })
+    expect(
+      checkMergeFields([{ path: 'content.0.bodyText', text: 'Hallo {{firstName' }], categoryOf, purpose, [])
+        .invalid,
+    ).toEqual([expect.objectContaining({ field: 'content.0.bodyText', code: 'merge-field-syntax' })])
     expect(fieldsOfTemplates(['{{salutation}}', '{{city}}'])).toEqual(['firstName', 'lastName', 'city'])
   })
 

@@ -69,7 +69,14 @@ export function checkMergeFields(
   const forbidden: FieldError[] = []
   for (const { path, text } of texts) {
     const parsed = parseTemplate(text)
-    if (parsed.error) invalid.push({ in: 'body', field: path, reason: parsed.error })
+    if (parsed.error)
+      invalid.push({
+        in: 'body',
+        field: path,
+        reason: parsed.error,
+        code: 'merge-field-syntax',
+        params: { example: '{{firstName}}' },
+      })
     for (const name of parsed.names) {
       const merge = MERGE_FIELDS[name]
       if (!merge) {
@@ -77,6 +84,13 @@ export function checkMergeFields(
           in: 'body',
           field: path,
           reason: `{{${name}}} is not a merge field (known: ${Object.keys(MERGE_FIELDS).join(', ')})`,
+          code: 'unknown-merge-field',
+          params: {
+            names: `{{${name}}}`,
+            known: Object.keys(MERGE_FIELDS)
+              .map((n) => `{{${n}}}`)
+              .join(', '),
+          },
         })
         continue
       }
@@ -87,12 +101,16 @@ export function checkMergeFields(
             in: 'body',
             field: path,
             reason: `{{${name}}}: the purpose ${purpose.key} does not use the field category ${category ?? '?'} (${field})`,
+            code: 'merge-field-purpose',
+            params: { name: `{{${name}}}`, purpose: purpose.key, category: category ?? '?', field },
           })
         else if (!roleCategories.includes(category))
           forbidden.push({
             in: 'body',
             field: path,
             reason: `{{${name}}}: your role lacks the field category ${category} (${field})`,
+            code: 'merge-field-role',
+            params: { name: `{{${name}}}`, category, field },
           })
       }
     }

@@ -15,7 +15,7 @@ import type { SegmentGroup } from '../../privacy/segments/segment-rules.ts'
 import type { ChannelSender } from '../campaigns/channels/channel-sender.ts'
 import { MarketingMailRefused, type MarketingMailService } from '../unsubscribe/marketing-mail.service.ts'
 import type { JourneyRepository, JourneyRow, JourneyWrite } from './journey.repository.ts'
-import { type MergeField, mergeFieldsOf, renderMergeFields } from './journey-render.ts'
+import { MERGE_FIELDS, type MergeField, mergeFieldsOf, renderMergeFields } from './journey-render.ts'
 
 export type { JourneyTrigger }
 export type Lang = 'de' | 'en'
@@ -689,11 +689,12 @@ export class JourneyService {
     for (const [i, s] of input.steps.entries()) {
       const at = `steps.${i}`
       if (s.type === 'wait') {
-        if (s.minutes === undefined) throw invalidField('body', `${at}.minutes`, 'is required for a wait')
+        if (s.minutes === undefined)
+          throw invalidField('body', `${at}.minutes`, 'is required for a wait', 'required')
         steps.push({ type: 'wait', minutes: s.minutes })
         continue
       }
-      if (!s.purposeKey) throw invalidField('body', `${at}.purposeKey`, 'is required for a send')
+      if (!s.purposeKey) throw invalidField('body', `${at}.purposeKey`, 'is required for a send', 'required')
       const channel: JourneyChannel = s.channel ?? 'email'
       if (channel === 'sms' && !this.#sms)
         throw invalidField('body', `${at}.channel`, 'SMS is not set up (TRESOR_SMS_URL): no SMS steps')
@@ -712,7 +713,7 @@ export class JourneyService {
         const c = s.content?.[lang]
         if (!c) continue
         if (channel === 'email' && !c.subject)
-          throw invalidField('body', `${at}.content.${lang}.subject`, 'is required for an e-mail')
+          throw invalidField('body', `${at}.content.${lang}.subject`, 'is required for an e-mail', 'required')
         for (const part of ['subject', 'text'] as const) {
           const unknown = mergeFieldsOf(c[part] ?? '').unknown
           if (unknown.length > 0)
@@ -720,6 +721,11 @@ export class JourneyService {
               'body',
               `${at}.content.${lang}.${part}`,
               `names unknown merge fields (${unknown.map((u) => `{{${u}}}`).join(', ')}); only {{firstName}} and {{lastName}}`,
+              'unknown-merge-field',
+              {
+                names: unknown.map((u) => `{{${u}}}`).join(', '),
+                known: MERGE_FIELDS.map((n) => `{{${n}}}`).join(', '),
+              },
             )
         }
         content[lang] = { subject: channel === 'email' ? (c.subject ?? '') : '', text: c.text }
