@@ -56,6 +56,17 @@ describe('journeys page in Chromium', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Strecken')
     await page.getByTestId('journey-name').fill('Willkommen')
     await page.getByTestId('journey-step-0-subject-de').fill('Willkommen, {{firstName}}!')
+    // An unknown merge field: the server refuses it, and the refusal is said in German at the text.
+    await page.getByTestId('journey-step-0-text-de').fill('Hallo {{iban}}')
+    await page.getByTestId('journey-save').click()
+    const refusal = 'enthält unbekannte Platzhalter ({{iban}}); möglich sind: {{firstName}}, {{lastName}}'
+    await expect
+      .poll(() => page.getByTestId('journey-editor').textContent(), { timeout: 30_000 })
+      .toContain(refusal)
+    const editor = await page.getByTestId('journey-editor').textContent()
+    expect(editor).toContain(`steps.0.content.de.text: ${refusal}`)
+    expect(editor).toContain('Einige Werte wurden nicht angenommen.')
+    expect(editor).not.toContain('unknown merge fields')
     await page.getByTestId('journey-step-0-text-de').fill('Schön, dass Sie da sind.')
     await page.getByTestId('journey-add-wait').click()
     await page.getByTestId('journey-step-1-minutes').fill('2880')

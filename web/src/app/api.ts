@@ -4,7 +4,12 @@ export interface ProblemFieldError {
   in?: string
   /** The field, as a dotted path inside its part (`identifiers.email`). */
   field: string
+  /** Why, in English; show it through `reasonText` (app/problem-text.ts), which says it in the UI's language. */
   reason: string
+  /** A stable name of the reason, when the server gives one (`required`, `max-length` …). */
+  code?: string
+  /** The values the reason names (`{ limit: 200 }`). */
+  params?: Record<string, string | number>
 }
 
 /** A failed API call, built from the server's `application/problem+json` answer (or from the bare status). */

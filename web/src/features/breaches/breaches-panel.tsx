@@ -16,11 +16,13 @@ import {
   TextInput,
 } from '@mantine/core'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import type { TFunction } from 'i18next'
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
 import { LANGUAGES } from '../../app/i18n'
+import { problemLine } from '../../app/problem-text'
 import { useContactFormat } from '../subjects/contact-format'
 import {
   type Breach,
@@ -143,13 +145,18 @@ export function BreachesPanel() {
   )
 }
 
-function problemLines(error: unknown): string[] {
+function problemLines(t: TFunction, error: unknown, label?: (field: string) => string | undefined): string[] {
   return isProblem(error)
     ? error.errors
-        .map((e) => `${e.field}: ${e.reason}`)
+        .map((e) => problemLine(t, e, label))
         .concat(error.errors.length ? [] : [error.detail ?? error.title])
     : []
 }
+
+/** The inputs of a new breach, by the field the server names. */
+const BREACH_FIELDS = ['awareAt', 'title', 'description', 'risk', 'consequences', 'measures'] as const
+const isBreachField = (field: string): field is (typeof BREACH_FIELDS)[number] =>
+  (BREACH_FIELDS as readonly string[]).includes(field)
 
 function AddBreachModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const { t } = useTranslation()
@@ -235,7 +242,10 @@ function AddBreachModal({ opened, onClose }: { opened: boolean; onClose: () => v
           />
           {save.isError && (
             <Alert color="red" variant="light" p="xs" role="alert">
-              {t('breaches.saveFailed')} {problemLines(save.error).join('; ')}
+              {t('breaches.saveFailed')}{' '}
+              {problemLines(t, save.error, (f) =>
+                isBreachField(f) ? t(`breaches.fields.${f}`) : undefined,
+              ).join('; ')}
             </Alert>
           )}
           <Group justify="flex-end">
@@ -358,7 +368,7 @@ function BreachModal({ breach, onClose }: { breach: Breach; onClose: () => void 
             </Group>
             {affected.isError && (
               <Alert color="red" variant="light" p="xs">
-                {problemLines(affected.error).join('; ')}
+                {problemLines(t, affected.error).join('; ')}
               </Alert>
             )}
           </Stack>
@@ -428,7 +438,7 @@ function BreachModal({ breach, onClose }: { breach: Breach; onClose: () => void 
                 </Group>
                 {notify.isError && (
                   <Alert color="red" variant="light" p="xs" role="alert" data-testid="breach-notify-error">
-                    {problemLines(notify.error).join('; ')}
+                    {problemLines(t, notify.error).join('; ')}
                   </Alert>
                 )}
               </>
@@ -464,7 +474,7 @@ function BreachModal({ breach, onClose }: { breach: Breach; onClose: () => void 
               {letters.isSuccess && <Text size="sm">{t('breaches.letters.result', letters.data)}</Text>}
               {letters.isError && (
                 <Alert color="red" variant="light" p="xs">
-                  {problemLines(letters.error).join('; ')}
+                  {problemLines(t, letters.error).join('; ')}
                 </Alert>
               )}
             </Stack>

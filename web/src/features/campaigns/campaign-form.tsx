@@ -16,11 +16,13 @@ import {
   Title,
 } from '@mantine/core'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import type { TFunction } from 'i18next'
 import { useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { recipientsQueryOptions } from '../privacy/recipients.api'
 import { segmentsQueryOptions } from '../segments/segments.api'
 import { purposesQueryOptions, useRolePurposes } from '../subjects/contact-overview.api'
@@ -170,6 +172,7 @@ function toInput(state: FormState): {
  * `content.email.de.bodyText`), so each is shown at its input; the rest go to the alert.
  */
 function fieldErrorsOf(
+  t: TFunction,
   error: unknown,
   channelAt: readonly CampaignChannel[],
   contentAt: readonly ContentKey[],
@@ -187,8 +190,8 @@ function fieldErrorsOf(
       const content = contentAt[Number(parts[1])]
       key = content ? ['content', content, ...parts.slice(2)].join('.') : undefined
     } else key = parts.join('.')
-    if (key !== undefined && KNOWN_INPUTS.test(key)) at.set(key, joinReason(at.get(key), e.reason))
-    else rest.push(`${e.field}: ${e.reason}`)
+    if (key !== undefined && KNOWN_INPUTS.test(key)) at.set(key, joinReason(at.get(key), reasonText(t, e)))
+    else rest.push(problemLine(t, e))
   }
   return { at, rest }
 }
@@ -269,8 +272,8 @@ export function CampaignForm({
     },
   })
   const errors = useMemo(
-    () => fieldErrorsOf(save.error, sent.channelAt, sent.contentAt),
-    [save.error, sent.channelAt, sent.contentAt],
+    () => fieldErrorsOf(t, save.error, sent.channelAt, sent.contentAt),
+    [t, save.error, sent.channelAt, sent.contentAt],
   )
   // What is missing is said before asking the server, in the UI's language.
   const [missing, setMissing] = useState<ReadonlyMap<string, string>>(new Map())
@@ -491,9 +494,11 @@ export function CampaignForm({
               ? t('campaigns.editor.conflict')
               : errors.at.size > 0 && errors.rest.length === 0
                 ? t('campaigns.editor.fixFields')
-                : isProblem(save.error)
-                  ? (save.error.detail ?? save.error.title)
-                  : t('campaigns.failed')
+                : isProblem(save.error) && save.error.errors.length > 0
+                  ? t('problems.notAccepted')
+                  : isProblem(save.error)
+                    ? (save.error.detail ?? save.error.title)
+                    : t('campaigns.failed')
           }
           lines={errors.rest}
           testId="campaign-save-error"

@@ -18,6 +18,7 @@ import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { sessionQueryOptions } from '../auth/auth.api'
 import { purposesQueryOptions } from '../subjects/contact-overview.api'
 import {
@@ -57,8 +58,15 @@ export function ProblemAlert({
   const { t } = useTranslation()
   return (
     <SubmitErrorAlert
-      message={message ?? (isProblem(error) ? (error.detail ?? error.title) : t('campaigns.failed'))}
-      lines={isProblem(error) ? error.errors.map((e) => `${e.field}: ${e.reason}`) : []}
+      message={
+        message ??
+        (isProblem(error)
+          ? error.errors.length > 0
+            ? t('problems.notAccepted')
+            : (error.detail ?? error.title)
+          : t('campaigns.failed'))
+      }
+      lines={isProblem(error) ? error.errors.map((e) => problemLine(t, e)) : []}
       testId={testId}
     />
   )
@@ -184,15 +192,16 @@ export function PreviewPanel({ campaign }: { campaign: Campaign }) {
     mutationFn: () =>
       previewCampaign(campaign.id, { channel, lang, ...(contact ? { subjectId: contact } : {}) }),
   })
-  const contactReason = isProblem(preview.error)
-    ? preview.error.errors.find((e) => e.field === 'subjectId')?.reason
+  const contactProblem = isProblem(preview.error)
+    ? preview.error.errors.find((e) => e.field === 'subjectId')
     : undefined
+  const contactReason = contactProblem?.reason
   // The server names the gate's rule last ("…: no-consent"): shown by its label.
   const rule = contactReason ? /:\s*([a-z-]+)$/.exec(contactReason)?.[1] : undefined
   const contactError =
     contactReason && rule
       ? t('campaigns.preview.notReachable', { reason: labels.reason(rule) })
-      : contactReason
+      : contactProblem && reasonText(t, contactProblem)
   return (
     <Card withBorder data-testid="campaign-preview">
       <Stack gap="sm">
@@ -301,7 +310,9 @@ export function TestSendPanel({ campaign }: { campaign: Campaign }) {
         .filter((e) => /^to(\.\d+)?$/.test(e.field))
         .map((e) => {
           const i = Number(e.field.split('.')[1])
-          return Number.isInteger(i) && addresses[i] ? `${addresses[i]}: ${e.reason}` : e.reason
+          return Number.isInteger(i) && addresses[i]
+            ? `${addresses[i]}: ${reasonText(t, e)}`
+            : reasonText(t, e)
         })
         .join('; ')
     : ''
@@ -370,9 +381,10 @@ export function SchedulePanel({ campaign }: { campaign: Campaign }) {
       await invalidateCampaigns(queryClient)
     },
   })
-  const atError = isProblem(schedule.error)
-    ? schedule.error.errors.find((e) => e.field === 'at')?.reason
+  const atProblem = isProblem(schedule.error)
+    ? schedule.error.errors.find((e) => e.field === 'at')
     : undefined
+  const atError = atProblem && reasonText(t, atProblem)
   return (
     <Card withBorder data-testid="campaign-schedule">
       <Stack gap="sm">

@@ -22,6 +22,7 @@ import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { usePermissions } from '../auth/permissions'
 import { useRolePurposes } from '../subjects/contact-overview.api'
 import { isOneOf, LEGAL_BASES } from '../subjects/subject-history.api'
@@ -147,8 +148,8 @@ function ImportForm() {
   if (isProblem(run.error, 400))
     for (const e of run.error.errors) {
       const input = isOneOf(INPUTS, e.field) ? e.field : SERVER_FIELD_TO_INPUT[e.field]
-      if (input) serverErrors[input] = t('imports.errors.server', { reason: e.reason })
-      else otherErrors.push(`${e.field}: ${e.reason}`)
+      if (input) serverErrors[input] = t('imports.errors.server', { reason: reasonText(t, e) })
+      else otherErrors.push(problemLine(t, e))
     }
   const fieldErrorsOnly = isProblem(run.error, 400) && run.error.errors.length > 0 && otherErrors.length === 0
   if (isProblem(run.error, 413)) serverErrors.file = t('imports.errors.tooLarge')

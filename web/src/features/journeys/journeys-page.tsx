@@ -22,6 +22,7 @@ import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { usePermissions } from '../auth/permissions'
 import { segmentsQueryOptions } from '../segments/segments.api'
 import { useRolePurposes } from '../subjects/contact-overview.api'
@@ -349,8 +350,10 @@ function JourneyEditor({
       onDeleted()
     },
   })
-  const fieldError = (field: string) =>
-    isProblem(save.error) ? save.error.errors.find((e) => e.field === field)?.reason : undefined
+  const fieldError = (field: string) => {
+    const error = isProblem(save.error) ? save.error.errors.find((e) => e.field === field) : undefined
+    return error && reasonText(t, error)
+  }
 
   return (
     <Card withBorder data-testid="journey-editor">
@@ -690,8 +693,14 @@ function ProblemAlert({ error, testId }: { error: unknown; testId: string }) {
   const { t } = useTranslation()
   return (
     <SubmitErrorAlert
-      message={isProblem(error) ? (error.detail ?? error.title) : t('journeys.failed')}
-      lines={isProblem(error) ? error.errors.map((e) => `${e.field}: ${e.reason}`) : []}
+      message={
+        isProblem(error)
+          ? error.errors.length > 0
+            ? t('problems.notAccepted')
+            : (error.detail ?? error.title)
+          : t('journeys.failed')
+      }
+      lines={isProblem(error) ? error.errors.map((e) => problemLine(t, e)) : []}
       testId={testId}
     />
   )

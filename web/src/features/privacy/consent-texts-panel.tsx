@@ -22,6 +22,7 @@ import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { Toast } from '../../app/toast'
 import { type ConsentText, consentTextsQueryOptions, isConsentBased, textsOf } from '../subjects/consent.api'
 import { type ContactFormat, useContactFormat } from '../subjects/contact-format'
@@ -343,8 +344,8 @@ function AddVersionForm({
     for (const e of save.error.errors) {
       const lang = /^text\.(de|en)$/.exec(e.field)?.[1]
       if (lang === 'de' || lang === 'en')
-        serverErrors[lang] ??= t('consents.form.serverInvalid', { reason: e.reason })
-      else lines.push(`${e.field}: ${e.reason}`)
+        serverErrors[lang] ??= t('consents.form.serverInvalid', { reason: reasonText(t, e) })
+      else lines.push(problemLine(t, e))
     }
   const errors = { ...serverErrors, ...clientErrors }
 

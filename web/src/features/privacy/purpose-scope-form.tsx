@@ -6,6 +6,7 @@ import { SUPER_ROLE } from '../../../../src/modules/access/roles'
 import { isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { isConsentBased } from '../subjects/consent.api'
 import { isOneOf, type PurposeScopeSummary, type PurposeSummary } from '../subjects/contact-overview.api'
 import {
@@ -76,8 +77,8 @@ export function PurposeScopeForm({
   if (isProblem(save.error, 400))
     for (const e of save.error.errors) {
       const input = scopeInputOf(e.field)
-      if (input) errors[input] ??= t('privacy.registry.form.invalid', { reason: e.reason })
-      else otherErrors.push(`${e.field}: ${e.reason}`)
+      if (input) errors[input] ??= t('privacy.registry.form.invalid', { reason: reasonText(t, e) })
+      else otherErrors.push(problemLine(t, e))
     }
 
   const set = <K extends keyof PurposeScopeSummary>(name: K, value: PurposeScopeSummary[K]) => {

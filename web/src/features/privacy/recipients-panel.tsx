@@ -23,6 +23,7 @@ import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { isOneOf, purposesQueryOptions } from '../subjects/contact-overview.api'
 import { FIELD_CATEGORIES } from './privacy.api'
 import { useScopeLabels } from './purpose-scope-labels'
@@ -296,8 +297,10 @@ function RecipientForm({
       onDone()
     },
   })
-  const errorOf = (field: string) =>
-    isProblem(save.error, 400) ? save.error.errors.find((e) => e.field === field)?.reason : undefined
+  const errorOf = (field: string) => {
+    const error = isProblem(save.error, 400) ? save.error.errors.find((e) => e.field === field) : undefined
+    return error && reasonText(t, error)
+  }
   const date = (value: string) => (value === '' ? null : value)
   const submit = (event: FormEvent) => {
     event.preventDefault()
@@ -429,7 +432,7 @@ function RecipientForm({
         {save.isError && (
           <Alert color="red" variant="light" data-testid="recipient-form-error">
             {isProblem(save.error)
-              ? save.error.errors.map((e) => `${e.field}: ${e.reason}`).join(' · ') || save.error.message
+              ? save.error.errors.map((e) => problemLine(t, e)).join(' · ') || save.error.message
               : t('common.error.body')}
           </Alert>
         )}
@@ -493,8 +496,7 @@ function SubscribeForm({ recipient }: { recipient: RecipientSummary }) {
         {subscribe.isError && (
           <Alert color="red" variant="light">
             {isProblem(subscribe.error)
-              ? subscribe.error.errors.map((e) => `${e.field}: ${e.reason}`).join(' · ') ||
-                subscribe.error.message
+              ? subscribe.error.errors.map((e) => problemLine(t, e)).join(' · ') || subscribe.error.message
               : String(subscribe.error)}
           </Alert>
         )}

@@ -16,6 +16,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { type ReactNode, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, isProblem } from '../../app/api'
+import { problemSummary } from '../../app/problem-text'
 import { purposesQueryOptions } from '../subjects/contact-overview.api'
 import type { DataSubjectRequest, RequestStep } from './requests.api'
 
@@ -375,7 +376,7 @@ export function GivenAnswer({ request }: { request: DataSubjectRequest & { answe
       )}
       {done.error && (
         <Alert color="red">
-          {isProblem(done.error) ? (done.error.detail ?? done.error.title) : t('requests.steps.failed')}
+          {isProblem(done.error) ? problemSummary(t, done.error) : t('requests.steps.failed')}
         </Alert>
       )}
     </Stack>

@@ -19,6 +19,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { type ReactNode, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
+import { problemSummary } from '../../app/problem-text'
 import { sessionQueryOptions } from '../auth/auth.api'
 import { GENERATED_KINDS, GivenAnswer, KindAnswerForm, NoteAnswerForm } from './request-answer-forms'
 import {
@@ -105,9 +106,7 @@ export function RequestActions({ request }: { request: DataSubjectRequest }) {
   }
   const problem = mutation.error ? (
     <Alert color="red" data-testid="request-step-error">
-      {isProblem(mutation.error)
-        ? (mutation.error.detail ?? mutation.error.title)
-        : t('requests.steps.failed')}
+      {isProblem(mutation.error) ? problemSummary(t, mutation.error) : t('requests.steps.failed')}
     </Alert>
   ) : null
   if (!isOpen(request.status))
@@ -410,9 +409,7 @@ function AnswerForm({ request, pending, problem, onSubmit }: FormProps & { reque
         <Loader size="sm" aria-label={t('common.loading')} />
       ) : preview.isError ? (
         <Alert color="red" data-testid="request-report-error">
-          {isProblem(preview.error)
-            ? (preview.error.detail ?? preview.error.title)
-            : t('requests.steps.failed')}
+          {isProblem(preview.error) ? problemSummary(t, preview.error) : t('requests.steps.failed')}
         </Alert>
       ) : (
         <Stack gap={4} data-testid="request-report-preview">

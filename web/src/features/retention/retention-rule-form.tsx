@@ -17,6 +17,7 @@ import { SUBJECT_KINDS } from '../../../../src/privacy/subjects/subject-kinds'
 import { isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import type { PurposeSummary } from '../subjects/contact-overview.api'
 import {
   conditionsFor,
@@ -136,8 +137,8 @@ export function RetentionRuleForm({
   if (isProblem(save.error, 400))
     for (const e of save.error.errors) {
       const input = ruleInputOf(e.field)
-      if (input) errors[input] ??= t('deletionConcept.form.invalid', { reason: e.reason })
-      else otherErrors.push(`${e.field}: ${e.reason}`)
+      if (input) errors[input] ??= t('deletionConcept.form.invalid', { reason: reasonText(t, e) })
+      else otherErrors.push(problemLine(t, e))
     }
 
   const set = <K extends keyof Draft>(name: K, value: Draft[K]) => {

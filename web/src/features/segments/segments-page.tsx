@@ -22,6 +22,7 @@ import { isProblem } from '../../app/api'
 import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
 
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { usePermissions } from '../auth/permissions'
 import { useRolePurposes } from '../subjects/contact-overview.api'
 import { fieldCatalogQueryOptions } from '../subjects/fields.api'
@@ -268,9 +269,9 @@ function SegmentEditor({
   const purposeData = options.purposes.map(({ value, label }) => ({ value, label }))
   const problemPaths = useMemo(() => {
     const map = new Map<string, string>()
-    if (isProblem(preview.error)) for (const e of preview.error.errors) map.set(e.field, e.reason)
+    if (isProblem(preview.error)) for (const e of preview.error.errors) map.set(e.field, reasonText(t, e))
     return map
-  }, [preview.error])
+  }, [t, preview.error])
 
   const save = useMutation({
     mutationFn: () => {
@@ -377,7 +378,11 @@ function LiveCount({
   if (error)
     return (
       <Alert color="red" data-testid="segment-live-error" title={t('segments.countFailed')}>
-        {isProblem(error) ? (error.detail ?? error.title) : String(error)}
+        {isProblem(error)
+          ? error.errors.length > 0
+            ? error.errors.map((e) => problemLine(t, e)).join('; ')
+            : (error.detail ?? error.title)
+          : String(error)}
       </Alert>
     )
   if (!counts) return <Loader size="sm" />
@@ -512,8 +517,14 @@ function ProblemAlert({ error, testId }: { error: unknown; testId: string }) {
   const { t } = useTranslation()
   return (
     <SubmitErrorAlert
-      message={isProblem(error) ? (error.detail ?? error.title) : t('segments.failed')}
-      lines={isProblem(error) ? error.errors.map((e) => `${e.field}: ${e.reason}`) : []}
+      message={
+        isProblem(error)
+          ? error.errors.length > 0
+            ? t('problems.notAccepted')
+            : (error.detail ?? error.title)
+          : t('segments.failed')
+      }
+      lines={isProblem(error) ? error.errors.map((e) => problemLine(t, e)) : []}
       testId={testId}
     />
   )

@@ -20,6 +20,7 @@ import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine } from '../../app/problem-text'
 import { isKnownRole } from '../../app/roles'
 import { sessionQueryOptions } from '../auth/auth.api'
 import { myAccessQueryOptions } from '../auth/permissions'
@@ -108,6 +109,16 @@ function CreateTokenForm({ onCreated }: { onCreated: (created: CreatedToken) => 
   const options = myRole ? [myRole, ...choices.filter((r) => r !== myRole)] : choices
   const chosen = role ?? myRole ?? null
 
+  // The inputs' labels for the fields the server names (the lifetime sets `expiresAt`).
+  const tokenInputLabel = (field: string) =>
+    field === 'name'
+      ? t('settings.tokens.name')
+      : field === 'role'
+        ? t('settings.tokens.role')
+        : field === 'expiresAt'
+          ? t('settings.tokens.lifetime')
+          : undefined
+
   const submit = (event: FormEvent) => {
     event.preventDefault()
     if (name.trim() === '') {
@@ -168,7 +179,9 @@ function CreateTokenForm({ onCreated }: { onCreated: (created: CreatedToken) => 
                   : t('settings.tokens.errors.failed')
             }
             lines={
-              isProblem(create.error, 400) ? create.error.errors.map((e) => `${e.field}: ${e.reason}`) : []
+              isProblem(create.error, 400)
+                ? create.error.errors.map((e) => problemLine(t, e, tokenInputLabel))
+                : []
             }
             testId="token-create-error"
           />

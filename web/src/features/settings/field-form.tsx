@@ -19,6 +19,7 @@ import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { purposesQueryOptions } from '../subjects/contact-overview.api'
 import type { CatalogField, FieldDataType } from '../subjects/fields.api'
 import {
@@ -184,8 +185,8 @@ export function FieldForm({
     for (const e of save.error.errors) {
       const input = fieldInputOf(e.field)
       // A value that may also be null gets several complaints; the first is the specific one.
-      if (input) serverErrors[input] ??= t('fields.form.invalid', { reason: e.reason })
-      else otherErrors.push(`${e.field}: ${e.reason}`)
+      if (input) serverErrors[input] ??= t('fields.form.invalid', { reason: reasonText(t, e) })
+      else otherErrors.push(problemLine(t, e))
     }
   // A taken key is a conflict with what is stored, not a malformed body: it belongs to the key all the same.
   if (isProblem(save.error, 409) && creating) serverErrors.key = t('fields.form.errors.keyTaken')

@@ -22,6 +22,7 @@ import { type FormEvent, type ReactNode, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { Toast } from '../../app/toast'
 import { usePermissions } from '../auth/permissions'
 import {
@@ -181,8 +182,8 @@ function ContactSection({
     for (const e of save.error.errors) {
       const name = e.field.split('.').pop()
       if (name === 'name' || name === 'address' || name === 'email')
-        fieldErrors[name] ??= name === 'email' ? t('settings.general.errors.email') : e.reason
-      else other.push(`${e.field}: ${e.reason}`)
+        fieldErrors[name] ??= name === 'email' ? t('settings.general.errors.email') : reasonText(t, e)
+      else other.push(problemLine(t, e))
     }
 
   const submit = (event: FormEvent) => {

@@ -17,6 +17,7 @@ import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import {
   consentPurposes,
   consentTextsQueryOptions,
@@ -65,8 +66,8 @@ function useSubmitProblem<K extends string>(
     for (const e of error.errors) {
       const input = inputOf(e.field)
       // The first complaint about an input is the specific one.
-      if (input) fieldErrors[input] ??= t('consents.form.serverInvalid', { reason: e.reason })
-      else lines.push(`${e.field}: ${e.reason}`)
+      if (input) fieldErrors[input] ??= t('consents.form.serverInvalid', { reason: reasonText(t, e) })
+      else lines.push(problemLine(t, e))
     }
     if (error.errors.length === 0 && error.detail && error.status === 409) lines.push(error.detail)
   }

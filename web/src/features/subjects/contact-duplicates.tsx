@@ -18,6 +18,7 @@ import { type FormEvent, type ReactNode, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
+import { reasonText } from '../../app/problem-text'
 import { Toast } from '../../app/toast'
 import { usePermissions } from '../auth/permissions'
 import {
@@ -254,7 +255,7 @@ function MergeForm({
   const reasonError = tooShort
     ? t('contact.duplicates.merge.reasonTooShort', { min: REASON_MIN })
     : serverReason
-      ? t('contact.duplicates.merge.invalid', { reason: serverReason.reason })
+      ? t('contact.duplicates.merge.invalid', { reason: reasonText(t, serverReason) })
       : undefined
 
   return (

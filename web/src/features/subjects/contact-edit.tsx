@@ -27,6 +27,7 @@ import {
 import { isProblem, type ProblemError } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { Toast } from '../../app/toast'
 import { useFieldCategories } from '../auth/permissions'
 import {
@@ -298,8 +299,8 @@ function CorrectionForm({
     for (const e of save.error.errors) {
       const field = formFieldOf(e.field, attributes)
       // A value that may also be null gets several complaints; the first is the specific one.
-      if (field) serverErrors[field] ??= t('contact.edit.invalid', { reason: e.reason })
-      else otherErrors.push(`${e.field}: ${e.reason}`)
+      if (field) serverErrors[field] ??= t('contact.edit.invalid', { reason: reasonText(t, e) })
+      else otherErrors.push(problemLine(t, e))
     }
   const errors: FieldErrors = { ...serverErrors, ...clientErrors }
 

@@ -17,6 +17,7 @@ import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
+import { reasonText } from '../../app/problem-text'
 import type { ContactFormat } from './contact-format'
 import {
   addHold,
@@ -184,8 +185,10 @@ function AddHoldModal({
       onClose()
     },
   })
-  const fieldError = (field: string) =>
-    isProblem(save.error) ? save.error.errors?.find((e) => e.field === field)?.reason : undefined
+  const fieldError = (field: string) => {
+    const error = isProblem(save.error) ? save.error.errors?.find((e) => e.field === field) : undefined
+    return error && reasonText(t, error)
+  }
   const submit = (event: FormEvent) => {
     event.preventDefault()
     const text = reason.trim()

@@ -15,6 +15,7 @@ import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, apiRequest, isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
+import { problemSummary, reasonText } from '../../app/problem-text'
 import type { ContactFormat } from './contact-format'
 import { isOneOf } from './contact-overview.api'
 import { SectionCard } from './contact-section'
@@ -83,8 +84,10 @@ export function MilestonesCard({
     onSuccess: () => client.invalidateQueries({ queryKey: milestoneKeys.of(subjectId) }),
   })
   const kindLabel = (k: string) => (isOneOf(MILESTONE_KINDS, k) ? t(`milestones.kinds.${k}`) : k)
-  const fieldError = (field: string) =>
-    isProblem(add.error) ? add.error.errors.find((e) => e.field === field)?.reason : undefined
+  const fieldError = (field: string) => {
+    const error = isProblem(add.error) ? add.error.errors.find((e) => e.field === field) : undefined
+    return error && reasonText(t, error)
+  }
   const submit = (event: FormEvent) => {
     event.preventDefault()
     if (kind && date) add.mutate()
@@ -161,7 +164,11 @@ export function MilestonesCard({
             {add.isError && !fieldError('kind') && !fieldError('occurredAt') && (
               <SubmitErrorAlert
                 message={t('milestones.failed')}
-                lines={isProblem(add.error) && add.error.detail ? [add.error.detail] : []}
+                lines={
+                  isProblem(add.error) && (add.error.errors.length > 0 || add.error.detail)
+                    ? [problemSummary(t, add.error)]
+                    : []
+                }
                 testId="milestone-error"
               />
             )}

@@ -17,6 +17,7 @@ import { type FormEvent, type ReactNode, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
+import { problemLine, reasonText } from '../../app/problem-text'
 import { Toast } from '../../app/toast'
 import { usePermissions } from '../auth/permissions'
 import { DueCell, KindCell, useRequestLabels } from '../requests/request-labels'
@@ -465,8 +466,8 @@ function useRequestProblem(error: Error | null): { fieldErrors: Errors; alert: R
     for (const e of error.errors) {
       const input = isOneOf(REQUEST_INPUTS, e.field) ? e.field : undefined
       // The first complaint about an input is the specific one.
-      if (input) fieldErrors[input] ??= t('requests.record.serverInvalid', { reason: e.reason })
-      else lines.push(`${e.field}: ${e.reason}`)
+      if (input) fieldErrors[input] ??= t('requests.record.serverInvalid', { reason: reasonText(t, e) })
+      else lines.push(problemLine(t, e))
     }
   }
   const status = isProblem(error) ? error.status : undefined

@@ -14,10 +14,12 @@ import {
 } from '@mantine/core'
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { getRouteApi } from '@tanstack/react-router'
+import type { TFunction } from 'i18next'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { ErrorState } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
+import { reasonText } from '../../app/problem-text'
 import { usePermissions } from '../auth/permissions'
 import { DENIAL_RULES, isOneOf } from './contact-overview.api'
 import { type ContactsSearch, DEFAULT_ORDER, DEFAULT_SORT } from './contacts.search'
@@ -68,7 +70,7 @@ export function ContactsPage() {
   const query = useInfiniteQuery(subjectListQueryOptions(filter))
   const setSearch = (next: ContactsSearch) => navigate({ search: (previous) => ({ ...previous, ...next }) })
   const finder = useContactsSearch()
-  const refusal = attributeRefusal(query.error)
+  const refusal = attributeRefusal(t, query.error)
 
   const subjects = query.data?.pages.flatMap((page) => page.items) ?? []
   const total = query.data?.pages[0]?.total
@@ -193,7 +195,7 @@ interface Refusal {
 }
 
 /** A list the server refused because of its attribute filters: which one, and why. */
-function attributeRefusal(error: unknown): Refusal | undefined {
+function attributeRefusal(t: TFunction, error: unknown): Refusal | undefined {
   if (isProblem(error, 403)) {
     // "your role may not filter on region for this purpose"
     const key = /may not filter on ([A-Za-z0-9]+)/.exec(error.detail ?? '')?.[1]
@@ -205,7 +207,7 @@ function attributeRefusal(error: unknown): Refusal | undefined {
     const key = complaint.field.startsWith('attributes.')
       ? complaint.field.slice('attributes.'.length)
       : undefined
-    return { status: 400, key, reason: complaint.reason }
+    return { status: 400, key, reason: reasonText(t, complaint) }
   }
   return undefined
 }
