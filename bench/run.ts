@@ -14,6 +14,7 @@ import { auditAppend, auditVerify } from './scenarios/audit.ts'
 import { breachAffected } from './scenarios/breach-affected.ts'
 import { campaignAudience } from './scenarios/campaign-audience.ts'
 import { campaignSend } from './scenarios/campaign-send.ts'
+import { cli } from './scenarios/cli.ts'
 import { clvFit } from './scenarios/clv-fit.ts'
 import { eventsIngest, overview } from './scenarios/crm.ts'
 import { eraseOne } from './scenarios/erase-one.ts'
@@ -33,6 +34,7 @@ import { type Engine, openEngine, startServer } from './support/tresor.ts'
 /** Every scenario `npm run bench` knows; a new one is one file in scenarios/ and one line here. */
 const SCENARIOS: readonly Scenario[] = [
   startup,
+  cli,
   apiRead,
   vault,
   gateAudience,

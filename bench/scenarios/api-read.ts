@@ -1,5 +1,7 @@
+import { sql } from 'kysely'
 import { openDatabase } from '../../src/platform/db/database.ts'
 import { measure, type Scenario } from '../harness.ts'
+import { canMeasureCpu, cpuMeter, parentOf } from '../support/cpu.ts'
 import { load } from '../support/load.ts'
 import { settle } from '../support/steady-state.ts'
 import { createApiToken, get, portOf, prepareInstance } from '../support/tresor.ts'
@@ -9,13 +11,23 @@ const DURATION_SECONDS = 10
 const WARMUP_SECONDS = 3
 const LIST_PATH = '/api/v1/subjects?limit=50'
 
-const UNITS = {
+const UNITS: Record<string, string> = {
   healthz_rps: 'req/s',
   healthz_p50_ms: 'ms',
   healthz_p99_ms: 'ms',
   subjects_list_rps: 'req/s',
   subjects_list_p50_ms: 'ms',
   subjects_list_p99_ms: 'ms',
+  subjects_list_single_p50_ms: 'ms',
+}
+
+/** Where /proc can tell: CPU milliseconds per request, of the server and of the database server. */
+const CPU_UNITS: Record<string, string> = {
+  healthz_server_cpu_ms: 'ms/req',
+  subjects_list_server_cpu_ms: 'ms/req',
+}
+const DB_CPU_UNITS: Record<string, string> = {
+  subjects_list_db_cpu_ms: 'ms/req',
 }
 
 /** Read throughput and latency of one running server, with and without the database in the path. */
@@ -24,7 +36,9 @@ export const apiRead: Scenario = {
   description:
     `autocannon, ${CONNECTIONS} connections for ${DURATION_SECONDS} s each, against /healthz (one \`select 1\`) ` +
     `and \`GET ${LIST_PATH}\` with an API token, on a server with \`scale\` demo subjects; ` +
-    `a ${WARMUP_SECONDS} s warm-up of each first. Any non-2xx answer fails the run.`,
+    `a ${WARMUP_SECONDS} s warm-up of each first; then the list with one connection alone (its p50: a page's ` +
+    `time without queueing). Where /proc exists, the CPU milliseconds per request of the server process and ` +
+    `(PostgreSQL) of the database server. Any non-2xx answer fails the run.`,
   defaultScale: 1_000,
   async run(ctx) {
     const instance = await ctx.instance('api-read')
@@ -34,10 +48,14 @@ export const apiRead: Scenario = {
     ctx.log(`prepared in ${Math.round(performance.now() - preparing)} ms`)
     // The demo just loaded: statistics and the visibility map as a running system has them, and
     // no autovacuum busy in the first runs (it cost the first run half its rate).
+    // The PostgreSQL server's postmaster: the parent of any backend (its children are what it spends).
+    let postmaster: number | undefined
     if (instance.env.DATABASE_URL) {
       const database = await openDatabase({ databaseUrl: instance.env.DATABASE_URL, poolSize: 1 })
       try {
         await settle(ctx, database.db, ['subject', 'permission_state', 'subject_key', 'subject_identifier'])
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db)
+        postmaster = rows[0] ? parentOf(rows[0].pid) : undefined
       } finally {
         await database.close()
       }
@@ -66,24 +84,42 @@ export const apiRead: Scenario = {
     }
 
     const targets = [
-      { prefix: 'healthz', url: `${server.baseUrl}/healthz`, headers: undefined },
-      { prefix: 'subjects_list', url: `${server.baseUrl}${LIST_PATH}`, headers },
+      { prefix: 'healthz', url: `${server.baseUrl}/healthz`, headers: undefined, connections: CONNECTIONS },
+      { prefix: 'subjects_list', url: `${server.baseUrl}${LIST_PATH}`, headers, connections: CONNECTIONS },
+      // One client alone: what a page costs in time when no other request queues before it.
+      { prefix: 'subjects_list_single', url: `${server.baseUrl}${LIST_PATH}`, headers, connections: 1 },
     ] as const
-    // Interleaved runs: a drift over time (heat, background work) spreads over both targets alike.
-    return measure(ctx, 'load', { warmups: 1, runs: 3 }, UNITS, async ({ warmup }) => {
+    const serverPid = canMeasureCpu() ? server.pid : undefined
+    const units = {
+      ...UNITS,
+      ...(serverPid === undefined ? {} : CPU_UNITS),
+      ...(serverPid === undefined || postmaster === undefined ? {} : DB_CPU_UNITS),
+    }
+    // Interleaved runs: a drift over time (heat, background work) spreads over all targets alike.
+    return measure(ctx, 'load', { warmups: 1, runs: 3 }, units, async ({ warmup }) => {
       const values: Record<string, number> = {}
       for (const target of targets) {
+        const meter = serverPid === undefined ? undefined : cpuMeter(serverPid, postmaster)
         const r = await load({
           url: target.url,
           ...(target.headers ? { headers: target.headers } : {}),
-          connections: CONNECTIONS,
+          connections: target.connections,
           durationSeconds: warmup ? WARMUP_SECONDS : DURATION_SECONDS,
         })
+        const cpu = meter?.()
+        if (target.connections === 1) {
+          values[`${target.prefix}_p50_ms`] = r.p50Ms
+          continue
+        }
         values[`${target.prefix}_rps`] = r.rps
         values[`${target.prefix}_p50_ms`] = r.p50Ms
         values[`${target.prefix}_p99_ms`] = r.p99Ms
+        if (cpu && `${target.prefix}_server_cpu_ms` in units)
+          values[`${target.prefix}_server_cpu_ms`] = cpu.processMs / r.requests
+        if (cpu && `${target.prefix}_db_cpu_ms` in units)
+          values[`${target.prefix}_db_cpu_ms`] = cpu.childrenMs / r.requests
       }
-      return values as Record<keyof typeof UNITS, number>
+      return values
     })
   },
 }

@@ -164,6 +164,8 @@ export interface RunningServer {
   baseUrl: string
   /** Milliseconds from spawning the process until /healthz first answered 200. */
   readyMs: number
+  /** The server process (to measure its CPU), if it is running. */
+  pid: number | undefined
   /** Stops it (SIGTERM, as Ctrl-C or a service manager would); returns how long shutdown took. */
   stop(): Promise<number>
 }
@@ -280,7 +282,7 @@ export async function startServer(
         const engine = (JSON.parse(body) as { engine?: unknown }).engine
         if (engine !== expectedEngine)
           throw new Error(`the server runs on ${String(engine)}, not ${expectedEngine}`)
-        return { baseUrl: `http://127.0.0.1:${port}`, readyMs, stop }
+        return { baseUrl: `http://127.0.0.1:${port}`, readyMs, pid: child.process.pid, stop }
       }
       await sleep(5)
     }

@@ -777,10 +777,12 @@ export class PermissionRepository {
       sealed_key_id?: string | null
       sealed_identity?: Uint8Array | null
     }
+    // `offset 0` keeps the verdicts a subquery of their own: flattened, the planner would evaluate
+    // the denial rules' probes a second time for the vault's condition (`x.rule is null`).
     const { rows } = query.sealed
       ? await sql<Row>`${mark}
           select x.*, k.wrapped_key as sealed_key, k.master_key_id as sealed_key_id, k.identity as sealed_identity
-          from (${verdicts}) x
+          from (${verdicts} offset 0) x
           left join lateral (
             select wrapped_key, master_key_id, identity from subject_key
             where subject_id = x.id and x.rule is null
