@@ -80,3 +80,30 @@ export function cpuMeter(
 export function canMeasureCpu(): boolean {
   return processCpuMs(process.pid) !== undefined
 }
+
+/** The machine's CPU counters (all CPUs together, clock ticks): total, and steal. */
+function machineTicks(): { total: number; steal: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? ''
+    // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user)
+    const values = line.trim().split(/\s+/).slice(1, 9).map(Number)
+    if (values.length < 8 || values.some((v) => !Number.isFinite(v))) return undefined
+    return { total: values.reduce((a, b) => a + b, 0), steal: values[7] ?? 0 }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The share of the machine's CPU time a hypervisor gave to other guests between the call and the
+ * returned function's call ("steal"), in percent: a virtual machine's neighbours slow every figure
+ * measured in that time, and this says how much. NaN where /proc/stat is missing.
+ */
+export function stealMeter(): () => number {
+  const before = machineTicks()
+  return () => {
+    const after = machineTicks()
+    if (!before || !after || after.total <= before.total) return Number.NaN
+    return ((after.steal - before.steal) * 100) / (after.total - before.total)
+  }
+}

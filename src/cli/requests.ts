@@ -1,14 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
+import { REPORT_FORMATS, type ReportFormat } from '../modules/requests/report-formats.ts'
 import type { DataSubjectRequest } from '../modules/requests/request.service.ts'
-import {
-  type AnswerParts,
-  REPORT_FORMATS,
-  type ReportFormat,
-  type StepInput,
-} from '../modules/requests/request-workflow.service.ts'
+import type { AnswerParts, StepInput } from '../modules/requests/request-workflow.service.ts'
 import { ProblemError } from '../platform/problem.ts'
-import { RESTRICTION_GROUNDS, type RestrictionGround } from '../privacy/permissions/permission.schemas.ts'
+import { RESTRICTION_GROUNDS, type RestrictionGround } from '../privacy/permissions/permission-rules.ts'
 import {
   REFUSAL_GROUNDS,
   type RefusalGround,

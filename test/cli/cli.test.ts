@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, inject, it } from 'vitest'
 import { runTresor, TRESOR_BIN, tempDir } from '../support/cli.ts'
 import { createDatabase, dropDatabase } from '../support/postgres.ts'
@@ -18,6 +21,45 @@ describe('tresor CLI', () => {
     const res = await runTresor([...command, '--help'])
     expect(res.code).toBe(0)
     expect(res.stdout).toMatch(/^Usage: tresor/)
+  })
+
+  it('loads only the command definitions for --help: no database, PDF, spreadsheet, zip or schema library', async () => {
+    // Each command loads what it needs when it runs; a value imported from a heavy module into a
+    // command file pulls that module's whole graph into every start (it once made --help load
+    // 1,522 modules and take 0.8 s).
+    const dir = tempDir()
+    const hook = path.join(dir, 'record-loads.mjs')
+    const record = path.join(dir, 'loaded.txt')
+    writeFileSync(
+      hook,
+      `import { registerHooks } from 'node:module'
+import { writeFileSync } from 'node:fs'
+const loaded = []
+registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context) } })
+process.on('exit', () => writeFileSync(${JSON.stringify(record)}, loaded.join('\\n')))
+`,
+    )
+    const res = await runTresor(['--help'], { env: { NODE_OPTIONS: `--import ${pathToFileURL(hook).href}` } })
+    expect(res.code, res.stderr).toBe(0)
+    const loaded = readFileSync(record, 'utf8').split('\n')
+    const packages = new Set(
+      loaded.flatMap((url) => {
+        const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
+        return match?.[1] ? [match[1]] : []
+      }),
+    )
+    for (const heavy of [
+      'exceljs',
+      'pdfkit',
+      'archiver',
+      'typebox',
+      'kysely',
+      'pg',
+      '@electric-sql/pglite',
+      'fastify',
+    ])
+      expect(packages, `tresor --help loaded ${heavy}`).not.toContain(heavy)
+    expect(loaded.length).toBeLessThan(200)
   })
 
   it('stops with one clear line and exit code 78 on invalid configuration', async () => {

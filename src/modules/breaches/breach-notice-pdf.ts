@@ -5,8 +5,8 @@ const MARGIN = 56
 const LABEL_WIDTH = 170
 
 /** The Art. 33(3) notification as a PDF (A4, standard Helvetica: WinAnsi has ä, ö, ü, ß and §). */
-export function breachNoticePdf(notice: BreachNotice, author: string | undefined): Promise<Buffer> {
-  const { pdf, done } = openA4Pdf({
+export async function breachNoticePdf(notice: BreachNotice, author: string | undefined): Promise<Buffer> {
+  const { pdf, done } = await openA4Pdf({
     lang: notice.lang,
     title: `${notice.title} ${notice.reference}`,
     margin: MARGIN,

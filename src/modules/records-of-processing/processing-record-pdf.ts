@@ -8,11 +8,11 @@ const LABEL_WIDTH = 150
  * The record as a PDF (A4, the standard Helvetica fonts: their WinAnsi encoding has the German
  * umlauts, ß and §; characters outside it are replaced). Resolves when the whole file is written.
  */
-export function processingRecordPdf(
+export async function processingRecordPdf(
   doc: ProcessingRecordDocument,
   author: string | undefined,
 ): Promise<Buffer> {
-  const { pdf, done } = openA4Pdf({
+  const { pdf, done } = await openA4Pdf({
     lang: doc.lang,
     title: doc.title,
     margin: MARGIN,

@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs'
+import { exceljs } from '../spreadsheets/exceljs.ts'
 import { neutralizeFormula } from '../spreadsheets/neutralize-formula.ts'
 import type { ProcessingRecordDocument } from './processing-record-document.ts'
 
@@ -12,6 +12,7 @@ const sheetName = (name: string) => name.replace(/[\\/?*[\]:]/g, ' ').slice(0, 3
  * neutralised (they are the DPO's input).
  */
 export async function processingRecordXlsx(doc: ProcessingRecordDocument): Promise<Buffer> {
+  const ExcelJS = await exceljs()
   const book = new ExcelJS.Workbook()
   book.creator = 'Tresor'
   const cell = (v: string) => neutralizeFormula(v)

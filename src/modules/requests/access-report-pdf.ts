@@ -9,8 +9,11 @@ const LABEL_WIDTH = 150
  * A table's rows are printed as records (each column's heading and value), which stay readable
  * however many columns a kind has. Resolves when the whole file is written.
  */
-export function accessReportPdf(doc: AccessReportDocument, controllerName: string | null): Promise<Buffer> {
-  const { pdf, done } = openA4Pdf({
+export async function accessReportPdf(
+  doc: AccessReportDocument,
+  controllerName: string | null,
+): Promise<Buffer> {
+  const { pdf, done } = await openA4Pdf({
     lang: doc.lang,
     title: doc.title,
     margin: MARGIN,

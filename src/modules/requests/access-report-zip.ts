@@ -1,6 +1,5 @@
 import { PassThrough } from 'node:stream'
-import { ZipArchive } from 'archiver'
-import ExcelJS from 'exceljs'
+import { exceljs } from '../spreadsheets/exceljs.ts'
 import { neutralizeFormula } from '../spreadsheets/neutralize-formula.ts'
 import { type Cell, writeCsv } from '../spreadsheets/write-table.ts'
 import type { AccessReport } from './access-report.ts'
@@ -121,6 +120,7 @@ function sheetName(name: string, taken: Set<string>): string {
 }
 
 async function xlsxOf(tables: CopyTable[]): Promise<Buffer> {
+  const ExcelJS = await exceljs()
   const workbook = new ExcelJS.Workbook()
   const taken = new Set<string>()
   for (const table of tables) {
@@ -143,6 +143,8 @@ async function xlsxOf(tables: CopyTable[]): Promise<Buffer> {
 export async function accessReportZip(report: AccessReport): Promise<Buffer> {
   const tables = copyTables(report)
   const date = new Date(report.generatedAt)
+  // archiver on first use, like exceljs (see spreadsheets/exceljs.ts).
+  const { ZipArchive } = await import('archiver')
   const zip = new ZipArchive({ zlib: { level: 9 } })
   const chunks: Buffer[] = []
   zip.on('data', (chunk: Buffer) => chunks.push(chunk))

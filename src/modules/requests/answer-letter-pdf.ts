@@ -51,9 +51,9 @@ const day = (d: Date, lang: Lang) =>
  * sender line, the address field, date, subject, body, closing): the cover letter of a postal
  * answer. The access report, where there is one, is printed from its own PDF and enclosed.
  */
-export function answerLetterPdf(letter: AnswerLetter): Promise<Buffer> {
+export async function answerLetterPdf(letter: AnswerLetter): Promise<Buffer> {
   const t = T[letter.lang]
-  const { pdf, done } = openA4Pdf({
+  const { pdf, done } = await openA4Pdf({
     lang: letter.lang,
     title: t.subject(day(letter.receivedAt, letter.lang)),
     margin: MARGIN,

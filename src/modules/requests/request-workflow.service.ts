@@ -38,6 +38,7 @@ import {
   rectificationText,
   restrictionText,
 } from './dsr-answers.ts'
+import type { ReportFormat } from './report-formats.ts'
 import { answerTextMail, deadlineWarningMail, requestNewsMail } from './request-mail.ts'
 import { ANSWER_TEXTS, REFUSAL_WORDS } from './request-status-texts.ts'
 
@@ -47,9 +48,7 @@ export const REPORT_KINDS: readonly DsrKind[] = ['access', 'copy']
 /** How long the person can download an answer in the portal (days). */
 export const ANSWER_DOWNLOAD_DAYS = 30
 
-/** The formats the report is given in. */
-export const REPORT_FORMATS = ['json', 'html', 'pdf', 'csv', 'zip'] as const
-export type ReportFormat = (typeof REPORT_FORMATS)[number]
+export { REPORT_FORMATS, type ReportFormat } from './report-formats.ts'
 
 /** A step as the API takes it: the workflow's, plus what the answer of an access request needs. */
 export type StepInput =

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
-import ExcelJS from 'exceljs'
 import { byteStream, type TableInput } from './byte-source.ts'
+import { exceljs } from './exceljs.ts'
 import type { OpenedTable, TableRow } from './read-table.ts'
 import { TableFormatError } from './table-format-error.ts'
 import { cellsByName, checkHeader, columnLetter, isBlank } from './table-header.ts'
@@ -74,6 +74,7 @@ async function* nonBlankRows(
   readError: () => unknown,
 ): AsyncGenerator<SheetRow> {
   // styles: 'cache' is what turns date-formatted numbers into Dates; hyperlinks stay their text.
+  const ExcelJS = await exceljs()
   const workbook = new ExcelJS.stream.xlsx.WorkbookReader(bytes, {
     worksheets: 'emit',
     sharedStrings: 'cache',

@@ -1,7 +1,7 @@
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { stringify } from 'csv-stringify'
-import ExcelJS from 'exceljs'
+import { exceljs } from './exceljs.ts'
 import { neutralizeFormula } from './neutralize-formula.ts'
 import { waitForSheetBacklog } from './xlsx-backlog.ts'
 import { isoText } from './xlsx-cell-text.ts'
@@ -99,6 +99,7 @@ export async function writeXlsx(
   }
   out.on('error', noteError)
   try {
+    const ExcelJS = await exceljs()
     const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
       stream: out,
       useStyles: true,

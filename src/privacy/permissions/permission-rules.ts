@@ -323,3 +323,35 @@ export function defaultChannel(purpose: Pick<PurposeRules, 'channels'>): Channel
   if (purpose.channels.includes('none')) return 'none'
   return purpose.channels.length === 1 ? purpose.channels[0] : undefined
 }
+
+/** How a consent, withdrawal or objection reached us. */
+export const PERMISSION_SOURCES = [
+  'form',
+  'portal',
+  'email',
+  'unsubscribe-link',
+  'phone',
+  'letter',
+  'in-person',
+  'import',
+  'api',
+] as const
+export type PermissionSource = (typeof PERMISSION_SOURCES)[number]
+
+/** Art. 18(1)(a)-(d): why processing is restricted. */
+export const RESTRICTION_GROUNDS = [
+  'accuracy-contested',
+  'unlawful-processing',
+  'legal-claims',
+  'objection-pending',
+] as const
+export type RestrictionGround = (typeof RESTRICTION_GROUNDS)[number]
+
+/**
+ * Art. 17(3), 18(2): the restriction of a held erasure (docs/adr/0010): set by the erasure only,
+ * ended only by its completion; the purposes with an Art. 18(2) exception still reach the subject.
+ */
+export const ERASURE_HELD_GROUND = 'erasure-held' as const
+/** The grounds a restriction in force can have: the DPO's four, and the held erasure's. */
+export const RESTRICTION_STATE_GROUNDS = [...RESTRICTION_GROUNDS, ERASURE_HELD_GROUND] as const
+export type RestrictionStateGround = (typeof RESTRICTION_STATE_GROUNDS)[number]

@@ -1,43 +1,29 @@
 import { type Static, type TSchema, Type } from 'typebox'
 import { ChannelSchema, PurposeKey } from '../purposes/purpose.schemas.ts'
-import { CONSENT_EVENT_KINDS, DENIAL_RULES, OBJECTION_SCOPES } from './permission-rules.ts'
+import {
+  CONSENT_EVENT_KINDS,
+  DENIAL_RULES,
+  OBJECTION_SCOPES,
+  PERMISSION_SOURCES,
+  RESTRICTION_GROUNDS,
+  RESTRICTION_STATE_GROUNDS,
+} from './permission-rules.ts'
 
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const timestamp = Type.String({ format: 'date-time' })
 const optionalText = (maxLength: number, description: string) =>
   Type.Optional(Type.String({ minLength: 1, maxLength, description }))
 
-/** How a consent, withdrawal or objection reached us. */
-export const PERMISSION_SOURCES = [
-  'form',
-  'portal',
-  'email',
-  'unsubscribe-link',
-  'phone',
-  'letter',
-  'in-person',
-  'import',
-  'api',
-] as const
-export type PermissionSource = (typeof PERMISSION_SOURCES)[number]
-
-/** Art. 18(1)(a)-(d): why processing is restricted. */
-export const RESTRICTION_GROUNDS = [
-  'accuracy-contested',
-  'unlawful-processing',
-  'legal-claims',
-  'objection-pending',
-] as const
-export type RestrictionGround = (typeof RESTRICTION_GROUNDS)[number]
-
-/**
- * Art. 17(3), 18(2): the restriction of a held erasure (docs/adr/0010): set by the erasure only,
- * ended only by its completion; the purposes with an Art. 18(2) exception still reach the subject.
- */
-export const ERASURE_HELD_GROUND = 'erasure-held' as const
-/** The grounds a restriction in force can have: the DPO's four, and the held erasure's. */
-export const RESTRICTION_STATE_GROUNDS = [...RESTRICTION_GROUNDS, ERASURE_HELD_GROUND] as const
-export type RestrictionStateGround = (typeof RESTRICTION_STATE_GROUNDS)[number]
+// The lists live with the rules (no TypeBox there, so the CLI can name them without loading it).
+export {
+  ERASURE_HELD_GROUND,
+  PERMISSION_SOURCES,
+  type PermissionSource,
+  RESTRICTION_GROUNDS,
+  RESTRICTION_STATE_GROUNDS,
+  type RestrictionGround,
+  type RestrictionStateGround,
+} from './permission-rules.ts'
 
 export const SubjectParams = Type.Object(
   { id: Type.String({ format: 'uuid', description: 'Subject id.' }) },
