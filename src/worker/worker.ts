@@ -1,4 +1,4 @@
-import { PgBoss } from 'pg-boss'
+import { fromPglite, PgBoss } from 'pg-boss'
 import { purgeSessionsJob } from '../modules/access/access.jobs.ts'
 import { recomputeScoresJob } from '../modules/analytics/analytics.jobs.ts'
 import { remindBreachesJob } from '../modules/breaches/breaches.jobs.ts'
@@ -59,7 +59,12 @@ export async function startWorker(
   options: { pollingIntervalSeconds?: number } = {},
 ): Promise<Worker> {
   const log = runtime.logger.child({ component: 'worker' })
-  const boss = new PgBoss({ ...runtime.database.jobStore(), schedule: true, supervise: true })
+  const store = runtime.database.jobStore()
+  const boss = new PgBoss({
+    ...('pglite' in store ? { db: fromPglite(store.pglite) } : store),
+    schedule: true,
+    supervise: true,
+  })
   boss.on('error', (error: Error) =>
     log.error({ err: { type: error.name, message: error.message } }, 'job runner error'),
   )

@@ -27,27 +27,7 @@ describe('tresor CLI', () => {
     // Each command loads what it needs when it runs; a value imported from a heavy module into a
     // command file pulls that module's whole graph into every start (it once made --help load
     // 1,522 modules and take 0.8 s).
-    const dir = tempDir()
-    const hook = path.join(dir, 'record-loads.mjs')
-    const record = path.join(dir, 'loaded.txt')
-    writeFileSync(
-      hook,
-      `import { registerHooks } from 'node:module'
-import { writeFileSync } from 'node:fs'
-const loaded = []
-registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context) } })
-process.on('exit', () => writeFileSync(${JSON.stringify(record)}, loaded.join('\\n')))
-`,
-    )
-    const res = await runTresor(['--help'], { env: { NODE_OPTIONS: `--import ${pathToFileURL(hook).href}` } })
-    expect(res.code, res.stderr).toBe(0)
-    const loaded = readFileSync(record, 'utf8').split('\n')
-    const packages = new Set(
-      loaded.flatMap((url) => {
-        const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
-        return match?.[1] ? [match[1]] : []
-      }),
-    )
+    const { loaded, packages } = await packagesLoadedBy(['--help'])
     for (const heavy of [
       'exceljs',
       'pdfkit',
@@ -55,11 +35,20 @@ process.on('exit', () => writeFileSync(${JSON.stringify(record)}, loaded.join('\
       'typebox',
       'kysely',
       'pg',
+      'pg-boss',
       '@electric-sql/pglite',
       'fastify',
     ])
       expect(packages, `tresor --help loaded ${heavy}`).not.toContain(heavy)
     expect(loaded.length).toBeLessThan(200)
+  })
+
+  it('opens the database for a command without loading the document writers or the job runner', async () => {
+    // pdfkit, exceljs and archiver load when a document is written; pg-boss where jobs run.
+    const { packages } = await packagesLoadedBy(['purposes', 'list', '--data-dir', tempDir()])
+    expect(packages).toContain('@electric-sql/pglite')
+    for (const heavy of ['exceljs', 'pdfkit', 'archiver', 'pg-boss'])
+      expect(packages, `tresor purposes list loaded ${heavy}`).not.toContain(heavy)
   })
 
   it('stops with one clear line and exit code 78 on invalid configuration', async () => {
@@ -252,3 +241,32 @@ describe('tresor serve', () => {
     }
   })
 })
+
+/** Runs `tresor <args>` and returns every module it loaded (a Node load hook records them). */
+async function packagesLoadedBy(args: string[]): Promise<{ loaded: string[]; packages: Set<string> }> {
+  const dir = tempDir()
+  const hook = path.join(dir, 'record-loads.mjs')
+  const record = path.join(dir, 'loaded.txt')
+  writeFileSync(
+    hook,
+    `import { registerHooks } from 'node:module'
+import { writeFileSync } from 'node:fs'
+const loaded = []
+registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context) } })
+process.on('exit', () => writeFileSync(${JSON.stringify(record)}, loaded.join('\\n')))
+`,
+  )
+  const res = await runTresor(args, {
+    cleanEnv: true,
+    env: { NODE_OPTIONS: `--import ${pathToFileURL(hook).href}` },
+  })
+  expect(res.code, res.stderr).toBe(0)
+  const loaded = readFileSync(record, 'utf8').split('\n')
+  const packages = new Set(
+    loaded.flatMap((url) => {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
+      return match?.[1] ? [match[1]] : []
+    }),
+  )
+  return { loaded, packages }
+}

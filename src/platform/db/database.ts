@@ -12,7 +12,6 @@ import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import { fromPglite, type Db as IDatabase } from 'pg-boss'
 import { PGliteDialect } from './pglite-dialect.ts'
 import {
   type ShareOptions,
@@ -39,8 +38,11 @@ export interface Database {
   readonly db: Kysely<Schema>
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>
-  /** What pg-boss needs to keep its job tables in this database. */
-  jobStore(): { db: IDatabase } | { connectionString: string }
+  /**
+   * Where pg-boss keeps its job tables: the embedded database itself (the worker adapts it with
+   * pg-boss's `fromPglite`, so only a process that runs jobs loads pg-boss), or a connection string.
+   */
+  jobStore(): { pglite: PGlite } | { connectionString: string }
   close(): Promise<void>
   /**
    * Set when this process uses the embedded database of a running `tresor serve` through the
@@ -266,7 +268,7 @@ async function openPglite(dir: string | undefined): Promise<Database> {
           },
         }),
       ),
-    jobStore: () => ({ db: fromPglite(pglite) }),
+    jobStore: () => ({ pglite }),
     ...(dir
       ? {
           async share(options?: ShareOptions) {
