@@ -29,12 +29,15 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
+/** User plus system CPU from a process's stat fields, in milliseconds. */
+// After the name: state(0) ppid(1) … utime(11) stime(12), in clock ticks.
+const cpuMsOf = (fields: string[]): number =>
+  ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks()
+
 /** User plus system CPU of one process so far, in milliseconds; undefined if it is not there. */
 export function processCpuMs(pid: number): number | undefined {
   const fields = statFields(pid)
-  if (!fields) return undefined
-  // After the name: state(0) ppid(1) … utime(11) stime(12), in clock ticks.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks()
+  return fields ? cpuMsOf(fields) : undefined
 }
 
 /** The process's parent, or undefined. */
@@ -50,8 +53,7 @@ function childrenCpuMs(parent: number): Map<number, number> {
     if (!/^\d+$/.test(name)) continue
     const pid = Number(name)
     const fields = statFields(pid)
-    if (fields && Number(fields[1]) === parent)
-      result.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks())
+    if (fields && Number(fields[1]) === parent) result.set(pid, cpuMsOf(fields))
   }
   return result
 }

@@ -32,9 +32,38 @@ export interface FieldError {
   in: string
   field: string
   reason: string
-  code?: string
+  code?: FieldErrorCode
   params?: FieldErrorParams
 }
+
+/**
+ * Every code a field error may carry (the OpenAPI document lists them from here; the UI translates
+ * them, web/src/app/problem-text.ts): the schema checks, then the merge fields of campaigns and
+ * journeys.
+ */
+export const FIELD_ERROR_CODES = [
+  'required',
+  'unknown-property',
+  'one-of',
+  'equal-to',
+  'type',
+  'format',
+  'pattern',
+  'max-length',
+  'min-length',
+  'maximum',
+  'minimum',
+  'exclusive-maximum',
+  'exclusive-minimum',
+  'max-items',
+  'min-items',
+  'invalid',
+  'merge-field-syntax',
+  'unknown-merge-field',
+  'merge-field-purpose',
+  'merge-field-role',
+] as const
+export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number]
 
 /** The values a reason names, by name: flat, strings and numbers only. */
 export type FieldErrorParams = Record<string, string | number>
@@ -90,7 +119,7 @@ export const invalidField = (
   where: string,
   field: string,
   reason: string,
-  code?: string,
+  code?: FieldErrorCode,
   params?: FieldErrorParams,
 ): ProblemError =>
   new ProblemError('validation', `${field}: ${reason}`, {

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { PROBLEM_KINDS, type ProblemKind, problemType } from '../platform/problem.ts'
+import { FIELD_ERROR_CODES, PROBLEM_KINDS, type ProblemKind, problemType } from '../platform/problem.ts'
 
 /** One offending input of a problem (`FieldError` in src/platform/problem.ts). */
 const ProblemFieldError = Type.Object(
@@ -17,8 +17,7 @@ const ProblemFieldError = Type.Object(
     }),
     code: Type.Optional(
       Type.String({
-        description:
-          'A stable, machine-readable name of the reason, for a client that shows it in its own language. Set for the schema checks: `required`, `unknown-property`, `one-of`, `equal-to`, `type`, `format`, `pattern`, `max-length`, `min-length`, `maximum`, `minimum`, `exclusive-maximum`, `exclusive-minimum`, `max-items`, `min-items`, `invalid` (none of the allowed shapes); for the merge fields of campaigns and journeys: `merge-field-syntax`, `unknown-merge-field`, `merge-field-purpose`, `merge-field-role`; and for some rules of the services. Absent when the reason has no code: then show `reason`.',
+        description: `A stable, machine-readable name of the reason, for a client that shows it in its own language: ${FIELD_ERROR_CODES.map((c) => `\`${c}\``).join(', ')}. Set for the schema checks (\`invalid\`: none of the allowed shapes), for the merge fields of campaigns and journeys (\`merge-field-*\`, \`unknown-merge-field\`) and for some rules of the services. Absent when the reason has no code: then show \`reason\`.`,
       }),
     ),
     params: Type.Optional(

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
-import type { FieldError } from '../platform/problem.ts'
+import type { FieldError, FieldErrorCode } from '../platform/problem.ts'
 
 /**
  * Two validators: request bodies are checked strictly (a string "5" is not the number 5, and
@@ -75,7 +75,7 @@ export function fieldErrors(
 }
 
 /** Schema keywords whose refusal names a limit (`params.limit`), by their code. */
-const LIMIT_CODES: Readonly<Record<string, string>> = {
+const LIMIT_CODES: Readonly<Record<string, FieldErrorCode>> = {
   maxLength: 'max-length',
   minLength: 'min-length',
   maximum: 'maximum',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import i18next, { type TFunction } from 'i18next'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { FIELD_ERROR_CODES } from '../../src/platform/problem.ts'
 import { problemLine, REASON_CODES, reasonText } from '../../web/src/app/problem-text.ts'
 
 type Locale = Record<string, unknown>
@@ -102,5 +103,9 @@ describe('reasonText', () => {
       const keys = Object.keys(reasons(lang)).map((k) => k.replace(/_(one|other)$/, ''))
       expect(new Set(keys), lang).toEqual(new Set(REASON_CODES))
     }
+  })
+
+  it('knows every code the server gives (the web keeps its own copy of the list)', () => {
+    expect(new Set(REASON_CODES)).toEqual(new Set(FIELD_ERROR_CODES))
   })
 })

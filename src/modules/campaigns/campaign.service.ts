@@ -1,6 +1,6 @@
 import type { Mailer } from '../../platform/mail/mailer.ts'
 import { withUnsubscribeFooter } from '../../platform/mail/mailer.ts'
-import type { FieldError } from '../../platform/problem.ts'
+import type { FieldError, FieldErrorCode } from '../../platform/problem.ts'
 import { ProblemError } from '../../platform/problem.ts'
 import type { AuditWriter } from '../../privacy/audit/audit-record.ts'
 import type {
@@ -202,7 +202,7 @@ export class CampaignService {
   async #check(ctx: RequestContext, input: CampaignInput): Promise<CampaignWrite> {
     const invalid: FieldError[] = []
     const forbidden: FieldError[] = []
-    const bad = (field: string, reason: string, code?: string) =>
+    const bad = (field: string, reason: string, code?: FieldErrorCode) =>
       invalid.push({ in: 'body', field, reason, ...(code ? { code } : {}) })
     try {
       await this.#d.segments.get(input.segmentId)

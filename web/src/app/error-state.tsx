@@ -1,6 +1,7 @@
 import { Alert, Button, Stack, Text } from '@mantine/core'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from './api'
+import { problemHeadline, problemLine } from './problem-text'
 
 /** A failed load: translated explanation, the HTTP status when there was one, and a retry. */
 export function ErrorState({
@@ -57,5 +58,30 @@ export function SubmitErrorAlert({
         ))}
       </Stack>
     </Alert>
+  )
+}
+
+/**
+ * A refused action: the problem's headline and its field errors in the UI's language; `fallback`
+ * when the error is not a problem (the network, a bug), `message` instead of the headline if given.
+ */
+export function ProblemAlert({
+  error,
+  testId,
+  fallback,
+  message,
+}: {
+  error: unknown
+  testId: string
+  fallback: string
+  message?: string | undefined
+}) {
+  const { t } = useTranslation()
+  return (
+    <SubmitErrorAlert
+      message={message ?? (isProblem(error) ? problemHeadline(t, error) : fallback)}
+      lines={isProblem(error) ? error.errors.map((e) => problemLine(t, e)) : []}
+      testId={testId}
+    />
   )
 }

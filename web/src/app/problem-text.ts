@@ -106,3 +106,14 @@ export function problemSummary(
     ? problem.errors.map((e) => problemLine(t, e)).join('; ')
     : (problem.detail ?? problem.title)
 }
+
+/**
+ * The first line of a refusal: "some values were not accepted" when it names field errors (they
+ * follow, in the UI's language), else the server's detail or title.
+ */
+export function problemHeadline(
+  t: TFunction,
+  problem: { errors: readonly unknown[]; detail?: string | undefined; title: string },
+): string {
+  return problem.errors.length > 0 ? t('problems.notAccepted') : (problem.detail ?? problem.title)
+}

@@ -22,7 +22,7 @@ import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
 import { SubmitErrorAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
-import { problemLine, reasonText } from '../../app/problem-text'
+import { problemHeadline, problemLine, reasonText } from '../../app/problem-text'
 import { recipientsQueryOptions } from '../privacy/recipients.api'
 import { segmentsQueryOptions } from '../segments/segments.api'
 import { purposesQueryOptions, useRolePurposes } from '../subjects/contact-overview.api'
@@ -494,11 +494,9 @@ export function CampaignForm({
               ? t('campaigns.editor.conflict')
               : errors.at.size > 0 && errors.rest.length === 0
                 ? t('campaigns.editor.fixFields')
-                : isProblem(save.error) && save.error.errors.length > 0
-                  ? t('problems.notAccepted')
-                  : isProblem(save.error)
-                    ? (save.error.detail ?? save.error.title)
-                    : t('campaigns.failed')
+                : isProblem(save.error)
+                  ? problemHeadline(t, save.error)
+                  : t('campaigns.failed')
           }
           lines={errors.rest}
           testId="campaign-save-error"

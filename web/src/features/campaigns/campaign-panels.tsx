@@ -16,9 +16,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
-import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
+import { ErrorState, ProblemAlert as SharedProblemAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
-import { problemLine, reasonText } from '../../app/problem-text'
+import { reasonText } from '../../app/problem-text'
 import { sessionQueryOptions } from '../auth/auth.api'
 import { purposesQueryOptions } from '../subjects/contact-overview.api'
 import {
@@ -45,7 +45,7 @@ export function usePurposeName() {
   return (key: string) => purposes.data?.find((p) => p.key === key)?.name[language] ?? key
 }
 
-/** A refused call: the server's detail and each field it names. */
+/** A refused call of the campaign pages: its headline and each field it names. */
 export function ProblemAlert({
   error,
   testId,
@@ -57,18 +57,7 @@ export function ProblemAlert({
 }) {
   const { t } = useTranslation()
   return (
-    <SubmitErrorAlert
-      message={
-        message ??
-        (isProblem(error)
-          ? error.errors.length > 0
-            ? t('problems.notAccepted')
-            : (error.detail ?? error.title)
-          : t('campaigns.failed'))
-      }
-      lines={isProblem(error) ? error.errors.map((e) => problemLine(t, e)) : []}
-      testId={testId}
-    />
+    <SharedProblemAlert error={error} testId={testId} fallback={t('campaigns.failed')} message={message} />
   )
 }
 

@@ -20,9 +20,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
-import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
+import { ErrorState, ProblemAlert as SharedProblemAlert } from '../../app/error-state'
 import { currentLanguage } from '../../app/i18n'
-import { problemLine, reasonText } from '../../app/problem-text'
+import { reasonText } from '../../app/problem-text'
 import { usePermissions } from '../auth/permissions'
 import { segmentsQueryOptions } from '../segments/segments.api'
 import { useRolePurposes } from '../subjects/contact-overview.api'
@@ -691,17 +691,5 @@ function cleanStep(step: JourneyStep): JourneyStep {
 
 function ProblemAlert({ error, testId }: { error: unknown; testId: string }) {
   const { t } = useTranslation()
-  return (
-    <SubmitErrorAlert
-      message={
-        isProblem(error)
-          ? error.errors.length > 0
-            ? t('problems.notAccepted')
-            : (error.detail ?? error.title)
-          : t('journeys.failed')
-      }
-      lines={isProblem(error) ? error.errors.map((e) => problemLine(t, e)) : []}
-      testId={testId}
-    />
-  )
+  return <SharedProblemAlert error={error} testId={testId} fallback={t('journeys.failed')} />
 }

@@ -19,7 +19,7 @@ import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/rea
 import { useEffect, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { isProblem } from '../../app/api'
-import { ErrorState, SubmitErrorAlert } from '../../app/error-state'
+import { ErrorState, ProblemAlert as SharedProblemAlert } from '../../app/error-state'
 
 import { currentLanguage } from '../../app/i18n'
 import { problemLine, reasonText } from '../../app/problem-text'
@@ -512,20 +512,8 @@ function SegmentMembers({
   )
 }
 
-/** A refused call: the server's detail, then each field it names. */
+/** A refused call: its headline, then each field it names. */
 function ProblemAlert({ error, testId }: { error: unknown; testId: string }) {
   const { t } = useTranslation()
-  return (
-    <SubmitErrorAlert
-      message={
-        isProblem(error)
-          ? error.errors.length > 0
-            ? t('problems.notAccepted')
-            : (error.detail ?? error.title)
-          : t('segments.failed')
-      }
-      lines={isProblem(error) ? error.errors.map((e) => problemLine(t, e)) : []}
-      testId={testId}
-    />
-  )
+  return <SharedProblemAlert error={error} testId={testId} fallback={t('segments.failed')} />
 }
