@@ -6,6 +6,7 @@ import { registerAudit } from './audit.ts'
 import { registerBreaches } from './breaches.ts'
 import { registerCampaignChannels } from './campaign-channels.ts'
 import { registerCampaigns } from './campaigns.ts'
+import { enableCliCompileCache } from './compile-cache.ts'
 import { registerConsent } from './consent.ts'
 import { registerDemo } from './demo.ts'
 import { registerErasures } from './erasures.ts'
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
 }
 
 try {
+  enableCliCompileCache()
   await buildProgram().parseAsync(process.argv)
 } catch (error) {
   reportAndExit(error)

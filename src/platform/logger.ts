@@ -1,6 +1,9 @@
 import pino, { type Logger } from 'pino'
-import pretty from 'pino-pretty'
 import type { LogLevel } from './config.ts'
+import { lazy } from './lazy.ts'
+
+// Only a process logging to a terminal formats lines (issue #18: a CLI command loads what it runs).
+const pinoPretty = lazy<typeof import('pino-pretty')>('pino-pretty')
 
 export type { Logger }
 
@@ -39,7 +42,7 @@ export function createLogger(
  */
 function terminalStream(): pino.DestinationStream | undefined {
   if (!process.stdout.isTTY || process.env.TRESOR_LOG_FORMAT === 'json') return undefined
-  return pretty({
+  return pinoPretty()({
     colorize: true,
     translateTime: 'SYS:HH:MM:ss',
     ignore: 'pid,hostname,app,component,req,res,responseTime,reqId',

@@ -43,12 +43,31 @@ describe('tresor CLI', () => {
     expect(loaded.length).toBeLessThan(200)
   })
 
-  it('opens the database for a command without loading the document writers or the job runner', async () => {
-    // pdfkit, exceljs and archiver load when a document is written; pg-boss where jobs run.
-    const { packages } = await packagesLoadedBy(['purposes', 'list', '--data-dir', tempDir()])
+  it('opens the database for a command without loading what only other work needs', async () => {
+    // pdfkit, exceljs and archiver load when a document is written; pg-boss where jobs run; pg
+    // for a PostgreSQL server; nodemailer with the first mail, the CSV libraries with the first
+    // CSV, the phone library with the first number, the TCF library with the first TC string,
+    // pino-pretty on a terminal; TypeBox with the HTTP routes' schemas.
+    const { loaded, packages } = await packagesLoadedBy(['purposes', 'list', '--data-dir', tempDir()])
     expect(packages).toContain('@electric-sql/pglite')
-    for (const heavy of ['exceljs', 'pdfkit', 'archiver', 'pg-boss'])
+    for (const heavy of [
+      'exceljs',
+      'pdfkit',
+      'archiver',
+      'pg-boss',
+      'pg',
+      'nodemailer',
+      'csv-parse',
+      'csv-stringify',
+      '@iabtechlabtcf/core',
+      'pino-pretty',
+      'typebox',
+      'fastify',
+    ])
       expect(packages, `tresor purposes list loaded ${heavy}`).not.toContain(heavy)
+    // The vault checks the configured phone region against the library's metadata alone.
+    const phone = loaded.filter((url) => url.includes('/node_modules/libphonenumber-js/'))
+    expect(phone.map((url) => url.slice(url.lastIndexOf('/') + 1))).toEqual(['metadata.min.json'])
   })
 
   it('stops with one clear line and exit code 78 on invalid configuration', async () => {

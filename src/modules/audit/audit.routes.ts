@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { decodeCursor, encodeCursor } from '../../platform/pagination.ts'
+import { decodeCursor, encodeCursor } from '../../platform/cursor.ts'
 import { invalidField } from '../../platform/problem.ts'
 import {
   SubjectHistoryPage,

@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor } from '../../platform/pagination.ts'
+import { decodeCursor, encodeCursor } from '../../platform/cursor.ts'
 import { invalidField } from '../../platform/problem.ts'
 import type { DsrChannel, DsrKind } from '../../privacy/requests/dsr.ts'
 import type { DsrActor, DsrRequest, DsrRequestService } from '../../privacy/requests/dsr-request.service.ts'

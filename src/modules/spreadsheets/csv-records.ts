@@ -1,7 +1,11 @@
 import { finished } from 'node:stream/promises'
-import { CsvError, type Parser, parse } from 'csv-parse'
+import type { CsvError, Parser } from 'csv-parse'
+import { lazy } from '../../platform/lazy.ts'
 import { TableFormatError } from './table-format-error.ts'
 import { columnLetter } from './table-header.ts'
+
+/** Loaded with the first CSV read, not with every process (issue #18). */
+const csvParse = lazy<typeof import('csv-parse')>('csv-parse')
 
 /** One parsed CSV record and the physical line it starts on (1-based). */
 export interface CsvRecord {
@@ -90,7 +94,7 @@ class CsvReader {
   }
 
   #newParser(): Parser {
-    const parser = parse({
+    const parser = csvParse().parse({
       delimiter: this.#delimiter,
       record_delimiter: ['\r\n', '\n', '\r'],
       relax_column_count: true,
@@ -174,7 +178,7 @@ class CsvReader {
    */
   #recover(ended: boolean): Buffer {
     const failure = this.#failure
-    if (!(failure instanceof CsvError)) throw failure
+    if (!(failure instanceof csvParse().CsvError)) throw failure
     const tail = Buffer.concat(this.#held).subarray(this.#recordEnd - this.#heldFrom)
     // csv-parse skips empty lines before a record: so does the line count here.
     let at = 0

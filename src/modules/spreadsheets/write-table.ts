@@ -1,12 +1,15 @@
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { stringify } from 'csv-stringify'
+import { lazy } from '../../platform/lazy.ts'
 import { exceljs } from './exceljs.ts'
 import { neutralizeFormula } from './neutralize-formula.ts'
 import { waitForSheetBacklog } from './xlsx-backlog.ts'
 import { isoText } from './xlsx-cell-text.ts'
 
 export { neutralizeFormula } from './neutralize-formula.ts'
+
+/** Loaded with the first CSV written, not with every process (issue #18). */
+const csvStringify = lazy<typeof import('csv-stringify')>('csv-stringify')
 
 /**
  * A value to export. Strings are formula-neutralised; numbers, booleans and dates are written as what they
@@ -41,7 +44,7 @@ export async function writeCsv(
   const { bom, delimiter } = DIALECTS[options.dialect ?? 'excel-de']
   // csv-stringify stops quoting fields that hold a lone CR or LF once record_delimiter is given, unless
   // quote_record_delimiter is set; such a field would come back as two records.
-  const stringifier = stringify({
+  const stringifier = csvStringify().stringify({
     bom,
     delimiter,
     record_delimiter: '\r\n',

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
+import { decodeCursor, encodeCursor } from '../../platform/cursor.ts'
 import type { Schema } from '../../platform/db/schema.ts'
-import { decodeCursor, encodeCursor } from '../../platform/pagination.ts'
 import { invalidField, ProblemError } from '../../platform/problem.ts'
 import {
   IDENTIFIER_FIELDS,

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto'
-import { Base64Url, BitLength, Segment, SegmentIDs, type TCModel, TCString } from '@iabtechlabtcf/core'
+import type { Segment, TCModel } from '@iabtechlabtcf/core'
+import { lazy } from '../../platform/lazy.ts'
 import type { TcfPurposeMapping } from './tracking-config.ts'
+
+// Loaded with the first TC string, not with the tracking module (issue #18).
+const tcf = lazy<typeof import('@iabtechlabtcf/core')>('@iabtechlabtcf/core')
 
 /** What an IAB TCF v2 consent string says about one Tresor purpose. */
 export interface TcfVerdict {
@@ -26,6 +30,7 @@ export class UndecodableTcString extends Error {
 
 /** The TCF segment type of one `.`-separated segment: its first 3 bits (the core segment's are 0). */
 function segmentOf(segment: string): Segment | undefined {
+  const { Base64Url, BitLength, SegmentIDs } = tcf()
   const bits = Base64Url.decode(segment.charAt(0)).slice(0, BitLength.segmentType)
   return SegmentIDs.ID_TO_KEY[Number.parseInt(bits, 2)]
 }
@@ -37,6 +42,7 @@ function segmentOf(segment: string): Segment | undefined {
  * anything that is not a TCF v2 string with a core segment.
  */
 export function readTcString(value: string, mapping: TcfPurposeMapping): TcfVerdict {
+  const { Segment, TCString } = tcf()
   let model: TCModel
   let segments: (Segment | undefined)[]
   try {

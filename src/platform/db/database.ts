@@ -11,7 +11,7 @@ import {
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, sql } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
 import { PGliteDialect } from './pglite-dialect.ts'
 import {
   type ShareOptions,
@@ -20,7 +20,6 @@ import {
   type SocketShare,
   shareOverSocket,
 } from './pglite-socket.ts'
-import { PreparingClient } from './prepared.ts'
 import type { Schema } from './schema.ts'
 
 export type Engine = 'pglite' | 'postgres'
@@ -119,6 +118,11 @@ async function openPool(
   jobStore: Database['jobStore'],
   attached?: boolean,
 ): Promise<Database> {
+  // Loaded here, not at import: a command on the embedded database needs neither (issue #18).
+  const [{ default: pg }, { PreparingClient }] = await Promise.all([
+    import('pg'),
+    import('./prepared-client.ts'),
+  ])
   const pool = new pg.Pool({
     ...config,
     // Statements marked with `preparedAs` go as named prepared statements (ADR 0023), on a

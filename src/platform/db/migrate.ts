@@ -44,6 +44,9 @@ export class MigrationError extends Error {
  * so a crash leaves either the whole migration or none of it. Returns the versions applied.
  */
 export async function migrate(database: Database, migrations = listMigrations()): Promise<Migration[]> {
+  // Every start of every CLI command comes here: when each migration has landed unchanged, one
+  // read answers, without a transaction and lock per migration (issue #18: a fast CLI).
+  if (await upToDate(database, migrations)) return []
   await database.transaction(async (tx) => {
     // Looked up first: `create table if not exists` needs CREATE on the schema even when the table
     // exists, which the production role that runs Tresor (not the tables' owner) doesn't have.
@@ -89,16 +92,31 @@ export async function migrate(database: Database, migrations = listMigrations())
   return applied
 }
 
+/** True when the bookkeeping table holds exactly these migrations with their checksums. */
+async function upToDate(database: Database, migrations: readonly Migration[]): Promise<boolean> {
+  const { rows } = await sql<{
+    exists: boolean
+  }>`select to_regclass('schema_migration') is not null as exists`.execute(database.db)
+  if (!rows[0]?.exists) return false
+  const landed = await landedMigrations(database)
+  return landed.size === migrations.length && migrations.every((m) => landed.get(m.version) === m.checksum)
+}
+
+/** Version → checksum of every migration the database has applied. */
+async function landedMigrations(database: Database): Promise<Map<number, string>> {
+  const { rows } = await sql<{
+    version: number
+    checksum: string
+  }>`select version, checksum from schema_migration`.execute(database.db)
+  return new Map(rows.map((row) => [Number(row.version), row.checksum]))
+}
+
 /**
  * For a process that may not migrate (the CLI beside a running `tresor serve`, which migrated at
  * its start): refuses a schema that is not exactly this version's, in one read.
  */
 export async function checkMigrated(database: Database, migrations = listMigrations()): Promise<void> {
-  const { rows } = await sql<{
-    version: number
-    checksum: string
-  }>`select version, checksum from schema_migration`.execute(database.db)
-  const landed = new Map(rows.map((row) => [Number(row.version), row.checksum]))
+  const landed = await landedMigrations(database)
   const differs =
     landed.size !== migrations.length ||
     migrations.some((migration) => landed.get(migration.version) !== migration.checksum)

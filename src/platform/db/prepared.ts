@@ -1,5 +1,4 @@
 import { type RawBuilder, sql } from 'kysely'
-import pg from 'pg'
 
 /**
  * Named prepared statements for the few statements every request runs (a list page and its
@@ -10,7 +9,8 @@ import pg from 'pg'
  * statement's plan may become a generic plan, which is right for a page of 50 ids and wrong for a
  * statement over a million.
  *
- * On the embedded engine the mark is an SQL comment and nothing more.
+ * On the embedded engine the mark is an SQL comment and nothing more. The client that sends the
+ * names is in prepared-client.ts, loaded only by a process that talks to a PostgreSQL server.
  */
 export function preparedAs(label: string): RawBuilder<unknown> {
   if (!LABEL.test(label)) throw new Error(`not a statement label: ${label}`)
@@ -44,20 +44,4 @@ export function statementName(text: string): string | undefined {
   const name = `${label}-${shapes + 1}`
   names.set(text, name)
   return name
-}
-
-/** pg's client, sending marked statements as named prepared statements. */
-export class PreparingClient extends pg.Client {
-  // pg's `query` has a dozen overloads; this one only looks at (text, values[, callback]).
-  // biome-ignore lint/suspicious/noExplicitAny: forwarded to pg unchanged
-  override query(config: any, values?: any, callback?: any): any {
-    if (typeof config === 'string') {
-      const name = statementName(config)
-      if (name !== undefined)
-        return typeof values === 'function'
-          ? super.query({ name, text: config }, values)
-          : super.query({ name, text: config, values }, callback)
-    }
-    return super.query(config, values, callback)
-  }
 }

@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { createTransport } from 'nodemailer'
+import { lazy, onFirstUse } from '../lazy.ts'
+
+/** Loaded with the first mail, not with every process that could send one (issue #18). */
+export const nodemailer = lazy<typeof import('nodemailer')>('nodemailer')
 
 /**
  * Building mails (MIME, encodings, headers) with nodemailer's composer, for a bulk sender on
@@ -30,10 +33,12 @@ export interface ComposedMail {
 
 /** One mail composed in this thread (the file transport's and a single mail's way). */
 export function composer(): { compose(mail: ComposableMail): Promise<ComposedMail>; close(): void } {
-  const transport = createTransport({ streamTransport: true, buffer: true, newline: 'windows' })
+  const transport = onFirstUse(() =>
+    nodemailer().createTransport({ streamTransport: true, buffer: true, newline: 'windows' }),
+  )
   return {
     async compose(mail) {
-      const info = await transport.sendMail(mail)
+      const info = await transport.get().sendMail(mail)
       return {
         message: info.message as Buffer,
         envelope: info.envelope as ComposedMail['envelope'],

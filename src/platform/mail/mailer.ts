@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createTransport } from 'nodemailer'
 import type { MailSettings } from '../config.ts'
+import { onFirstUse } from '../lazy.ts'
 import type { Logger } from '../logger.ts'
-import { ComposePool, composer, composeWorkers } from './mail-compose.ts'
+import { ComposePool, composer, composeWorkers, nodemailer } from './mail-compose.ts'
 
 /** One mail to send. Plain text always; HTML optional. */
 export interface OutgoingMail {
@@ -176,17 +176,19 @@ export function createMailer(settings: MailSettings, logger?: Logger, options: M
   if (settings.smtpUrl) {
     // nodemailer's own logger stays off: it would print addresses and the SMTP dialogue.
     const pool = options.pool
-    const transport = pool
-      ? createTransport({
-          url: settings.smtpUrl,
-          logger: false,
-          debug: false,
-          pool: true,
-          maxConnections: pool.maxConnections,
-          maxMessages: Number.POSITIVE_INFINITY,
-          ...(pool.ratePerSecond > 0 ? { rateDelta: 1000, rateLimit: pool.ratePerSecond } : {}),
-        })
-      : createTransport({ url: settings.smtpUrl, logger: false, debug: false })
+    const transport = onFirstUse(() =>
+      pool
+        ? nodemailer().createTransport({
+            url: settings.smtpUrl,
+            logger: false,
+            debug: false,
+            pool: true,
+            maxConnections: pool.maxConnections,
+            maxMessages: Number.POSITIVE_INFINITY,
+            ...(pool.ratePerSecond > 0 ? { rateDelta: 1000, rateLimit: pool.ratePerSecond } : {}),
+          })
+        : nodemailer().createTransport({ url: settings.smtpUrl, logger: false, debug: false }),
+    )
     // Each mail is built into one buffer first and handed to the SMTP connection whole: streamed
     // part by part, nodemailer writes every piece of the MIME tree to the socket on its own. A bulk
     // sender builds on worker threads (mail-compose.ts): at a campaign's pace composing is most of
@@ -197,7 +199,7 @@ export function createMailer(settings: MailSettings, logger?: Logger, options: M
       transport: 'smtp',
       async send(mail) {
         const built = await build.compose(await message(mail))
-        await transport.sendMail({ envelope: built.envelope, raw: built.message })
+        await transport.get().sendMail({ envelope: built.envelope, raw: built.message })
         log?.info({ transport: 'smtp', messageId: built.messageId, marketing: !!mail.marketing }, 'mail sent')
         return { messageId: built.messageId }
       },
@@ -208,11 +210,13 @@ export function createMailer(settings: MailSettings, logger?: Logger, options: M
     }
   }
 
-  const transport = createTransport({ streamTransport: true, buffer: true, newline: 'windows' })
+  const transport = onFirstUse(() =>
+    nodemailer().createTransport({ streamTransport: true, buffer: true, newline: 'windows' }),
+  )
   return {
     transport: 'file',
     async send(mail) {
-      const info = await transport.sendMail(await message(mail))
+      const info = await transport.get().sendMail(await message(mail))
       await mkdir(settings.outboxDir, { recursive: true, mode: 0o700 })
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`
       const file = path.join(settings.outboxDir, name)

@@ -20,12 +20,11 @@ import {
 import type { KeyWithIdentity } from '../vault/vault.repository.ts'
 import { applyConsentEvent, type ConsentRecord } from './consent-transition.ts'
 import type { AudienceFilter, PermissionRepository } from './permission.repository.ts'
-import {
-  type ConsentProof,
-  ERASURE_HELD_GROUND,
-  type PermissionSource,
-  type RestrictionGround,
-  type RestrictionStateGround,
+import type {
+  ConsentProof,
+  PermissionSource,
+  RestrictionGround,
+  RestrictionStateGround,
 } from './permission.schemas.ts'
 import {
   ALL_MARKETING_TARGET,
@@ -36,6 +35,7 @@ import {
   decisionPlan,
   defaultChannel,
   denialReason,
+  ERASURE_HELD_GROUND,
   type ObjectionKey,
   type ObjectionScope,
 } from './permission-rules.ts'

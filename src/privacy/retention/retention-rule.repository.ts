@@ -109,6 +109,19 @@ export class RetentionRuleRepository {
     return db.selectFrom('retention_rule').selectAll().where('key', '=', key).forUpdate().executeTakeFirst()
   }
 
+  /** Locks the built-in rules among `keys` for a change in the same transaction, in one read. */
+  findBuiltinForUpdate(keys: readonly string[], db: Kysely<Schema>): Promise<RetentionRuleRow[]> {
+    if (keys.length === 0) return Promise.resolve([])
+    return db
+      .selectFrom('retention_rule')
+      .selectAll()
+      .where('key', 'in', keys)
+      .where('builtin', '=', true)
+      .orderBy('key')
+      .forUpdate()
+      .execute()
+  }
+
   /** Inserts the rules that don't exist yet, as built in; never touches one that does. Returns the new rows. */
   insertMissing(rules: readonly RetentionRuleDefinition[], db = this.#db): Promise<RetentionRuleRow[]> {
     if (rules.length === 0) return Promise.resolve([])

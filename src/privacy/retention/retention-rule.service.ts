@@ -6,6 +6,7 @@ import type { AuditActor, AuditWriter } from '../audit/audit-record.ts'
 import { periodAtLeast } from './retention-clock.ts'
 import {
   type RetentionRuleRepository,
+  type RetentionRuleRow,
   toRetentionRule,
   toRetentionRuleRow,
   toRetentionRuleVersion,
@@ -84,9 +85,19 @@ export class RetentionRuleService {
         trx,
       )
       const fresh = new Set(inserted.map((r) => r.key))
-      for (const seeded of rules) {
-        if (fresh.has(seeded.key)) continue
-        await this.#followLaw(seeded, trx)
+      // One locking read for every seeded rule that existed (a start runs this on each process).
+      const existing = rules.filter((rule) => !fresh.has(rule.key))
+      const rows = new Map(
+        (
+          await this.#rules.findBuiltinForUpdate(
+            existing.map((rule) => rule.key),
+            trx,
+          )
+        ).map((row) => [row.key, row]),
+      )
+      for (const seeded of existing) {
+        const row = rows.get(seeded.key)
+        if (row) await this.#followLaw(seeded, row, trx)
       }
       if (inserted.length > 0)
         await this.#audit.append(
@@ -105,9 +116,11 @@ export class RetentionRuleService {
   }
 
   /** Brings a seeded rule's legal minimum and transition to the seed's, when they differ. */
-  async #followLaw(seeded: RetentionRuleDefinition, trx: Kysely<Schema>): Promise<void> {
-    const row = await this.#rules.findForUpdate(seeded.key, trx)
-    if (!row?.builtin) return
+  async #followLaw(
+    seeded: RetentionRuleDefinition,
+    row: RetentionRuleRow,
+    trx: Kysely<Schema>,
+  ): Promise<void> {
     const current = toRetentionRule(row)
     const changed: string[] = []
     if (!isDeepStrictEqual(current.legalMinimum, seeded.legalMinimum)) changed.push('legalMinimum')

@@ -4,16 +4,9 @@ import type { PersonalField } from '../fields/field-catalog.ts'
 import type { FieldRegistry } from '../fields/field-registry.ts'
 import { type PlanQuery, permittedCondition } from '../permissions/permission.repository.ts'
 import { PURCHASE_STATUSES } from '../scores/score-store.ts'
-import {
-  MAX_DEPTH,
-  MAX_GROUP_SIZE,
-  MAX_NODES,
-  MAX_WINDOW_DAYS,
-  SCORE_BANDS,
-  type SegmentCondition,
-  type SegmentGroup,
-  type SegmentNode,
-} from './segment-rules.ts'
+import type { SegmentCondition, SegmentGroup, SegmentNode } from './segment-rules.ts'
+// From the vocabulary, not the rules' schema: the compiler runs without TypeBox (issue #18).
+import { MAX_DEPTH, MAX_GROUP_SIZE, MAX_NODES, MAX_WINDOW_DAYS, SCORE_BANDS } from './segment-vocabulary.ts'
 
 /** The record fields of the catalog each kind of condition reads. */
 export const TOUCHPOINT_FIELD = 'touchpoints'

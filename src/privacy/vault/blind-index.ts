@@ -1,6 +1,12 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto'
-import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js'
+import type { CountryCode } from 'libphonenumber-js'
 import { ConfigError } from '../../platform/config.ts'
+import { lazy } from '../../platform/lazy.ts'
+
+// Loaded with the first phone number, not with the vault: most commands never see one (issue #18).
+const phoneNumbers = lazy<typeof import('libphonenumber-js')>('libphonenumber-js')
+/** The library's own metadata (the one its default entry uses): the regions it knows numbers of. */
+const phoneMetadata = lazy<{ countries: Record<string, unknown> }>('libphonenumber-js/metadata.min.json')
 
 /** What can be looked up by value: the identifiers people are found and de-duplicated by. */
 export const BLIND_INDEX_KINDS = ['email', 'phone'] as const
@@ -73,14 +79,14 @@ export function normalizeEmail(raw: string): string {
  * one of `region` (ISO 3166-1 alpha-2). Throws if it isn't a valid number.
  */
 export function normalizePhone(raw: string, region: string): string {
-  const parsed = parsePhoneNumberFromString(raw, { defaultCountry: region as CountryCode })
+  const parsed = phoneNumbers().parsePhoneNumberFromString(raw, { defaultCountry: region as CountryCode })
   if (!parsed?.isValid()) throw new InvalidIdentifierError('phone', 'is not a valid phone number')
   return parsed.number
 }
 
 /** Throws unless libphonenumber knows the region (a configuration error: TRESOR_PHONE_REGION). */
 export function assertPhoneRegion(region: string): void {
-  if (!isSupportedCountry(region))
+  if (!Object.hasOwn(phoneMetadata().countries, region))
     throw new ConfigError('TRESOR_PHONE_REGION', `${region} is not a region phone numbers are known for`)
 }
 

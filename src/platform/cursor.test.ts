@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeCursor, encodeCursor } from './pagination.ts'
+import { decodeCursor, encodeCursor } from './cursor.ts'
 import { ProblemError } from './problem.ts'
 
 const ID = '0b6f3b4e-7d1c-4c59-9a3e-2f5d8c1b0a77'
