@@ -21,6 +21,7 @@ import {
   shareOverSocket,
 } from './pglite-socket.ts'
 import type { Schema } from './schema.ts'
+import { timestamptzParser } from './timestamptz.ts'
 
 export type Engine = 'pglite' | 'postgres'
 
@@ -63,6 +64,8 @@ const BYTEA_OID = 17
 /** date as its ISO text (`2026-01-31`) on both engines: a calendar day has no time zone to shift. */
 const DATE_OID = 1082
 const parseDate = (value: string): string => value
+/** timestamptz digit by digit on a PostgreSQL server (`timestamptz.ts`); PGlite parses its own. */
+const TIMESTAMPTZ_OID = 1184
 /** `\\x…` hex from the embedded engine, decoded natively (PGlite's own parser goes byte by byte). */
 const parseBytea = (value: string): Uint8Array => {
   const bytes = Buffer.from(value.slice(2), 'hex')
@@ -123,6 +126,7 @@ async function openPool(
     import('pg'),
     import('./prepared-client.ts'),
   ])
+  const parseTimestamptz = timestamptzParser(pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text'))
   const pool = new pg.Pool({
     ...config,
     // Statements marked with `preparedAs` go as named prepared statements (ADR 0023), on a
@@ -135,7 +139,9 @@ async function openPool(
           ? parseInt8
           : oid === DATE_OID
             ? parseDate
-            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+            : oid === TIMESTAMPTZ_OID
+              ? parseTimestamptz
+              : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   })
   // An idle client that loses its server must not crash the process; the next query reports it.
