@@ -84,6 +84,12 @@ describeEachEngine('subject list: names and e-mail addresses for roles that may 
     expect(read?.fields).toEqual(expect.arrayContaining(['firstName', 'lastName', 'email']))
     expect(read?.fields).not.toContain('phone')
     expect(read?.subject_ids?.length ?? read?.subject_set_size).toBe(4)
+    // Only the read: the list asks for the columns sales may see, so nothing is withheld from it
+    // (dietaryRequirements, a special category contact_management has no Art. 9(2) basis for, is
+    // not asked for; reading one contact records its withholding).
+    expect((await auditAfter(before)).map((r) => r.action)).toEqual(['read'])
+    expect(read?.fields).not.toContain('dietaryRequirements')
+    expect(page.items.every((s) => !('dietaryRequirements' in s.attributes))).toBe(true)
   })
 
   it('keeps the pseudonymous view for product: no identifiers, same total', async () => {

@@ -121,6 +121,9 @@ export class SubjectService {
       // the name and e-mail address: the gate decides the fields once for the page, records one read
       // naming them and decrypts them in one vault read (a role without them keeps the pseudonymous view).
       fields: [...LIST_IDENTIFIER_FIELDS, ...this.#gate.fields.attributes()],
+      // The columns the viewer may see: a special category the purpose has no Art. 9 basis for (or
+      // a category the role lacks) is not asked for, so each page is one audit record, not two.
+      permittedOnly: true,
       query: {
         limit: query.limit,
         sort: query.sort as SubjectSort,

@@ -1247,7 +1247,19 @@ export class Gate {
    * (an export validates by its first page). With `count`, also how many subjects of the list the
    * purpose may use (`total`) and may not (`excluded`), counted in SQL over the whole set.
    */
-  async page(request: Omit<UseRequest, 'subjectIds'> & { query: SubjectListQuery; count?: boolean }): Promise<
+  async page(
+    request: Omit<UseRequest, 'subjectIds'> & {
+      query: SubjectListQuery
+      count?: boolean
+      /**
+       * A list's columns: of `fields`, only those the role may see for the purpose are asked for;
+       * the others are left out of the page without a record of their withholding (a list that
+       * shows what its viewer may see asks for nothing else). A read of named fields (an export,
+       * one contact) records what was withheld.
+       */
+      permittedOnly?: boolean
+    },
+  ): Promise<
     UseResult & {
       hasMore: boolean
       last: { id: string; createdAt: Date; updatedAt: Date } | undefined
@@ -1258,7 +1270,7 @@ export class Gate {
       countedAt?: Date
     }
   > {
-    const { query, count, ...asked } = request
+    const { query, count, permittedOnly, ...asked } = request
     // A list names its purpose in the query string, not in a body.
     const purpose = await this.#purpose(asked.purpose, asked).catch((error: unknown) => {
       throw error instanceof ProblemError && error.kind === 'validation'
@@ -1269,7 +1281,8 @@ export class Gate {
     })
     // A purpose with several channels is listed for one of them (the decision depends on it).
     const rest = { ...asked, channel: await this.#p.permissions.channelFor(purpose.key, asked.channel) }
-    const fields = this.#split(rest.fields, rest.actor.role, purpose)
+    const split = this.#split(rest.fields, rest.actor.role, purpose)
+    const fields = permittedOnly ? { ...split, denied: [] } : split
     // Filtering on an attribute is using it: only on attributes the role may see for this purpose,
     // with values of the catalog (a list asks for subjects having all its values).
     for (const [key, value] of Object.entries(query.attributes ?? {})) {
