@@ -759,15 +759,20 @@ export class PermissionRepository {
     },
   ): Promise<{ row: SubjectRow; rule: DenialRule | null; sealed?: KeyWithIdentity | null }[]> {
     const direction = query.order.direction === 'asc' ? sql`asc` : sql`desc`
-    const verdicts = sql`
-      select s.*, ${denialRuleCase(query.plan, query.now, true)} as rule
-      from (${query.page}) s
-      cross join lateral (select s.id as id) ids
+    // The consent row only where the plan reads it: a purpose on legitimate interest (the everyday
+    // contact list) decides without it, and probing it was a quarter of the page's buffer reads.
+    const consentRow = needsConsentRow(query.plan)
+      ? sql`
       left join lateral (
         select q.status, q.expires_at from permission_state q
         where q.subject_id = s.id and q.purpose_key = ${query.purposeKey} and q.channel = ${query.channel}
         offset 0
       ) p on true`
+      : sql``
+    const verdicts = sql`
+      select s.*, ${denialRuleCase(query.plan, query.now, true)} as rule
+      from (${query.page}) s
+      cross join lateral (select s.id as id) ids${consentRow}`
     const mark = query.prepared ? preparedAs(query.sealed ? 'list-page-sealed' : 'list-page') : sql``
     const order = (table: string) =>
       sql`order by ${sql.ref(`${table}.${query.order.column}`)} ${direction}, ${sql.ref(`${table}.id`)} ${direction}`
