@@ -62,6 +62,8 @@ export const FIELD_ERROR_CODES = [
   'unknown-merge-field',
   'merge-field-purpose',
   'merge-field-role',
+  'not-an-email-address',
+  'not-a-phone-number',
 ] as const
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number]
 

@@ -117,10 +117,11 @@ describeEachEngine('subjects through the privacy gate', (runtime) => {
 
   it('rejects unknown identifier fields and bad values, naming the field, and writes nothing', async () => {
     const before = await runtime().services.subjects.count()
-    for (const [identifiers, field] of [
-      [{ ...person.identifiers, shoeSize: '42' }, 'shoeSize'],
-      [{ ...person.identifiers, email: 'not-an-address' }, 'email'],
-      [{ ...person.identifiers, phone: '12' }, 'phone'],
+    for (const [identifiers, field, code] of [
+      [{ ...person.identifiers, shoeSize: '42' }, 'shoeSize', undefined],
+      // Each with a code the UI shows in its language: the schema's, or the vault's own check.
+      [{ ...person.identifiers, email: 'not-an-address' }, 'email', 'format'],
+      [{ ...person.identifiers, phone: '12' }, 'phone', 'not-a-phone-number'],
     ] as const) {
       const res = await t.app.inject({
         method: 'POST',
@@ -130,6 +131,7 @@ describeEachEngine('subjects through the privacy gate', (runtime) => {
       })
       expect(res.statusCode, res.body).toBe(400)
       expect(JSON.stringify(problemOf(res).errors)).toContain(field)
+      if (code) expect(problemOf(res).errors).toContainEqual(expect.objectContaining({ code }))
       expect(res.body).not.toContain(CANARY)
     }
     expect(await runtime().services.subjects.count()).toBe(before)

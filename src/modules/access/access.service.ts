@@ -163,7 +163,7 @@ export class AccessService {
     this.#mayAssign(by, input.role)
     const email = input.email.trim()
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
-      throw invalidField('body', 'email', 'is not an e-mail address')
+      throw invalidField('body', 'email', 'is not an e-mail address', 'not-an-email-address')
     const generated = input.password === undefined ? generatePassword() : undefined
     const password = input.password ?? (generated as string)
     const weak = passwordProblem(password)

@@ -2,6 +2,7 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto'
 import type { CountryCode } from 'libphonenumber-js'
 import { ConfigError } from '../../platform/config.ts'
 import { lazy } from '../../platform/lazy.ts'
+import type { FieldErrorCode } from '../../platform/problem.ts'
 
 // Loaded with the first phone number, not with the vault: most commands never see one (issue #18).
 const phoneNumbers = lazy<typeof import('libphonenumber-js')>('libphonenumber-js')
@@ -60,7 +61,16 @@ export class InvalidIdentifierError extends Error {
     this.kind = kind
     this.reason = reason
   }
+
+  /** The field error's code (platform/problem.ts), for a client that shows it in its own language. */
+  get code(): FieldErrorCode {
+    return identifierErrorCode(this.kind)
+  }
 }
+
+/** The field error code of a value that is not an identifier of `kind`. */
+export const identifierErrorCode = (kind: BlindIndexKind): FieldErrorCode =>
+  kind === 'email' ? 'not-an-email-address' : 'not-a-phone-number'
 
 // Deliberately simple: one @, no spaces, a dot in the domain. Whether the address exists is for
 // double opt-in to prove, not for a pattern to guess.

@@ -15,6 +15,7 @@ import {
   type BlindIndexKind,
   type IndexKind,
   InvalidIdentifierError,
+  identifierErrorCode,
   isBlindIndexKind,
   type NameIndexKind,
   nameIndexKindOf,
@@ -221,7 +222,8 @@ export class VaultService {
     digests.forEach((digest, i) => {
       const { plan, at } = digestFor[i] as { plan: PlannedWrite; at: number }
       const slot = plan.index[at] as [BlindIndexKind, Buffer | null]
-      if (!Buffer.isBuffer(digest)) throw invalidField('body', `identifiers.${slot[0]}`, digest.invalid)
+      if (!Buffer.isBuffer(digest))
+        throw invalidField('body', `identifiers.${slot[0]}`, digest.invalid, identifierErrorCode(slot[0]))
       slot[1] = digest
     })
     return plans
@@ -394,7 +396,7 @@ export class VaultService {
     try {
       digest = index.digest(kind, rawValue)
     } catch (error) {
-      if (error instanceof InvalidIdentifierError) throw invalidField('query', kind, error.reason)
+      if (error instanceof InvalidIdentifierError) throw invalidField('query', kind, error.reason, error.code)
       throw error
     }
     return this.#repo.findByDigest(kind, digest, trx)
@@ -681,7 +683,8 @@ function phoneAsStored(index: BlindIndex, raw: string): string {
   try {
     return index.normalize('phone', raw)
   } catch (error) {
-    if (error instanceof InvalidIdentifierError) throw invalidField('body', 'identifiers.phone', error.reason)
+    if (error instanceof InvalidIdentifierError)
+      throw invalidField('body', 'identifiers.phone', error.reason, error.code)
     throw error
   }
 }

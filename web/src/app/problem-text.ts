@@ -25,6 +25,8 @@ export const REASON_CODES = [
   'unknown-merge-field',
   'merge-field-purpose',
   'merge-field-role',
+  'not-an-email-address',
+  'not-a-phone-number',
 ] as const
 export type ReasonCode = (typeof REASON_CODES)[number]
 
