@@ -303,7 +303,14 @@ describeEachEngineWithMail('privacy portal', MAIL, (runtime, smtp) => {
     const browser = await signIn('erika@example.com')
 
     const page = html(await me(browser.cookie))
-    const today = new Date().toISOString().slice(0, 10).split('-').reverse().join('.')
+    // The portal shows dates in the installation's time zone (default Europe/Berlin), which is a
+    // day ahead of UTC for an hour every night.
+    const today = new Intl.DateTimeFormat('de-DE', {
+      timeZone: 'Europe/Berlin',
+      day: '2-digit',
+      month: '2-digit',
+      year: 'numeric',
+    }).format(new Date())
     const phone =
       /<div class="item consent-item" id="consent-phone_marketing-phone">[\s\S]*?<\/div>\s*(?=<div class="item|<\/section>)/.exec(
         page,
