@@ -39,7 +39,7 @@ export interface FieldError {
 /**
  * Every code a field error may carry (the OpenAPI document lists them from here; the UI translates
  * them, web/src/app/problem-text.ts): the schema checks, then the merge fields of campaigns and
- * journeys.
+ * journeys, then the vault's identifier checks.
  */
 export const FIELD_ERROR_CODES = [
   'required',

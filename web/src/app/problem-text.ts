@@ -1,34 +1,7 @@
 import type { TFunction } from 'i18next'
-
-/**
- * The codes of field errors the UI says in its own words (`problems.reasons.<code>` in the
- * locales); the server documents them in the OpenAPI document's `components.schemas.Problem`.
- */
-export const REASON_CODES = [
-  'required',
-  'unknown-property',
-  'one-of',
-  'equal-to',
-  'type',
-  'format',
-  'pattern',
-  'max-length',
-  'min-length',
-  'maximum',
-  'minimum',
-  'exclusive-maximum',
-  'exclusive-minimum',
-  'max-items',
-  'min-items',
-  'invalid',
-  'merge-field-syntax',
-  'unknown-merge-field',
-  'merge-field-purpose',
-  'merge-field-role',
-  'not-an-email-address',
-  'not-a-phone-number',
-] as const
-export type ReasonCode = (typeof REASON_CODES)[number]
+// The server's list of field error codes (documented in the OpenAPI document's
+// `components.schemas.Problem`); the UI says each in its own words (`problems.reasons.<code>`).
+import { FIELD_ERROR_CODES } from '../../../src/platform/problem.ts'
 
 /** Formats (`params.format` of `format`) with a sentence of their own. */
 const FORMATS = ['email', 'date', 'date-time', 'time', 'uri', 'uuid'] as const
@@ -61,7 +34,7 @@ function valuesOf(params: unknown): Record<string, string | number> {
  */
 export function reasonText(t: TFunction, error: ReasonOf): string {
   const { code, reason } = error
-  if (!isOneOf(REASON_CODES, code)) return reason
+  if (!isOneOf(FIELD_ERROR_CODES, code)) return reason
   const values = valuesOf(error.params)
   const options = {
     ...values,
